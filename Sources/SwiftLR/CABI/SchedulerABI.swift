@@ -1,0 +1,265 @@
+import _SwiftLRShims
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The scheduler half of the C ABI (swiftlr_abi.h). One generic mechanism
+// serves every scheduler: configurations and state cross as named values.
+
+/// The heap object behind a `swiftlr_config *`.
+final class ConfigBox {
+  var config = SchedulerConfig()
+}
+
+/// The heap object behind a `swiftlr_scheduler *`.
+final class SchedulerBox {
+  var scheduler: any LRScheduler
+  let names: [String]
+  /// C copies of the field names, owned by the box, for `field_name`.
+  let cNames: [UnsafeMutablePointer<CChar>]
+  /// Storage that the last `get` handed out; valid until the next call.
+  var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+  init(_ scheduler: any LRScheduler) {
+    self.scheduler = scheduler
+    self.names = fieldNames(scheduler)
+    self.cNames = names.map { strdup($0)! }
+  }
+
+  deinit {
+    cNames.forEach { free($0) }
+    scratch.deallocate()
+  }
+
+  /// Scratch memory of at least `bytes` bytes, aligned for any scalar.
+  func scratch(bytes: Int) -> UnsafeMutableRawPointer {
+    if scratch.count < bytes {
+      scratch.deallocate()
+      scratch = .allocate(byteCount: max(bytes, 64), alignment: 16)
+    }
+    return scratch.baseAddress!
+  }
+}
+
+@inline(__always)
+func unbox<T: AnyObject>(_ pointer: OpaquePointer) -> T {
+  Unmanaged<T>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+}
+
+@inline(__always)
+func box<T: AnyObject>(_ object: T) -> OpaquePointer {
+  OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+
+/// Copies `text` into the caller's message buffer, truncated, NUL-terminated.
+func write(_ text: String, to message: UnsafeMutablePointer<swiftlr_message>?) {
+  guard let message else { return }
+  withUnsafeMutableBytes(of: &message.pointee.text) { raw in
+    let capacity = raw.count - 1
+    var n = 0
+    for byte in text.utf8 where n < capacity {
+      raw[n] = byte
+      n += 1
+    }
+    raw[n] = 0
+  }
+}
+
+func report(_ error: SchedulerError, _ message: UnsafeMutablePointer<swiftlr_message>?) -> Int32 {
+  write(error.message, to: message)
+  return error.kind.rawValue
+}
+
+// MARK: - Configurations
+
+@_cdecl("swiftlr_config_new")
+public func swiftlr_config_new() -> OpaquePointer {
+  box(ConfigBox())
+}
+
+@_cdecl("swiftlr_config_free")
+public func swiftlr_config_free(_ config: OpaquePointer?) {
+  guard let config else { return }
+  Unmanaged<ConfigBox>.fromOpaque(UnsafeRawPointer(config)).release()
+}
+
+func put(_ config: OpaquePointer, _ name: UnsafePointer<CChar>, _ value: SchedulerValue) {
+  let box: ConfigBox = unbox(config)
+  box.config[String(cString: name)] = value
+}
+
+@_cdecl("swiftlr_config_put_none")
+public func swiftlr_config_put_none(_ c: OpaquePointer, _ name: UnsafePointer<CChar>) {
+  put(c, name, .none)
+}
+
+@_cdecl("swiftlr_config_put_bool")
+public func swiftlr_config_put_bool(_ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: Int32) {
+  put(c, name, .bool(v != 0))
+}
+
+@_cdecl("swiftlr_config_put_int")
+public func swiftlr_config_put_int(_ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: Int64) {
+  put(c, name, .int(Int(v)))
+}
+
+@_cdecl("swiftlr_config_put_double")
+public func swiftlr_config_put_double(_ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: Double) {
+  put(c, name, .double(v))
+}
+
+@_cdecl("swiftlr_config_put_ints")
+public func swiftlr_config_put_ints(
+  _ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: UnsafePointer<Int64>?, _ n: Int64
+) {
+  let values = n > 0 && v != nil ? UnsafeBufferPointer(start: v, count: Int(n)).map { Int($0) } : []
+  put(c, name, .ints(values))
+}
+
+@_cdecl("swiftlr_config_put_doubles")
+public func swiftlr_config_put_doubles(
+  _ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: UnsafePointer<Double>?, _ n: Int64
+) {
+  let values = n > 0 && v != nil ? Array(UnsafeBufferPointer(start: v, count: Int(n))) : []
+  put(c, name, .doubles(values))
+}
+
+@_cdecl("swiftlr_config_put_string")
+public func swiftlr_config_put_string(_ c: OpaquePointer, _ name: UnsafePointer<CChar>, _ v: UnsafePointer<CChar>) {
+  put(c, name, .string(String(cString: v)))
+}
+
+// MARK: - Schedulers
+
+@_cdecl("swiftlr_scheduler_new")
+public func swiftlr_scheduler_new(
+  _ kind: UnsafePointer<CChar>, _ config: OpaquePointer,
+  _ status: UnsafeMutablePointer<Int32>?, _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> OpaquePointer? {
+  let configBox: ConfigBox = unbox(config)
+  do throws(SchedulerError) {
+    let scheduler = try SchedulerRegistry.make(String(cString: kind), config: configBox.config)
+    status?.pointee = 0
+    return box(SchedulerBox(scheduler))
+  } catch {
+    status?.pointee = report(error, message)
+    return nil
+  }
+}
+
+@_cdecl("swiftlr_scheduler_copy")
+public func swiftlr_scheduler_copy(_ s: OpaquePointer) -> OpaquePointer {
+  let original: SchedulerBox = unbox(s)
+  return box(SchedulerBox(original.scheduler))
+}
+
+@_cdecl("swiftlr_scheduler_free")
+public func swiftlr_scheduler_free(_ s: OpaquePointer?) {
+  guard let s else { return }
+  Unmanaged<SchedulerBox>.fromOpaque(UnsafeRawPointer(s)).release()
+}
+
+@_cdecl("swiftlr_scheduler_group_count")
+public func swiftlr_scheduler_group_count(_ s: OpaquePointer) -> Int64 {
+  let b: SchedulerBox = unbox(s)
+  return Int64(b.scheduler.groupCount)
+}
+
+@_cdecl("swiftlr_scheduler_input_count")
+public func swiftlr_scheduler_input_count(_ s: OpaquePointer) -> Int64 {
+  let b: SchedulerBox = unbox(s)
+  return Int64(b.scheduler.inputCount)
+}
+
+@_cdecl("swiftlr_scheduler_step")
+public func swiftlr_scheduler_step(
+  _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64,
+  _ inputs: UnsafePointer<Double>?, _ inputCount: Int64,
+  _ hasEpoch: Int32, _ epoch: Double, _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
+  let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
+  let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
+  do throws(SchedulerError) {
+    try b.scheduler.step(lrBuffer, epoch: hasEpoch != 0 ? epoch : nil, inputs: inputBuffer)
+    return 0
+  } catch {
+    return report(error, message)
+  }
+}
+
+@_cdecl("swiftlr_scheduler_lrs")
+public func swiftlr_scheduler_lrs(
+  _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64, _ closedForm: Int32,
+  _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  guard lrCount >= 0 else { return report(.value("negative count"), message) }
+  let buffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
+  do throws(SchedulerError) {
+    try b.scheduler.currentLRs(buffer, closedForm: closedForm != 0)
+    return 0
+  } catch {
+    return report(error, message)
+  }
+}
+
+@_cdecl("swiftlr_scheduler_field_count")
+public func swiftlr_scheduler_field_count(_ s: OpaquePointer) -> Int64 {
+  let b: SchedulerBox = unbox(s)
+  return Int64(b.names.count)
+}
+
+@_cdecl("swiftlr_scheduler_field_name")
+public func swiftlr_scheduler_field_name(_ s: OpaquePointer, _ index: Int64) -> UnsafePointer<CChar>? {
+  let b: SchedulerBox = unbox(s)
+  guard index >= 0, index < b.cNames.count else { return nil }
+  // The arrays live as long as the box, so the pointer stays valid.
+  return UnsafePointer(b.cNames[Int(index)])
+}
+
+@_cdecl("swiftlr_scheduler_get")
+public func swiftlr_scheduler_get(
+  _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  guard let value = b.scheduler.field(String(cString: name)) else { return 0 }
+  var v = swiftlr_value()
+  switch value {
+  case .none: v.tag = Int32(SWIFTLR_NONE.rawValue)
+  case .bool(let x): v.tag = Int32(SWIFTLR_BOOL.rawValue); v.int_value = x ? 1 : 0
+  case .int(let x): v.tag = Int32(SWIFTLR_INT.rawValue); v.int_value = Int64(x)
+  case .double(let x): v.tag = Int32(SWIFTLR_DOUBLE.rawValue); v.double_value = x
+  case .ints(let x):
+    let p = b.scratch(bytes: x.count * 8).bindMemory(to: Int64.self, capacity: x.count)
+    for (i, e) in x.enumerated() { p[i] = Int64(e) }
+    v.tag = Int32(SWIFTLR_INTS.rawValue); v.count = Int64(x.count); v.ints = UnsafePointer(p)
+  case .doubles(let x):
+    let p = b.scratch(bytes: x.count * 8).bindMemory(to: Double.self, capacity: x.count)
+    for (i, e) in x.enumerated() { p[i] = e }
+    v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.count = Int64(x.count); v.doubles = UnsafePointer(p)
+  case .string(let x):
+    let bytes = Array(x.utf8CString)
+    let p = b.scratch(bytes: bytes.count).bindMemory(to: CChar.self, capacity: bytes.count)
+    for (i, e) in bytes.enumerated() { p[i] = e }
+    v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = UnsafePointer(p)
+  }
+  out.pointee = v
+  return 1
+}
+
+@_cdecl("swiftlr_scheduler_update")
+public func swiftlr_scheduler_update(
+  _ s: OpaquePointer, _ config: OpaquePointer, _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  let c: ConfigBox = unbox(config)
+  do throws(SchedulerError) {
+    try updateFields(&b.scheduler, c.config.values)
+    return 0
+  } catch {
+    return report(error, message)
+  }
+}

@@ -1,0 +1,183 @@
+/// A hyperparameter or state value, named as PyTorch names the attribute.
+///
+/// Schedulers are built from, and expose their state as, `[name: value]`
+/// maps, so that construction, `state_dict` and `load_state_dict` go through
+/// one mechanism for every scheduler.
+public enum SchedulerValue: Equatable, Sendable {
+  case none
+  case bool(Bool)
+  case int(Int)
+  case double(Double)
+  case ints([Int])
+  case doubles([Double])
+  case string(String)
+
+  /// Reads an integer. An integral double (`10.0`) is accepted, as Python accepts it.
+  public func asInt(_ name: String) throws(SchedulerError) -> Int {
+    switch self {
+    case .int(let v): return v
+    case .bool(let b): return b ? 1 : 0
+    case .double(let d):
+      guard d.isFinite, d == d.rounded(.towardZero), let v = Int(exactly: d) else {
+        throw .type("\(name) must be an integer, got \(d)")
+      }
+      return v
+    default: throw .type("\(name) must be an integer, got \(self.typeName)")
+    }
+  }
+
+  public func asDouble(_ name: String) throws(SchedulerError) -> Double {
+    switch self {
+    case .double(let d): return d
+    case .int(let v): return Double(v)
+    case .bool(let b): return b ? 1 : 0
+    default: throw .type("\(name) must be a float, got \(self.typeName)")
+    }
+  }
+
+  public func asBool(_ name: String) throws(SchedulerError) -> Bool {
+    switch self {
+    case .bool(let b): return b
+    case .int(let v): return v != 0
+    default: throw .type("\(name) must be a bool, got \(self.typeName)")
+    }
+  }
+
+  public func asString(_ name: String) throws(SchedulerError) -> String {
+    guard case .string(let s) = self else { throw .type("\(name) must be a str, got \(self.typeName)") }
+    return s
+  }
+
+  public func asDoubles(_ name: String) throws(SchedulerError) -> [Double] {
+    switch self {
+    case .doubles(let v): return v
+    case .ints(let v): return v.map(Double.init)
+    default: throw .type("\(name) must be a list of floats, got \(self.typeName)")
+    }
+  }
+
+  public func asInts(_ name: String) throws(SchedulerError) -> [Int] {
+    switch self {
+    case .ints(let v): return v
+    case .doubles(let v):
+      var out: [Int] = []
+      out.reserveCapacity(v.count)
+      for d in v { out.append(try SchedulerValue.double(d).asInt(name)) }
+      return out
+    default: throw .type("\(name) must be a list of integers, got \(self.typeName)")
+    }
+  }
+
+  var typeName: String {
+    switch self {
+    case .none: return "None"
+    case .bool: return "bool"
+    case .int: return "int"
+    case .double: return "float"
+    case .ints, .doubles: return "list"
+    case .string: return "str"
+    }
+  }
+}
+
+/// The arguments a scheduler is built from: constructor arguments by their
+/// PyTorch names, plus `base_lrs` and `last_epoch`.
+public struct SchedulerConfig: Sendable {
+  public var values: [String: SchedulerValue]
+
+  public init(_ values: [String: SchedulerValue] = [:]) { self.values = values }
+
+  public subscript(name: String) -> SchedulerValue? {
+    get { values[name] }
+    set { values[name] = newValue }
+  }
+
+  func required(_ name: String) throws(SchedulerError) -> SchedulerValue {
+    guard let v = values[name], v != .none else { throw .type("missing required argument: '\(name)'") }
+    return v
+  }
+
+  public func int(_ name: String, default value: Int? = nil) throws(SchedulerError) -> Int {
+    if let value, values[name] == nil { return value }
+    return try required(name).asInt(name)
+  }
+
+  public func double(_ name: String, default value: Double? = nil) throws(SchedulerError) -> Double {
+    if let value, values[name] == nil { return value }
+    return try required(name).asDouble(name)
+  }
+
+  public func bool(_ name: String, default value: Bool? = nil) throws(SchedulerError) -> Bool {
+    if let value, values[name] == nil { return value }
+    return try required(name).asBool(name)
+  }
+
+  public func string(_ name: String, default value: String? = nil) throws(SchedulerError) -> String {
+    if let value, values[name] == nil { return value }
+    return try required(name).asString(name)
+  }
+
+  public func doubles(_ name: String) throws(SchedulerError) -> [Double] {
+    try required(name).asDoubles(name)
+  }
+
+  public func ints(_ name: String) throws(SchedulerError) -> [Int] {
+    try required(name).asInts(name)
+  }
+
+  /// A per-group argument: one value for every group, or a list with one per group
+  /// (PyTorch's `_format_param`).
+  public func perGroup(_ name: String, groups: Int, default value: Double? = nil) throws(SchedulerError) -> [Double] {
+    if let value, values[name] == nil { return Array(repeating: value, count: groups) }
+    let v = try required(name)
+    switch v {
+    case .doubles, .ints:
+      let list = try v.asDoubles(name)
+      guard list.count == groups else {
+        throw .value(
+          "\(name) must have the same length as optimizer.param_groups. "
+            + "\(name) has \(list.count) values, param_groups has \(groups).")
+      }
+      return list
+    default:
+      return Array(repeating: try v.asDouble(name), count: groups)
+    }
+  }
+}
+
+/// One named, typed, writable property of a scheduler `S`, reached by key path.
+public struct SchedulerField<S>: Sendable {
+  public let name: String
+  let read: @Sendable (S) -> SchedulerValue
+  let write: @Sendable (inout S, SchedulerValue) throws(SchedulerError) -> Void
+
+  public static func int(_ name: String, _ path: WritableKeyPath<S, Int> & Sendable) -> Self {
+    .init(name: name, read: { .int($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInt(name) })
+  }
+
+  public static func double(_ name: String, _ path: WritableKeyPath<S, Double> & Sendable) -> Self {
+    .init(name: name, read: { .double($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDouble(name) })
+  }
+
+  public static func bool(_ name: String, _ path: WritableKeyPath<S, Bool> & Sendable) -> Self {
+    .init(name: name, read: { .bool($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asBool(name) })
+  }
+
+  public static func string(_ name: String, _ path: WritableKeyPath<S, String> & Sendable) -> Self {
+    .init(name: name, read: { .string($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asString(name) })
+  }
+
+  public static func doubles(_ name: String, _ path: WritableKeyPath<S, [Double]> & Sendable) -> Self {
+    .init(name: name, read: { .doubles($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDoubles(name) })
+  }
+
+  public static func ints(_ name: String, _ path: WritableKeyPath<S, [Int]> & Sendable) -> Self {
+    .init(name: name, read: { .ints($0[keyPath: path]) },
+          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInts(name) })
+  }
+}

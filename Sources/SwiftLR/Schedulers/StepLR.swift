@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decays each group's lr by `gamma` every `stepSize` epochs (PyTorch's `StepLR`).
+///
+/// The step rule multiplies the *current* lr by `gamma` when `lastEpoch` is a
+/// non-zero multiple of `stepSize`; the closed form is
+/// `base_lr * gamma ** (last_epoch // step_size)`.
+///
+/// - Parameters:
+///   - stepSize: period of the decay, in epochs; must be positive.
+///   - gamma: multiplicative factor of the decay. Default: 0.1.
+///
+/// Edge cases: PyTorch accepts `step_size = 0` and then divides by zero at the
+/// first step; this type rejects a non-positive step size up front.
+public struct StepLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var stepSize: Int
+  public var gamma: Double
+
+  public init(baseLRs: [Double], stepSize: Int, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.stepSize = stepSize
+    self.gamma = gamma
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), stepSize: config.int("step_size"),
+      gamma: config.double("gamma", default: 0.1), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<StepLR>] = [
+    .int("step_size", \.stepSize), .double("gamma", \.gamma),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard stepSize > 0 else { throw .value("step_size must be a positive integer, got \(stepSize)") }
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    if lastEpoch == 0 || lastEpoch % stepSize != 0 { return current }
+    return current * gamma
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    baseLRs[group] * pow(gamma, Double(floorDivide(lastEpoch, stepSize)))
+  }
+}

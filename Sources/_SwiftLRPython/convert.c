@@ -1,0 +1,172 @@
+// Conversions between Python objects and the core's named values.
+#include "shim.h"
+
+PyObject *shim_str_lr = NULL;
+
+PyObject *shim_raise(int32_t status, const swiftlr_message *message) {
+  PyObject *type;
+  switch (status) {
+    case SWIFTLR_TYPE_ERROR: type = PyExc_TypeError; break;
+    case SWIFTLR_OVERFLOW_ERROR: type = PyExc_OverflowError; break;
+    case SWIFTLR_KEY_ERROR: type = PyExc_KeyError; break;
+    default: type = PyExc_ValueError; break;
+  }
+  PyErr_SetString(type, message->text);
+  return NULL;
+}
+
+int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **out, Py_ssize_t *count) {
+  double *values = NULL;
+  PyObject *fast = PySequence_Fast(sequence, what);
+  if (fast == NULL) goto fail;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+  values = PyMem_New(double, n > 0 ? n : 1);
+  if (values == NULL) {
+    PyErr_NoMemory();
+    goto fail;
+  }
+  PyObject **items = PySequence_Fast_ITEMS(fast);
+  for (Py_ssize_t i = 0; i < n; i++) {
+    values[i] = PyFloat_AsDouble(items[i]);
+    if (values[i] == -1.0 && PyErr_Occurred()) goto fail;
+  }
+  Py_DECREF(fast);
+  *out = values;
+  *count = n;
+  return 0;
+fail:
+  Py_XDECREF(fast);
+  PyMem_Free(values);
+  return -1;
+}
+
+/// Puts a list or tuple: all ints (no bools) as ints, otherwise as doubles.
+static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequence) {
+  int result = -1;
+  int64_t *ints = NULL;
+  double *doubles = NULL;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
+  PyObject **items = PySequence_Fast_ITEMS(sequence);
+  int all_ints = 1;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    if (!PyLong_Check(items[i]) || PyBool_Check(items[i])) all_ints = 0;
+  }
+  if (all_ints) {
+    ints = PyMem_New(int64_t, n > 0 ? n : 1);
+    if (ints == NULL) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+      ints[i] = PyLong_AsLongLong(items[i]);
+      if (ints[i] == -1 && PyErr_Occurred()) goto done;
+    }
+    swiftlr_config_put_ints(config, name, ints, n);
+  } else {
+    doubles = PyMem_New(double, n > 0 ? n : 1);
+    if (doubles == NULL) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+      if (!PyNumber_Check(items[i]) || PyComplex_Check(items[i])) {
+        PyErr_Format(PyExc_TypeError, "%s must contain only numbers, got %.100s", name, Py_TYPE(items[i])->tp_name);
+        goto done;
+      }
+      doubles[i] = PyFloat_AsDouble(items[i]);
+      if (doubles[i] == -1.0 && PyErr_Occurred()) goto done;
+    }
+    swiftlr_config_put_doubles(config, name, doubles, n);
+  }
+  result = 0;
+done:
+  PyMem_Free(ints);
+  PyMem_Free(doubles);
+  return result;
+}
+
+static int put_value(swiftlr_config *config, const char *name, PyObject *value) {
+  if (value == Py_None) {
+    swiftlr_config_put_none(config, name);
+  } else if (PyBool_Check(value)) {
+    swiftlr_config_put_bool(config, name, value == Py_True);
+  } else if (PyLong_Check(value)) {
+    long long v = PyLong_AsLongLong(value);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    swiftlr_config_put_int(config, name, v);
+  } else if (PyFloat_Check(value)) {
+    swiftlr_config_put_double(config, name, PyFloat_AS_DOUBLE(value));
+  } else if (PyUnicode_Check(value)) {
+    const char *s = PyUnicode_AsUTF8(value);
+    if (s == NULL) return -1;
+    swiftlr_config_put_string(config, name, s);
+  } else if (PyList_Check(value) || PyTuple_Check(value)) {
+    PyObject *fast = PySequence_Fast(value, "expected a sequence");
+    if (fast == NULL) return -1;
+    int r = put_sequence(config, name, fast);
+    Py_DECREF(fast);
+    return r;
+  } else if (PyIndex_Check(value)) {
+    // numpy integers and other int-likes.
+    PyObject *index = PyNumber_Index(value);
+    if (index == NULL) return -1;
+    int r = put_value(config, name, index);
+    Py_DECREF(index);
+    return r;
+  } else if (PyNumber_Check(value) && !PyComplex_Check(value)) {
+    // numpy floats, 0-d tensors and other float-likes.
+    double v = PyFloat_AsDouble(value);
+    if (v == -1.0 && PyErr_Occurred()) return -1;
+    swiftlr_config_put_double(config, name, v);
+  } else {
+    PyErr_Format(PyExc_TypeError, "%s: unsupported value of type %.100s", name, Py_TYPE(value)->tp_name);
+    return -1;
+  }
+  return 0;
+}
+
+swiftlr_config *shim_config_from_dict(PyObject *dict) {
+  if (!PyDict_Check(dict)) {
+    PyErr_Format(PyExc_TypeError, "expected a dict, got %.100s", Py_TYPE(dict)->tp_name);
+    return NULL;
+  }
+  swiftlr_config *config = swiftlr_config_new();
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  while (PyDict_Next(dict, &pos, &key, &value)) {
+    if (!PyUnicode_Check(key)) {
+      PyErr_Format(PyExc_TypeError, "keys must be str, got %.100s", Py_TYPE(key)->tp_name);
+      goto fail;
+    }
+    const char *name = PyUnicode_AsUTF8(key);
+    if (name == NULL || put_value(config, name, value) < 0) goto fail;
+  }
+  return config;
+fail:
+  swiftlr_config_free(config);
+  return NULL;
+}
+
+PyObject *shim_value_to_object(const swiftlr_value *value) {
+  switch (value->tag) {
+    case SWIFTLR_BOOL: return PyBool_FromLong((long)value->int_value);
+    case SWIFTLR_INT: return PyLong_FromLongLong(value->int_value);
+    case SWIFTLR_DOUBLE: return PyFloat_FromDouble(value->double_value);
+    case SWIFTLR_STRING: return PyUnicode_FromString(value->string);
+    case SWIFTLR_INTS: {
+      PyObject *list = PyList_New((Py_ssize_t)value->count);
+      if (list == NULL) return NULL;
+      for (int64_t i = 0; i < value->count; i++) {
+        PyObject *item = PyLong_FromLongLong(value->ints[i]);
+        if (item == NULL) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+      }
+      return list;
+    }
+    case SWIFTLR_DOUBLES: {
+      PyObject *list = PyList_New((Py_ssize_t)value->count);
+      if (list == NULL) return NULL;
+      for (int64_t i = 0; i < value->count; i++) {
+        PyObject *item = PyFloat_FromDouble(value->doubles[i]);
+        if (item == NULL) { Py_DECREF(list); return NULL; }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+      }
+      return list;
+    }
+    default: Py_RETURN_NONE;
+  }
+}

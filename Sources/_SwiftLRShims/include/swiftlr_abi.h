@@ -1,0 +1,149 @@
+// The C ABI of the SwiftLR core: the only contract between the Swift library
+// and the CPython shim. Every function here is implemented in Swift
+// (Sources/SwiftLR/CABI) with @_cdecl, never traps on bad input, and reports
+// failures through a status code plus a message in a caller-owned buffer.
+#ifndef SWIFTLR_ABI_H
+#define SWIFTLR_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Status
+
+/// What a failed call maps to on the Python side.
+typedef enum {
+  SWIFTLR_OK = 0,
+  SWIFTLR_VALUE_ERROR = 1,
+  SWIFTLR_TYPE_ERROR = 2,
+  SWIFTLR_OVERFLOW_ERROR = 3,
+  SWIFTLR_KEY_ERROR = 4,
+} swiftlr_status;
+
+/// Room for an error message, NUL-terminated and truncated to fit.
+typedef struct {
+  char text[512];
+} swiftlr_message;
+
+// MARK: - Values
+
+/// A tagged value: the hyperparameters and state of a scheduler cross the ABI
+/// as (name, value) pairs so that one mechanism serves every scheduler.
+typedef enum {
+  SWIFTLR_NONE = 0,
+  SWIFTLR_BOOL = 1,
+  SWIFTLR_INT = 2,
+  SWIFTLR_DOUBLE = 3,
+  SWIFTLR_INTS = 4,
+  SWIFTLR_DOUBLES = 5,
+  SWIFTLR_STRING = 6,
+} swiftlr_tag;
+
+/// A value read out of the core. Array and string pointers stay valid until
+/// the next call on the same scheduler.
+typedef struct {
+  int32_t tag;
+  int64_t int_value;
+  double double_value;
+  const int64_t *ints;
+  const double *doubles;
+  const char *string;
+  int64_t count;
+} swiftlr_value;
+
+// MARK: - Configurations (name -> value maps built by the caller)
+
+typedef struct swiftlr_config swiftlr_config;
+
+swiftlr_config *swiftlr_config_new(void);
+void swiftlr_config_free(swiftlr_config *config);
+void swiftlr_config_put_none(swiftlr_config *config, const char *name);
+void swiftlr_config_put_bool(swiftlr_config *config, const char *name, int32_t value);
+void swiftlr_config_put_int(swiftlr_config *config, const char *name, int64_t value);
+void swiftlr_config_put_double(swiftlr_config *config, const char *name, double value);
+void swiftlr_config_put_ints(swiftlr_config *config, const char *name, const int64_t *values, int64_t count);
+void swiftlr_config_put_doubles(swiftlr_config *config, const char *name, const double *values, int64_t count);
+void swiftlr_config_put_string(swiftlr_config *config, const char *name, const char *value);
+
+// MARK: - Schedulers
+
+typedef struct swiftlr_scheduler swiftlr_scheduler;
+
+/// Creates the scheduler named `kind` ("StepLR", ...) from `config`, which
+/// holds its constructor arguments plus "base_lrs" and "last_epoch".
+/// Returns NULL and fills `status` and `message` on failure.
+swiftlr_scheduler *swiftlr_scheduler_new(const char *kind, const swiftlr_config *config,
+                                         int32_t *status, swiftlr_message *message);
+swiftlr_scheduler *swiftlr_scheduler_copy(const swiftlr_scheduler *scheduler);
+void swiftlr_scheduler_free(swiftlr_scheduler *scheduler);
+
+/// The number of param groups, and of per-step inputs (user factors, metrics).
+int64_t swiftlr_scheduler_group_count(const swiftlr_scheduler *scheduler);
+int64_t swiftlr_scheduler_input_count(const swiftlr_scheduler *scheduler);
+
+/// One step: `lrs` holds each group's current lr on entry and the new lr on
+/// exit. With `has_epoch`, takes PyTorch's deprecated `step(epoch)` path.
+/// On failure nothing changes, neither the scheduler nor `lrs`.
+int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                               const double *inputs, int64_t input_count,
+                               int32_t has_epoch, double epoch, swiftlr_message *message);
+
+/// PyTorch's `get_lr()` (or, with `closed_form`, `_get_closed_form_lr()`) at
+/// the current `last_epoch`, without stepping: `lrs` holds the current lrs on
+/// entry and the computed ones on exit. Fails for a closed form the scheduler
+/// does not have.
+int32_t swiftlr_scheduler_lrs(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                              int32_t closed_form, swiftlr_message *message);
+
+/// The names of the fields (hyperparameters and state) the scheduler exposes.
+int64_t swiftlr_scheduler_field_count(const swiftlr_scheduler *scheduler);
+const char *swiftlr_scheduler_field_name(const swiftlr_scheduler *scheduler, int64_t index);
+
+/// Reads one field; returns 0 when the scheduler has no field of that name.
+int32_t swiftlr_scheduler_get(swiftlr_scheduler *scheduler, const char *name, swiftlr_value *value);
+
+/// Sets every field in `config` at once, or none of them.
+int32_t swiftlr_scheduler_update(swiftlr_scheduler *scheduler, const swiftlr_config *config,
+                                 swiftlr_message *message);
+
+// MARK: - SGD
+
+typedef enum {
+  SWIFTLR_FLOAT32 = 0,
+  SWIFTLR_FLOAT64 = 1,
+} swiftlr_dtype;
+
+/// One parameter: `buffer` is NULL without momentum; `fresh_buffer` says the
+/// buffer has no history yet and is to be set to the first (decayed) gradient.
+typedef struct {
+  void *param;
+  const void *grad;
+  void *buffer;
+  int64_t count;
+  int32_t dtype;
+  int32_t fresh_buffer;
+  int64_t group;
+} swiftlr_sgd_tensor;
+
+typedef struct {
+  double lr;
+  double momentum;
+  double dampening;
+  double weight_decay;
+  int32_t nesterov;
+  int32_t maximize;
+} swiftlr_sgd_group;
+
+/// Checks every tensor and group first, then updates all parameters in place.
+/// Touches no Python object: the caller may release the GIL around it.
+int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count,
+                         const swiftlr_sgd_group *groups, int64_t group_count,
+                         swiftlr_message *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // SWIFTLR_ABI_H

@@ -1,0 +1,1 @@
+// Header-only: see include/swiftlr_abi.h.

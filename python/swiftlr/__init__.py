@@ -1,0 +1,18 @@
+"""swiftlr: PyTorch's learning-rate schedulers and SGD, with a Swift core.
+
+    >>> import numpy as np, swiftlr
+    >>> from swiftlr import optim
+    >>> w = swiftlr.Parameter(np.zeros((10, 1), dtype=np.float32))
+    >>> optimizer = optim.SGD([w], lr=0.1)
+    >>> scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.9)
+
+The compiled core is the private module ``swiftlr._swiftlr``; everything public
+is re-exported here and in :mod:`swiftlr.optim`.
+"""
+
+from swiftlr import optim
+from swiftlr._parameter import Parameter
+
+__version__ = "0.1.0"
+
+__all__ = ["Parameter", "optim", "__version__"]

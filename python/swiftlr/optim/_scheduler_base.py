@@ -1,0 +1,292 @@
+"""The machinery every scheduler shares: PyTorch's ``LRScheduler`` protocol
+(initial step, step-order warnings, ``state_dict``) and the bridge to the
+Swift core.
+
+Two kinds of scheduler sit on :class:`LRScheduler`:
+
+* user subclasses that implement ``get_lr()`` in Python, exactly as with
+  PyTorch; their state lives in ``__dict__``;
+* swiftlr's own schedulers (:class:`CoreScheduler`), whose rule and state live
+  in a Swift scheduler of the same name. Their state attributes
+  (``last_epoch``, ``base_lrs``, ``step_size``, ...) are properties that read
+  and write the core, generated from ``_fields``; one ``step()`` is one native
+  call that reads and writes every group's ``lr``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from functools import wraps
+from typing import Any, ClassVar
+from weakref import ref
+
+from swiftlr import _swiftlr
+
+__all__ = ["LRScheduler", "CoreScheduler", "EPOCH_DEPRECATION_WARNING"]
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
+
+_OVERRIDDEN_STEP_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    "`lr_scheduler.step()`. See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
+_STEP_ORDER_WARNING = (
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    "See more details at "
+    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+)
+
+
+def _lr_value(value: Any) -> Any:
+    """A copy of a group's lr: floats as they are, tensors cloned (PyTorch's rule)."""
+    return value.clone() if hasattr(value, "clone") else value
+
+
+def _check_optimizer(optimizer: Any) -> None:
+    """Any object with PyTorch-style ``param_groups`` will do: swiftlr's or torch's optimizers."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+
+
+def _patch_track_step_called(optimizer: Any) -> None:
+    """Wraps ``optimizer.step`` to record that it ran (PyTorch issue #20124)."""
+    step = getattr(optimizer, "step", None)
+    if step is None or hasattr(step, "_wrapped_by_lr_sched") or not hasattr(step, "__func__"):
+        return
+    opt_ref = ref(optimizer)
+    func = step.__func__
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        opt = opt_ref()
+        opt._opt_called = True  # type: ignore[union-attr]
+        return func.__get__(opt, opt.__class__)(*args, **kwargs)
+
+    wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
+    optimizer.step = wrapper
+
+
+class LRScheduler:
+    r"""Base class for all learning rate schedulers (PyTorch's ``LRScheduler``).
+
+    Subclass it and implement :meth:`get_lr` to write a scheduler in Python;
+    swiftlr's own schedulers derive from :class:`CoreScheduler` instead.
+
+    Args:
+        optimizer (Optimizer): the optimizer whose learning rates this
+            scheduler adjusts: swiftlr's, PyTorch's, or any object with
+            ``param_groups``.
+        last_epoch (int): index of the last epoch seen. ``-1`` (default)
+            starts a new schedule; other values resume one and need
+            ``initial_lr`` in every param group.
+    """
+
+    _get_lr_called_within_step: bool = False
+    _is_initial: bool = False
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+        base_lrs = self._attach(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+        self.last_epoch = last_epoch
+        self._finish_init()
+
+    # MARK: construction, shared with CoreScheduler
+
+    def _attach(self, optimizer: Any, last_epoch: int) -> list[Any]:
+        """Checks the optimizer, records ``initial_lr``, returns the base lrs."""
+        _check_optimizer(optimizer)
+        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
+            raise TypeError(f"last_epoch must be an int, got {type(last_epoch).__name__}")
+        self.optimizer = optimizer
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", _lr_value(group["lr"]))
+        else:
+            for i, group in enumerate(optimizer.param_groups):
+                if "initial_lr" not in group:
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler "
+                        "with last_epoch >= 0.\n"
+                        "This typically happens when:\n"
+                        "1. You're trying to resume training from a checkpoint but haven't properly loaded "
+                        "the optimizer state\n"
+                        "2. You're using last_epoch >= 0 for a fresh training run (not recommended)"
+                    )
+        return [_lr_value(group["initial_lr"]) for group in optimizer.param_groups]
+
+    def _finish_init(self) -> None:
+        _patch_track_step_called(self.optimizer)
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Initializes the step count and performs the first step."""
+        self._step_count = 0
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    # MARK: the PyTorch API
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state: every attribute except the optimizer."""
+        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads the scheduler's state.
+
+        Args:
+            state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        self.__dict__.update(state_dict)
+
+    def get_last_lr(self) -> list[Any]:
+        """The learning rates of the last step, one per param group."""
+        return self._last_lr
+
+    def get_lr(self) -> list[Any]:
+        """Computes the learning rates of the current epoch (implemented by subclasses)."""
+        raise NotImplementedError
+
+    def step(self, epoch: int | None = None) -> None:
+        """Steps the scheduler: call it after ``optimizer.step()``.
+
+        Args:
+            epoch (int, optional): deprecated; sets ``last_epoch`` to ``epoch``
+                and uses the closed form where there is one.
+        """
+        if self._step_count == 1:
+            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
+                warnings.warn(_OVERRIDDEN_STEP_WARNING, UserWarning, stacklevel=2)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn(_STEP_ORDER_WARNING, UserWarning, stacklevel=2)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            if hasattr(group["lr"], "fill_"):
+                group["lr"].fill_(lr)
+            else:
+                group["lr"] = lr
+        self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]
+
+
+def _core_property(name: str) -> property:
+    def get(self: CoreScheduler) -> Any:
+        return self._core.get(name)
+
+    def set(self: CoreScheduler, value: Any) -> None:
+        self._core.update({name: value})
+
+    return property(get, set, doc=f"``{name}``, held by the Swift core.")
+
+
+class CoreScheduler(LRScheduler):
+    """A scheduler whose rule and state live in the Swift core.
+
+    A subclass names its Swift scheduler (``_kind``, by default the class
+    name) and its fields (``_fields``, PyTorch's attribute names), checks
+    its arguments, then calls ``super().__init__(optimizer, last_epoch,
+    name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
+    ``state_dict`` and ``load_state_dict`` come from here.
+    """
+
+    _kind: ClassVar[str]
+    _fields: ClassVar[tuple[str, ...]] = ()
+    _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_kind" not in cls.__dict__:
+            cls._kind = cls.__name__
+        for name in cls._fields + cls._common_fields:
+            if not isinstance(cls.__dict__.get(name), property):
+                setattr(cls, name, _core_property(name))
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1, **config: Any) -> None:
+        base_lrs = self._attach(optimizer, last_epoch)
+        config["base_lrs"] = [float(lr) for lr in base_lrs]
+        config["last_epoch"] = last_epoch
+        self._core = _swiftlr.SchedulerCore(self._kind, config)
+        self._finish_init()
+
+    def _step_inputs(self) -> Sequence[float] | None:
+        """The values a step takes from Python (user factors, a metric); none by default."""
+        return None
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        self._last_lr = self._core.step(self.optimizer.param_groups, self._step_inputs(), epoch)
+
+    def get_lr(self) -> list[float]:
+        """PyTorch's ``get_lr()``: the chained rule at the current ``last_epoch``."""
+        if not self._get_lr_called_within_step:
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups])
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {name: self._core.get(name) for name in self._fields + self._common_fields}
+        state.update((k, v) for k, v in self.__dict__.items() if k not in ("optimizer", "_core"))
+        for key in ("_is_initial", "_get_lr_called_within_step"):
+            state.setdefault(key, False)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads a state saved by this scheduler or by PyTorch's of the same class.
+
+        Core fields are checked and set together, so a bad value changes nothing.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        core_names = set(self._fields + self._common_fields)
+        core_state = {k: _plain(v) for k, v in state_dict.items() if k in core_names}
+        rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in ("optimizer", "_core")}
+        self._core.update(core_state)
+        self.__dict__.update(rest)
+
+
+def _plain(value: Any) -> Any:
+    """Tensors and numpy scalars (as PyTorch checkpoints may hold) as Python numbers."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (int, float, bool)):
+        return value.item()
+    return value

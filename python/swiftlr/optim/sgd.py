@@ -1,0 +1,133 @@
+"""`SGD`: stochastic gradient descent with momentum, ``torch.optim.SGD``'s math in Swift."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from swiftlr import _swiftlr
+from swiftlr.optim.optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Implements stochastic gradient descent (optionally with momentum).
+
+    For each parameter with a gradient, in float32 or float64 as the
+    parameter is, exactly as ``torch.optim.SGD``:
+
+    .. math::
+        g &\leftarrow -\nabla \text{ if maximize else } \nabla \\
+        g &\leftarrow g + \lambda \theta \quad (\lambda = \text{weight\_decay}) \\
+        b &\leftarrow g \text{ at the first step, else } \mu b + (1 - \tau) g \\
+        g &\leftarrow g + \mu b \text{ if nesterov else } b \\
+        \theta &\leftarrow \theta - \gamma g
+
+    One call into the Swift core updates every parameter of every group, in
+    place, with the GIL released; inputs are checked before any write.
+
+    Args:
+        params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
+            defining parameter groups.
+        lr (float, optional): learning rate. Default: 1e-3.
+        momentum (float, optional): momentum factor. Default: 0.
+        dampening (float, optional): dampening for momentum. Default: 0.
+        weight_decay (float, optional): weight decay (L2 penalty). Default: 0.
+        nesterov (bool, optional): enables Nesterov momentum. Only applicable
+            when momentum is non-zero. Default: False.
+        maximize (bool, optional): maximize the objective with respect to the
+            params, instead of minimizing. Default: False.
+
+    Example:
+        >>> optimizer = SGD([w], lr=0.1, momentum=0.9)
+        >>> w.grad = compute_gradient(w.data)
+        >>> optimizer.step()
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+            # Accepted for PyTorch compatibility; swiftlr has one fused path.
+            "foreach": foreach,
+            "differentiable": differentiable,
+            "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        for name in ("lr", "momentum", "dampening", "weight_decay"):
+            value = group[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        if group["lr"] < 0.0:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        if group["momentum"] < 0.0:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if group["weight_decay"] < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Performs a single optimization step.
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model
+                and returns the loss.
+        """
+        loss = closure() if closure is not None else None
+        tensors = []
+        groups = []
+        new_buffers = []
+        for index, group in enumerate(self.param_groups):
+            self._check_group(group)
+            groups.append(
+                (group["lr"], group["momentum"], group["dampening"], group["weight_decay"],
+                 group["nesterov"], group["maximize"])
+            )
+            with_momentum = group["momentum"] != 0
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state.get(p) if with_momentum else None
+                buffer = state.get("momentum_buffer") if state else None
+                fresh = with_momentum and buffer is None
+                if fresh:
+                    buffer = np.empty_like(p.data)
+                    new_buffers.append((p, buffer))
+                tensors.append((p.data, grad, buffer, fresh, index))
+        _swiftlr.sgd_step(tensors, groups)
+        # Buffers join the state only once the step has succeeded.
+        for p, buffer in new_buffers:
+            self.state[p]["momentum_buffer"] = buffer
+        return loss
