@@ -242,12 +242,14 @@ class CoreScheduler(LRScheduler):
         self._core = _swiftlr.SchedulerCore(self._kind, config)
         self._finish_init()
 
-    def _step_inputs(self) -> Sequence[float] | None:
-        """The values a step takes from Python (user factors, a metric); none by default."""
+    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
+        """The values the next step takes from Python (user factors, a metric);
+        none by default. ``epoch`` is the explicit epoch of a deprecated
+        ``step(epoch)`` call, else None (the step goes to ``last_epoch + 1``)."""
         return None
 
-    def _update_lr(self, epoch: int | None = None) -> None:
-        self._last_lr = self._core.step(self.optimizer.param_groups, self._step_inputs(), epoch)
+    def _update_lr(self, epoch: float | None = None) -> None:
+        self._last_lr = self._core.step(self.optimizer.param_groups, self._step_inputs(epoch), epoch)
 
     def get_lr(self) -> list[float]:
         """PyTorch's ``get_lr()``: the chained rule at the current ``last_epoch``."""

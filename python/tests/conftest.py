@@ -1,0 +1,29 @@
+"""Shared fixtures. ``python/tests`` is on sys.path (pytest's rootdir-relative
+import), so tests import the ``scenarios`` helpers directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import swiftlr
+from swiftlr import optim
+
+
+@pytest.fixture
+def torch() -> Any:
+    """Real PyTorch, for live comparisons; the test skips where it is not installed."""
+    return pytest.importorskip("torch")
+
+
+def make_optimizer(lrs: list[float] = [0.1], momentum: float = 0.0) -> optim.SGD:
+    groups = [{"params": [swiftlr.Parameter(np.zeros(3))], "lr": lr} for lr in lrs]
+    return optim.SGD(groups, lr=lrs[0], momentum=momentum)
+
+
+@pytest.fixture
+def sgd() -> optim.SGD:
+    """A swiftlr SGD with two param groups (lr 0.1 and 0.05)."""
+    return make_optimizer([0.1, 0.05])
