@@ -36,17 +36,16 @@ static void describe_shape(const Py_buffer *v, char *out, size_t size) {
 static int take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index) {
   int flags = PyBUF_RECORDS_RO | (writable ? PyBUF_WRITABLE : 0);
   if (PyObject_GetBuffer(object, view, flags) < 0) {
-    if (PyErr_ExceptionMatches(PyExc_BufferError) || PyErr_ExceptionMatches(PyExc_TypeError)) {
-      PyObject *type, *value, *tb;
-      PyErr_Fetch(&type, &value, &tb);
-      PyErr_Format(writable ? PyExc_ValueError : PyExc_TypeError,
-                   "%s %zd must be a %sfloat32 or float64 array (%.100s): %S",
-                   role, index, writable ? "writable " : "", Py_TYPE(object)->tp_name,
-                   value ? value : Py_None);
-      Py_XDECREF(type);
-      Py_XDECREF(value);
-      Py_XDECREF(tb);
-    }
+    // Say which array failed and why (numpy: "buffer source array is read-only", ...).
+    int not_a_buffer = PyErr_ExceptionMatches(PyExc_TypeError);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_Format(not_a_buffer ? PyExc_TypeError : PyExc_ValueError,
+                 "%s %zd must be a %sfloat32 or float64 array, got %.100s: %S", role, index,
+                 writable ? "writable " : "", Py_TYPE(object)->tp_name, value ? value : Py_None);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
     return -1;
   }
   if (buffer_dtype(view) < 0) {

@@ -1,0 +1,208 @@
+"""The shared scheduler machinery (`_scheduler_base`): PyTorch's protocol
+around every scheduler, shown on StepLR and on a user subclass."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import swiftlr
+from conftest import make_optimizer
+from swiftlr import optim
+from swiftlr.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, StepLR
+
+
+def test_initial_step_and_initial_lr(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=2, gamma=0.5)
+    assert s.last_epoch == 0
+    assert s._step_count == 1
+    assert s.base_lrs == [0.1, 0.05]
+    assert [g["initial_lr"] for g in sgd.param_groups] == [0.1, 0.05]
+    assert s.get_last_lr() == [0.1, 0.05]
+
+
+def test_resuming_needs_initial_lr() -> None:
+    opt = make_optimizer([0.1])
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
+        StepLR(opt, step_size=2, last_epoch=3)
+    opt.param_groups[0]["initial_lr"] = 1.0
+    s = StepLR(opt, step_size=2, gamma=0.5, last_epoch=3)
+    assert s.last_epoch == 4 and s.base_lrs == [1.0]
+    assert s.get_last_lr() == [0.05]  # chained: epoch 4 is a multiple of 2
+
+
+def test_optimizer_type_is_checked() -> None:
+    with pytest.raises(TypeError, match="list is not an Optimizer"):
+        StepLR([], step_size=1)  # type: ignore[arg-type]
+
+
+def test_core_errors_become_python_exceptions(sgd: optim.SGD) -> None:
+    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
+        StepLR(sgd, step_size=0)
+    with pytest.raises(TypeError, match="step_size must be an integer"):
+        StepLR(sgd, step_size=2.5)  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        StepLR(sgd, step_size=2**70)
+    with pytest.raises(TypeError, match="gamma"):
+        StepLR(sgd, step_size=1, gamma="big")  # type: ignore[arg-type]
+
+
+def test_warns_when_scheduler_steps_before_optimizer(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=1)
+    with pytest.warns(UserWarning, match="Detected call of `lr_scheduler.step\\(\\)` before `optimizer.step\\(\\)`"):
+        s.step()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s.step()  # only the first step is checked
+
+
+def test_no_warning_in_the_right_order(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sgd.step()
+        s.step()
+    assert sgd._opt_called  # type: ignore[attr-defined]
+
+
+def test_warns_when_optimizer_step_was_replaced(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=1)
+    sgd.step = lambda closure=None: None  # type: ignore[method-assign]
+    with pytest.warns(UserWarning, match="has been overridden after learning rate scheduler"):
+        s.step()
+
+
+def test_deprecated_epoch_argument_uses_closed_form(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=3, gamma=0.5)
+    sgd.step()
+    with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)` was not necessary"):
+        s.step(7)
+    assert s.last_epoch == 7
+    assert s.get_last_lr() == [0.1 * 0.5**2, 0.05 * 0.5**2]
+    assert EPOCH_DEPRECATION_WARNING.startswith("The epoch parameter")
+
+
+def test_get_lr_outside_step_warns_and_does_not_step(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match="please use `get_last_lr\\(\\)`"):
+        lrs = s.get_lr()
+    assert lrs == [0.1, 0.05] and s.last_epoch == 0
+    assert s._get_closed_form_lr() == [0.1, 0.05]
+
+
+def test_fields_are_properties_on_the_core(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=2, gamma=0.5)
+    s.gamma = 0.25  # as PyTorch users change hyperparameters mid-run
+    sgd.step()
+    s.step()
+    s.step()
+    assert s.get_last_lr() == [0.1 * 0.25, 0.05 * 0.25]
+    assert s._core.fields == StepLR._fields + ("base_lrs", "last_epoch")
+    with pytest.raises(ValueError):
+        s.step_size = -1
+    assert s.step_size == 2
+
+
+def test_state_dict_round_trip_through_pickle(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=3, gamma=0.5)
+    sgd.step()
+    for _ in range(4):
+        s.step()
+    state = pickle.loads(pickle.dumps(s.state_dict()))
+    assert copy.deepcopy(state) == state
+    assert set(state) == {
+        "step_size", "gamma", "base_lrs", "last_epoch", "_step_count", "_is_initial",
+        "_get_lr_called_within_step", "_last_lr",
+    }
+    other = StepLR(make_optimizer([0.1, 0.05]), step_size=99)
+    other.load_state_dict(state)
+    assert other.state_dict() == s.state_dict()
+
+
+def test_failed_load_changes_nothing(sgd: optim.SGD) -> None:
+    s = StepLR(sgd, step_size=3, gamma=0.5)
+    before = s.state_dict()
+    with pytest.raises(ValueError):
+        s.load_state_dict({"gamma": 0.9, "step_size": 0, "_step_count": 99})
+    with pytest.raises(ValueError, match="base_lrs"):
+        s.load_state_dict({"base_lrs": [0.1]})
+    with pytest.raises(TypeError, match="state_dict must be a dict"):
+        s.load_state_dict(None)  # type: ignore[arg-type]
+    assert s.state_dict() == before
+
+
+def test_python_subclass_with_get_lr(sgd: optim.SGD) -> None:
+    class Halving(LRScheduler):
+        def get_lr(self) -> list[float]:
+            if self.last_epoch == 0:
+                return [g["lr"] for g in self.optimizer.param_groups]
+            return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+    s = Halving(sgd)
+    sgd.step()
+    s.step()
+    s.step()
+    assert s.get_last_lr() == [0.025, 0.0125]
+    assert s.state_dict()["last_epoch"] == 2
+
+
+def test_drives_a_torch_optimizer(torch: Any) -> None:
+    w = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.SGD([{"params": [w], "lr": 0.1}], lr=0.1)
+    ours = StepLR(opt, step_size=2, gamma=0.9)
+    tw = torch.nn.Parameter(torch.zeros(2))
+    topt = torch.optim.SGD([{"params": [tw], "lr": 0.1}], lr=0.1)
+    theirs = torch.optim.lr_scheduler.StepLR(topt, step_size=2, gamma=0.9)
+    for _ in range(50):
+        opt.step()
+        topt.step()
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        assert opt.param_groups[0]["lr"] == topt.param_groups[0]["lr"]
+
+
+def test_tensor_lr_is_filled_in_place(torch: Any) -> None:
+    w = torch.nn.Parameter(torch.zeros(2))
+    lr = torch.tensor(0.1, dtype=torch.float64)
+    opt = torch.optim.SGD([w], lr=lr)
+    s = StepLR(opt, step_size=1, gamma=0.5)
+    opt.step()
+    s.step()
+    assert opt.param_groups[0]["lr"] is lr and float(lr) == 0.05
+
+
+def test_state_dict_moves_between_libraries(torch: Any) -> None:
+    w = torch.nn.Parameter(torch.zeros(2))
+    topt = torch.optim.SGD([w], lr=0.1)
+    theirs = torch.optim.lr_scheduler.StepLR(topt, step_size=3, gamma=0.7)
+    ours = StepLR(make_optimizer([0.1]), step_size=3, gamma=0.7)
+    for _ in range(5):
+        topt.step()
+        theirs.step()
+    ours.load_state_dict(theirs.state_dict())
+    ours.optimizer.param_groups[0]["lr"] = topt.param_groups[0]["lr"]
+    for _ in range(10):
+        ours.optimizer.step()
+        ours.step()
+    back = torch.optim.lr_scheduler.StepLR(topt, step_size=1)
+    back.load_state_dict(ours.state_dict())
+    topt.param_groups[0]["lr"] = ours.optimizer.param_groups[0]["lr"]
+    for _ in range(10):
+        topt.step()
+        back.step()
+        ours.optimizer.step()
+        ours.step()
+        assert back.get_last_lr() == ours.get_last_lr()
+
+
+def test_parameters_untouched_by_scheduler() -> None:
+    p = swiftlr.Parameter(np.ones(2))
+    opt = optim.SGD([p], lr=0.1)
+    StepLR(opt, step_size=1)
+    np.testing.assert_array_equal(p.data, np.ones(2))

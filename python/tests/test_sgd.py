@@ -1,0 +1,167 @@
+"""swiftlr.optim.SGD: torch.optim.SGD's math and errors."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import swiftlr
+from scenarios import random_sgd_case, run_sgd_case, swiftlr_api, torch_api
+from swiftlr import optim
+
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "sgd.json").read_text())
+TOLERANCE = {"float64": 1e-12, "float32": 2e-5}
+
+
+def assert_history_close(ours: list[Any], theirs: list[Any], dtype: str) -> None:
+    """Relative to each parameter's scale: rounding differs by an ulp where a
+    value cancels to near zero, and relative error there means nothing."""
+    for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+        for x, y in zip(a, b, strict=True):
+            scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
+            np.testing.assert_allclose(x, y, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * scale, err_msg=f"step {step}")
+
+
+@pytest.mark.parametrize("index", range(len(REFERENCE["entries"])))
+def test_matches_pytorch_reference(index: int) -> None:
+    entry = REFERENCE["entries"][index]
+    assert REFERENCE["torch"].startswith("2.15.")
+    assert_history_close(run_sgd_case(entry["case"], swiftlr_api()), entry["params"], entry["case"]["dtype"])
+
+
+def test_reference_covers_every_option() -> None:
+    cases = [e["case"] for e in REFERENCE["entries"]]
+    for flag in ("nesterov", "maximize"):
+        assert any(c[flag] for c in cases)
+    for option in ("momentum", "dampening", "weight_decay", "none_grad_prob"):
+        assert any(c[option] for c in cases)
+    assert {c["dtype"] for c in cases} == {"float32", "float64"}
+
+
+def test_live_against_pytorch(torch: Any) -> None:
+    for i in range(100):
+        case = random_sgd_case(random.Random(f"live-{i}"))
+        assert_history_close(run_sgd_case(case, swiftlr_api()), run_sgd_case(case, torch_api()), case["dtype"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lr": -0.1}, "Invalid learning rate: -0.1"),
+        ({"momentum": -0.5}, "Invalid momentum value: -0.5"),
+        ({"weight_decay": -1e-3}, "Invalid weight_decay value: -0.001"),
+        ({"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+        ({"nesterov": True, "momentum": 0.9, "dampening": 0.1}, "Nesterov momentum requires"),
+    ],
+)
+def test_errors_use_pytorch_wording(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
+
+
+def test_errors_equal_pytorchs(torch: Any) -> None:
+    for kwargs in ({"lr": -0.1}, {"momentum": -2.0}, {"weight_decay": -1.0}, {"nesterov": True}):
+        with pytest.raises(ValueError) as theirs:
+            torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], **kwargs)
+        with pytest.raises(ValueError) as ours:
+            optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_updates_in_place_and_skips_none_grads() -> None:
+    a = np.ones(4, dtype=np.float32)
+    p, q = swiftlr.Parameter(a), swiftlr.Parameter(np.ones(2))
+    opt = optim.SGD([p, q], lr=0.5)
+    p.grad = np.full(4, 2.0, dtype=np.float32)
+    opt.step()
+    np.testing.assert_array_equal(a, np.zeros(4, dtype=np.float32))
+    np.testing.assert_array_equal(q.data, np.ones(2))
+    assert not opt.state  # no momentum, no state
+
+
+def test_momentum_buffer_starts_as_first_gradient() -> None:
+    p = swiftlr.Parameter(np.zeros(2))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5)
+    p.grad = np.array([1.0, -2.0])
+    opt.step()
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, -2.0])
+    opt.step()
+    np.testing.assert_allclose(opt.state[p]["momentum_buffer"], [0.9 + 0.5, -1.8 - 1.0])
+
+
+def test_fortran_ordered_parameters() -> None:
+    data = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    p = swiftlr.Parameter(data)
+    p.grad = np.asfortranarray(np.ones((2, 3)))
+    optim.SGD([p], lr=1.0, momentum=0.5).step()
+    np.testing.assert_array_equal(data, np.arange(6.0).reshape(2, 3) - 1)
+
+
+def test_closure_result_is_returned() -> None:
+    p = swiftlr.Parameter(np.zeros(1))
+    assert optim.SGD([p], lr=0.1).step(lambda: 3.5) == 3.5
+
+
+@pytest.mark.parametrize(
+    ("setup", "error", "message"),
+    [
+        (lambda p: setattr(p, "_grad", np.ones(5)), ValueError, "shape"),
+        (lambda p: setattr(p, "_grad", np.ones(3, dtype=np.float32)), TypeError, "format"),
+        (lambda p: setattr(p, "_grad", np.ones(6)[::2]), ValueError, "not contiguous"),
+        (lambda p: setattr(p, "_grad", np.ones(3, dtype=np.int64)), TypeError, "float32 or float64"),
+        (lambda p: setattr(p, "_grad", [1.0, 2.0, 3.0]), TypeError, "float32 or float64 array"),
+        (lambda p: setattr(p, "_data", np.ones(3)[::-1]), ValueError, "not contiguous"),
+    ],
+)
+def test_bad_buffers_raise_and_change_nothing(setup: Any, error: type, message: str) -> None:
+    good = swiftlr.Parameter(np.ones(3))
+    good.grad = np.ones(3)
+    bad = swiftlr.Parameter(np.ones(3))
+    bad.grad = np.ones(3)
+    setup(bad)  # bypass the Parameter setters, as code holding the arrays could
+    opt = optim.SGD([good, bad], lr=0.1, momentum=0.9)
+    with pytest.raises(error, match=message):
+        opt.step()
+    np.testing.assert_array_equal(good.data, np.ones(3))
+    assert not opt.state
+
+
+def test_read_only_parameter_is_refused() -> None:
+    data = np.ones(3)
+    data.setflags(write=False)
+    p = swiftlr.Parameter(data)
+    p.grad = np.ones(3)
+    with pytest.raises(ValueError, match="writable"):
+        optim.SGD([p], lr=0.1).step()
+    np.testing.assert_array_equal(data, np.ones(3))
+
+
+def test_resized_parameter_with_momentum_buffer() -> None:
+    p = swiftlr.Parameter(np.ones(3))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(3)
+    opt.step()
+    p.data = np.ones(5)
+    p.grad = np.ones(5)
+    with pytest.raises(ValueError, match="resized or retyped"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, np.ones(5))
+
+
+def test_empty_and_zero_dim_parameters() -> None:
+    empty, scalar = swiftlr.Parameter(np.zeros(0)), swiftlr.Parameter(np.array(2.0))
+    empty.grad, scalar.grad = np.zeros(0), np.array(1.0)
+    optim.SGD([empty, scalar], lr=0.5, momentum=0.9).step()
+    assert float(scalar.data) == 1.5
+
+
+def test_nonfinite_gradients_propagate_like_pytorch() -> None:
+    p = swiftlr.Parameter(np.zeros(2))
+    p.grad = np.array([np.nan, np.inf])
+    optim.SGD([p], lr=0.1).step()
+    assert np.isnan(p.data[0]) and np.isneginf(p.data[1])
