@@ -1,5 +1,5 @@
 /// A trainable array for the Swift API: values plus an optional gradient.
-public final class Parameter<Scalar: BinaryFloatingPoint> {
+public final class Parameter<Scalar: BinaryFloatingPoint & SIMDScalar> {
   public var data: [Scalar]
   public var grad: [Scalar]?
 
@@ -18,7 +18,7 @@ public final class Parameter<Scalar: BinaryFloatingPoint> {
 /// Edge cases: parameters whose `grad` is nil are skipped; a gradient whose
 /// count differs from the parameter's makes `step` throw before anything is
 /// updated.
-public struct SGD<Scalar: BinaryFloatingPoint> {
+public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
   public struct ParamGroup {
     public var params: [Parameter<Scalar>]
     public var options: SGDOptions

@@ -33,61 +33,75 @@ public struct SGDOptions: Equatable, Sendable {
 /// One SGD update of `count` elements in place, `torch.optim.SGD`'s math:
 ///
 ///     g = maximize ? -grad : grad
-///     g += weight_decay * param                  (if weight_decay != 0)
+///     g += weight_decay * param                          (if weight_decay != 0)
 ///     buf = fresh ? g : momentum*buf + (1-dampening)*g   (if momentum != 0)
-///     g = nesterov ? g + momentum*buf : buf      (if momentum != 0)
+///     g = nesterov ? g + momentum*buf : buf              (if momentum != 0)
 ///     param -= lr * g
 ///
 /// Scalars are rounded to `T` first, as PyTorch rounds them for a float32
-/// tensor. `buffer` must be non-nil when `momentum != 0`.
+/// tensor. The loop runs on SIMD vectors of 8 lanes, then a scalar tail, with
+/// the same operations in the same order, so lanes and tail round alike.
+///
+/// - Parameters:
+///   - buffer: the momentum buffer; required (non-nil) when `momentum != 0`,
+///     ignored otherwise.
+///   - freshBuffer: the buffer has no history: it is set to `g`, undamped.
 @inlinable
-public func sgdUpdate<T: BinaryFloatingPoint>(
+public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?,
   count: Int, freshBuffer: Bool, options o: SGDOptions
 ) {
-  let negLR = T(-o.lr)
-  let wd = T(o.weightDecay)
-  let mu = T(o.momentum)
-  let keep = T(1 - o.dampening)
-  let sign: T = o.maximize ? -1 : 1
-  let useDecay = o.weightDecay != 0
-  guard o.momentum != 0, let buffer else {
-    // Plain SGD: one read of grad and one read-write of param.
-    if useDecay {
-      for i in 0..<count { param[i] += negLR * (sign * grad[i] + wd * param[i]) }
-    } else {
-      for i in 0..<count { param[i] += negLR * (sign * grad[i]) }
-    }
-    return
+  let c = SGDConstants<T>(o)
+  let buffer = o.momentum != 0 ? buffer : nil
+  let vectorEnd = count & ~7
+  var i = 0
+  while i < vectorEnd {
+    let load = { (q: UnsafePointer<T>) in UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<T>.self) }
+    let old = buffer.map { load($0) }
+    let (p, b) = sgdMath(param: load(param), grad: load(grad), buffer: old, fresh: freshBuffer, c)
+    UnsafeMutableRawPointer(param + i).storeBytes(of: p, as: SIMD8<T>.self)
+    if let buffer { UnsafeMutableRawPointer(buffer + i).storeBytes(of: b, as: SIMD8<T>.self) }
+    i += 8
   }
-  switch (freshBuffer, o.nesterov) {
-  case (true, false):
-    for i in 0..<count {
-      let g = useDecay ? sign * grad[i] + wd * param[i] : sign * grad[i]
-      buffer[i] = g
-      param[i] += negLR * g
-    }
-  case (true, true):
-    for i in 0..<count {
-      let g = useDecay ? sign * grad[i] + wd * param[i] : sign * grad[i]
-      buffer[i] = g
-      param[i] += negLR * (g + mu * g)
-    }
-  case (false, false):
-    for i in 0..<count {
-      let g = useDecay ? sign * grad[i] + wd * param[i] : sign * grad[i]
-      let b = mu * buffer[i] + keep * g
-      buffer[i] = b
-      param[i] += negLR * b
-    }
-  case (false, true):
-    for i in 0..<count {
-      let g = useDecay ? sign * grad[i] + wd * param[i] : sign * grad[i]
-      let b = mu * buffer[i] + keep * g
-      buffer[i] = b
-      param[i] += negLR * (g + mu * b)
-    }
+  // The tail runs the same math on lane 0 of a 2-lane vector.
+  while i < count {
+    let old = buffer.map { SIMD2<T>($0[i], 0) }
+    let (p, b) = sgdMath(param: SIMD2(param[i], 0), grad: SIMD2(grad[i], 0), buffer: old, fresh: freshBuffer, c)
+    param[i] = p[0]
+    buffer?[i] = b[0]
+    i += 1
   }
+}
+
+/// The kernel's scalars, rounded to `T`, and its switches.
+@usableFromInline
+struct SGDConstants<T: BinaryFloatingPoint & SIMDScalar> {
+  @usableFromInline let negLR, decay, mu, keep, sign: T
+  @usableFromInline let useDecay, nesterov: Bool
+
+  @inlinable init(_ o: SGDOptions) {
+    negLR = T(-o.lr)
+    decay = T(o.weightDecay)
+    mu = T(o.momentum)
+    keep = T(1 - o.dampening)
+    sign = o.maximize ? -1 : 1
+    useDecay = o.weightDecay != 0
+    nesterov = o.nesterov
+  }
+}
+
+/// SGD on one vector of elements: the new parameter and momentum buffer
+/// (the buffer result is meaningless when `buffer` is nil: no momentum).
+@inlinable @inline(__always)
+func sgdMath<V: SIMD>(
+  param: V, grad: V, buffer: V?, fresh: Bool, _ c: SGDConstants<V.Scalar>
+) -> (param: V, buffer: V) where V.Scalar: BinaryFloatingPoint {
+  var d = c.sign * grad
+  if c.useDecay { d = d + c.decay * param }
+  guard let buffer else { return (param + c.negLR * d, d) }
+  let m = fresh ? d : c.mu * buffer + c.keep * d
+  d = c.nesterov ? d + c.mu * m : m
+  return (param + c.negLR * d, m)
 }
 
 /// Python's `repr` of a float for the few messages PyTorch formats with one

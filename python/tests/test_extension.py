@@ -1,0 +1,50 @@
+"""The compiled module `swiftlr._swiftlr`: self-contained, stripped, generic."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from swiftlr import _swiftlr
+
+
+@pytest.mark.skipif(shutil.which("ldd") is None, reason="needs ldd")
+def test_links_no_swift_runtime() -> None:
+    out = subprocess.run(["ldd", _swiftlr.__file__], capture_output=True, text=True, check=True).stdout
+    assert "libswift" not in out and "libFoundation" not in out and "libdispatch" not in out
+
+
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="needs readelf")
+def test_is_stripped() -> None:
+    sections = subprocess.run(["readelf", "-S", _swiftlr.__file__], capture_output=True, text=True, check=True).stdout
+    assert ".symtab" not in sections
+
+
+def test_imports_without_swift_on_library_paths() -> None:
+    env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": ""}
+    code = "import swiftlr._swiftlr as m, sys; sys.stdout.write(m.__name__)"
+    out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "swiftlr._swiftlr"
+
+
+def test_scheduler_core_errors() -> None:
+    with pytest.raises(ValueError, match="unknown scheduler 'Nope'"):
+        _swiftlr.SchedulerCore("Nope", {"base_lrs": [0.1]})
+    with pytest.raises(TypeError, match="keys must be str"):
+        _swiftlr.SchedulerCore("StepLR", {1: 2})
+    with pytest.raises(TypeError, match="missing required argument: 'step_size'"):
+        _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1]})
+    core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
+    with pytest.raises(ValueError, match="param groups"):
+        core.step([{"lr": 0.1}, {"lr": 0.2}])
+    with pytest.raises(AttributeError):
+        core.get("nope")
+    assert core.get("last_epoch") == -1  # failed steps changed nothing
+    copy = core.copy()
+    groups = [{"lr": 0.1}]
+    core.step(groups)
+    core.step(groups)
+    assert core.get("last_epoch") == 1 and copy.get("last_epoch") == -1
