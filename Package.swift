@@ -16,6 +16,7 @@ let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 
 var products: [Product] = [
   .library(name: "SwiftLR", targets: ["SwiftLR"]),
+  .executable(name: "swiftlr-benchmarks", targets: ["SwiftLRBenchmarks"]),
 ]
 
 var targets: [Target] = [
@@ -24,6 +25,11 @@ var targets: [Target] = [
   .target(name: "SwiftLR", dependencies: ["_SwiftLRShims"]),
   .testTarget(
     name: "SwiftLRTests",
+    dependencies: ["SwiftLR"]
+  ),
+  // `swift run -c release swiftlr-benchmarks`: the kernels timed from Swift.
+  .executableTarget(
+    name: "SwiftLRBenchmarks",
     dependencies: ["SwiftLR"]
   ),
 ]

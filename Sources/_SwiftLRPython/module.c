@@ -10,6 +10,10 @@ static PyMethodDef module_methods[] = {
      "fresh_buffer, group_index); groups: list of (lr, momentum, dampening,\n"
      "weight_decay, nesterov, maximize). All inputs are checked before any write;\n"
      "the update runs without the GIL."},
+    {"axpy", (PyCFunction)(void (*)(void))shim_axpy, METH_FASTCALL,
+     "axpy(a, b, scale) -> None\n\n"
+     "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"
+     "memory-bandwidth yardstick. a and b: float32 or float64 arrays alike."},
     {NULL, NULL, 0, NULL},
 };
 

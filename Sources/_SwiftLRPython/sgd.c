@@ -191,3 +191,34 @@ done:
   Py_XDECREF(group_list);
   return result;
 }
+
+// axpy(a, b, scale): a += scale * b in place, over all cores, without the GIL.
+PyObject *shim_axpy(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+  PyObject *result = NULL;
+  Py_buffer a, b;
+  int have_a = 0, have_b = 0;
+  if (nargs != 3) {
+    PyErr_Format(PyExc_TypeError, "axpy() takes 3 arguments (%zd given)", nargs);
+    goto done;
+  }
+  double scale = PyFloat_AsDouble(args[2]);
+  if (scale == -1.0 && PyErr_Occurred()) goto done;
+  if (take(args[0], &a, 1, "array", 0) < 0) goto done;
+  have_a = 1;
+  if (take(args[1], &b, 0, "array", 1) < 0) goto done;
+  have_b = 1;
+  if (buffer_dtype(&a) != buffer_dtype(&b) || !same_layout(&a, &b)) {
+    PyErr_SetString(PyExc_ValueError, "axpy() needs two arrays of the same dtype, shape and order");
+    goto done;
+  }
+  int dtype = buffer_dtype(&a);
+  Py_ssize_t count = a.len / a.itemsize;
+  Py_BEGIN_ALLOW_THREADS
+  swiftlr_axpy(a.buf, b.buf, count, dtype, scale);
+  Py_END_ALLOW_THREADS
+  result = Py_NewRef(Py_None);
+done:
+  if (have_a) PyBuffer_Release(&a);
+  if (have_b) PyBuffer_Release(&b);
+  return result;
+}

@@ -76,6 +76,16 @@ private func update(_ t: swiftlr_sgd_tensor, _ o: SGDOptions, _ range: Range<Int
   if t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) { run(Float.self) } else { run(Double.self) }
 }
 
+@_cdecl("swiftlr_axpy")
+public func swiftlr_axpy(_ a: UnsafeMutableRawPointer?, _ b: UnsafeRawPointer?, _ count: Int64, _ dtype: Int32, _ scale: Double) {
+  guard let a, let b, count > 0 else { return }
+  if dtype == Int32(SWIFTLR_FLOAT32.rawValue) {
+    axpy(a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self), count: Int(count), scale: Float(scale))
+  } else {
+    axpy(a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self), count: Int(count), scale: scale)
+  }
+}
+
 extension SGDOptions {
   init(_ g: swiftlr_sgd_group) {
     self.init(

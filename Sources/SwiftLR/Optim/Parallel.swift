@@ -9,6 +9,7 @@ import Glibc
 /// Threads are started per call: a kernel big enough to split takes
 /// milliseconds, next to tens of microseconds for starting the threads.
 /// `body` must touch no Python object (the GIL is released around it).
+@usableFromInline
 func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
   let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
   let threads = min(cores, max(1, total / max(1, minimumPerThread)), 64)

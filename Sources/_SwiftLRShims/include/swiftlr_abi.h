@@ -142,6 +142,10 @@ int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count
                          const swiftlr_sgd_group *groups, int64_t group_count,
                          swiftlr_message *message);
 
+/// `a += scale * b` over all cores (float32 when `dtype` is SWIFTLR_FLOAT32,
+/// else float64): the memory-bandwidth yardstick of the benchmarks.
+void swiftlr_axpy(void *a, const void *b, int64_t count, int32_t dtype, double scale);
+
 #ifdef __cplusplus
 }
 #endif
