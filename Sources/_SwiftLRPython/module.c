@@ -14,6 +14,11 @@ static PyMethodDef module_methods[] = {
      "axpy(a, b, scale) -> None\n\n"
      "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"
      "memory-bandwidth yardstick. a and b: float32 or float64 arrays alike."},
+    {"schedule_values", (PyCFunction)(void (*)(void))shim_schedule_values, METH_FASTCALL,
+     "schedule_values(kind, config, steps, inputs=None) -> bytearray\n\n"
+     "The lr of group 0 of the scheduler `kind` (built fresh from `config`) at each step\n"
+     "of `steps`, a contiguous int64 buffer, as native float64 bytes. `inputs`: per-step\n"
+     "inputs, the same at every step. The loop runs without the GIL."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -171,6 +171,32 @@ done:
   return result;
 }
 
+// momenta() -> list[float] | None: the momentum of each group at the current
+// state, for schedulers that cycle it; None for the others.
+static PyObject *core_momenta(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
+  Py_ssize_t n = (Py_ssize_t)self->group_count;
+  double *values = PyMem_New(double, n > 0 ? n : 1);
+  if (values == NULL) return PyErr_NoMemory();
+  PyObject *result = NULL;
+  if (!swiftlr_scheduler_momenta(self->core, values, self->group_count)) {
+    result = Py_NewRef(Py_None);
+    goto done;
+  }
+  result = PyList_New(n);
+  if (result == NULL) goto done;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *value = PyFloat_FromDouble(values[i]);
+    if (value == NULL) {
+      Py_CLEAR(result);
+      goto done;
+    }
+    PyList_SET_ITEM(result, i, value);
+  }
+done:
+  PyMem_Free(values);
+  return result;
+}
+
 // get(name) -> value; raises AttributeError for an unknown name.
 static PyObject *core_get(SchedulerCore *self, PyObject *name) {
   const char *key = PyUnicode_AsUTF8(name);
@@ -226,6 +252,9 @@ static PyMethodDef core_methods[] = {
     {"lrs", (PyCFunction)core_lrs, METH_VARARGS,
      "lrs(current, closed_form=False) -> list[float]\n\n"
      "get_lr() (or the closed form) at the current last_epoch, without stepping."},
+    {"momenta", (PyCFunction)core_momenta, METH_NOARGS,
+     "momenta() -> list[float] | None\n\n"
+     "Each group's momentum at the current state, for schedulers that cycle it."},
     {"get", (PyCFunction)core_get, METH_O, "get(name) -> the field's value"},
     {"update", (PyCFunction)core_update, METH_O, "update(fields: dict) -> None; all or nothing"},
     {"copy", (PyCFunction)core_copy, METH_NOARGS, "copy() -> an independent core with the same state"},

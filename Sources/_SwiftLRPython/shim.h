@@ -28,6 +28,7 @@ int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **ou
 extern PyTypeObject SchedulerCore_Type;
 
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif  // SWIFTLR_SHIM_H

@@ -165,3 +165,14 @@ def test_nonfinite_gradients_propagate_like_pytorch() -> None:
     p.grad = np.array([np.nan, np.inf])
     optim.SGD([p], lr=0.1).step()
     assert np.isnan(p.data[0]) and np.isneginf(p.data[1])
+
+
+def test_negative_lr_set_by_a_schedule_steps_like_pytorch() -> None:
+    """PyTorch checks lr >= 0 in the constructor only; a chained schedule can
+    land a hair below zero and the step still runs."""
+    p = swiftlr.Parameter(np.zeros(1))
+    p.grad = np.ones(1)
+    opt = optim.SGD([p], lr=0.1)
+    opt.param_groups[0]["lr"] = -3e-20
+    opt.step()
+    assert p.data[0] == 3e-20

@@ -22,7 +22,8 @@ public func swiftlr_sgd_step(
   starts.reserveCapacity(list.count + 1)
   var total = 0
   do throws(SchedulerError) {
-    for o in options { try o.validate() }
+    // Options are not range-checked here: PyTorch checks them once, in the
+    // constructor, and steps with whatever a scheduler sets.
     for t in list {
       guard t.group >= 0, t.group < groupCount else { throw .value("group index \(t.group) out of range") }
       guard t.count >= 0 else { throw .value("negative element count") }

@@ -34,7 +34,7 @@ final class SchedulerBox {
 
   /// Scratch memory of at least `bytes` bytes, aligned for any scalar.
   func scratch(bytes: Int) -> UnsafeMutableRawPointer {
-    if scratch.count < bytes {
+    if scratch.count < bytes || scratch.baseAddress == nil {  // an empty list asks for 0 bytes
       scratch.deallocate()
       scratch = .allocate(byteCount: max(bytes, 64), alignment: 16)
     }
@@ -204,6 +204,17 @@ public func swiftlr_scheduler_lrs(
   } catch {
     return report(error, message)
   }
+}
+
+@_cdecl("swiftlr_scheduler_momenta")
+public func swiftlr_scheduler_momenta(
+  _ s: OpaquePointer, _ momenta: UnsafeMutablePointer<Double>?, _ count: Int64
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  let groups = b.scheduler.groupCount
+  guard let momenta, count == Int64(groups), groups > 0, b.scheduler.momentum(group: 0) != nil else { return 0 }
+  for i in 0..<groups { momenta[i] = b.scheduler.momentum(group: i) ?? .nan }
+  return 1
 }
 
 @_cdecl("swiftlr_scheduler_field_count")

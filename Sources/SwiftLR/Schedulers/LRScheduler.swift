@@ -49,6 +49,11 @@ public protocol LRScheduler {
 
   /// Whether the deprecated `step(epoch)` path uses `closedFormLR`.
   static var hasClosedForm: Bool { get }
+
+  /// The momentum PyTorch's `get_lr()` writes into `group` as a side effect
+  /// (schedulers that cycle momentum: `CyclicLR`, `OneCycleLR`), at the
+  /// current state; nil when the scheduler leaves momentum alone (default).
+  func momentum(group: Int) -> Double?
 }
 
 extension LRScheduler {
@@ -56,6 +61,7 @@ extension LRScheduler {
   public static var hasClosedForm: Bool { false }
   public func closedFormLR(group: Int) -> Double? { nil }
   public func validate() throws(SchedulerError) {}
+  public func momentum(group: Int) -> Double? { nil }
 
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = try checkedIncrement(lastEpoch)

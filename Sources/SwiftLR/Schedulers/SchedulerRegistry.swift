@@ -2,6 +2,23 @@
 public enum SchedulerRegistry {
   public static let kinds: [String: any LRScheduler.Type] = [
     "StepLR": StepLR.self,
+    "WarmupCosineLR": WarmupCosineLR.self,
+    "InverseSqrtLR": InverseSqrtLR.self,
+    "WarmupStableDecayLR": WarmupStableDecayLR.self,
+    "PiecewiseLinearLR": PiecewiseLinearLR.self,
+    "ReduceLROnPlateau": ReduceLROnPlateau.self,
+    "CyclicLR": CyclicLR.self,
+    "OneCycleLR": OneCycleLR.self,
+    "CosineAnnealingWarmRestarts": CosineAnnealingWarmRestarts.self,
+    "SWALR": SWALR.self,
+    "MultiStepLR": MultiStepLR.self,
+    "ConstantLR": ConstantLR.self,
+    "LinearLR": LinearLR.self,
+    "ExponentialLR": ExponentialLR.self,
+    "PolynomialLR": PolynomialLR.self,
+    "CosineAnnealingLR": CosineAnnealingLR.self,
+    "LambdaLR": LambdaLR.self,
+    "MultiplicativeLR": MultiplicativeLR.self,
   ]
 
   /// Builds the scheduler `kind` from its configuration.

@@ -97,6 +97,11 @@ int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_
 int32_t swiftlr_scheduler_lrs(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
                               int32_t closed_form, swiftlr_message *message);
 
+/// The momentum each group gets after the last step (PyTorch's `get_lr()`
+/// side effect of schedulers that cycle momentum): fills `count` (the group
+/// count) values and returns 1, or returns 0 when the scheduler sets none.
+int32_t swiftlr_scheduler_momenta(swiftlr_scheduler *scheduler, double *momenta, int64_t count);
+
 /// The names of the fields (hyperparameters and state) the scheduler exposes.
 int64_t swiftlr_scheduler_field_count(const swiftlr_scheduler *scheduler);
 const char *swiftlr_scheduler_field_name(const swiftlr_scheduler *scheduler, int64_t index);
@@ -145,6 +150,18 @@ int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count
 /// `a += scale * b` over all cores (float32 when `dtype` is SWIFTLR_FLOAT32,
 /// else float64): the memory-bandwidth yardstick of the benchmarks.
 void swiftlr_axpy(void *a, const void *b, int64_t count, int32_t dtype, double scale);
+
+// MARK: - Schedules (a scheduler evaluated as a pure function of the step)
+
+/// The lr of group 0 of the scheduler `kind`, built fresh from `config`, at
+/// each of `count` steps: `out[i]` is its lr after `step(steps[i])`. `inputs`
+/// (`input_count` values, NULL for none) are the per-step inputs, the same at
+/// every step. Fails for negative steps and for schedulers whose lr depends
+/// on the previous lr or on inputs that change per step. Touches no Python
+/// object: the caller may release the GIL around it.
+int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps,
+                                int64_t count, const double *inputs, int64_t input_count, double *out,
+                                swiftlr_message *message);
 
 #ifdef __cplusplus
 }

@@ -5,8 +5,8 @@
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.9)
 """
 
-from swiftlr.optim import lr_scheduler
+from swiftlr.optim import lr_scheduler, swa_utils
 from swiftlr.optim.optimizer import Optimizer
 from swiftlr.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "lr_scheduler", "swa_utils"]

@@ -3,11 +3,21 @@ constant, linear, exponential, polynomial and cosine annealing."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from swiftlr.optim._scheduler_base import CoreScheduler
 
-__all__ = ["StepLR"]
+__all__ = [
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+]
 
 
 class StepLR(CoreScheduler):
@@ -43,3 +53,274 @@ class StepLR(CoreScheduler):
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
+
+
+def _milestone_list(milestones: Any) -> list[int]:
+    """Milestones as the core keeps them: a sorted list with repeats.
+
+    Accepts any iterable of epochs, or a Counter / dict ``{epoch: count}`` as
+    PyTorch's state dicts hold them (keys may be strings, as after JSON).
+    """
+    if isinstance(milestones, dict):
+        out: list[int] = []
+        for epoch, count in milestones.items():
+            out.extend([int(epoch)] * int(count))
+        return sorted(out)
+    return sorted(int(m.item() if hasattr(m, "item") else m) for m in milestones)
+
+
+class MultiStepLR(CoreScheduler):
+    """Decays the learning rate of each parameter group by gamma once the number of epoch reaches one of the milestones.
+
+    Notice that such decay can happen simultaneously with other changes to the
+    learning rate from outside this scheduler. When last_epoch=-1, sets
+    initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        milestones (list): List of epoch indices. Must be increasing.
+            A milestone listed ``n`` times decays by ``gamma ** n``.
+        gamma (float): Multiplicative factor of learning rate decay.
+            Default: 0.1.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    ``milestones`` reads as a :class:`collections.Counter` (as in PyTorch, so
+    state dicts load in either library); the Swift core keeps them as a
+    sorted list with repeats. It may be set from a Counter, a dict
+    ``{epoch: count}`` or a list of epochs.
+
+    Example:
+        >>> # Assuming optimizer uses lr = 0.05 for all groups
+        >>> # lr = 0.05     if epoch < 30
+        >>> # lr = 0.005    if 30 <= epoch < 80
+        >>> # lr = 0.0005   if epoch >= 80
+        >>> scheduler = MultiStepLR(optimizer, milestones=[30, 80], gamma=0.1)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("milestones", "gamma")
+
+    def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, milestones=_milestone_list(milestones), gamma=gamma)
+
+    @property
+    def milestones(self) -> Counter[int]:
+        """The milestones, as PyTorch's Counter ``{epoch: count}``."""
+        return Counter(self._core.get("milestones"))
+
+    @milestones.setter
+    def milestones(self, value: Any) -> None:
+        self._core.update({"milestones": _milestone_list(value)})
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["milestones"] = self.milestones
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if isinstance(state_dict, dict) and "milestones" in state_dict:
+            state_dict = {**state_dict, "milestones": _milestone_list(state_dict["milestones"])}
+        super().load_state_dict(state_dict)
+
+
+class ConstantLR(CoreScheduler):
+    """Multiply the learning rate of each parameter group by a small constant factor.
+
+    The multiplication is done until the number of epoch reaches a pre-defined
+    milestone: total_iters. Notice that such multiplication of the small
+    constant factor can happen simultaneously with other changes to the
+    learning rate from outside this scheduler. When last_epoch=-1, sets
+    initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        factor (float): The number we multiply learning rate until the
+            milestone. Default: 1./3.
+        total_iters (int): The number of steps that the scheduler multiplies
+            the learning rate by the factor. Default: 5.
+        last_epoch (int): The index of the last epoch. Default: -1.
+
+    Raises:
+        ValueError: if ``factor`` is outside [0, 1] (PyTorch's check), or is 0
+            (PyTorch accepts 0, then raises ZeroDivisionError at total_iters).
+
+    Example:
+        >>> # Assuming optimizer uses lr = 0.05 for all groups
+        >>> # lr = 0.025   if epoch < 40
+        >>> # lr = 0.05    if epoch >= 40
+        >>> scheduler = ConstantLR(optimizer, factor=0.5, total_iters=40)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("factor", "total_iters")
+
+    def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
+
+
+class LinearLR(CoreScheduler):
+    """Decays the learning rate of each parameter group by linearly changing small multiplicative factor.
+
+    The multiplication is done until the number of epoch reaches a pre-defined
+    milestone: total_iters. Notice that such decay can happen simultaneously
+    with other changes to the learning rate from outside this scheduler. When
+    last_epoch=-1, sets initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        start_factor (float): The number we multiply learning rate in the
+            first epoch. The multiplication factor changes towards end_factor
+            in the following epochs. Default: 1./3.
+        end_factor (float): The number we multiply learning rate at the end
+            of linear changing process. Default: 1.0.
+        total_iters (int): The number of iterations that multiplicative factor
+            reaches to 1. Default: 5.
+        last_epoch (int): The index of the last epoch. Default: -1.
+
+    Raises:
+        ValueError: for factors outside PyTorch's ranges (PyTorch's wording),
+            and for ``total_iters=0`` (PyTorch accepts it, then raises
+            ZeroDivisionError in the closed form used by ``step(epoch)``).
+
+    Example:
+        >>> # Assuming optimizer uses lr = 0.05 for all groups
+        >>> # lr = 0.0025   if epoch == 0
+        >>> # lr = 0.00375  if epoch == 1
+        >>> # lr = 0.005    if epoch == 2
+        >>> # ...
+        >>> # lr = 0.05     if epoch >= 40
+        >>> scheduler = LinearLR(optimizer, start_factor=0.05, total_iters=40)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("start_factor", "end_factor", "total_iters", "_is_initial")
+
+    def __init__(
+        self,
+        optimizer: Any,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError(
+                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
+            )
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        super().__init__(
+            optimizer, last_epoch, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
+        )
+
+
+class ExponentialLR(CoreScheduler):
+    """Decays the learning rate of each parameter group by gamma every epoch.
+
+    When last_epoch=-1, sets initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        gamma (float): Multiplicative factor of learning rate decay.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    Example:
+        >>> # lr = 0.1 * 0.95 ** epoch (as a running product)
+        >>> scheduler = ExponentialLR(optimizer, gamma=0.95)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("gamma", "_is_initial")
+
+    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, gamma=gamma)
+
+
+class PolynomialLR(CoreScheduler):
+    """Decays the learning rate of each parameter group using a polynomial function in the given total_iters.
+
+    When last_epoch=-1, sets initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        total_iters (int): The number of steps that the scheduler decays the
+            learning rate. Default: 5.
+        power (float): The power of the polynomial. Default: 1.0.
+        last_epoch (int): The index of the last epoch. Default: -1.
+
+    Raises:
+        ValueError: for ``total_iters=0`` (PyTorch divides by zero in the
+            closed form) and a negative ``power`` (PyTorch raises
+            ZeroDivisionError computing ``0.0 ** power`` at total_iters).
+
+    Example:
+        >>> # Assuming optimizer uses lr = 0.001 for all groups
+        >>> # lr = 0.001     if epoch == 0
+        >>> # lr = 0.00075   if epoch == 1
+        >>> # lr = 0.00050   if epoch == 2
+        >>> # lr = 0.00025   if epoch == 3
+        >>> # lr = 0.0       if epoch >= 4
+        >>> scheduler = PolynomialLR(optimizer, total_iters=4, power=1.0)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("total_iters", "power", "_is_initial")
+
+    def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
+
+
+class CosineAnnealingLR(CoreScheduler):
+    r"""Set the learning rate of each parameter group using a cosine annealing schedule.
+
+    The learning rate is updated recursively, as in PyTorch:
+
+    .. math::
+        \eta_{t+1} = \eta_{\min} + (\eta_t - \eta_{\min}) \cdot
+        \frac{1 + \cos\left(\frac{(T_{cur}+1) \pi}{T_{max}}\right)}
+            {1 + \cos\left(\frac{T_{cur} \pi}{T_{max}}\right)}
+
+    approximating the closed form (used by the deprecated ``step(epoch)``)
+    :math:`\eta_t = \eta_{\min} + \frac{1}{2}(\eta_{\max} - \eta_{\min})
+    (1 + \cos(T_{cur} \pi / T_{max}))`, without restarts.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        T_max (int): Maximum number of iterations.
+        eta_min (float): Minimum learning rate. Default: 0.
+        last_epoch (int): The index of the last epoch. Default: -1.
+
+    Raises:
+        ValueError: for ``T_max=0`` (PyTorch accepts it, then raises
+            ZeroDivisionError at the first step).
+
+    Example:
+        >>> # lr goes from 0.1 down to 0.001 over 100 epochs, then back up
+        >>> scheduler = CosineAnnealingLR(optimizer, T_max=100, eta_min=0.001)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("T_max", "eta_min", "_step_count", "_is_initial")
+
+    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)

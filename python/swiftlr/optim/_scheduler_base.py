@@ -250,6 +250,21 @@ class CoreScheduler(LRScheduler):
 
     def _update_lr(self, epoch: float | None = None) -> None:
         self._last_lr = self._core.step(self.optimizer.param_groups, self._step_inputs(epoch), epoch)
+        self._apply_momenta()
+
+    def _apply_momenta(self) -> None:
+        """Writes the momenta of a scheduler that cycles them (PyTorch's
+        ``get_lr()`` side effect) into each group: beta1 of ``betas`` when
+        ``use_beta1`` (an Adam-like optimizer), else ``momentum``."""
+        momenta = self._core.momenta()
+        if momenta is None:
+            return
+        beta1 = getattr(self, "use_beta1", False)
+        for group, momentum in zip(self.optimizer.param_groups, momenta):
+            if beta1:
+                group["betas"] = (momentum, *group["betas"][1:])
+            else:
+                group["momentum"] = momentum
 
     def get_lr(self) -> list[float]:
         """PyTorch's ``get_lr()``: the chained rule at the current ``last_epoch``."""
@@ -259,7 +274,9 @@ class CoreScheduler(LRScheduler):
                 UserWarning,
                 stacklevel=2,
             )
-        return self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups])
+        lrs = self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups])
+        self._apply_momenta()
+        return lrs
 
     def _get_closed_form_lr(self) -> list[float]:
         return self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)

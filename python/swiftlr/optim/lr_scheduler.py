@@ -8,12 +8,43 @@ classes live in family modules (``_decay``, ...) and are all exported here,
 where PyTorch users look for them.
 """
 
-from swiftlr.optim._decay import StepLR
+from swiftlr.optim._composite import ChainedScheduler, SequentialLR
+from swiftlr.optim._cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from swiftlr.optim._decay import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
+from swiftlr.optim._lambda import LambdaLR, MultiplicativeLR
+from swiftlr.optim._plateau import ReduceLROnPlateau
 from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, CoreScheduler, LRScheduler
+from swiftlr.optim._warmup import InverseSqrtLR, PiecewiseLinearLR, WarmupCosineLR, WarmupStableDecayLR
 
 __all__ = [
     "LRScheduler",
     "CoreScheduler",
     "EPOCH_DEPRECATION_WARNING",
     "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "SequentialLR",
+    "ChainedScheduler",
+    "ReduceLROnPlateau",
+    "CyclicLR",
+    "OneCycleLR",
+    "CosineAnnealingWarmRestarts",
+    "WarmupCosineLR",
+    "InverseSqrtLR",
+    "WarmupStableDecayLR",
+    "PiecewiseLinearLR",
 ]

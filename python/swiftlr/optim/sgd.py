@@ -84,18 +84,12 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
+        # Types only: like PyTorch, values are checked once, by the constructor,
+        # so a schedule may drive an lr anywhere (even a hair below zero).
         for name in ("lr", "momentum", "dampening", "weight_decay"):
             value = group[name]
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
                 raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        if group["lr"] < 0.0:
-            raise ValueError(f"Invalid learning rate: {group['lr']}")
-        if group["momentum"] < 0.0:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if group["weight_decay"] < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Performs a single optimization step.

@@ -13,6 +13,9 @@ in their own module below; the ``CASES`` registry collects them.
 from __future__ import annotations
 
 import copy
+import importlib
+import inspect
+import math
 import pickle
 import random
 from collections.abc import Callable
@@ -95,8 +98,65 @@ def _make_optimizer(api: Api, case: Case, optimizer_module: Any) -> Any:
 
 
 def _make_scheduler(api: Api, case: Case, optimizer: Any, scheduler_module: Any) -> Any:
-    cls = getattr(scheduler_module, case["scheduler"])
-    return cls(optimizer, **case["kwargs"])
+    """Builds ``case["scheduler"]`` from ``case["kwargs"]``, decoding the
+    kwargs (see ``_decode``); the optimizer goes first, or as ``optimizer=``
+    where the class takes something else first (``ChainedScheduler``)."""
+    cls = getattr(_case_module(case, scheduler_module), case["scheduler"])
+    kwargs = {k: _decode(v, api, optimizer, scheduler_module) for k, v in case["kwargs"].items()}
+    first = next(iter(inspect.signature(cls).parameters))
+    if first != "optimizer":
+        return cls(**kwargs, optimizer=optimizer)
+    return cls(optimizer, **kwargs)
+
+
+def _case_module(case: Case, scheduler_module: Any) -> Any:
+    """The module holding the case's class: ``scheduler_module`` (a library's
+    ``lr_scheduler``), or its sibling named by ``case["module"]`` (e.g.
+    ``"swa_utils"`` for ``SWALR``: ``torch.optim.swa_utils``, ``swiftlr.optim.swa_utils``)."""
+    if "module" not in case:
+        return scheduler_module
+    package = scheduler_module.__name__.rpartition(".")[0]
+    return importlib.import_module(f"{package}.{case['module']}")
+
+
+def _decode(value: Any, api: Api, optimizer: Any, scheduler_module: Any) -> Any:
+    """Scenario data to constructor arguments, the same for both libraries:
+
+    * ``{"lambda": "0.95 ** epoch"}``: a function of ``epoch`` (``math`` in scope);
+    * ``{"callable": "base ** epoch", "attrs": {"base": 0.9}}``: a callable
+      object whose ``__dict__`` is ``attrs`` (saved in state dicts);
+    * ``{"scheduler": ..., "kwargs": ...}``: a sub-scheduler on the same optimizer;
+    * lists and other dicts, element by element.
+    """
+    if isinstance(value, list):
+        return [_decode(v, api, optimizer, scheduler_module) for v in value]
+    if isinstance(value, dict):
+        if "lambda" in value:
+            return eval(f"lambda epoch: {value['lambda']}", {"math": math})  # noqa: S307 (test data)
+        if "callable" in value:
+            return _ExprFactor.make(value["callable"], value.get("attrs", {}))
+        if "scheduler" in value:
+            return _make_scheduler(api, value, optimizer, scheduler_module)
+        return {k: _decode(v, api, optimizer, scheduler_module) for k, v in value.items()}
+    return value
+
+
+class _ExprFactor:
+    """A callable object computing its ``_expr`` from ``epoch`` and its
+    attributes; ``make`` builds one per expression, so that the instance
+    ``__dict__`` holds only the attributes, as a user's callable would."""
+
+    _expr = "1.0"
+
+    @classmethod
+    def make(cls, expr: str, attrs: dict[str, Any]) -> Any:
+        sub = type("ExprFactor", (cls,), {"_expr": expr, "_code": compile(expr, "<factor>", "eval")})
+        obj = sub()
+        obj.__dict__.update(attrs)
+        return obj
+
+    def __call__(self, epoch: int) -> float:
+        return eval(self._code, {"math": math, "epoch": epoch, **self.__dict__})  # noqa: S307 (test data)
 
 
 def _lrs(optimizer: Any) -> list[float]:
@@ -225,3 +285,5 @@ def run_sgd_case(case: Case, api: Api) -> list[list[list[float]]]:
 
 
 from scenarios import step_decay  # noqa: E402,F401  (registers the family generators)
+from scenarios import composite, decay, lambdas  # noqa: E402,F401
+from scenarios import cyclic, plateau  # noqa: E402,F401

@@ -1,0 +1,57 @@
+/// Multiplies each group's lr by `factor` until `lastEpoch` reaches
+/// `totalIters`, then restores it (PyTorch's `ConstantLR`).
+///
+/// - Parameters:
+///   - factor: the multiplier, in (0, 1]. Default: 1/3.
+///   - totalIters: the epoch at which the lr is divided back by `factor`. Default: 5.
+///
+/// Edge cases: PyTorch accepts `factor = 0` and then divides by zero when
+/// `lastEpoch` reaches `totalIters`; this type rejects it up front.
+public struct ConstantLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var factor: Double
+  public var totalIters: Int
+
+  public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: Int = 5, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.factor = factor
+    self.totalIters = totalIters
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), factor: config.double("factor", default: 1.0 / 3),
+      totalIters: config.int("total_iters", default: 5), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<ConstantLR>] = [
+    .double("factor", \.factor), .int("total_iters", \.totalIters),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    if factor > 1.0 || factor < 0 {
+      throw .value("Constant multiplicative factor expected to be between 0 and 1.")
+    }
+    if factor == 0 {
+      throw .value("factor must be greater than 0: the lr is divided by factor at total_iters")
+    }
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    if lastEpoch == 0 { return current * factor }
+    if lastEpoch != totalIters { return current }
+    return current * (1.0 / factor)
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    // PyTorch: factor + (last_epoch >= total_iters) * (1 - factor); bool * float.
+    let reached: Double = lastEpoch >= totalIters ? 1 : 0
+    return baseLRs[group] * (factor + reached * (1 - factor))
+  }
+}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Anneals each group's lr along a cosine from its base lr to `etaMin` over
+/// `tMax` epochs (PyTorch's `CosineAnnealingLR`, without restarts).
+///
+/// The step rule is PyTorch's chained recurrence, branch for branch: keep
+/// the lr on the initial step; the closed form on the first step of a
+/// resumed scheduler; an additive step where the cosine's ratio would divide
+/// by zero (`(last_epoch - 1 - T_max) % (2 * T_max) == 0`); otherwise scale
+/// `lr - eta_min` by the ratio of successive `1 + cos` values.
+///
+/// - Parameters:
+///   - tMax: half period of the cosine, in epochs (PyTorch's `T_max`); not 0.
+///   - etaMin: the minimum lr. Default: 0.
+///   - stepCount: PyTorch's `_step_count`, counted by the caller (the Python
+///     layer increments it before each `step()`).
+///   - isInitial: PyTorch's `_is_initial` (set by the Python layer during the
+///     constructor's initial step).
+///
+/// Edge cases: PyTorch accepts `T_max = 0` and then divides by zero at the
+/// first step; this type rejects it up front. The branch test is done in
+/// 128-bit arithmetic, so no epoch or `T_max` can overflow it.
+public struct CosineAnnealingLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var tMax: Int
+  public var etaMin: Double
+  public var stepCount = 0
+  public var isInitial = false
+
+  public init(baseLRs: [Double], tMax: Int, etaMin: Double = 0.0, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.tMax = tMax
+    self.etaMin = etaMin
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), tMax: config.int("T_max"),
+      etaMin: config.double("eta_min", default: 0.0), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<CosineAnnealingLR>] = [
+    .int("T_max", \.tMax), .double("eta_min", \.etaMin),
+    .int("_step_count", \.stepCount), .bool("_is_initial", \.isInitial),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard tMax != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    let t = Double(tMax)
+    if isInitial { return current }
+    if stepCount == 1 && lastEpoch > 0 {
+      return etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double(lastEpoch) * Double.pi / t)) / 2
+    }
+    if (Int128(lastEpoch) - 1 - Int128(tMax)) % (2 * Int128(tMax)) == 0 {
+      return current + (baseLRs[group] - etaMin) * (1 - cos(Double.pi / t)) / 2
+    }
+    return (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * Double(Int128(lastEpoch) - 1) / t))
+      * (current - etaMin) + etaMin
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double.pi * Double(lastEpoch) / Double(tMax))) / 2
+  }
+}

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Cosine annealing with warm restarts, SGDR (PyTorch's `CosineAnnealingWarmRestarts`).
+///
+/// `lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`,
+/// where `T_cur` counts epochs since the last restart and `T_i`, the length
+/// of the current period, starts at `T_0` and is multiplied by `T_mult` at
+/// each restart. A step without an epoch advances `T_cur` by one; PyTorch's
+/// `step(epoch)` accepts fractional epochs and finds the period from the
+/// epoch, with a logarithm when `T_mult != 1` (ported as PyTorch computes
+/// it). The lr never depends on the current one (no chaining).
+///
+/// - Parameters:
+///   - t0: `T_0`, the first period, a positive integer.
+///   - tMult: `T_mult`, an integer >= 1. Default: 1.
+///   - etaMin: the minimum lr. Default: 0.
+///
+/// Edge cases: a negative epoch throws PyTorch's ValueError; NaN or infinite
+/// epochs throw (PyTorch fails in `math.floor`) rather than storing NaN;
+/// period lengths and epochs are checked for overflow.
+public struct CosineAnnealingWarmRestarts: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var t0: Int
+  public var tI: Int
+  public var tMult: Int
+  public var etaMin: Double
+  /// `T_cur`: an integer unless a fractional epoch was given.
+  public var tCur: Double
+
+  public init(baseLRs: [Double], t0: Int, tMult: Int = 1, etaMin: Double = 0, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.lastEpoch = lastEpoch
+    self.t0 = t0
+    self.tI = t0
+    self.tMult = tMult
+    self.etaMin = etaMin
+    self.tCur = Double(lastEpoch)
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), t0: config.int("T_0"), tMult: config.int("T_mult", default: 1),
+      etaMin: config.double("eta_min", default: 0), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<CosineAnnealingWarmRestarts>] = [
+    .int("T_0", \.t0), .int("T_i", \.tI), .int("T_mult", \.tMult), .double("eta_min", \.etaMin),
+    .double("T_cur", \.tCur),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard t0 > 0 else { throw .value("Expected positive integer T_0, but got \(t0)") }
+    guard tMult >= 1 else { throw .value("Expected integer T_mult >= 1, but got \(tMult)") }
+    guard tI > 0 else { throw .value("T_i must be a positive integer, got \(tI)") }
+  }
+
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    if lastEpoch < 0 { return try advance(toEpoch: 0, inputs: inputs) }
+    let epoch = try checkedIncrement(lastEpoch)
+    var cur = tCur + 1
+    var period = tI
+    if cur >= Double(period) {
+      cur = pythonMod(cur, Double(period))
+      let (next, overflow) = period.multipliedReportingOverflow(by: tMult)
+      if overflow { throw .overflow("T_i is too large: \(period) * \(tMult)") }
+      period = next
+    }
+    (tCur, tI, lastEpoch) = (cur, period, epoch)
+  }
+
+  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    if epoch < 0 { throw .value("Expected non-negative epoch, but got \(epoch)") }
+    if epoch.isNaN { throw .value("cannot convert float NaN to integer") }
+    if epoch.isInfinite { throw .overflow("cannot convert float infinity to integer") }
+    guard let floored = Int(exactly: epoch.rounded(.down)) else { throw .overflow("epoch is out of range: \(epoch)") }
+    var cur = epoch
+    var period = tI
+    if epoch >= Double(t0) {
+      if tMult == 1 {
+        cur = pythonMod(epoch, Double(t0))
+      } else {
+        // n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)); math.log(x, b) is log(x) / log(b).
+        let n = Int(log(epoch / Double(t0) * Double(tMult - 1) + 1) / log(Double(tMult)))
+        let power = try checkedPower(tMult, n)
+        let (span, o1) = t0.multipliedReportingOverflow(by: power - 1)
+        let (length, o2) = t0.multipliedReportingOverflow(by: power)
+        if o1 || o2 { throw .overflow("T_i is too large for epoch \(epoch)") }
+        cur = epoch - Double(span) / Double(tMult - 1)
+        period = length
+      }
+    } else {
+      period = t0
+    }
+    (tCur, tI, lastEpoch) = (cur, period, floored)
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double.pi * tCur / Double(tI))) / 2
+  }
+}
+
+/// Python's float `a % b`: the result takes the sign of `b`.
+func pythonMod(_ a: Double, _ b: Double) -> Double {
+  var r = fmod(a, b)
+  if r != 0 {
+    if (b < 0) != (r < 0) { r += b }
+  } else {
+    r = b < 0 ? -0.0 : 0.0
+  }
+  return r
+}
+
+/// `base ** exponent` for a non-negative exponent, or an OverflowError.
+func checkedPower(_ base: Int, _ exponent: Int) throws(SchedulerError) -> Int {
+  guard exponent >= 0 else { throw .value("negative exponent \(exponent)") }
+  var result = 1
+  for _ in 0..<exponent {
+    let (next, overflow) = result.multipliedReportingOverflow(by: base)
+    if overflow { throw .overflow("\(base) ** \(exponent) is too large") }
+    result = next
+  }
+  return result
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decays each group's lr by `gamma` every epoch (PyTorch's `ExponentialLR`).
+///
+/// - Parameters:
+///   - gamma: multiplicative factor of the decay.
+///   - isInitial: PyTorch's `_is_initial`, true only during the constructor's
+///     initial step, which leaves the lrs as they are (the Python layer sets
+///     and clears it).
+///
+/// Edge cases: the closed form is `base_lr * gamma ** last_epoch`, which
+/// differs in the last bits from the chained product; PyTorch uses it only
+/// on the deprecated `step(epoch)` path, and so does this type.
+public struct ExponentialLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var gamma: Double
+  public var isInitial = false
+
+  public init(baseLRs: [Double], gamma: Double, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.gamma = gamma
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), gamma: config.double("gamma"),
+      lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<ExponentialLR>] = [
+    .double("gamma", \.gamma), .bool("_is_initial", \.isInitial),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    isInitial ? current : current * gamma
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    baseLRs[group] * pow(gamma, Double(lastEpoch))
+  }
+}

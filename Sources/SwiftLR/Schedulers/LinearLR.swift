@@ -1,0 +1,75 @@
+/// Scales each group's lr by a factor moving linearly from `startFactor` to
+/// `endFactor` over `totalIters` epochs (PyTorch's `LinearLR`).
+///
+/// The step rule multiplies the current lr by the ratio of successive
+/// factors, as PyTorch's chained `get_lr` does.
+///
+/// - Parameters:
+///   - startFactor: factor at epoch 0, in (0, 1]. Default: 1/3.
+///   - endFactor: factor from `totalIters` on, in [0, 1]. Default: 1.0.
+///   - totalIters: length of the ramp, in epochs. Default: 5.
+///   - isInitial: PyTorch's `_is_initial`, true only during the constructor's
+///     initial step (the Python layer sets and clears it).
+///
+/// Edge cases: PyTorch accepts `totalIters = 0` and then divides by zero in
+/// the closed form (`step(epoch)`); this type rejects it up front.
+public struct LinearLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var startFactor: Double
+  public var endFactor: Double
+  public var totalIters: Int
+  public var isInitial = false
+
+  public init(
+    baseLRs: [Double], startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: Int = 5,
+    lastEpoch: Int = -1
+  ) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.startFactor = startFactor
+    self.endFactor = endFactor
+    self.totalIters = totalIters
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), startFactor: config.double("start_factor", default: 1.0 / 3),
+      endFactor: config.double("end_factor", default: 1.0), totalIters: config.int("total_iters", default: 5),
+      lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<LinearLR>] = [
+    .double("start_factor", \.startFactor), .double("end_factor", \.endFactor),
+    .int("total_iters", \.totalIters), .bool("_is_initial", \.isInitial),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    if startFactor > 1.0 || startFactor <= 0 {
+      throw .value("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+    }
+    if endFactor > 1.0 || endFactor < 0 {
+      throw .value("Ending multiplicative factor expected to be between 0 and 1.")
+    }
+    guard totalIters != 0 else {
+      throw .value("total_iters must not be 0: the closed form divides by total_iters")
+    }
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    if lastEpoch == 0 { return current * startFactor }
+    if isInitial || lastEpoch > totalIters { return current }
+    // 0 < lastEpoch <= totalIters here, so lastEpoch - 1 cannot overflow.
+    let span = endFactor - startFactor
+    return current * (1.0 + span / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * span))
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    let reached = Double(min(totalIters, lastEpoch))
+    return baseLRs[group] * (startFactor + (endFactor - startFactor) * reached / Double(totalIters))
+  }
+}

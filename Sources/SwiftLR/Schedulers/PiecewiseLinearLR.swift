@@ -1,0 +1,88 @@
+/// Each group's lr is its base lr times a factor interpolated linearly
+/// between points `(milestones[i], factors[i])` (swiftlr's `PiecewiseLinearLR`).
+///
+/// An absolute schedule of `t = lastEpoch`:
+///
+///     t <  milestones[0]:                   factor = factors[0]
+///     milestones[i] <= t < milestones[i+1]: factor = factors[i] + (factors[i+1] - factors[i])
+///                                                    * (t - milestones[i]) / (milestones[i+1] - milestones[i])
+///     t >= milestones[-1]:                  factor = factors[-1]
+///
+/// Each segment is half-open, so a milestone's own factor is returned exactly.
+/// It is its own closed form.
+///
+/// - Parameters:
+///   - milestones: strictly increasing steps; at least one.
+///   - factors: one finite, non-negative factor per milestone.
+///
+/// Edge cases: empty, unsorted or repeated milestones (a repeat would divide
+/// by zero), a count mismatch, and negative or non-finite factors throw.
+/// Differences of steps are taken in 128-bit integers, so milestones and
+/// epochs near `Int.min`/`Int.max` do not trap.
+public struct PiecewiseLinearLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var milestones: [Int]
+  public var factors: [Double]
+
+  public init(baseLRs: [Double], milestones: [Int], factors: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.milestones = milestones
+    self.factors = factors
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), milestones: config.ints("milestones"), factors: config.doubles("factors"),
+      lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<PiecewiseLinearLR>] = [
+    .ints("milestones", \.milestones), .doubles("factors", \.factors),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard !milestones.isEmpty else { throw .value("milestones must not be empty") }
+    guard milestones.count == factors.count else {
+      throw .value(
+        "milestones and factors must have the same length, got \(milestones.count) milestones "
+          + "and \(factors.count) factors")
+    }
+    for i in 1..<milestones.count where milestones[i - 1] >= milestones[i] {
+      throw .value(
+        "milestones must be strictly increasing, got \(milestones[i - 1]) then \(milestones[i]) at index \(i)")
+    }
+    for (i, f) in factors.enumerated() where !(f.isFinite && f >= 0) {
+      throw .value("factors must be non-negative finite floats, got \(f) at index \(i)")
+    }
+  }
+
+  /// The factor at step `t`: a binary search for the segment, then one interpolation.
+  func factor(_ t: Int) -> Double {
+    guard let first = milestones.first, let last = milestones.last, let lastFactor = factors.last else { return .nan }
+    if t < first { return factors[0] }
+    if t >= last { return lastFactor }
+    // The last i with milestones[i] <= t; here 0 <= i < count - 1.
+    var low = 0
+    var high = milestones.count - 1
+    while high - low > 1 {
+      let mid = low + (high - low) / 2
+      if milestones[mid] <= t { low = mid } else { high = mid }
+    }
+    let (m0, m1, f0, f1) = (milestones[low], milestones[low + 1], factors[low], factors[low + 1])
+    return f0 + (f1 - f0) * Double(Int128(t) - Int128(m0)) / Double(Int128(m1) - Int128(m0))
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    closedFormLR(group: group) ?? current
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    baseLRs[group] * factor(lastEpoch)
+  }
+}

@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decays each group's lr polynomially to zero over `totalIters` epochs
+/// (PyTorch's `PolynomialLR`): `base_lr * (1 - t / total_iters) ** power`.
+///
+/// The step rule multiplies the current lr by the ratio of successive
+/// factors, raised to `power`, as PyTorch's chained `get_lr` does.
+///
+/// - Parameters:
+///   - totalIters: epochs until the lr reaches zero. Default: 5.
+///   - power: the polynomial's power. Default: 1.0.
+///   - isInitial: PyTorch's `_is_initial` (set by the Python layer during the
+///     constructor's initial step).
+///
+/// Edge cases: PyTorch accepts `totalIters = 0` (it divides by zero in the
+/// closed form) and a negative `power` (it raises `0.0 ** power` at
+/// `totalIters`, a ZeroDivisionError); this type rejects both up front.
+public struct PolynomialLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var totalIters: Int
+  public var power: Double
+  public var isInitial = false
+
+  public init(baseLRs: [Double], totalIters: Int = 5, power: Double = 1.0, lastEpoch: Int = -1) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.totalIters = totalIters
+    self.power = power
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), totalIters: config.int("total_iters", default: 5),
+      power: config.double("power", default: 1.0), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<PolynomialLR>] = [
+    .int("total_iters", \.totalIters), .double("power", \.power), .bool("_is_initial", \.isInitial),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard totalIters != 0 else {
+      throw .value("total_iters must not be 0: the schedule divides by total_iters")
+    }
+    guard !(power < 0) else {
+      throw .value("power must be non-negative: 0.0 ** power at total_iters is a division by zero")
+    }
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    if isInitial || lastEpoch > totalIters { return current }
+    let t = Double(totalIters)
+    // lastEpoch <= totalIters here; lastEpoch - 1 overflows only at Int.min, which validate() excludes.
+    let ratio = (1.0 - Double(lastEpoch) / t) / (1.0 - Double(lastEpoch &- 1) / t)
+    return current * pow(ratio, power)
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    baseLRs[group] * pow(1.0 - Double(min(totalIters, lastEpoch)) / Double(totalIters), power)
+  }
+}

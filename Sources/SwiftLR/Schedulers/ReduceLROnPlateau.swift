@@ -1,0 +1,174 @@
+/// Reduces each group's lr by `factor` once a metric has stopped improving
+/// (PyTorch's `ReduceLROnPlateau`).
+///
+/// Each step takes the metric as its one input. A metric better than `best`
+/// (by `threshold`, relative or absolute) resets the count of bad epochs;
+/// after more than `patience` bad epochs every group's lr becomes
+/// `max(lr * factor, min_lr)`, unless that changes it by no more than `eps`,
+/// and `cooldown` epochs follow in which bad epochs are not counted.
+///
+/// - Parameters:
+///   - mode: `"min"` (the metric should fall) or `"max"` (it should rise).
+///   - factor: the lr multiplier of a reduction; must be < 1. Default: 0.1.
+///   - patience: bad epochs tolerated before a reduction. Default: 10.
+///   - threshold: the margin a metric must beat `best` by. Default: 1e-4.
+///   - thresholdMode: `"rel"` (margin `best * threshold`) or `"abs"`. Default: `"rel"`.
+///   - cooldown: epochs without counting after a reduction. Default: 0.
+///   - minLRs: each group's lower bound. Default: 0.
+///   - eps: reductions smaller than this are skipped. Default: 1e-8.
+///   - signAwareThreshold: off by default, as in PyTorch. PyTorch's `"rel"`
+///     test compares with `best * (1 - threshold)` (`"min"`) or
+///     `best * (1 + threshold)` (`"max"`), which moves the margin the wrong way
+///     when `best` is negative: a slightly *worse* negative metric counts as
+///     an improvement and the lr is never reduced (pytorch/pytorch#38622).
+///     When on, the factor flips for a negative `best`, so the margin always
+///     points the right way; results for non-negative `best` are unchanged,
+///     bit for bit.
+///
+/// Edge cases: NaN metrics are never better, so they count as bad epochs;
+/// infinite metrics compare as IEEE says. `baseLRs` only counts the groups
+/// (PyTorch's class has no `base_lrs`). The bad-epoch counter is checked and
+/// throws rather than overflowing.
+public struct ReduceLROnPlateau: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var mode: String
+  public var factor: Double
+  public var patience: Int
+  public var threshold: Double
+  public var thresholdMode: String
+  public var cooldown: Int
+  public var minLRs: [Double]
+  /// PyTorch's `default_min_lr`: the scalar `min_lr`, or nil when a list was given.
+  public var defaultMinLR: Double?
+  public var eps: Double
+  /// The best metric so far; starts at `modeWorse`.
+  public var best: Double
+  /// The worst value for the mode: +inf for `"min"`, -inf for `"max"`.
+  public var modeWorse: Double
+  public var cooldownCounter: Int = 0
+  public var numBadEpochs: Int = 0
+  public var signAwareThreshold: Bool
+  /// Whether the step just taken reduces the lrs (consumed by `chainedLR`).
+  var reducing = false
+
+  public init(
+    groupCount: Int, mode: String = "min", factor: Double = 0.1, patience: Int = 10,
+    threshold: Double = 1e-4, thresholdMode: String = "rel", cooldown: Int = 0,
+    minLRs: [Double]? = nil, minLR: Double = 0, eps: Double = 1e-8, signAwareThreshold: Bool = false,
+    lastEpoch: Int = 0
+  ) throws(SchedulerError) {
+    self.baseLRs = Array(repeating: 0, count: max(0, groupCount))
+    self.lastEpoch = lastEpoch
+    self.mode = mode
+    self.factor = factor
+    self.patience = patience
+    self.threshold = threshold
+    self.thresholdMode = thresholdMode
+    self.cooldown = cooldown
+    self.defaultMinLR = minLRs == nil ? minLR : nil
+    self.minLRs = minLRs ?? Array(repeating: minLR, count: max(0, groupCount))
+    self.eps = eps
+    self.modeWorse = mode == "max" ? -.infinity : .infinity
+    self.best = modeWorse
+    self.signAwareThreshold = signAwareThreshold
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    let groups = try config.doubles("base_lrs").count
+    var list: [Double]? = nil
+    var scalar = 0.0
+    switch config["min_lr"] {
+    case .doubles, .ints:
+      list = try config.doubles("min_lr")
+      guard list?.count == groups else {
+        throw .value("expected \(groups) min_lrs, got \(list?.count ?? 0)")
+      }
+    case nil: break
+    default: scalar = try config.double("min_lr")
+    }
+    try self.init(
+      groupCount: groups, mode: config.string("mode", default: "min"), factor: config.double("factor", default: 0.1),
+      patience: config.int("patience", default: 10), threshold: config.double("threshold", default: 1e-4),
+      thresholdMode: config.string("threshold_mode", default: "rel"), cooldown: config.int("cooldown", default: 0),
+      minLRs: list, minLR: scalar, eps: config.double("eps", default: 1e-8),
+      signAwareThreshold: config.bool("sign_aware_threshold", default: false),
+      lastEpoch: config.int("last_epoch", default: 0))
+  }
+
+  public static let fields: [SchedulerField<ReduceLROnPlateau>] = [
+    .double("factor", \.factor),
+    SchedulerField(
+      name: "default_min_lr", read: { $0.defaultMinLR.map(SchedulerValue.double) ?? .none },
+      write: { (s: inout ReduceLROnPlateau, v: SchedulerValue) throws(SchedulerError) in
+        s.defaultMinLR = v == .none ? nil : try v.asDouble("default_min_lr")
+      }),
+    .doubles("min_lrs", \.minLRs), .int("patience", \.patience), .int("cooldown", \.cooldown),
+    .double("eps", \.eps), .string("mode", \.mode), .double("threshold", \.threshold),
+    .string("threshold_mode", \.thresholdMode), .double("mode_worse", \.modeWorse), .double("best", \.best),
+    .int("cooldown_counter", \.cooldownCounter), .int("num_bad_epochs", \.numBadEpochs),
+    .bool("sign_aware_threshold", \.signAwareThreshold),
+  ]
+
+  public var inputCount: Int { 1 }
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard !(factor >= 1.0) else { throw .value("Factor should be < 1.0.") }
+    guard mode == "min" || mode == "max" else { throw .value("mode " + mode + " is unknown!") }
+    guard thresholdMode == "rel" || thresholdMode == "abs" else {
+      throw .value("threshold mode " + thresholdMode + " is unknown!")
+    }
+    guard minLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) min_lrs, got \(minLRs.count)") }
+  }
+
+  /// PyTorch's `_is_better(a, best)`.
+  public func isBetter(_ a: Double, than best: Double) -> Bool {
+    let flip = signAwareThreshold && best < 0
+    switch (mode, thresholdMode) {
+    case ("min", "rel"): return a < best * (flip ? threshold + 1.0 : 1.0 - threshold)
+    case ("min", _): return a < best - threshold
+    case (_, "rel"): return a > best * (flip ? 1.0 - threshold : threshold + 1.0)
+    default: return a > best + threshold
+    }
+  }
+
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    try observe(inputs, epoch: checkedIncrement(lastEpoch))
+  }
+
+  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    try observe(inputs, epoch: exactEpoch(epoch))
+  }
+
+  /// PyTorch's `step(metrics)`, up to the lr update `chainedLR` performs.
+  mutating func observe(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
+    guard let current = inputs.first else { throw .value("ReduceLROnPlateau.step needs a metric") }
+    lastEpoch = epoch
+    if isBetter(current, than: best) {
+      best = current
+      numBadEpochs = 0
+    } else {
+      numBadEpochs = try checkedIncrement(numBadEpochs)
+    }
+    if cooldownCounter > 0 {
+      cooldownCounter -= 1
+      numBadEpochs = 0  // bad epochs in cooldown do not count
+    }
+    reducing = numBadEpochs > patience
+    if reducing {
+      cooldownCounter = cooldown
+      numBadEpochs = 0
+    }
+  }
+
+  /// PyTorch's `_reduce_lr` for one group when this step reduces; else the lr as it is.
+  public func chainedLR(group: Int, current: Double) -> Double {
+    guard reducing, group < minLRs.count else { return current }
+    let scaled = current * factor
+    let floor = minLRs[group]
+    let next = floor > scaled ? floor : scaled  // Python's max(scaled, floor)
+    return current - next > eps ? next : current
+  }
+}

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Anneals each group's lr to its `swa_lr` over `anneal_epochs` steps, then
+/// holds it there (PyTorch's `torch.optim.swa_utils.SWALR`).
+///
+/// PyTorch's rule is chained: it recovers the lr the annealing started from
+/// out of the current lr and the previous step's weight `alpha`, then mixes
+/// it with `swa_lr` by this step's `alpha` (`t` for `"linear"`,
+/// `(1 - cos(pi t)) / 2` for `"cos"`, with `t = step / anneal_epochs` in
+/// [0, 1]). The step number is PyTorch's `_step_count - 1`, which lives on
+/// the Python side, and `swa_lr` lives in each param group; so each step
+/// takes `1 + groups` inputs: the step number, then every group's `swa_lr`.
+///
+/// - Parameters:
+///   - annealEpochs: steps of the annealing phase, >= 0. Default: 10.
+///   - annealStrategy: `"cos"` or `"linear"` (PyTorch's `_anneal_strategy`).
+///
+/// Edge cases: a step number that is not an integer throws; `anneal_epochs = 0`
+/// jumps to `swa_lr` at once, as in PyTorch.
+public struct SWALR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var annealEpochs: Int
+  public var annealStrategy: String
+  /// PyTorch's `_step_count - 1` at the last step.
+  public var stepNumber = 0
+  /// Each group's `swa_lr` at the last step.
+  public var swaLRs: [Double]
+
+  public init(
+    baseLRs: [Double], swaLRs: [Double], annealEpochs: Int = 10, annealStrategy: String = "cos", lastEpoch: Int = -1
+  ) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.swaLRs = swaLRs
+    self.annealEpochs = annealEpochs
+    self.annealStrategy = annealStrategy
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    let baseLRs = try config.doubles("base_lrs")
+    try self.init(
+      baseLRs: baseLRs, swaLRs: config.perGroup("swa_lr", groups: baseLRs.count),
+      annealEpochs: config.int("anneal_epochs", default: 10),
+      annealStrategy: config.string("anneal_strategy", default: "cos"), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<SWALR>] = [
+    .int("anneal_epochs", \.annealEpochs), .string("_anneal_strategy", \.annealStrategy),
+  ]
+
+  public var inputCount: Int { 1 + baseLRs.count }
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    guard annealStrategy == "cos" || annealStrategy == "linear" else {
+      throw .value("anneal_strategy must be one of 'cos' or 'linear', instead got \(annealStrategy)")
+    }
+    guard annealEpochs >= 0 else { throw .value("anneal_epochs must be equal or greater than 0, got \(annealEpochs)") }
+    guard swaLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) swa_lrs, got \(swaLRs.count)") }
+  }
+
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    try take(inputs, epoch: checkedIncrement(lastEpoch))
+  }
+
+  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    try take(inputs, epoch: exactEpoch(epoch))
+  }
+
+  mutating func take(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
+    guard let first = inputs.first else { throw .value("SWALR.step needs the step number") }
+    guard first.isFinite, first == first.rounded(.towardZero), let step = Int(exactly: first),
+      step > Int.min / 2, step < Int.max / 2
+    else { throw .value("the step number must be an integer, got \(first)") }
+    stepNumber = step
+    swaLRs = Array(inputs.dropFirst())
+    lastEpoch = epoch
+  }
+
+  func anneal(_ t: Double) -> Double {
+    annealStrategy == "linear" ? t : (1 - cos(Double.pi * t)) / 2
+  }
+
+  /// Python's `max(0, min(1, x))`.
+  func clamp(_ x: Double) -> Double {
+    let upper = x < 1 ? x : 1
+    return upper > 0 ? upper : 0
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    guard group < swaLRs.count else { return current }
+    let swa = swaLRs[group]
+    let step = annealEpochs == 0 ? max(1, stepNumber) : stepNumber
+    let span = Double(max(1, annealEpochs))
+    let prevAlpha = anneal(clamp(Double(step - 1) / span))
+    // PyTorch's `_get_initial_lr`: the lr the annealing started from.
+    let start = prevAlpha == 1 ? swa : (current - prevAlpha * swa) / (1 - prevAlpha)
+    let alpha = anneal(clamp(Double(step) / span))
+    return swa * alpha + start * (1 - alpha)
+  }
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Linear warmup, then cosine annealing to `etaMin` (swiftlr's `WarmupCosineLR`;
+/// PyTorch has no such scheduler).
+///
+/// An absolute schedule of `t = lastEpoch` and each group's base lr:
+///
+///     t <  warmup_steps:  base * (warmup_start_factor + (1 - warmup_start_factor) * t / warmup_steps)
+///     t <= total_steps:   eta_min + (base - eta_min) * 0.5 * (1 + cos(pi * (t - warmup_steps) / (total_steps - warmup_steps)))
+///     t >  total_steps:   eta_min
+///
+/// Both `step()` and `step(epoch)` use it (it is its own closed form), so
+/// changes made to the lrs from outside do not carry on.
+///
+/// - Parameters:
+///   - warmupSteps: steps of the linear warmup; 0 for none.
+///   - totalSteps: the step at which the cosine reaches `etaMin`; greater than `warmupSteps`.
+///   - etaMin: the final lr (absolute, not a factor). Default: 0.
+///   - warmupStartFactor: the factor of the base lr at step 0, in [0, 1]. Default: 0.
+///
+/// Edge cases: `totalSteps <= warmupSteps` (the cosine would divide by
+/// zero or run backwards), negative step counts, a factor outside [0, 1] and
+/// a negative or non-finite `etaMin` throw. A negative `lastEpoch` (only
+/// reachable through `step(epoch)`) counts as step 0. Step differences are
+/// taken in 128-bit integers, so no epoch near `Int.max` traps.
+public struct WarmupCosineLR: LRScheduler {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
+  public var warmupSteps: Int
+  public var totalSteps: Int
+  public var etaMin: Double
+  public var warmupStartFactor: Double
+
+  public init(
+    baseLRs: [Double], warmupSteps: Int, totalSteps: Int, etaMin: Double = 0, warmupStartFactor: Double = 0,
+    lastEpoch: Int = -1
+  ) throws(SchedulerError) {
+    self.baseLRs = baseLRs
+    self.warmupSteps = warmupSteps
+    self.totalSteps = totalSteps
+    self.etaMin = etaMin
+    self.warmupStartFactor = warmupStartFactor
+    self.lastEpoch = lastEpoch
+    try validate()
+  }
+
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(
+      baseLRs: config.doubles("base_lrs"), warmupSteps: config.int("warmup_steps"),
+      totalSteps: config.int("total_steps"), etaMin: config.double("eta_min", default: 0),
+      warmupStartFactor: config.double("warmup_start_factor", default: 0),
+      lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static let fields: [SchedulerField<WarmupCosineLR>] = [
+    .int("warmup_steps", \.warmupSteps), .int("total_steps", \.totalSteps),
+    .double("eta_min", \.etaMin), .double("warmup_start_factor", \.warmupStartFactor),
+  ]
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    try validateWarmupSteps(warmupSteps)
+    guard totalSteps > warmupSteps else {
+      throw .value(
+        "total_steps must be greater than warmup_steps (the cosine phase would be empty), "
+          + "got total_steps=\(totalSteps), warmup_steps=\(warmupSteps)")
+    }
+    guard etaMin.isFinite, etaMin >= 0 else { throw .value("eta_min must be a non-negative finite float, got \(etaMin)") }
+    try validateFactor("warmup_start_factor", warmupStartFactor)
+  }
+
+  public func chainedLR(group: Int, current: Double) -> Double {
+    closedFormLR(group: group) ?? current
+  }
+
+  public static var hasClosedForm: Bool { true }
+
+  public func closedFormLR(group: Int) -> Double? {
+    let base = baseLRs[group]
+    let t = max(lastEpoch, 0)
+    if t < warmupSteps {
+      // Python's left-to-right order: ((1 - f) * t) / w, then f + that.
+      return base * (warmupStartFactor + (1 - warmupStartFactor) * Double(t) / Double(warmupSteps))
+    }
+    if t <= totalSteps {
+      let progress = Double.pi * Double(Int128(t) - Int128(warmupSteps)) / Double(Int128(totalSteps) - Int128(warmupSteps))
+      return etaMin + (base - etaMin) * 0.5 * (1 + cos(progress))
+    }
+    return etaMin
+  }
+}
+
+// MARK: - Shared checks of the warmup schedulers
+
+func validateWarmupSteps(_ warmupSteps: Int) throws(SchedulerError) {
+  guard warmupSteps >= 0 else { throw .value("warmup_steps must be a non-negative integer, got \(warmupSteps)") }
+}
+
+/// A factor of the base lr that must lie in [0, 1] (NaN fails).
+func validateFactor(_ name: String, _ value: Double) throws(SchedulerError) {
+  guard value >= 0, value <= 1 else { throw .value("\(name) must be between 0 and 1, got \(value)") }
+}

@@ -1,0 +1,51 @@
+import XCTest
+
+@testable import SwiftLR
+
+final class MultiStepLRTests: XCTestCase {
+  func testStepRuleAgreesWithClosedForm() throws {
+    let bases = [0.5, 0.02]
+    var s = try MultiStepLR(baseLRs: bases, milestones: [80, 10, 30, 30], gamma: 0.5)
+    XCTAssertEqual(s.milestones, [10, 30, 30, 80])
+    let trace = try runSteps(&s, from: bases, steps: 150)
+    for (epoch, lrs) in trace.enumerated() {
+      let passed = [10, 30, 30, 80].filter { $0 <= epoch }.count
+      for g in 0..<2 { assertClose(lrs[g], bases[g] * pow(0.5, Double(passed)), relative: 1e-13) }
+    }
+  }
+
+  /// A milestone listed twice decays by gamma ** 2 at once, as PyTorch's Counter does.
+  func testRepeatedMilestoneMultipliesGammaTwice() throws {
+    var s = try MultiStepLR(baseLRs: [1.0], milestones: [2, 2], gamma: 0.1, lastEpoch: 1)
+    var lrs = [1.0]
+    try s.step(&lrs)
+    XCTAssertEqual(lrs, [1.0 * pow(0.1, 2)])
+    XCTAssertEqual(s.count(of: 2), 2)
+    XCTAssertEqual(s.count(of: 3), 0)
+  }
+
+  func testDeprecatedEpochUsesClosedForm() throws {
+    var s = try MultiStepLR(baseLRs: [1.0], milestones: [3, 5])
+    var lrs = [7.0]
+    try s.step(&lrs, epoch: 5)
+    XCTAssertEqual(lrs, [1.0 * pow(0.1, 2)])
+  }
+
+  func testNoTrapAtIntLimits() throws {
+    var s = try MultiStepLR(baseLRs: [0.1], milestones: [Int.min, Int.max, Int.max], lastEpoch: Int.max - 1)
+    var lrs = [0.1]
+    try s.step(&lrs)
+    XCTAssertEqual(lrs, [0.1 * pow(0.1, 2)])
+    assertThrows(.overflow, "last_epoch") { try s.step(&lrs) }
+    XCTAssertEqual(s.count(of: Int.min), 1)
+  }
+
+  func testFieldsAndValidation() throws {
+    var s = try MultiStepLR(config: SchedulerConfig(["milestones": .ints([4, 2]), "base_lrs": .doubles([0.3])]))
+    XCTAssertEqual(s.field("milestones"), .ints([2, 4]))
+    try s.update(["milestones": .ints([9, 1, 9])])
+    XCTAssertEqual(s.milestones, [1, 9, 9])
+    assertThrows(.type, "milestones must be a list of integers") { try s.update(["milestones": .double(1)]) }
+    assertThrows(.value, "last_epoch") { _ = try MultiStepLR(baseLRs: [0.1], milestones: [], lastEpoch: -2) }
+  }
+}

@@ -1,0 +1,220 @@
+"""Schedulers made of schedulers: ``SequentialLR`` and ``ChainedScheduler``.
+
+They hold Python scheduler objects (swiftlr's, or any with PyTorch's
+protocol) and only decide which of them steps when; the learning-rate math is
+the sub-schedulers'. Constructors, checks, error messages and state dicts
+(``_schedulers`` as a list of the sub-schedulers' state dicts) are PyTorch
+2.15's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from swiftlr.optim._scheduler_base import LRScheduler
+
+__all__ = ["SequentialLR", "ChainedScheduler"]
+
+
+def _is_plateau(scheduler: Any) -> bool:
+    """Whether ``scheduler`` is a ReduceLROnPlateau, swiftlr's or PyTorch's."""
+    return any(cls.__name__ == "ReduceLROnPlateau" for cls in type(scheduler).__mro__)
+
+
+def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
+    for scheduler_idx, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{owner} at index {scheduler_idx} should have `optimizer` as its attribute.")
+        if _is_plateau(scheduler):
+            raise ValueError(
+                f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
+                "requires additional kwargs to be specified when calling `step`, "
+                f"but got one at index {scheduler_idx} in the given schedulers sequence."
+            )
+        if optimizer != scheduler.optimizer:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but "
+                f"got scheduler {scheduler.__class__.__name__} at index {scheduler_idx} has {scheduler.optimizer}, "
+                f"which is different from {optimizer.__class__.__name__}."
+            )
+
+
+def _lr_list(optimizer: Any) -> list[Any]:
+    return [g["lr"].clone() if hasattr(g["lr"], "clone") else g["lr"] for g in optimizer.param_groups]
+
+
+class _CompositeState:
+    """PyTorch's composite state dict: ``__dict__`` without the optimizer, the
+    sub-schedulers as a list of their own state dicts."""
+
+    _schedulers: list[Any]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state, with the wrapped schedulers' states under ``_schedulers``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads the state and each wrapped scheduler's; ``state_dict`` is left unchanged.
+
+        Args:
+            state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
+        """
+        schedulers = state_dict["_schedulers"]
+        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})
+        for idx, s in enumerate(schedulers):
+            self._schedulers[idx].load_state_dict(s)
+
+
+class SequentialLR(_CompositeState, LRScheduler):
+    """Contains a list of schedulers expected to be called sequentially during the optimization process.
+
+    Specifically, the schedulers will be called according to the milestone
+    points, which should provide exact intervals by which each scheduler
+    should be called at a given epoch. At each milestone the next scheduler
+    starts from its epoch 0 (its closed form there).
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        schedulers (list): List of chained schedulers.
+        milestones (list): List of integers that reflects milestone points.
+        last_epoch (int): The index of last epoch. Default: -1.
+        fast_forward (bool, keyword-only): swiftlr's fix for PyTorch issue
+            #162591. Default: False, PyTorch's behaviour: with
+            ``last_epoch=N`` PyTorch sets ``last_epoch`` to ``N + 1`` and
+            starts the first scheduler at its epoch 0 whatever ``N`` is, so a
+            resumed schedule restarts. With True and ``N >= 0`` the schedule
+            is built fresh and stepped ``N`` times, so the lrs and every
+            scheduler's state are those of epoch ``N`` (and ``last_epoch`` is
+            ``N``).
+
+    Example:
+        >>> # Assuming optimizer uses lr = 1. for all groups
+        >>> # lr = 0.1     if epoch == 0
+        >>> # lr = 0.1     if epoch == 1
+        >>> # lr = 0.9     if epoch == 2
+        >>> # lr = 0.81    if epoch == 3
+        >>> # lr = 0.729   if epoch == 4
+        >>> scheduler1 = ConstantLR(optimizer, factor=0.1, total_iters=2)
+        >>> scheduler2 = ExponentialLR(optimizer, gamma=0.9)
+        >>> scheduler = SequentialLR(optimizer, schedulers=[scheduler1, scheduler2], milestones=[2])
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    def __init__(
+        self,
+        optimizer: Any,
+        schedulers: list[Any],
+        milestones: list[int],
+        last_epoch: int = -1,
+        *,
+        fast_forward: bool = False,
+    ) -> None:
+        if len(schedulers) < 1:
+            raise ValueError(
+                f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler."
+            )
+        _check_schedulers(self.__class__.__name__, optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more "
+                f"than the number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                f"number of milestones to be equal to {len(milestones)}"
+            )
+        replay = fast_forward and last_epoch >= 0
+        self._schedulers = schedulers
+        self._milestones = milestones
+        self.last_epoch = (-1 if replay else last_epoch) + 1
+        self.optimizer = optimizer
+
+        # Reset learning rates back to initial values
+        for group in self.optimizer.param_groups:
+            if hasattr(group["lr"], "fill_"):
+                group["lr"].fill_(group["initial_lr"])
+            else:
+                group["lr"] = group["initial_lr"]
+
+        # "Undo" the step performed by other schedulers
+        self.recursive_undo()
+
+        # Perform the initial step for only the scheduler meant to run at step 0.
+        idx = bisect_right(self._milestones, 0)
+        self._schedulers[idx]._initial_step()
+        self._last_lr = schedulers[idx].get_last_lr()
+        if replay:
+            # Replayed steps come before any optimizer.step(): not the misuse that warning is for.
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Detected call of `lr_scheduler.step\\(\\)`", UserWarning)
+                for _ in range(last_epoch):
+                    self.step()
+
+    def recursive_undo(self, sched: Any = None) -> None:
+        """Recursively undo any step performed by the initialization of schedulers."""
+        scheds = self if sched is None else sched
+        if hasattr(scheds, "_schedulers"):
+            for s in scheds._schedulers:
+                self.recursive_undo(s)
+        elif hasattr(scheds, "last_epoch"):
+            scheds.last_epoch -= 1
+
+    def step(self) -> None:  # type: ignore[override]
+        """Perform a step."""
+        self.last_epoch += 1
+        idx = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[idx]
+        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+
+class ChainedScheduler(_CompositeState, LRScheduler):
+    """Chains a list of learning rate schedulers.
+
+    Takes in a sequence of chainable learning rate schedulers and calls their
+    step() functions consecutively in just one call to step().
+
+    Args:
+        schedulers (sequence): sequence of chained schedulers.
+        optimizer (Optimizer, optional): Wrapped optimizer. Default: None.
+
+    Example:
+        >>> # Assuming optimizer uses lr = 1. for all groups
+        >>> # lr = 0.09     if epoch == 0
+        >>> # lr = 0.081    if epoch == 1
+        >>> # lr = 0.729    if epoch == 2
+        >>> # lr = 0.6561   if epoch == 3
+        >>> # lr = 0.59049  if epoch >= 4
+        >>> scheduler1 = ConstantLR(optimizer, factor=0.1, total_iters=2)
+        >>> scheduler2 = ExponentialLR(optimizer, gamma=0.9)
+        >>> scheduler = ChainedScheduler([scheduler1, scheduler2], optimizer=optimizer)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    def __init__(self, schedulers: Sequence[Any], optimizer: Any = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError(
+                f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no scheduler."
+            )
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_schedulers(self.__class__.__name__, optimizer, schedulers)
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self._last_lr = _lr_list(self._schedulers[-1].optimizer)
+
+    def step(self) -> None:  # type: ignore[override]
+        """Perform a step."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = _lr_list(self._schedulers[-1].optimizer)

@@ -1,0 +1,420 @@
+"""Schedulers that cycle the learning rate (and momentum): ``CyclicLR``,
+``OneCycleLR`` and ``CosineAnnealingWarmRestarts``."""
+
+from __future__ import annotations
+
+import math
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
+
+__all__ = ["CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "format_param"]
+
+_MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+
+
+def format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
+    """One value per param group from a scalar or a list (PyTorch's ``_format_param``)."""
+    if isinstance(param, (list, tuple)):
+        if len(param) != len(optimizer.param_groups):
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. "
+                f"{name} has {len(param)} values, param_groups has {len(optimizer.param_groups)}."
+            )
+        return [p.clone() if hasattr(p, "clone") else p for p in param]
+    return [param.clone() if hasattr(param, "clone") else param] * len(optimizer.param_groups)
+
+
+def _set_lr(group: dict[str, Any], lr: Any) -> None:
+    if hasattr(group["lr"], "fill_"):
+        group["lr"].fill_(float(lr))
+    else:
+        group["lr"] = lr
+
+
+def _use_beta1(optimizer: Any) -> bool:
+    """PyTorch's test: the optimizer cycles ``betas[0]`` if it has betas, else ``momentum``."""
+    defaults = getattr(optimizer, "defaults", {})
+    if "momentum" not in defaults and "betas" not in defaults:
+        raise ValueError(_MOMENTUM_ERROR)
+    return "betas" in defaults
+
+
+def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None:
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+class CyclicLR(CoreScheduler):
+    r"""Sets the learning rate of each parameter group according to the
+    cyclical learning rate policy (CLR), cycling between two boundaries with a
+    constant frequency (`Cyclical Learning Rates for Training Neural Networks`).
+
+    Call :meth:`step` after every batch. Policies: ``"triangular"`` (no
+    amplitude scaling), ``"triangular2"`` (the amplitude halves each cycle)
+    and ``"exp_range"`` (the amplitude scales by ``gamma**iteration``).
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        base_lr (float or list): Initial learning rate, the lower boundary of
+            the cycle for each parameter group.
+        max_lr (float or list): Upper learning rate boundaries in the cycle.
+        step_size_up (int): Training iterations in the increasing half of a
+            cycle. Default: 2000.
+        step_size_down (int): Training iterations in the decreasing half of a
+            cycle; None sets it to step_size_up. Default: None.
+        mode (str): One of {triangular, triangular2, exp_range}; ignored when
+            scale_fn is given. Default: 'triangular'.
+        gamma (float): Constant in 'exp_range': gamma**(cycle iterations).
+            Default: 1.0.
+        scale_fn (function): Custom scaling policy, a one-argument function
+            with 0 <= scale_fn(x) <= 1 for all x >= 0; replaces mode.
+            Evaluated in Python once per step. Default: None.
+        scale_mode (str): {'cycle', 'iterations'}: whether scale_fn is
+            evaluated on the cycle number or on the iteration. Default: 'cycle'.
+        cycle_momentum (bool): If True, momentum (or beta1 of ``betas``) is
+            cycled inversely to the lr between 'base_momentum' and
+            'max_momentum'. Default: True.
+        base_momentum (float or list): Lower momentum boundaries. Default: 0.8.
+        max_momentum (float or list): Upper momentum boundaries. Default: 0.9.
+        last_epoch (int): The index of the last batch. Default: -1.
+
+    Raises:
+        ValueError: if ``step_size_up`` is not positive or ``step_size_down``
+            is negative (PyTorch accepts them, then divides by zero or yields
+            meaningless lrs).
+
+    Example:
+        >>> # lr: 0.01, 0.0325, 0.055, 0.0775, 0.1, 0.0775, ... (step_size_up=4)
+        >>> scheduler = CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=4)
+        >>> for epoch in range(10):
+        >>>     for batch in data_loader:
+        >>>         train_batch(...)
+        >>>         scheduler.step()
+    """
+
+    _fields = (
+        "max_lrs",
+        "total_size",
+        "step_ratio",
+        "mode",
+        "gamma",
+        "scale_mode",
+        "cycle_momentum",
+        "base_momentums",
+        "max_momentums",
+    )
+
+    def __init__(
+        self,
+        optimizer: Any,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float = 0.8,
+        max_momentum: float = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(optimizer)
+        base_lrs = format_param("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                _set_lr(group, lr)
+        max_lrs = format_param("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self._scale_fn_custom = scale_fn
+        config: dict[str, Any] = {}
+        if cycle_momentum:
+            self.use_beta1 = _use_beta1(optimizer)
+            base_momentums = format_param("base_momentum", optimizer, base_momentum)
+            max_momentums = format_param("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+                    _set_momentum(group, m_momentum, self.use_beta1)
+                    group["max_momentum"] = m_momentum
+                    group["base_momentum"] = b_momentum
+            config = {"base_momentum": [float(m) for m in base_momentums],
+                      "max_momentum": [float(m) for m in max_momentums]}
+        super().__init__(
+            optimizer,
+            last_epoch,
+            max_lr=[float(lr) for lr in max_lrs],
+            step_size_up=step_size_up,
+            step_size_down=step_size_down,
+            mode=mode,
+            gamma=gamma,
+            custom_scale_fn=scale_fn is not None,
+            scale_mode=scale_mode,
+            cycle_momentum=bool(cycle_momentum),
+            **config,
+        )
+        # As in PyTorch: the initial step ran from the groups' initial_lr,
+        # the schedule then runs from base_lr.
+        self.base_lrs = [float(lr) for lr in base_lrs]
+
+    def scale_fn(self, x: Any) -> float:
+        """The scaling policy at ``x`` (a cycle number or an iteration)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        mode = self.mode
+        if mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        if mode == "exp_range":
+            return self.gamma**x
+        return 1.0
+
+    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
+        """The user's ``scale_fn`` at the coming step, evaluated as PyTorch does."""
+        if self._scale_fn_custom is None:
+            return None
+        step = self.last_epoch + 1 if epoch is None else epoch
+        if self.scale_mode == "cycle":
+            return [float(self._scale_fn_custom(math.floor(1 + step / self.total_size)))]
+        return [float(self._scale_fn_custom(step))]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state, with PyTorch's keys. ``scale_fn`` is saved only as the
+        ``__dict__`` of a callable object, never as a function or lambda."""
+        state = super().state_dict()
+        if not self.cycle_momentum:
+            state.pop("base_momentums", None)
+            state.pop("max_momentums", None)
+        fn = state.pop("_scale_fn_custom", None)
+        state["_scale_fn_custom"] = None
+        if fn is not None and not isinstance(fn, types.FunctionType):
+            state["_scale_fn_custom"] = fn.__dict__.copy()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads a state saved by this scheduler or PyTorch's ``CyclicLR``."""
+        state = dict(state_dict)
+        fn = state.pop("_scale_fn_custom", None)
+        super().load_state_dict(state)
+        if fn is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+
+
+class OneCycleLR(CoreScheduler):
+    r"""Sets the learning rate of each parameter group according to the 1cycle
+    policy: from an initial lr up to a maximum, then down to a minimum much
+    lower than the initial one (`Super-Convergence`). Call :meth:`step`
+    after every batch; not chainable.
+
+    The number of steps comes from ``total_steps`` or, when it is None, from
+    ``epochs * steps_per_epoch``. Stepping past it raises ValueError.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        max_lr (float or list): Upper learning rate boundaries in the cycle
+            for each parameter group.
+        total_steps (int): The total number of steps in the cycle. Default: None.
+        epochs (int): The number of epochs to train for. Default: None.
+        steps_per_epoch (int): The number of steps per epoch. Default: None.
+        pct_start (float): The fraction of the cycle spent increasing the lr.
+            Default: 0.3.
+        anneal_strategy (str): {'cos', 'linear'}. Default: 'cos'.
+        cycle_momentum (bool): If True, momentum (or beta1) is cycled
+            inversely to the lr between 'base_momentum' and 'max_momentum'.
+            Default: True.
+        base_momentum (float or list): Lower momentum boundaries. Default: 0.85.
+        max_momentum (float or list): Upper momentum boundaries. Default: 0.95.
+        div_factor (float): initial_lr = max_lr / div_factor. Default: 25.
+        final_div_factor (float): min_lr = initial_lr / final_div_factor.
+            Default: 1e4.
+        three_phase (bool): If True, a third phase annihilates the lr
+            according to final_div_factor, and the first two phases are
+            symmetrical about pct_start. Default: False.
+        last_epoch (int): The index of the last batch. Default: -1.
+
+    Like PyTorch, sets ``initial_lr``, ``max_lr`` and ``min_lr`` (and, when
+    cycling momentum, ``max_momentum`` and ``base_momentum``) in every param
+    group, and reads them back at each step.
+
+    Where a phase is empty (e.g. ``pct_start=1.0`` at the last step) PyTorch
+    raises ZeroDivisionError; swiftlr raises ValueError("float division by zero").
+
+    Example:
+        >>> # 100 steps: lr rises from 0.004 to 0.1 over 30 steps, then anneals to 4e-7
+        >>> scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)
+        >>> for batch in data_loader:
+        >>>     train_batch(...)
+        >>>     optimizer.step()
+        >>>     scheduler.step()
+    """
+
+    _fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
+
+    def __init__(
+        self,
+        optimizer: Any,
+        max_lr: float | list[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.85,
+        max_momentum: float | list[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(optimizer)
+        if total_steps is not None:
+            if total_steps <= 0 or not isinstance(total_steps, int):
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+        elif epochs is not None and steps_per_epoch is not None:
+            if not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+            total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
+        if anneal_strategy not in ["cos", "linear"]:
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+        max_lrs = format_param("max_lr", optimizer, max_lr)
+        if last_epoch == -1:
+            for idx, group in enumerate(optimizer.param_groups):
+                group["initial_lr"] = max_lrs[idx] / div_factor
+                group["max_lr"] = max_lrs[idx]
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        if cycle_momentum:
+            self.use_beta1 = _use_beta1(optimizer)
+            max_momentums = format_param("max_momentum", optimizer, max_momentum)
+            base_momentums = format_param("base_momentum", optimizer, base_momentum)
+            if last_epoch == -1:
+                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+                    _set_momentum(group, m_momentum, self.use_beta1)
+                    group["max_momentum"] = m_momentum
+                    group["base_momentum"] = b_momentum
+        super().__init__(
+            optimizer,
+            last_epoch,
+            total_steps=total_steps,
+            pct_start=pct_start,
+            three_phase=bool(three_phase),
+            anneal_strategy=anneal_strategy,
+            cycle_momentum=bool(cycle_momentum),
+        )
+
+    @property
+    def _schedule_phases(self) -> list[dict[str, Any]]:
+        """PyTorch's phase table, from the core's phase end steps."""
+        ends = self._core.get("phase_end_steps")
+        if len(ends) == 3:
+            keys = [
+                ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                ("initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        else:
+            keys = [
+                ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                ("max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
+        return [
+            {"end_step": end, "start_lr": k[0], "end_lr": k[1], "start_momentum": k[2], "end_momentum": k[3]}
+            for end, k in zip(ends, keys)
+        ]
+
+    @_schedule_phases.setter
+    def _schedule_phases(self, phases: list[dict[str, Any]]) -> None:
+        self._core.update({"phase_end_steps": [float(p["end_step"]) for p in phases]})
+
+    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
+        """Each group's initial, max and min lr and max and base momentum, read
+        from the group at every step as PyTorch does."""
+        values: list[float] = []
+        for group in self.optimizer.param_groups:
+            values += [float(group["initial_lr"]), float(group["max_lr"]), float(group["min_lr"])]
+            if self.cycle_momentum:
+                values += [float(group["max_momentum"]), float(group["base_momentum"])]
+            else:
+                values += [0.0, 0.0]
+        return values
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["_schedule_phases"] = self._schedule_phases
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads a state saved by this scheduler or PyTorch's ``OneCycleLR``."""
+        state = dict(state_dict)
+        phases = state.pop("_schedule_phases", None)
+        super().load_state_dict(state)
+        if phases is not None:
+            self._schedule_phases = phases
+
+
+class CosineAnnealingWarmRestarts(CoreScheduler):
+    r"""Sets the learning rate of each parameter group using a cosine annealing
+    schedule with warm restarts (SGDR):
+
+    .. math::
+        \eta_t = \eta_{min} + \frac{1}{2}(\eta_{max} - \eta_{min})\left(1 +
+        \cos\left(\frac{T_{cur}}{T_{i}}\pi\right)\right)
+
+    where :math:`\eta_{max}` is the initial lr, :math:`T_{cur}` the epochs
+    since the last restart and :math:`T_i` the epochs between two restarts.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        T_0 (int): Number of iterations until the first restart.
+        T_mult (int, optional): A factor by which T_i increases after a
+            restart. Default: 1.
+        eta_min (float, optional): Minimum learning rate. Default: 0.
+        last_epoch (int, optional): The index of the last epoch. Default: -1.
+
+    ``step(epoch)`` takes fractional epochs (``epoch + i / iters``) and, as in
+    PyTorch, gives no deprecation warning. ``T_cur`` reads back as a float.
+
+    Example:
+        >>> # T_0=2: lr 0.1, 0.05, 0.1, 0.05, ... (eta_min=0)
+        >>> scheduler = CosineAnnealingWarmRestarts(optimizer, T_0=2)
+        >>> for epoch in range(20):
+        >>>     for i, batch in enumerate(data_loader):
+        >>>         train_batch(...)
+        >>>         scheduler.step(epoch + i / len(data_loader))
+    """
+
+    _fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
+
+    def __init__(
+        self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        super().__init__(optimizer, last_epoch, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
+
+    def step(self, epoch: float | None = None) -> None:
+        """Steps by one, or to ``epoch`` (which may be fractional); callable after every batch.
+
+        Args:
+            epoch (float, optional): the epoch to go to, >= 0.
+        """
+        if epoch is not None and epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        self._update_lr(epoch)

@@ -1,0 +1,155 @@
+"""Schedulers driven by user functions of the epoch: ``LambdaLR`` and
+``MultiplicativeLR``.
+
+The functions run here, in Python; each step hands their values at the epoch
+it goes to (one per param group) to the Swift core as step inputs, and the
+core applies PyTorch's rule. State dicts follow PyTorch: plain functions and
+lambdas are not saved (``None``), callable objects keep their ``__dict__``.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from swiftlr.optim._scheduler_base import CoreScheduler
+
+__all__ = ["LambdaLR", "MultiplicativeLR"]
+
+LrLambda = Callable[[int], float]
+
+
+def _per_group(optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda]) -> list[LrLambda]:
+    """One function per param group, as PyTorch spreads or checks them."""
+    groups = len(optimizer.param_groups)
+    if not isinstance(lr_lambda, list) and not isinstance(lr_lambda, tuple):
+        return [lr_lambda] * groups
+    if len(lr_lambda) != groups:
+        raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
+    return list(lr_lambda)
+
+
+class _LambdaScheduler(CoreScheduler):
+    """What both user-function schedulers share: factors as step inputs, a
+    failed user function that changes nothing, PyTorch's state dict."""
+
+    lr_lambdas: list[LrLambda]
+
+    def _factors(self, epoch: Any) -> list[float]:
+        return [float(fn(epoch)) for fn in self.lr_lambdas]
+
+    def _step_inputs(self, epoch: Any) -> list[float]:
+        return self._factors(self.last_epoch + 1 if epoch is None else epoch)
+
+    def step(self, epoch: int | None = None) -> None:
+        """Steps the scheduler. An exception from a user function propagates
+        unchanged, and the scheduler's state stays as it was."""
+        count = self._step_count
+        try:
+            super().step(epoch)
+        except BaseException:
+            self._step_count = count
+            raise
+
+    def get_lr(self) -> list[float]:
+        """PyTorch's ``get_lr()``: the rule at the current ``last_epoch``, calling
+        the user functions there (on a copy of the core, so nothing changes)."""
+        if not self._get_lr_called_within_step:
+            super().get_lr()  # PyTorch's warning; the value is recomputed below
+        groups = [{"lr": float(g["lr"])} for g in self.optimizer.param_groups]
+        epoch = self.last_epoch
+        return self._core.copy().step(groups, self._step_inputs(epoch), epoch)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state. The functions are saved only if they are
+        callable objects (their ``__dict__``), not plain functions or lambdas."""
+        state = {k: v for k, v in super().state_dict().items() if k != "lr_lambdas"}
+        state["lr_lambdas"] = [None] * len(self.lr_lambdas)
+        for idx, fn in enumerate(self.lr_lambdas):
+            if not isinstance(fn, types.FunctionType):
+                state["lr_lambdas"][idx] = fn.__dict__.copy()
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads the scheduler's state; saved callable objects get their
+        ``__dict__`` back. ``state_dict`` itself is left unchanged."""
+        lr_lambdas = state_dict["lr_lambdas"]
+        super().load_state_dict({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
+        for idx, fn in enumerate(lr_lambdas):
+            if fn is not None:
+                self.lr_lambdas[idx].__dict__.update(fn)
+
+
+class LambdaLR(_LambdaScheduler):
+    """Sets the learning rate of each parameter group to the initial lr times a given function.
+
+    When last_epoch=-1, sets initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        lr_lambda (function or list): A function which computes a
+            multiplicative factor given an integer parameter epoch, or a list
+            of such functions, one for each group in optimizer.param_groups.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    The functions run in Python; their values (as floats) go to the Swift
+    core, which computes ``base_lr * factor``.
+
+    Example:
+        >>> # Assuming optimizer has two groups.
+        >>> lambda1 = lambda epoch: epoch // 30
+        >>> lambda2 = lambda epoch: 0.95**epoch
+        >>> scheduler = LambdaLR(optimizer, lr_lambda=[lambda1, lambda2])
+        >>> # group 0: lr = 0.0 for epochs 0-29, base_lr for 30-59, ...
+        >>> # group 1: lr = base_lr * 0.95 ** epoch
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    def __init__(self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+        self.lr_lambdas = _per_group(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply the learning rate of each parameter group by the factor given in the specified function.
+
+    When last_epoch=-1, set initial lr as lr.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        lr_lambda (function or list): A function which computes a
+            multiplicative factor given an integer parameter epoch, or a list
+            of such functions, one for each group in optimizer.param_groups.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    As in PyTorch, the functions are not called on the constructor's initial
+    step, and ``step(epoch)`` multiplies the current lrs by their values at
+    ``epoch`` (there is no closed form).
+
+    Example:
+        >>> # lr = base_lr * 0.95 ** epoch, as a running product
+        >>> lmbda = lambda epoch: 0.95
+        >>> scheduler = MultiplicativeLR(optimizer, lr_lambda=lmbda)
+        >>> for epoch in range(100):
+        >>>     train(...)
+        >>>     validate(...)
+        >>>     scheduler.step()
+    """
+
+    def __init__(self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+        lr_lambdas = _per_group(optimizer, lr_lambda)
+        for fn in lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        self.lr_lambdas = lr_lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def _step_inputs(self, epoch: Any) -> list[float]:
+        # PyTorch leaves the lrs as they are on the initial step; x * 1.0 == x exactly.
+        if self._is_initial:
+            return [1.0] * len(self.lr_lambdas)
+        return super()._step_inputs(epoch)

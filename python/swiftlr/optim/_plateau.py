@@ -1,0 +1,184 @@
+"""``ReduceLROnPlateau``: lowers the learning rate when a metric stops improving."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, SupportsFloat
+
+from swiftlr import _swiftlr
+from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, CoreScheduler, _check_optimizer, _plain
+
+__all__ = ["ReduceLROnPlateau"]
+
+
+class ReduceLROnPlateau(CoreScheduler):
+    """Reduce learning rate when a metric has stopped improving.
+
+    Models often benefit from reducing the learning rate by a factor of 2-10
+    once learning stagnates. This scheduler reads a metric and, if no
+    improvement is seen for ``patience`` epochs, reduces the learning rate.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        mode (str): One of ``min``, ``max``. In ``min`` mode, lr is reduced
+            when the quantity monitored has stopped decreasing; in ``max``
+            mode when it has stopped increasing. Default: 'min'.
+        factor (float): Factor by which the learning rate is reduced:
+            new_lr = lr * factor. Default: 0.1.
+        patience (int): The number of allowed epochs with no improvement
+            after which the learning rate is reduced. Default: 10.
+        threshold (float): Threshold for measuring the new optimum, to only
+            focus on significant changes. Default: 1e-4.
+        threshold_mode (str): One of ``rel``, ``abs``. In ``rel`` mode the
+            dynamic threshold is ``best * (1 + threshold)`` in ``max`` mode
+            or ``best * (1 - threshold)`` in ``min`` mode; in ``abs`` mode
+            ``best + threshold`` or ``best - threshold``. Default: 'rel'.
+        cooldown (int): Number of epochs to wait before resuming normal
+            operation after lr has been reduced. Default: 0.
+        min_lr (float or list): A lower bound on the learning rate of all
+            param groups or each group respectively. Default: 0.
+        eps (float): Minimal decay applied to lr. If the difference between
+            new and old lr is smaller than eps, the update is ignored.
+            Default: 1e-8.
+        sign_aware_threshold (bool, keyword-only): swiftlr's opt-in fix for
+            negative metrics in ``rel`` mode. PyTorch's relative threshold
+            ``best * (1 - threshold)`` moves the wrong way when ``best`` is
+            negative (pytorch/pytorch#38622): in ``min`` mode a slightly
+            *worse* negative loss then counts as an improvement, so the lr
+            may never be reduced. The default (False) keeps PyTorch's
+            behaviour bit for bit; True flips the factor for a negative
+            ``best`` so that the margin always demands a real improvement
+            (non-negative metrics are unaffected). Saved in the state dict
+            only when True, so default state dicts match PyTorch's key for key.
+            Default: False.
+
+    Non-finite metrics do not raise: NaN is never an improvement, so it
+    counts as a bad epoch; infinities compare as floats do.
+
+    Example:
+        >>> # lr = 0.1 while the loss improves, 0.01 after 3 epochs without
+        >>> scheduler = ReduceLROnPlateau(optimizer, "min", patience=2)
+        >>> for epoch in range(10):
+        >>>     train(...)
+        >>>     val_loss = validate(...)
+        >>>     scheduler.step(val_loss)
+    """
+
+    _fields = (
+        "factor",
+        "default_min_lr",
+        "min_lrs",
+        "patience",
+        "cooldown",
+        "eps",
+        "mode",
+        "threshold",
+        "threshold_mode",
+        "mode_worse",
+        "best",
+        "cooldown_counter",
+        "num_bad_epochs",
+    )
+    _common_fields = ("last_epoch",)
+
+    def __init__(
+        self,
+        optimizer: Any,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: list[float] | float = 0,
+        eps: float = 1e-8,
+        *,
+        sign_aware_threshold: bool = False,
+    ) -> None:
+        # PyTorch's checks, in its order and with its wording. Like PyTorch,
+        # this scheduler records no initial_lr and takes no initial step.
+        if factor >= 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        groups = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != groups:
+                raise ValueError(f"expected {groups} min_lrs, got {len(min_lr)}")
+            min_lr = [float(v) for v in min_lr]
+        if mode not in {"min", "max"}:
+            raise ValueError("mode " + mode + " is unknown!")
+        if threshold_mode not in {"rel", "abs"}:
+            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
+        self._last_lr = [_lr_copy(g["lr"]) for g in optimizer.param_groups]
+        self._core = _swiftlr.SchedulerCore(
+            self._kind,
+            {
+                "base_lrs": [float(g["lr"]) for g in optimizer.param_groups],
+                "last_epoch": 0,
+                "mode": mode,
+                "factor": factor,
+                "patience": patience,
+                "threshold": threshold,
+                "threshold_mode": threshold_mode,
+                "cooldown": cooldown,
+                "min_lr": min_lr,
+                "eps": eps,
+                "sign_aware_threshold": bool(sign_aware_threshold),
+            },
+        )
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    @property
+    def sign_aware_threshold(self) -> bool:
+        """Whether the ``rel`` threshold follows the sign of ``best`` (see the class docs)."""
+        return bool(self._core.get("sign_aware_threshold"))
+
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Performs a step with the epoch's metric (a float or a zero-dim tensor).
+
+        Args:
+            metrics (float): the monitored quantity.
+            epoch (int, optional): deprecated; sets ``last_epoch``.
+        """
+        current = float(metrics)
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._last_lr = self._core.step(self.optimizer.param_groups, [current], epoch)
+
+    def get_lr(self) -> list[float]:
+        """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
+        raise NotImplementedError
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state, with PyTorch's keys."""
+        state = {name: self._core.get(name) for name in self._fields + self._common_fields}
+        state["_last_lr"] = self._last_lr
+        if self.sign_aware_threshold:
+            state["sign_aware_threshold"] = True
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Loads a state saved by this scheduler or by PyTorch's ``ReduceLROnPlateau``.
+
+        As PyTorch does, ``mode_worse`` is then recomputed from ``mode``.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        names = set(self._fields + self._common_fields) | {"sign_aware_threshold"}
+        core_state = {k: _plain(v) for k, v in state_dict.items() if k in names}
+        mode = core_state.get("mode", self.mode)
+        if mode not in {"min", "max"}:
+            raise ValueError("mode " + str(mode) + " is unknown!")
+        core_state["mode_worse"] = math.inf if mode == "min" else -math.inf
+        self._core.update(core_state)
+        rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_core")}
+        self.__dict__.update(rest)
+
+
+def _lr_copy(value: Any) -> Any:
+    return value.clone() if hasattr(value, "clone") else value

@@ -1,0 +1,256 @@
+"""Warmup schedulers that PyTorch lacks: ``WarmupCosineLR``, ``InverseSqrtLR``,
+``WarmupStableDecayLR`` and ``PiecewiseLinearLR``.
+
+Each is an absolute schedule of ``t = last_epoch`` and each group's base lr
+(not chained from the current lr), computed in the Swift core; ``step()`` and
+the deprecated ``step(epoch)`` give the same values, so they compose with
+``SequentialLR`` and ``ChainedScheduler`` like PyTorch's closed-form
+schedulers. A negative epoch (only reachable through ``step(epoch)``) counts
+as step 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from swiftlr.optim._scheduler_base import CoreScheduler
+
+__all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
+
+
+def _check_int(name: str, value: Any) -> int:
+    """An int argument (numpy integers too; bools and floats are refused)."""
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    return int(value.__index__())
+
+
+def _check_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise TypeError(f"{name} must be a float, got {type(value).__name__}")
+    return float(value)
+
+
+class WarmupCosineLR(CoreScheduler):
+    r"""Linear warmup from ``warmup_start_factor * base_lr`` to the base lr,
+    then cosine annealing down to ``eta_min`` at ``total_steps``; ``eta_min``
+    after that.
+
+    With :math:`t` = ``last_epoch``, :math:`W` = ``warmup_steps``, :math:`T` =
+    ``total_steps`` and :math:`s` = ``warmup_start_factor``:
+
+    .. math::
+        \eta_t = \begin{cases}
+            \eta_{base} \left(s + (1 - s) \frac{t}{W}\right) & t < W \\
+            \eta_{min} + \frac{1}{2}(\eta_{base} - \eta_{min})
+                \left(1 + \cos\left(\pi \frac{t - W}{T - W}\right)\right) & W \le t \le T \\
+            \eta_{min} & t > T
+        \end{cases}
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        warmup_steps (int): Steps of the linear warmup; 0 for none.
+        total_steps (int): The step at which the lr reaches ``eta_min``;
+            greater than ``warmup_steps``.
+        eta_min (float): Final learning rate (absolute). Default: 0.0.
+        warmup_start_factor (float): Factor of the base lr at step 0, in
+            [0, 1]. Default: 0.0.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    Raises:
+        ValueError: if ``total_steps <= warmup_steps``, ``warmup_steps < 0``,
+            ``eta_min`` is negative or not finite, or ``warmup_start_factor``
+            is outside [0, 1].
+
+    Example:
+        >>> # lr 0.1, warmup_steps=2, total_steps=6, eta_min=0.01
+        >>> # step:  0      1      2      3       4       5       6      7
+        >>> # lr:    0.0    0.05   0.1    0.0868  0.055   0.0232  0.01   0.01
+        >>> scheduler = WarmupCosineLR(optimizer, warmup_steps=2, total_steps=6, eta_min=0.01)
+        >>> for step in range(8):
+        >>>     train_batch(...)
+        >>>     scheduler.step()
+    """
+
+    _fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
+
+    def __init__(
+        self,
+        optimizer: Any,
+        warmup_steps: int,
+        total_steps: int,
+        eta_min: float = 0.0,
+        warmup_start_factor: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        super().__init__(
+            optimizer,
+            last_epoch,
+            warmup_steps=_check_int("warmup_steps", warmup_steps),
+            total_steps=_check_int("total_steps", total_steps),
+            eta_min=_check_float("eta_min", eta_min),
+            warmup_start_factor=_check_float("warmup_start_factor", warmup_start_factor),
+        )
+
+
+class InverseSqrtLR(CoreScheduler):
+    r"""Linear warmup from 0 to the base lr, then decay with the inverse
+    square root of the step (transformers' ``get_inverse_sqrt_schedule``).
+
+    With :math:`t` = ``last_epoch``, :math:`W` = ``warmup_steps`` and
+    :math:`\tau` = ``timescale``, :math:`\eta_t = \eta_{base} \cdot f(t)`:
+
+    .. math::
+        f(t) = \begin{cases}
+            t / W & t < W \\
+            1 / \sqrt{(t + \tau - W) / \tau} & t \ge W
+        \end{cases}
+
+    The factor is computed as transformers computes it, so the lrs equal those
+    of ``get_inverse_sqrt_schedule`` (a PyTorch ``LambdaLR``) bit for bit.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        warmup_steps (int): Steps of the linear warmup; 0 for none.
+        timescale (int, optional): Time scale of the decay, positive.
+            Default: ``warmup_steps``, or 10000 when that is 0.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    Raises:
+        ValueError: if ``warmup_steps < 0`` or ``timescale <= 0``.
+
+    Example:
+        >>> # lr 0.1, warmup_steps=4 (timescale 4)
+        >>> # step:  0     2      4      5        8        12      20
+        >>> # lr:    0.0   0.05   0.1    0.0894   0.0707   0.0577  0.0447
+        >>> scheduler = InverseSqrtLR(optimizer, warmup_steps=4)
+    """
+
+    _fields = ("warmup_steps", "timescale")
+
+    def __init__(self, optimizer: Any, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1) -> None:
+        super().__init__(
+            optimizer,
+            last_epoch,
+            warmup_steps=_check_int("warmup_steps", warmup_steps),
+            timescale=None if timescale is None else _check_int("timescale", timescale),
+        )
+
+
+class WarmupStableDecayLR(CoreScheduler):
+    r"""Warmup-stable-decay ("WSD"): a linear warmup from 0 to the base lr, a
+    stable phase at the base lr, then a decay to ``min_lr_ratio * base_lr``.
+
+    With :math:`t` = ``last_epoch``, :math:`W, S, D` the three phase lengths
+    and :math:`m` = ``min_lr_ratio``, :math:`\eta_t = \eta_{base} \cdot f(t)`:
+
+    .. math::
+        f(t) = \begin{cases}
+            t / W & t < W \\
+            1 & W \le t < W + S \\
+            m + (1 - m)\, d\!\left(\frac{t - W - S}{D}\right) & W + S \le t < W + S + D \\
+            m & t \ge W + S + D
+        \end{cases}
+
+    where :math:`d(p)` is :math:`1 - p` (``"linear"``),
+    :math:`\frac{1}{2}(1 + \cos \pi p)` (``"cosine"``) or :math:`1 - \sqrt{p}`
+    (``"1-sqrt"``).
+
+    Compared with transformers' ``get_wsd_schedule`` (linear warmup, default
+    ``num_cycles=0.5``): the same lrs bit for bit when ``min_lr_ratio`` is 0;
+    with ``min_lr_ratio > 0`` transformers' warmup starts at ``m`` (its
+    factor is ``m + (1 - m) * t / W``) while this one starts at 0; the other
+    phases agree. transformers' ``warmup_type`` and ``num_cycles`` options
+    are not offered.
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        warmup_steps (int): Steps of the warmup; 0 for none.
+        stable_steps (int): Steps at the base lr; 0 for none.
+        decay_steps (int): Steps of the decay; positive.
+        decay_type (str): ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+            Default: ``"cosine"``.
+        min_lr_ratio (float): Final factor of the base lr, in [0, 1].
+            Default: 0.0.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    Raises:
+        ValueError: for negative phase lengths, ``decay_steps = 0`` (which
+            transformers accepts, skipping the decay), an unknown
+            ``decay_type`` or a ratio outside [0, 1].
+
+    Example:
+        >>> # lr 0.1, warmup 2, stable 2, decay 4, decay_type="linear", min_lr_ratio=0.1
+        >>> # step:  0     1      2     3     4     5       6      7       8     9
+        >>> # lr:    0.0   0.05   0.1   0.1   0.1   0.0775  0.055  0.0325  0.01  0.01
+        >>> scheduler = WarmupStableDecayLR(optimizer, 2, 2, 4, decay_type="linear", min_lr_ratio=0.1)
+    """
+
+    _fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
+
+    def __init__(
+        self,
+        optimizer: Any,
+        warmup_steps: int,
+        stable_steps: int,
+        decay_steps: int,
+        decay_type: str = "cosine",
+        min_lr_ratio: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(decay_type, str):
+            raise TypeError(f"decay_type must be a str, got {type(decay_type).__name__}")
+        super().__init__(
+            optimizer,
+            last_epoch,
+            warmup_steps=_check_int("warmup_steps", warmup_steps),
+            stable_steps=_check_int("stable_steps", stable_steps),
+            decay_steps=_check_int("decay_steps", decay_steps),
+            decay_type=decay_type,
+            min_lr_ratio=_check_float("min_lr_ratio", min_lr_ratio),
+        )
+
+
+class PiecewiseLinearLR(CoreScheduler):
+    r"""The base lr times a factor interpolated linearly between the points
+    ``(milestones[i], factors[i])``; ``factors[0]`` before the first
+    milestone, ``factors[-1]`` from the last one on.
+
+    For :math:`m_i \le t < m_{i+1}`:
+
+    .. math::
+        \eta_t = \eta_{base} \left(f_i + (f_{i+1} - f_i) \frac{t - m_i}{m_{i+1} - m_i}\right)
+
+    Args:
+        optimizer (Optimizer): Wrapped optimizer.
+        milestones (list of int): Strictly increasing steps; at least one.
+        factors (list of float): One non-negative factor per milestone.
+        last_epoch (int): The index of last epoch. Default: -1.
+
+    Raises:
+        ValueError: for empty, unsorted or repeated milestones, a length
+            mismatch, or negative or non-finite factors.
+
+    Example:
+        >>> # lr 0.1, milestones=[0, 2, 6], factors=[0.0, 1.0, 0.5]
+        >>> # step:  0     1      2     3       4      5       6      7
+        >>> # lr:    0.0   0.05   0.1   0.0875  0.075  0.0625  0.05   0.05
+        >>> scheduler = PiecewiseLinearLR(optimizer, milestones=[0, 2, 6], factors=[0.0, 1.0, 0.5])
+    """
+
+    _fields = ("milestones", "factors")
+
+    def __init__(
+        self, optimizer: Any, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1
+    ) -> None:
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"milestones must be a sequence of ints, got {type(milestones).__name__}")
+        if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
+            raise TypeError(f"factors must be a sequence of floats, got {type(factors).__name__}")
+        super().__init__(
+            optimizer,
+            last_epoch,
+            milestones=[_check_int("milestones", m) for m in milestones],
+            factors=[_check_float("factors", f) for f in factors],
+        )

@@ -1,0 +1,253 @@
+"""Pure learning-rate schedules, optax-style: a function of the step, evaluated
+over whole arrays of steps in one native call.
+
+Each function takes the base lr and the parameters of the scheduler of the
+same name (same argument names and defaults) and returns a :class:`Schedule`:
+a callable mapping a step (int) to its lr (float), or an integer array of
+steps to a float64 array of the same shape::
+
+    >>> from swiftlr import schedules
+    >>> sched = schedules.step_lr(0.1, step_size=10, gamma=0.9)
+    >>> sched(25)
+    0.081
+    >>> sched(np.arange(10**6)).shape
+    (1000000,)
+
+The values are those of the stateful scheduler after ``step(k)``: its closed
+form where PyTorch has one, else its (absolute) ``get_lr`` at ``last_epoch =
+k`` (``OneCycleLR``, ``CyclicLR``, ``CosineAnnealingWarmRestarts``). Every
+schedule goes through one generic evaluator in the Swift core
+(``ScheduleEvaluation``), which runs without the GIL. Arguments are checked
+when the schedule is made, exactly as the scheduler class checks them.
+
+Parameters that do not affect the lr (momentum cycling, ``last_epoch``) are
+not taken. Schedulers whose lr depends on the previous lr or on per-step
+values (``LambdaLR``, ``MultiplicativeLR``, ``ReduceLROnPlateau``, ``SWALR``)
+have no pure form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from swiftlr import _swiftlr
+from swiftlr.optim import lr_scheduler as _lr
+
+__all__ = [
+    "Schedule",
+    "step_lr",
+    "multi_step_lr",
+    "exponential_lr",
+    "constant_lr",
+    "linear_lr",
+    "polynomial_lr",
+    "cosine_annealing_lr",
+    "cosine_annealing_warm_restarts",
+    "one_cycle_lr",
+    "cyclic_lr",
+    "warmup_cosine_lr",
+    "inverse_sqrt_lr",
+    "warmup_stable_decay_lr",
+    "piecewise_linear_lr",
+]
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+class _Groups:
+    """A one-group stand-in optimizer, so that a scheduler class checks the arguments."""
+
+    def __init__(self, lr: float) -> None:
+        self.param_groups = [{"lr": lr}]
+        self.defaults = {"lr": lr}
+
+
+class Schedule:
+    """The lr of a scheduler as a function of the step (see the module docs).
+
+    Call it with an int (or numpy integer) for a float, or with an integer
+    array (or a list of ints) for a float64 array of the same shape. Steps
+    must be non-negative.
+    """
+
+    __slots__ = ("_kind", "_config", "_inputs", "_repr")
+
+    def __init__(self, kind: str, config: dict[str, Any], inputs: list[float] | None, text: str) -> None:
+        _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
+        self._kind = kind
+        self._config = config
+        self._inputs = inputs
+        self._repr = text
+
+    def __repr__(self) -> str:
+        return self._repr
+
+    def __call__(self, steps: Any) -> Any:
+        if isinstance(steps, (bool, np.bool_)):
+            raise TypeError("steps must be integers, got bool")
+        scalar = np.ndim(steps) == 0
+        array = np.asarray(steps)
+        if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f" and not scalar):
+            raise TypeError(f"steps must be integers, got an array of {array.dtype}")
+        if array.dtype.kind == "u" and array.size and int(array.max()) > _INT64_MAX:
+            raise ValueError(f"steps must be at most 2**53, got {int(array.max())}")
+        flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+        values = np.frombuffer(_swiftlr.schedule_values(self._kind, self._config, flat, self._inputs), dtype=np.float64)
+        return float(values[0]) if scalar else values.reshape(array.shape)
+
+
+def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: dict[str, Any] | None = None,
+              inputs: list[float] | None = None, class_lr: Any = None) -> Schedule:
+    """Checks the arguments with the scheduler class ``cls``, then makes the schedule.
+
+    ``config`` defaults to ``kwargs`` (the class's arguments are the core's);
+    ``class_lr`` is the positional lr argument the class takes, if any.
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+        raise TypeError(f"lr must be a float, got {type(lr).__name__}")
+    lr = float(lr)
+    if not np.isfinite(lr):
+        raise ValueError(f"lr must be finite, got {lr}")
+    args = () if class_lr is None else class_lr
+    cls(_Groups(lr), *args, **kwargs)
+    core = dict(kwargs if config is None else config)
+    core["base_lrs"] = [lr]
+    core["last_epoch"] = -1
+    shown = ", ".join([repr(a) for a in ((lr,) if class_lr is None else class_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    return Schedule(cls.__name__ if not hasattr(cls, "_kind") else cls._kind, core, inputs, f"{name}({shown})")
+
+
+def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
+    """``lr * gamma ** (step // step_size)`` (StepLR's closed form)."""
+    return _schedule("step_lr", _lr.StepLR, lr, {"step_size": step_size, "gamma": gamma})
+
+
+def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
+    """``lr * gamma ** (number of milestones <= step)`` (MultiStepLR's closed form)."""
+    kwargs = {"milestones": list(milestones), "gamma": gamma}
+    config = {"milestones": sorted(int(m) for m in milestones), "gamma": gamma}
+    return _schedule("multi_step_lr", _lr.MultiStepLR, lr, kwargs, config)
+
+
+def exponential_lr(lr: float, gamma: float) -> Schedule:
+    """``lr * gamma ** step`` (ExponentialLR's closed form)."""
+    return _schedule("exponential_lr", _lr.ExponentialLR, lr, {"gamma": gamma})
+
+
+def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
+    """``lr * factor`` before ``total_iters``, ``lr`` after (ConstantLR's closed form)."""
+    return _schedule("constant_lr", _lr.ConstantLR, lr, {"factor": factor, "total_iters": total_iters})
+
+
+def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
+    """The factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` (LinearLR's closed form)."""
+    kwargs = {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}
+    return _schedule("linear_lr", _lr.LinearLR, lr, kwargs)
+
+
+def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
+    """``lr * (1 - min(step, total_iters) / total_iters) ** power`` (PolynomialLR's closed form)."""
+    return _schedule("polynomial_lr", _lr.PolynomialLR, lr, {"total_iters": total_iters, "power": power})
+
+
+def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
+    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (CosineAnnealingLR's closed form)."""
+    return _schedule("cosine_annealing_lr", _lr.CosineAnnealingLR, lr, {"T_max": T_max, "eta_min": eta_min})
+
+
+def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
+    """SGDR: cosine annealing restarted every ``T_i`` steps (CosineAnnealingWarmRestarts after ``step(step)``)."""
+    kwargs = {"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
+    return _schedule("cosine_annealing_warm_restarts", _lr.CosineAnnealingWarmRestarts, lr, kwargs)
+
+
+def one_cycle_lr(
+    max_lr: float,
+    total_steps: int | None = None,
+    epochs: int | None = None,
+    steps_per_epoch: int | None = None,
+    pct_start: float = 0.3,
+    anneal_strategy: str = "cos",
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    three_phase: bool = False,
+) -> Schedule:
+    """The 1cycle policy (OneCycleLR's ``get_lr`` at ``last_epoch = step``).
+
+    The lr starts at ``max_lr / div_factor``; steps past ``total_steps``
+    raise ValueError, as stepping the scheduler does.
+    """
+    kwargs = {
+        "max_lr": max_lr, "total_steps": total_steps, "epochs": epochs, "steps_per_epoch": steps_per_epoch,
+        "pct_start": pct_start, "anneal_strategy": anneal_strategy, "div_factor": div_factor,
+        "final_div_factor": final_div_factor, "three_phase": three_phase,
+    }
+    _lr.OneCycleLR(_Groups(float(max_lr)), cycle_momentum=False, **kwargs)  # the class's checks
+    initial = float(max_lr) / div_factor
+    config = {
+        "total_steps": total_steps if total_steps is not None else epochs * steps_per_epoch,  # type: ignore[operator]
+        "pct_start": pct_start, "three_phase": bool(three_phase), "anneal_strategy": anneal_strategy,
+        "cycle_momentum": False, "base_lrs": [initial], "last_epoch": -1,
+    }
+    inputs = [initial, float(max_lr), initial / final_div_factor, 0.0, 0.0]
+    shown = ", ".join([repr(max_lr)] + [f"{k}={v!r}" for k, v in list(kwargs.items())[1:]])
+    return Schedule("OneCycleLR", config, inputs, f"one_cycle_lr({shown})")
+
+
+def cyclic_lr(
+    base_lr: float,
+    max_lr: float,
+    step_size_up: int = 2000,
+    step_size_down: int | None = None,
+    mode: str = "triangular",
+    gamma: float = 1.0,
+    scale_mode: str = "cycle",
+) -> Schedule:
+    """The cyclical learning rate policy (CyclicLR's ``get_lr`` at ``last_epoch = step``).
+
+    The built-in modes only: a custom ``scale_fn`` is a Python callable, not a pure schedule.
+    """
+    kwargs = {"max_lr": max_lr, "step_size_up": step_size_up, "step_size_down": step_size_down,
+              "mode": mode, "gamma": gamma, "scale_mode": scale_mode}
+    _lr.CyclicLR(_Groups(float(base_lr)), base_lr, cycle_momentum=False, **kwargs)  # the class's checks
+    config = {
+        "max_lr": [float(max_lr)], "step_size_up": float(step_size_up),
+        "step_size_down": float(step_size_down) if step_size_down is not None else float(step_size_up),
+        "mode": mode, "gamma": gamma, "custom_scale_fn": False, "scale_mode": scale_mode,
+        "cycle_momentum": False, "base_lrs": [float(base_lr)], "last_epoch": -1,
+    }
+    shown = ", ".join([repr(base_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    return Schedule("CyclicLR", config, None, f"cyclic_lr({shown})")
+
+
+def warmup_cosine_lr(
+    lr: float, warmup_steps: int, total_steps: int, eta_min: float = 0.0, warmup_start_factor: float = 0.0
+) -> Schedule:
+    """Linear warmup, then cosine annealing to ``eta_min`` (see :class:`~swiftlr.optim.lr_scheduler.WarmupCosineLR`)."""
+    kwargs = {"warmup_steps": warmup_steps, "total_steps": total_steps, "eta_min": eta_min,
+              "warmup_start_factor": warmup_start_factor}
+    return _schedule("warmup_cosine_lr", _lr.WarmupCosineLR, lr, kwargs)
+
+
+def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) -> Schedule:
+    """Linear warmup, then inverse square-root decay (see :class:`~swiftlr.optim.lr_scheduler.InverseSqrtLR`)."""
+    return _schedule("inverse_sqrt_lr", _lr.InverseSqrtLR, lr, {"warmup_steps": warmup_steps, "timescale": timescale})
+
+
+def warmup_stable_decay_lr(
+    lr: float, warmup_steps: int, stable_steps: int, decay_steps: int, decay_type: str = "cosine",
+    min_lr_ratio: float = 0.0,
+) -> Schedule:
+    """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`)."""
+    kwargs = {"warmup_steps": warmup_steps, "stable_steps": stable_steps, "decay_steps": decay_steps,
+              "decay_type": decay_type, "min_lr_ratio": min_lr_ratio}
+    return _schedule("warmup_stable_decay_lr", _lr.WarmupStableDecayLR, lr, kwargs)
+
+
+def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[float]) -> Schedule:
+    """``lr`` times a factor interpolated between points (see :class:`~swiftlr.optim.lr_scheduler.PiecewiseLinearLR`)."""
+    kwargs = {"milestones": [int(m) for m in milestones], "factors": [float(f) for f in factors]}
+    return _schedule("piecewise_linear_lr", _lr.PiecewiseLinearLR, lr, kwargs)

@@ -1,0 +1,145 @@
+"""The decay schedulers of ``_decay`` (MultiStepLR, ConstantLR, LinearLR,
+ExponentialLR, PolynomialLR, CosineAnnealingLR): argument errors with
+PyTorch's wording, the closed form through ``step(epoch)``, state dicts, and
+a swiftlr scheduler driving torch's SGD. Learning-rate parity over long runs
+is in test_reference_schedulers.py and test_live_parity.py."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+from conftest import make_optimizer
+from swiftlr.optim import lr_scheduler as ours
+
+NAMES = ["MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR"]
+KWARGS: dict[str, dict[str, Any]] = {
+    "MultiStepLR": {"milestones": [3, 3, 7], "gamma": 0.5},
+    "ConstantLR": {"factor": 0.25, "total_iters": 4},
+    "LinearLR": {"start_factor": 0.2, "end_factor": 0.9, "total_iters": 6},
+    "ExponentialLR": {"gamma": 0.9},
+    "PolynomialLR": {"total_iters": 8, "power": 2.0},
+    "CosineAnnealingLR": {"T_max": 5, "eta_min": 0.001},
+}
+
+
+def torch_optimizer(torch: Any, lrs: list[float]) -> Any:
+    torch.set_default_dtype(torch.float64)
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))], "lr": lr} for lr in lrs]
+    return torch.optim.SGD(groups, lr=lrs[0])
+
+
+def _errors(make: Any) -> tuple[type, str] | None:
+    try:
+        make()
+    except Exception as e:  # noqa: BLE001
+        return type(e), str(e)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("ConstantLR", {"factor": 1.5}),
+        ("ConstantLR", {"factor": -0.1}),
+        ("LinearLR", {"start_factor": 0.0}),
+        ("LinearLR", {"start_factor": 1.2}),
+        ("LinearLR", {"end_factor": -0.5}),
+        ("LinearLR", {"end_factor": 2.0}),
+        ("ExponentialLR", {}),
+        ("CosineAnnealingLR", {}),
+        ("MultiStepLR", {}),
+    ],
+)
+def test_argument_errors_match_pytorch(name: str, kwargs: dict[str, Any], torch: Any) -> None:
+    theirs = _errors(lambda: getattr(torch.optim.lr_scheduler, name)(torch_optimizer(torch, [0.1]), **kwargs))
+    mine = _errors(lambda: getattr(ours, name)(make_optimizer([0.1]), **kwargs))
+    assert theirs is not None and mine is not None
+    assert mine[0] is theirs[0]
+    # Missing-argument messages name the class's __init__ the same way.
+    assert mine[1] == theirs[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "message"),
+    [
+        ("ConstantLR", {"factor": 0.0}, "factor must be greater than 0"),
+        ("LinearLR", {"total_iters": 0}, "total_iters must not be 0"),
+        ("PolynomialLR", {"total_iters": 0}, "total_iters must not be 0"),
+        ("PolynomialLR", {"power": -1.0}, "power must be non-negative"),
+        ("CosineAnnealingLR", {"T_max": 0}, "T_max must not be 0"),
+    ],
+)
+def test_values_pytorch_divides_by_zero_on_are_rejected(name: str, kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        getattr(ours, name)(make_optimizer([0.1]), **kwargs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_closed_form_through_step_epoch_matches_pytorch(name: str, torch: Any) -> None:
+    theirs = getattr(torch.optim.lr_scheduler, name)(torch_optimizer(torch, [0.1, 0.03]), **KWARGS[name])
+    opt = make_optimizer([0.1, 0.03])
+    mine = getattr(ours, name)(opt, **KWARGS[name])
+    for epoch in [0, 2, 3, 5, 7, 9, 4, 12]:
+        theirs.optimizer.step()
+        opt.step()
+        with pytest.warns(UserWarning, match="The epoch parameter"):
+            theirs.step(epoch)
+        with pytest.warns(UserWarning, match="The epoch parameter"):
+            mine.step(epoch)
+        assert mine.get_last_lr() == theirs.get_last_lr()
+        assert mine.last_epoch == theirs.last_epoch == epoch
+    with pytest.warns(UserWarning, match="get_last_lr"):
+        mine_lr = mine.get_lr()
+    with pytest.warns(UserWarning, match="get_last_lr"):
+        assert mine_lr == theirs.get_lr()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_state_dict_pickles_and_loads_in_both_libraries(name: str, torch: Any) -> None:
+    opt = make_optimizer([0.1, 0.03])
+    mine = getattr(ours, name)(opt, **KWARGS[name])
+    for _ in range(5):
+        opt.step()
+        mine.step()
+    state = pickle.loads(pickle.dumps(mine.state_dict()))
+    theirs = getattr(torch.optim.lr_scheduler, name)(torch_optimizer(torch, [0.1, 0.03]), **KWARGS[name])
+    assert set(state) == set(theirs.state_dict())
+    theirs.load_state_dict(state)
+    fresh = getattr(ours, name)(make_optimizer([0.1, 0.03]), **KWARGS[name])
+    fresh.load_state_dict(theirs.state_dict())
+    assert fresh.state_dict() == mine.state_dict()
+
+
+def test_multistep_milestones_are_a_counter(sgd: Any) -> None:
+    s = ours.MultiStepLR(sgd, milestones=[8, 3, 3])
+    assert s.milestones == Counter({3: 2, 8: 1})
+    assert isinstance(s.state_dict()["milestones"], Counter)
+    s.load_state_dict({**s.state_dict(), "milestones": {"5": 2}})  # a dict as JSON keeps it
+    assert s.milestones == Counter({5: 2})
+    s.milestones = [1, 2]
+    assert s.milestones == Counter([1, 2])
+
+
+def test_drives_torch_sgd(torch: Any) -> None:
+    opt = torch_optimizer(torch, [1.0])
+    s = ours.CosineAnnealingLR(opt, T_max=4)
+    lrs = []
+    for _ in range(4):
+        opt.step()
+        s.step()
+        lrs.append(opt.param_groups[0]["lr"])
+    assert lrs[-1] == 0.0 and lrs[1] == pytest.approx(0.5)
+    np.testing.assert_array_equal(s.get_last_lr(), lrs[-1:])
+
+
+def test_exponential_initial_step_keeps_lr_when_resuming() -> None:
+    opt = make_optimizer([0.2])
+    opt.param_groups[0]["initial_lr"] = 1.0
+    s = ours.ExponentialLR(opt, gamma=0.5, last_epoch=3)
+    assert s.get_last_lr() == [0.2] and s.last_epoch == 4 and s._is_initial is False

@@ -1,0 +1,128 @@
+"""``swiftlr.optim._plateau``: ReduceLROnPlateau's API against PyTorch's."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+
+import swiftlr
+from conftest import make_optimizer
+from swiftlr.optim.lr_scheduler import ReduceLROnPlateau
+
+CASES: list[dict[str, Any]] = [
+    {"factor": 1.0},
+    {"mode": "up"},
+    {"threshold_mode": "relative"},
+    {"min_lr": [0.1, 0.2, 0.3]},
+]
+
+
+@pytest.mark.parametrize("kwargs", CASES)
+def test_errors_match_pytorch(torch: Any, kwargs: dict[str, Any]) -> None:
+    p = torch.nn.Parameter(torch.zeros(2))
+    with pytest.raises(ValueError) as theirs:
+        torch.optim.lr_scheduler.ReduceLROnPlateau(torch.optim.SGD([{"params": [p]}], lr=0.1), **kwargs)
+    with pytest.raises(ValueError, match=None) as ours:
+        ReduceLROnPlateau(make_optimizer([0.1, 0.05]), **kwargs)
+    if "min_lr" in kwargs:  # PyTorch's optimizer has one group here, ours two
+        assert str(ours.value) == "expected 2 min_lrs, got 3"
+    else:
+        assert str(ours.value) == str(theirs.value)
+
+
+def test_not_an_optimizer() -> None:
+    with pytest.raises(TypeError, match="int is not an Optimizer"):
+        ReduceLROnPlateau(3)
+
+
+def test_reduces_after_patience_no_initial_step() -> None:
+    opt = make_optimizer([0.1, 0.05])
+    s = ReduceLROnPlateau(opt, factor=0.5, patience=1, min_lr=[0.0, 0.04])
+    assert s.last_epoch == 0 and "initial_lr" not in opt.param_groups[0]
+    for metric in [1.0, 1.0, 1.0]:
+        s.step(metric)
+    assert s.get_last_lr() == [0.05, 0.04]
+    assert s.num_bad_epochs == 0 and s.best == 1.0 and s.last_epoch == 3
+    assert not hasattr(s, "base_lrs")
+    with pytest.raises(NotImplementedError):
+        s.get_lr()
+
+
+def test_non_finite_metrics_do_not_raise() -> None:
+    s = ReduceLROnPlateau(make_optimizer([0.1]), patience=0)
+    for metric in [math.nan, math.inf, -math.inf, math.nan, np.float64("nan")]:
+        s.step(metric)
+    assert s.best == -math.inf
+    assert s.get_last_lr()[0] < 0.1
+
+
+def test_negative_metrics_follow_pytorch_by_default_and_the_fix_on_request(torch: Any) -> None:
+    metrics = [-1.0, -0.99995, -0.9999, -0.9998, -0.9997, -0.9996]
+    p = torch.nn.Parameter(torch.zeros(2))
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(torch.optim.SGD([p], lr=1.0), patience=1, threshold=1e-3)
+    ours = ReduceLROnPlateau(make_optimizer([1.0]), patience=1, threshold=1e-3)
+    fixed = ReduceLROnPlateau(make_optimizer([1.0]), patience=1, threshold=1e-3, sign_aware_threshold=True)
+    for m in metrics:
+        theirs.step(m)
+        ours.step(m)
+        fixed.step(m)
+    assert ours.get_last_lr() == theirs.get_last_lr() == [1.0]  # pytorch/pytorch#38622
+    assert ours.best == theirs.best == -0.9996
+    assert fixed.get_last_lr() == [1.0 * 0.1 * 0.1] and fixed.best == -1.0  # reduced twice
+    assert "sign_aware_threshold" not in ours.state_dict()
+    assert fixed.state_dict()["sign_aware_threshold"] is True
+
+
+def test_state_dict_pickle_round_trip_and_keys(torch: Any) -> None:
+    s = ReduceLROnPlateau(make_optimizer([0.1, 0.05]), mode="max", patience=2, min_lr=1e-3, cooldown=1)
+    for m in [1.0, 2.0, 2.0, 2.0, 2.0, 1.5]:
+        s.step(m)
+    state = pickle.loads(pickle.dumps(s.state_dict()))
+    p = torch.nn.Parameter(torch.zeros(2))
+    assert set(state) == set(torch.optim.lr_scheduler.ReduceLROnPlateau(torch.optim.SGD([p], lr=0.1)).state_dict())
+    other = ReduceLROnPlateau(make_optimizer([0.1, 0.05]))
+    other.load_state_dict(state)
+    assert other.state_dict() == state
+    assert other.mode_worse == -math.inf  # recomputed from mode, as PyTorch does
+
+
+def test_bad_loaded_state_changes_nothing() -> None:
+    s = ReduceLROnPlateau(make_optimizer([0.1]))
+    with pytest.raises(ValueError, match="mode sideways is unknown!"):
+        s.load_state_dict({"mode": "sideways", "patience": 3})
+    assert s.patience == 10
+
+
+def test_deprecated_epoch_warns_and_sets_last_epoch() -> None:
+    s = ReduceLROnPlateau(make_optimizer([0.1]))
+    with pytest.warns(UserWarning, match="epoch parameter"):
+        s.step(1.0, 7)
+    assert s.last_epoch == 7
+
+
+def test_drives_a_torch_optimizer_like_pytorch(torch: Any) -> None:
+    metrics = [3.0, 2.0, 2.0, 2.1, 2.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, 0.5]
+    p = torch.nn.Parameter(torch.zeros(2))
+    q = torch.nn.Parameter(torch.zeros(2))
+    theirs_opt = torch.optim.Adam([p], lr=0.1)
+    ours_opt = torch.optim.Adam([q], lr=0.1)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, patience=1, factor=0.5, cooldown=1)
+    ours = ReduceLROnPlateau(ours_opt, patience=1, factor=0.5, cooldown=1)
+    for m in metrics:
+        theirs.step(torch.tensor(m))
+        ours.step(torch.tensor(m))
+        assert ours_opt.param_groups[0]["lr"] == theirs_opt.param_groups[0]["lr"]
+        assert ours.num_bad_epochs == theirs.num_bad_epochs and ours.cooldown_counter == theirs.cooldown_counter
+
+
+def test_swiftlr_parameter_smoke() -> None:
+    w = swiftlr.Parameter(np.ones(2))
+    opt = swiftlr.optim.SGD([w], lr=0.5)
+    s = ReduceLROnPlateau(opt, patience=0)
+    s.step(1.0)
+    s.step(2.0)
+    assert opt.param_groups[0]["lr"] == 0.05

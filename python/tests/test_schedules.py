@@ -1,0 +1,190 @@
+"""swiftlr.schedules: pure schedules agree with the stateful schedulers' closed
+forms (``step(k)``), over random configurations and long step arrays."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from conftest import make_optimizer
+
+from swiftlr import _swiftlr, schedules
+from swiftlr.optim import lr_scheduler as L
+
+# (schedule function, scheduler class, random kwargs, how the class takes the lr)
+Maker = Callable[[random.Random], dict[str, Any]]
+
+CASES: dict[str, tuple[Callable[..., Any], Callable[[Any, float, dict[str, Any]], Any], Maker]] = {
+    "step_lr": (schedules.step_lr, lambda o, lr, k: L.StepLR(o, **k),
+                lambda r: {"step_size": r.randint(1, 30), "gamma": r.uniform(0.1, 1)}),
+    "multi_step_lr": (schedules.multi_step_lr, lambda o, lr, k: L.MultiStepLR(o, **k),
+                      lambda r: {"milestones": [r.randint(0, 200) for _ in range(r.randint(1, 5))], "gamma": r.uniform(0.1, 1)}),
+    "exponential_lr": (schedules.exponential_lr, lambda o, lr, k: L.ExponentialLR(o, **k),
+                       lambda r: {"gamma": r.uniform(0.9, 1)}),
+    "constant_lr": (schedules.constant_lr, lambda o, lr, k: L.ConstantLR(o, **k),
+                    lambda r: {"factor": r.uniform(0.05, 1), "total_iters": r.randint(1, 50)}),
+    "linear_lr": (schedules.linear_lr, lambda o, lr, k: L.LinearLR(o, **k),
+                  lambda r: {"start_factor": r.uniform(0.05, 1), "end_factor": r.uniform(0, 1), "total_iters": r.randint(1, 80)}),
+    "polynomial_lr": (schedules.polynomial_lr, lambda o, lr, k: L.PolynomialLR(o, **k),
+                      lambda r: {"total_iters": r.randint(1, 100), "power": r.uniform(0.5, 3)}),
+    "cosine_annealing_lr": (schedules.cosine_annealing_lr, lambda o, lr, k: L.CosineAnnealingLR(o, **k),
+                            lambda r: {"T_max": r.randint(1, 100), "eta_min": r.uniform(0, 1e-3)}),
+    "cosine_annealing_warm_restarts": (
+        schedules.cosine_annealing_warm_restarts, lambda o, lr, k: L.CosineAnnealingWarmRestarts(o, **k),
+        lambda r: {"T_0": r.randint(1, 30), "T_mult": r.randint(1, 3), "eta_min": r.uniform(0, 1e-3)}),
+    "one_cycle_lr": (
+        schedules.one_cycle_lr, lambda o, lr, k: L.OneCycleLR(o, lr, cycle_momentum=False, **k),
+        lambda r: {"total_steps": 400, "pct_start": r.uniform(0.05, 0.95), "anneal_strategy": r.choice(["cos", "linear"]),
+                   "div_factor": r.uniform(5, 50), "three_phase": r.random() < 0.5}),
+    "cyclic_lr": (
+        schedules.cyclic_lr, lambda o, lr, k: L.CyclicLR(o, lr, cycle_momentum=False, **k),
+        lambda r: {"max_lr": r.uniform(0.2, 1), "step_size_up": r.randint(1, 40), "step_size_down": r.choice([None, r.randint(1, 40)]),
+                   "mode": r.choice(["triangular", "triangular2", "exp_range"]), "gamma": r.uniform(0.95, 1)}),
+    "warmup_cosine_lr": (
+        schedules.warmup_cosine_lr, lambda o, lr, k: L.WarmupCosineLR(o, **k),
+        lambda r: (lambda w: {"warmup_steps": w, "total_steps": w + r.randint(1, 300), "eta_min": r.uniform(0, 1e-3),
+                              "warmup_start_factor": r.random()})(r.randint(0, 50))),
+    "inverse_sqrt_lr": (schedules.inverse_sqrt_lr, lambda o, lr, k: L.InverseSqrtLR(o, **k),
+                        lambda r: {"warmup_steps": r.randint(0, 50), "timescale": r.choice([None, r.randint(1, 100)])}),
+    "warmup_stable_decay_lr": (
+        schedules.warmup_stable_decay_lr, lambda o, lr, k: L.WarmupStableDecayLR(o, **k),
+        lambda r: {"warmup_steps": r.randint(0, 50), "stable_steps": r.randint(0, 100), "decay_steps": r.randint(1, 200),
+                   "decay_type": r.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": r.random()}),
+    "piecewise_linear_lr": (
+        schedules.piecewise_linear_lr, lambda o, lr, k: L.PiecewiseLinearLR(o, **k),
+        lambda r: (lambda ms: {"milestones": ms, "factors": [r.uniform(0, 2) for _ in ms]})(
+            sorted(r.sample(range(0, 400), r.randint(1, 6))))),
+}
+
+KINDS = {"step_lr": "StepLR", "multi_step_lr": "MultiStepLR", "exponential_lr": "ExponentialLR",
+         "constant_lr": "ConstantLR", "linear_lr": "LinearLR", "polynomial_lr": "PolynomialLR",
+         "cosine_annealing_lr": "CosineAnnealingLR", "cosine_annealing_warm_restarts": "CosineAnnealingWarmRestarts",
+         "one_cycle_lr": "OneCycleLR", "cyclic_lr": "CyclicLR", "warmup_cosine_lr": "WarmupCosineLR",
+         "inverse_sqrt_lr": "InverseSqrtLR", "warmup_stable_decay_lr": "WarmupStableDecayLR",
+         "piecewise_linear_lr": "PiecewiseLinearLR"}
+
+
+def registered(kind: str) -> bool:
+    try:
+        _swiftlr.SchedulerCore(kind, {})
+    except ValueError as error:
+        return "unknown scheduler" not in str(error)
+    except TypeError:
+        return True
+    return True
+
+
+def stateful(name: str, lr: float, kwargs: dict[str, Any], steps: list[int]) -> list[float]:
+    """The class's lr after ``step(k)`` for each k (closed form, or get_lr at last_epoch = k)."""
+    opt = make_optimizer([lr])
+    scheduler = CASES[name][1](opt, lr, kwargs)
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in steps:
+            scheduler.step(k)
+            out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+def test_all_exported() -> None:
+    assert set(schedules.__all__) == set(CASES) | {"Schedule"}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_agrees_with_the_stateful_scheduler(name: str) -> None:
+    if not registered(KINDS[name]):
+        pytest.fail(f"{KINDS[name]} is not registered in the Swift core")
+    function, _, make = CASES[name]
+    for seed in range(25):
+        rng = random.Random(sum(map(ord, name)) * 100 + seed)  # stable across runs
+        lr = rng.choice([1.0, 0.1, 3e-4]) * rng.uniform(0.5, 2)
+        kwargs = make(rng)
+        steps = sorted(rng.sample(range(0, 401), 120)) + [rng.randint(0, 400) for _ in range(30)]
+        expected = stateful(name, lr, kwargs, steps)
+        schedule = function(lr, **kwargs)
+        got = schedule(np.array(steps))
+        assert got.dtype == np.float64 and got.shape == (len(steps),)
+        assert got.tolist() == expected, (name, kwargs)  # bit for bit
+        assert schedule(steps[5]) == expected[5] and isinstance(schedule(steps[5]), float)
+
+
+def test_long_arrays_and_shapes() -> None:
+    s = schedules.warmup_stable_decay_lr(0.1, 1000, 100_000, 500_000, decay_type="1-sqrt", min_lr_ratio=0.01)
+    steps = np.arange(10**6)
+    values = s(steps)
+    assert values.shape == (10**6,) and values[0] == 0.0 and values[-1] == 0.1 * 0.01
+    assert values[5000] == 0.1
+    for dtype in (np.int8, np.int16, np.int32, np.uint16, np.uint32, np.uint64, np.int64):
+        assert s(np.array([0, 5, 100], dtype=dtype)).tolist() == values[[0, 5, 100]].tolist()
+    assert s(steps[::-7]).tolist() == values[::-7].tolist()  # non-contiguous
+    grid = steps[:600].reshape(20, 30)
+    assert s(grid).shape == (20, 30) and s(grid).tolist() == values[:600].reshape(20, 30).tolist()
+    assert s(np.array([], dtype=np.int64)).shape == (0,)
+    assert s([]).shape == (0,)
+    assert s(np.int32(7)) == s(7) == values[7]
+    assert s(np.array(9)) == values[9] and isinstance(s(np.array(9)), float)
+    assert s([1, 2]).tolist() == values[1:3].tolist()
+
+
+def test_repr() -> None:
+    assert repr(schedules.step_lr(0.1, step_size=10, gamma=0.9)) == "step_lr(0.1, step_size=10, gamma=0.9)"
+    assert repr(schedules.inverse_sqrt_lr(0.1, 4)).startswith("inverse_sqrt_lr(0.1, warmup_steps=4")
+
+
+def test_step_errors() -> None:
+    s = schedules.step_lr(0.1, step_size=3)
+    with pytest.raises(ValueError, match="steps must be non-negative, got -1"):
+        s(np.array([0, -1]))
+    with pytest.raises(ValueError, match="non-negative"):
+        s(-5)
+    with pytest.raises(TypeError, match="steps must be integers"):
+        s(np.array([1.5]))
+    with pytest.raises(TypeError, match="steps must be integers"):
+        s(2.0)
+    with pytest.raises(TypeError, match="steps must be integers"):
+        s(True)
+    with pytest.raises(ValueError, match="at most 2\\*\\*53"):
+        s(2**60)
+    with pytest.raises(ValueError, match="at most 2\\*\\*53"):
+        s(np.array([2**64 - 1], dtype=np.uint64))
+    with pytest.raises(ValueError, match="Tried to step 11 times"):
+        schedules.one_cycle_lr(0.1, total_steps=10)(np.arange(12))
+
+
+def test_argument_errors_are_the_classes() -> None:
+    with pytest.raises(ValueError, match="total_steps must be greater than warmup_steps"):
+        schedules.warmup_cosine_lr(0.1, 10, 10)
+    with pytest.raises(ValueError, match="decay_steps must be a positive integer"):
+        schedules.warmup_stable_decay_lr(0.1, 1, 1, 0)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        schedules.piecewise_linear_lr(0.1, [2, 1], [1, 1])
+    with pytest.raises(ValueError, match="You must define either total_steps OR"):
+        schedules.one_cycle_lr(0.1)
+    with pytest.raises(TypeError, match="lr must be a float"):
+        schedules.step_lr("0.1", step_size=2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="lr must be finite"):
+        schedules.step_lr(float("nan"), step_size=2)
+
+
+def test_core_rejects_what_has_no_pure_form() -> None:
+    steps = np.arange(3, dtype=np.int64)
+    with pytest.raises(ValueError, match="LambdaLR cannot be evaluated as a schedule"):
+        _swiftlr.schedule_values("LambdaLR", {"base_lrs": [0.1]}, steps)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau cannot be evaluated"):
+        _swiftlr.schedule_values("ReduceLROnPlateau", {"base_lrs": [0.1]}, steps)
+    with pytest.raises(ValueError, match="unknown scheduler 'Nope'"):
+        _swiftlr.schedule_values("Nope", {"base_lrs": [0.1]}, steps)
+    with pytest.raises(ValueError, match="last_epoch must be -1"):
+        _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2, "last_epoch": 3}, steps)
+    with pytest.raises(TypeError, match="contiguous int64"):
+        _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2}, np.arange(3, dtype=np.int32))
+    with pytest.raises(TypeError, match="contiguous int64"):
+        _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2}, b"12345678")
+    with pytest.raises(TypeError):
+        _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2})
+    out = _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2, "gamma": 0.5}, steps)
+    assert np.frombuffer(out, dtype=np.float64).tolist() == [0.1, 0.1, 0.05]
