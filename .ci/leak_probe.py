@@ -43,10 +43,10 @@ def scheduler_paths(cases: list[dict]) -> None:
     core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1, 0.2], "step_size": 2})
     for bad in ({"step_size": 0}, {"nope": 1}, {"base_lrs": [1.0]}, {"gamma": "x"}):
         try:
-            core.update(bad)
+            core._core_update(bad)
         except (ValueError, TypeError, KeyError):
             pass
-    core.copy().get("base_lrs")
+    core._core_copy()._core_get("base_lrs")
     try:
         _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1]})
     except TypeError:

@@ -40,6 +40,17 @@ fail:
   return -1;
 }
 
+/// Replaces a bare "int too big to convert" with one that names the argument
+/// and the limit, keeping the exception type (OverflowError). The value is
+/// not printed: a huge int's repr can itself fail. Returns -1.
+static int name_conversion_error(const char *name, int to_int) {
+  if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+  PyErr_Clear();
+  PyErr_Format(PyExc_OverflowError, "%s is out of range: it must fit in a %s", name,
+               to_int ? "signed 64-bit integer, -2**63 to 2**63-1" : "float");
+  return -1;
+}
+
 /// Puts a list or tuple: all ints (no bools) as ints, otherwise as doubles.
 static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequence) {
   int result = -1;
@@ -56,7 +67,10 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
     if (ints == NULL) { PyErr_NoMemory(); goto done; }
     for (Py_ssize_t i = 0; i < n; i++) {
       ints[i] = PyLong_AsLongLong(items[i]);
-      if (ints[i] == -1 && PyErr_Occurred()) goto done;
+      if (ints[i] == -1 && PyErr_Occurred()) {
+        name_conversion_error(name, 1);
+        goto done;
+      }
     }
     swiftlr_config_put_ints(config, name, ints, n);
   } else {
@@ -68,7 +82,10 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
         goto done;
       }
       doubles[i] = PyFloat_AsDouble(items[i]);
-      if (doubles[i] == -1.0 && PyErr_Occurred()) goto done;
+      if (doubles[i] == -1.0 && PyErr_Occurred()) {
+        name_conversion_error(name, 0);
+        goto done;
+      }
     }
     swiftlr_config_put_doubles(config, name, doubles, n);
   }
@@ -86,7 +103,7 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
     swiftlr_config_put_bool(config, name, value == Py_True);
   } else if (PyLong_Check(value)) {
     long long v = PyLong_AsLongLong(value);
-    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v == -1 && PyErr_Occurred()) return name_conversion_error(name, 1);
     swiftlr_config_put_int(config, name, v);
   } else if (PyFloat_Check(value)) {
     swiftlr_config_put_double(config, name, PyFloat_AS_DOUBLE(value));
@@ -110,7 +127,7 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
   } else if (PyNumber_Check(value) && !PyComplex_Check(value)) {
     // numpy floats, 0-d tensors and other float-likes.
     double v = PyFloat_AsDouble(value);
-    if (v == -1.0 && PyErr_Occurred()) return -1;
+    if (v == -1.0 && PyErr_Occurred()) return name_conversion_error(name, 0);
     swiftlr_config_put_double(config, name, v);
   } else {
     PyErr_Format(PyExc_TypeError, "%s: unsupported value of type %.100s", name, Py_TYPE(value)->tp_name);

@@ -35,7 +35,7 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__swiftlr(void) {
     shim_str_lr = PyUnicode_InternFromString("lr");
     if (shim_str_lr == NULL) return NULL;
   }
-  if (PyType_Ready(&SchedulerCore_Type) < 0) return NULL;
+  if (shim_scheduler_ready() < 0) return NULL;
   PyObject *module = PyModule_Create(&module_def);
   if (module == NULL) return NULL;
   if (PyModule_AddObjectRef(module, "SchedulerCore", (PyObject *)&SchedulerCore_Type) < 0) {

@@ -27,6 +27,9 @@ int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **ou
 
 extern PyTypeObject SchedulerCore_Type;
 
+/// Interns the scheduler type's strings and readies the type; -1 on error.
+int shim_scheduler_ready(void);
+
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

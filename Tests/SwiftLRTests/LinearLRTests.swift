@@ -42,3 +42,22 @@ final class LinearLRTests: XCTestCase {
     XCTAssert(lrs[0].isFinite)
   }
 }
+
+final class LinearLRLimitTests: XCTestCase {
+  /// step(epoch: Int.min) is accepted (PyTorch takes any epoch); the chained
+  /// rule at that epoch used to trap on `lastEpoch - 1`.
+  func testChainedRuleAtIntMinAndIntMaxDoesNotTrap() throws {
+    for total in [Int.max, Int.min, 10] {
+      var s = try LinearLR(baseLRs: [0.1], startFactor: 0.5, totalIters: total)
+      var lrs = [0.1]
+      try s.step(&lrs)
+      try s.step(&lrs, epoch: -9_223_372_036_854_775_808.0)
+      XCTAssertEqual(s.lastEpoch, Int.min)
+      try lrs.withUnsafeMutableBufferPointer { try s.currentLRs($0, closedForm: false) }
+      try s.step(&lrs)
+      XCTAssertEqual(s.lastEpoch, Int.min + 1)
+      s.lastEpoch = Int.max
+      XCTAssertThrowsError(try s.step(&lrs))
+    }
+  }
+}

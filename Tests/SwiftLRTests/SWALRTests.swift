@@ -3,12 +3,13 @@ import XCTest
 @testable import SwiftLR
 
 final class SWALRTests: XCTestCase {
-  /// Steps as the Python class does: the step number is PyTorch's `_step_count - 1`.
+  /// Steps with each group's `swa_lr` as input; the scheduler counts its
+  /// steps, so the step number (PyTorch's `_step_count - 1`) is 0, 1, ...
   func run(_ s: inout SWALR, from lrs: [Double], steps: Int) throws -> [Double] {
     var current = lrs
     var out: [Double] = []
-    for k in 0..<steps {
-      try s.step(&current, inputs: [Double(k)] + s.swaLRs)
+    for _ in 0..<steps {
+      try s.step(&current, inputs: s.swaLRs)
       out.append(current[0])
     }
     return out
@@ -43,7 +44,10 @@ final class SWALRTests: XCTestCase {
     }
     var s = try SWALR(baseLRs: [1], swaLRs: [1])
     var lrs = [1.0]
-    assertThrows(.value, "must be an integer") { try s.step(&lrs, inputs: [0.5, 1]) }
-    assertThrows(.value, "must be an integer") { try s.step(&lrs, inputs: [.infinity, 1]) }
+    assertThrows(.value, "expected 1 step inputs, got 2") { try s.step(&lrs, inputs: [0.5, 1]) }
+    // A step count near Int.max cannot overflow the annealing arithmetic.
+    s.stepCount = Int.max - 1
+    assertThrows(.overflow, "_step_count is out of range") { try s.step(&lrs, inputs: [1]) }
+    XCTAssertEqual(lrs, [1.0])
   }
 }

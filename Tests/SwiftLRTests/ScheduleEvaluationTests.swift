@@ -32,15 +32,15 @@ final class ScheduleEvaluationTests: XCTestCase {
   }
 
   func testConstantInputs() throws {
-    // OneCycleLR reads initial, max and min lr (and two momenta) at every step.
+    // OneCycleLR reads initial, max and min lr at every step (and two momenta when they cycle).
     let c = config(["total_steps": .int(20), "cycle_momentum": .bool(false)])
-    let v = try ScheduleEvaluation.values(kind: "OneCycleLR", config: c, steps: [0, 19], inputs: [0.01, 0.25, 1e-5, 0, 0])
+    let v = try ScheduleEvaluation.values(kind: "OneCycleLR", config: c, steps: [0, 19], inputs: [0.01, 0.25, 1e-5])
     assertClose(v[0], 0.01, relative: 1e-14)  // PyTorch's cosine from initial_lr, with its rounding
     assertClose(v[1], 1e-5, relative: 1e-12)
     assertThrows(.value, "Tried to step 21 times") {
-      _ = try ScheduleEvaluation.values(kind: "OneCycleLR", config: c, steps: [21], inputs: [0.01, 0.25, 1e-5, 0, 0])
+      _ = try ScheduleEvaluation.values(kind: "OneCycleLR", config: c, steps: [21], inputs: [0.01, 0.25, 1e-5])
     }
-    assertThrows(.value, "takes 5 inputs per step, got 1") {
+    assertThrows(.value, "takes 3 inputs per step, got 1") {
       _ = try ScheduleEvaluation.values(kind: "OneCycleLR", config: c, steps: [1], inputs: [0.01])
     }
   }
@@ -75,7 +75,7 @@ final class ScheduleEvaluationTests: XCTestCase {
   func testChainedOnlyIsRejected() {
     let c = config(["swa_lr": .double(0.05)])
     assertThrows(.value, "depends on the previous lr") {
-      _ = try ScheduleEvaluation.values(kind: "SWALR", config: c, steps: [0, 1], inputs: [1, 0.3])
+      _ = try ScheduleEvaluation.values(kind: "SWALR", config: c, steps: [0, 1], inputs: [0.3])
     }
   }
 

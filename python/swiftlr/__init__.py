@@ -7,12 +7,14 @@
     >>> scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=10, gamma=0.9)
 
 The compiled core is the private module ``swiftlr._swiftlr``; everything public
-is re-exported here and in :mod:`swiftlr.optim`.
+is re-exported here and in :mod:`swiftlr.optim`. :mod:`swiftlr.schedules`
+holds the pure (stateless) schedules, :mod:`swiftlr.plot` draws a scheduler
+with matplotlib, which it imports only when it draws.
 """
 
-from swiftlr import optim
+from swiftlr import optim, plot, schedules
 from swiftlr._parameter import Parameter
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "optim", "__version__"]
+__all__ = ["Parameter", "optim", "plot", "schedules", "__version__"]

@@ -42,7 +42,8 @@ def schedulers() -> dict[str, type]:
 def parameters(cls: type) -> list[inspect.Parameter]:
     """The scheduler's own arguments: all but ``optimizer`` and ``last_epoch``."""
     skip = {"self", "optimizer", "last_epoch", "verbose"}
-    return [p for p in inspect.signature(cls.__init__).parameters.values() if p.name not in skip and p.kind is not p.VAR_KEYWORD]
+    init = cls.__init__  # type: ignore[misc]  # the class's own signature, as written
+    return [p for p in inspect.signature(init).parameters.values() if p.name not in skip and p.kind is not p.VAR_KEYWORD]
 
 
 def option(name: str) -> str:
@@ -105,8 +106,10 @@ def preview(scheduler: Any, args: argparse.Namespace) -> np.ndarray:
         metrics = args.metrics if isinstance(args.metrics, list) else [args.metrics]
         if len(metrics) < args.steps:
             raise ValueError(f"--metrics has {len(metrics)} values, --steps is {args.steps}")
-        return scheduler.preview(args.steps, metrics=metrics[: args.steps])
-    return scheduler.preview(args.steps)
+        lrs: np.ndarray = scheduler.preview(args.steps, metrics=metrics[: args.steps])
+        return lrs
+    lrs = scheduler.preview(args.steps)
+    return lrs
 
 
 def render(lrs: np.ndarray, fmt: str, precision: int) -> str:

@@ -71,6 +71,17 @@ class Schedule:
     Call it with an int (or numpy integer) for a float, or with an integer
     array (or a list of ints) for a float64 array of the same shape. Steps
     must be non-negative.
+
+    Made by the functions of this module, which check the arguments first;
+    the constructor is internal.
+
+    Args:
+        kind (str): the core's scheduler name (a PyTorch class name).
+        config (dict): the scheduler's arguments for the core, with
+            ``base_lrs`` (one lr) and ``last_epoch``.
+        inputs (list of float, optional): the per-step inputs, the same at
+            every step; None if the scheduler takes none.
+        text (str): what ``repr()`` shows, e.g. ``step_lr(0.1, step_size=10)``.
     """
 
     __slots__ = ("_kind", "_config", "_inputs", "_repr")
@@ -121,45 +132,130 @@ def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: d
 
 
 def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
-    """``lr * gamma ** (step // step_size)`` (StepLR's closed form)."""
+    """``lr * gamma ** (step // step_size)`` (StepLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        step_size (int): Period of learning rate decay.
+        gamma (float): Multiplicative factor of learning rate decay.
+            Default: 0.1.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+
+    Example:
+        >>> step_lr(0.1, step_size=2, gamma=0.5)(np.arange(6))
+        array([0.1  , 0.1  , 0.05 , 0.05 , 0.025, 0.025])
+    """
     return _schedule("step_lr", _lr.StepLR, lr, {"step_size": step_size, "gamma": gamma})
 
 
 def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
-    """``lr * gamma ** (number of milestones <= step)`` (MultiStepLR's closed form)."""
+    """``lr * gamma ** (number of milestones <= step)`` (MultiStepLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        milestones (sequence of int): Epoch indices; a milestone listed
+            ``n`` times decays by ``gamma ** n``.
+        gamma (float): Multiplicative factor of learning rate decay.
+            Default: 0.1.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"milestones": list(milestones), "gamma": gamma}
     config = {"milestones": sorted(int(m) for m in milestones), "gamma": gamma}
     return _schedule("multi_step_lr", _lr.MultiStepLR, lr, kwargs, config)
 
 
 def exponential_lr(lr: float, gamma: float) -> Schedule:
-    """``lr * gamma ** step`` (ExponentialLR's closed form)."""
+    """``lr * gamma ** step`` (ExponentialLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        gamma (float): Multiplicative factor of learning rate decay.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     return _schedule("exponential_lr", _lr.ExponentialLR, lr, {"gamma": gamma})
 
 
 def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
-    """``lr * factor`` before ``total_iters``, ``lr`` after (ConstantLR's closed form)."""
+    """``lr * factor`` before ``total_iters``, ``lr`` after (ConstantLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        factor (float): The factor until ``total_iters``, in (0, 1].
+            Default: 1./3.
+        total_iters (int): The number of steps multiplied by ``factor``.
+            Default: 5.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     return _schedule("constant_lr", _lr.ConstantLR, lr, {"factor": factor, "total_iters": total_iters})
 
 
 def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
-    """The factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` (LinearLR's closed form)."""
+    """The factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` (LinearLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        start_factor (float): The factor at step 0, in (0, 1].
+            Default: 1./3.
+        end_factor (float): The factor from ``total_iters`` on, in [0, 1].
+            Default: 1.0.
+        total_iters (int): The number of steps of the change. Default: 5.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}
     return _schedule("linear_lr", _lr.LinearLR, lr, kwargs)
 
 
 def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
-    """``lr * (1 - min(step, total_iters) / total_iters) ** power`` (PolynomialLR's closed form)."""
+    """``lr * (1 - min(step, total_iters) / total_iters) ** power`` (PolynomialLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        total_iters (int): The number of steps of the decay. Default: 5.
+        power (float): The power of the polynomial. Default: 1.0.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     return _schedule("polynomial_lr", _lr.PolynomialLR, lr, {"total_iters": total_iters, "power": power})
 
 
 def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
-    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (CosineAnnealingLR's closed form)."""
+    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (CosineAnnealingLR's closed form).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        T_max (int): Half the period: the lr reaches ``eta_min`` at ``T_max``.
+        eta_min (float): Minimum learning rate. Default: 0.0.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     return _schedule("cosine_annealing_lr", _lr.CosineAnnealingLR, lr, {"T_max": T_max, "eta_min": eta_min})
 
 
 def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
-    """SGDR: cosine annealing restarted every ``T_i`` steps (CosineAnnealingWarmRestarts after ``step(step)``)."""
+    """SGDR: cosine annealing restarted every ``T_i`` steps (CosineAnnealingWarmRestarts after ``step(step)``).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        T_0 (int): Number of steps until the first restart.
+        T_mult (int): A factor by which ``T_i`` increases after a restart.
+            Default: 1.
+        eta_min (float): Minimum learning rate. Default: 0.0.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
     return _schedule("cosine_annealing_warm_restarts", _lr.CosineAnnealingWarmRestarts, lr, kwargs)
 
@@ -179,8 +275,27 @@ def one_cycle_lr(
 
     The lr starts at ``max_lr / div_factor``; steps past ``total_steps``
     raise ValueError, as stepping the scheduler does.
+
+    Args:
+        max_lr (float): Upper learning rate boundary of the cycle.
+        total_steps (int, optional): The total number of steps in the cycle;
+            if None, ``epochs * steps_per_epoch``. Default: None.
+        epochs (int, optional): The number of epochs to train for. Default: None.
+        steps_per_epoch (int, optional): The number of steps per epoch.
+            Default: None.
+        pct_start (float): The fraction of the cycle spent increasing the lr.
+            Default: 0.3.
+        anneal_strategy (str): ``'cos'`` or ``'linear'``. Default: 'cos'.
+        div_factor (float): initial_lr = max_lr / div_factor. Default: 25.0.
+        final_div_factor (float): min_lr = initial_lr / final_div_factor.
+            Default: 1e4.
+        three_phase (bool): If True, a third phase annihilates the lr.
+            Default: False.
+
+    Returns:
+        Schedule: the lr as a function of the step.
     """
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "max_lr": max_lr, "total_steps": total_steps, "epochs": epochs, "steps_per_epoch": steps_per_epoch,
         "pct_start": pct_start, "anneal_strategy": anneal_strategy, "div_factor": div_factor,
         "final_div_factor": final_div_factor, "three_phase": three_phase,
@@ -192,7 +307,7 @@ def one_cycle_lr(
         "pct_start": pct_start, "three_phase": bool(three_phase), "anneal_strategy": anneal_strategy,
         "cycle_momentum": False, "base_lrs": [initial], "last_epoch": -1,
     }
-    inputs = [initial, float(max_lr), initial / final_div_factor, 0.0, 0.0]
+    inputs = [initial, float(max_lr), initial / final_div_factor]  # initial_lr, max_lr, min_lr
     shown = ", ".join([repr(max_lr)] + [f"{k}={v!r}" for k, v in list(kwargs.items())[1:]])
     return Schedule("OneCycleLR", config, inputs, f"one_cycle_lr({shown})")
 
@@ -209,8 +324,23 @@ def cyclic_lr(
     """The cyclical learning rate policy (CyclicLR's ``get_lr`` at ``last_epoch = step``).
 
     The built-in modes only: a custom ``scale_fn`` is a Python callable, not a pure schedule.
+
+    Args:
+        base_lr (float): Lower learning rate boundary of the cycle.
+        max_lr (float): Upper learning rate boundary of the cycle.
+        step_size_up (int): Steps in the increasing half of a cycle.
+            Default: 2000.
+        step_size_down (int, optional): Steps in the decreasing half; None
+            for ``step_size_up``. Default: None.
+        mode (str): ``'triangular'``, ``'triangular2'`` or ``'exp_range'``.
+            Default: 'triangular'.
+        gamma (float): Constant of ``'exp_range'``. Default: 1.0.
+        scale_mode (str): ``'cycle'`` or ``'iterations'``. Default: 'cycle'.
+
+    Returns:
+        Schedule: the lr as a function of the step.
     """
-    kwargs = {"max_lr": max_lr, "step_size_up": step_size_up, "step_size_down": step_size_down,
+    kwargs: dict[str, Any] = {"max_lr": max_lr, "step_size_up": step_size_up, "step_size_down": step_size_down,
               "mode": mode, "gamma": gamma, "scale_mode": scale_mode}
     _lr.CyclicLR(_Groups(float(base_lr)), base_lr, cycle_momentum=False, **kwargs)  # the class's checks
     config = {
@@ -226,14 +356,36 @@ def cyclic_lr(
 def warmup_cosine_lr(
     lr: float, warmup_steps: int, total_steps: int, eta_min: float = 0.0, warmup_start_factor: float = 0.0
 ) -> Schedule:
-    """Linear warmup, then cosine annealing to ``eta_min`` (see :class:`~swiftlr.optim.lr_scheduler.WarmupCosineLR`)."""
+    """Linear warmup, then cosine annealing to ``eta_min`` (see :class:`~swiftlr.optim.lr_scheduler.WarmupCosineLR`).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        warmup_steps (int): Steps of the linear warmup; 0 for none.
+        total_steps (int): The step at which the lr reaches ``eta_min``.
+        eta_min (float): Final learning rate (absolute). Default: 0.0.
+        warmup_start_factor (float): Factor of ``lr`` at step 0, in [0, 1].
+            Default: 0.0.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"warmup_steps": warmup_steps, "total_steps": total_steps, "eta_min": eta_min,
               "warmup_start_factor": warmup_start_factor}
     return _schedule("warmup_cosine_lr", _lr.WarmupCosineLR, lr, kwargs)
 
 
 def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) -> Schedule:
-    """Linear warmup, then inverse square-root decay (see :class:`~swiftlr.optim.lr_scheduler.InverseSqrtLR`)."""
+    """Linear warmup, then inverse square-root decay (see :class:`~swiftlr.optim.lr_scheduler.InverseSqrtLR`).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        warmup_steps (int): Steps of the linear warmup; 0 for none.
+        timescale (int, optional): Time scale of the decay. Default: None
+            (``warmup_steps``, or 10000 when that is 0).
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     return _schedule("inverse_sqrt_lr", _lr.InverseSqrtLR, lr, {"warmup_steps": warmup_steps, "timescale": timescale})
 
 
@@ -241,13 +393,35 @@ def warmup_stable_decay_lr(
     lr: float, warmup_steps: int, stable_steps: int, decay_steps: int, decay_type: str = "cosine",
     min_lr_ratio: float = 0.0,
 ) -> Schedule:
-    """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`)."""
+    """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        warmup_steps (int): Steps of the warmup; 0 for none.
+        stable_steps (int): Steps at ``lr``; 0 for none.
+        decay_steps (int): Steps of the decay; positive.
+        decay_type (str): ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
+            Default: "cosine".
+        min_lr_ratio (float): Final factor of ``lr``, in [0, 1]. Default: 0.0.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"warmup_steps": warmup_steps, "stable_steps": stable_steps, "decay_steps": decay_steps,
               "decay_type": decay_type, "min_lr_ratio": min_lr_ratio}
     return _schedule("warmup_stable_decay_lr", _lr.WarmupStableDecayLR, lr, kwargs)
 
 
 def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[float]) -> Schedule:
-    """``lr`` times a factor interpolated between points (see :class:`~swiftlr.optim.lr_scheduler.PiecewiseLinearLR`)."""
+    """``lr`` times a factor interpolated between points (see :class:`~swiftlr.optim.lr_scheduler.PiecewiseLinearLR`).
+
+    Args:
+        lr (float): the base learning rate (the optimizer's lr).
+        milestones (sequence of int): Strictly increasing steps; at least one.
+        factors (sequence of float): One non-negative factor per milestone.
+
+    Returns:
+        Schedule: the lr as a function of the step.
+    """
     kwargs = {"milestones": [int(m) for m in milestones], "factors": [float(f) for f in factors]}
     return _schedule("piecewise_linear_lr", _lr.PiecewiseLinearLR, lr, kwargs)

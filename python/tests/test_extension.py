@@ -37,14 +37,33 @@ def test_scheduler_core_errors() -> None:
         _swiftlr.SchedulerCore("StepLR", {1: 2})
     with pytest.raises(TypeError, match="missing required argument: 'step_size'"):
         _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1]})
+    with pytest.raises(RuntimeError, match="not initialized"):
+        _swiftlr.SchedulerCore()._core_get("last_epoch")
     core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
     with pytest.raises(ValueError, match="param groups"):
-        core.step([{"lr": 0.1}, {"lr": 0.2}])
+        core._core_step(groups=[{"lr": 0.1}, {"lr": 0.2}])
+    with pytest.raises(AttributeError, match="no optimizer"):
+        core._core_step()
     with pytest.raises(AttributeError):
-        core.get("nope")
-    assert core.get("last_epoch") == -1  # failed steps changed nothing
-    copy = core.copy()
+        core._core_get("nope")
+    assert core._core_get("last_epoch") == -1  # failed steps changed nothing
+    copy = core._core_copy()
     groups = [{"lr": 0.1}]
-    core.step(groups)
-    core.step(groups)
-    assert core.get("last_epoch") == 1 and copy.get("last_epoch") == -1
+    core._core_step(groups=groups)
+    core._core_step(groups=groups)
+    assert core._core_get("last_epoch") == 1 and copy._core_get("last_epoch") == -1
+    assert core._core_fields == ("step_size", "gamma", "base_lrs", "last_epoch")
+
+
+def test_step_writes_only_changed_lrs() -> None:
+    """An unchanged lr stays the same float object: a step that changes
+    nothing writes nothing into the group."""
+    core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1], "step_size": 3, "gamma": 0.5})
+    lr = 0.1
+    groups = [{"lr": lr}]
+    core._core_step(groups=groups)
+    assert groups[0]["lr"] is lr
+    core._core_step(groups=groups)
+    core._core_step(groups=groups)
+    core._core_step(groups=groups)
+    assert groups[0]["lr"] == 0.05

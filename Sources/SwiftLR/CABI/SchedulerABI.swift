@@ -176,14 +176,16 @@ public func swiftlr_scheduler_input_count(_ s: OpaquePointer) -> Int64 {
 public func swiftlr_scheduler_step(
   _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64,
   _ inputs: UnsafePointer<Double>?, _ inputCount: Int64,
-  _ hasEpoch: Int32, _ epoch: Double, _ message: UnsafeMutablePointer<swiftlr_message>?
+  _ hasEpoch: Int32, _ epoch: Double, _ stepCount: Int64, _ isInitial: Int32,
+  _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   let b: SchedulerBox = unbox(s)
   guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
   let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
   do throws(SchedulerError) {
-    try b.scheduler.step(lrBuffer, epoch: hasEpoch != 0 ? epoch : nil, inputs: inputBuffer)
+    let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
+    try b.scheduler.step(lrBuffer, epoch: hasEpoch != 0 ? epoch : nil, inputs: inputBuffer, context: context)
     return 0
   } catch {
     return report(error, message)

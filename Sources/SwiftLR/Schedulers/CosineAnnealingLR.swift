@@ -46,7 +46,6 @@ public struct CosineAnnealingLR: LRScheduler {
 
   public static let fields: [SchedulerField<CosineAnnealingLR>] = [
     .int("T_max", \.tMax), .double("eta_min", \.etaMin),
-    .int("_step_count", \.stepCount), .bool("_is_initial", \.isInitial),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -60,10 +59,10 @@ public struct CosineAnnealingLR: LRScheduler {
     if stepCount == 1 && lastEpoch > 0 {
       return etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double(lastEpoch) * Double.pi / t)) / 2
     }
-    if (Int128(lastEpoch) - 1 - Int128(tMax)) % (2 * Int128(tMax)) == 0 {
+    if lastEpoch > Int.min, differenceIsMultiple(lastEpoch - 1, tMax, of: 2 * Int128(tMax)) {
       return current + (baseLRs[group] - etaMin) * (1 - cos(Double.pi / t)) / 2
     }
-    return (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * Double(Int128(lastEpoch) - 1) / t))
+    return (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * floatOfDifference(lastEpoch, 1) / t))
       * (current - etaMin) + etaMin
   }
 

@@ -33,7 +33,7 @@ public struct ExponentialLR: LRScheduler {
   }
 
   public static let fields: [SchedulerField<ExponentialLR>] = [
-    .double("gamma", \.gamma), .bool("_is_initial", \.isInitial),
+    .double("gamma", \.gamma),
   ]
 
   public func validate() throws(SchedulerError) {

@@ -36,9 +36,13 @@ public protocol LRScheduler {
   func validate() throws(SchedulerError)
 
   /// Advances the state by one step (by default `lastEpoch += 1`).
+  ///
+  /// Atomic: it either throws before changing anything or succeeds, so
+  /// `step` needs no copy of the state (whose arrays would then be copied
+  /// on write at every step).
   mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
-  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path.
+  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path; atomic too.
   mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
   /// PyTorch's `get_lr()` for one group, from that group's current lr.
@@ -49,6 +53,14 @@ public protocol LRScheduler {
 
   /// Whether the deprecated `step(epoch)` path uses `closedFormLR`.
   static var hasClosedForm: Bool { get }
+
+  /// PyTorch's `_step_count` and `_is_initial`: how many `step()` calls have
+  /// begun (the constructor's initial step is the first), and whether this is
+  /// that initial step. The few rules that read them (CosineAnnealingLR,
+  /// LinearLR, ...) store them; for the others the default ignores them.
+  /// `step` sets both from its context before applying the rule.
+  var stepCount: Int { get set }
+  var isInitial: Bool { get set }
 
   /// The momentum PyTorch's `get_lr()` writes into `group` as a side effect
   /// (schedulers that cycle momentum: `CyclicLR`, `OneCycleLR`), at the
@@ -62,6 +74,14 @@ extension LRScheduler {
   public func closedFormLR(group: Int) -> Double? { nil }
   public func validate() throws(SchedulerError) {}
   public func momentum(group: Int) -> Double? { nil }
+  public var stepCount: Int {
+    get { 0 }
+    set {}
+  }
+  public var isInitial: Bool {
+    get { false }
+    set {}
+  }
 
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = try checkedIncrement(lastEpoch)
@@ -86,12 +106,18 @@ extension LRScheduler {
   /// - Parameters:
   ///   - lrs: each group's current lr; replaced by the next ones.
   ///   - epoch: PyTorch's deprecated explicit epoch, or nil.
-  ///   - inputs: `inputCount` values (user factors, a metric).
+  ///   - inputs: `inputCount` values (user factors, a metric, group values).
+  ///   - context: PyTorch's `_step_count` (already counting this step) and
+  ///     `_is_initial`, when the caller keeps them (the Python layer does).
+  ///     Without it the scheduler counts its own steps, and `isInitial` is
+  ///     what the caller set (true for the step PyTorch's constructor takes);
+  ///     it is false again after the step.
   /// - Throws: when the counts do not match the scheduler or the state would
   ///   overflow. Nothing changes then.
   public mutating func step(
     _ lrs: UnsafeMutableBufferPointer<Double>, epoch: Double? = nil,
-    inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0)
+    inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0),
+    context: StepContext? = nil
   ) throws(SchedulerError) {
     guard lrs.count == groupCount else {
       throw .value("expected \(groupCount) learning rates (one per param group), got \(lrs.count)")
@@ -99,19 +125,31 @@ extension LRScheduler {
     guard inputs.count == inputCount else {
       throw .value("expected \(inputCount) step inputs, got \(inputs.count)")
     }
-    // Advance a copy: a failed advance leaves `self` as it was.
-    var next = self
-    if let epoch {
-      try next.advance(toEpoch: epoch, inputs: inputs)
+    let (savedCount, savedInitial) = (stepCount, isInitial)
+    if let context {
+      stepCount = context.stepCount
+      isInitial = context.isInitial
     } else {
-      try next.advance(inputs: inputs)
+      let (count, overflow) = stepCount.addingReportingOverflow(1)
+      stepCount = overflow ? stepCount : count
     }
-    self = next
+    do throws(SchedulerError) {
+      // `advance` is atomic, so a failure leaves all but the context as it was.
+      if let epoch {
+        try advance(toEpoch: epoch, inputs: inputs)
+      } else {
+        try advance(inputs: inputs)
+      }
+    } catch {
+      (stepCount, isInitial) = (savedCount, savedInitial)
+      throw error
+    }
     if epoch != nil && Self.hasClosedForm {
       for i in 0..<lrs.count { lrs[i] = closedFormLR(group: i) ?? lrs[i] }
     } else {
       for i in 0..<lrs.count { lrs[i] = chainedLR(group: i, current: lrs[i]) }
     }
+    isInitial = false
   }
 
   /// PyTorch's `get_lr()` (or `_get_closed_form_lr()`) at the current
@@ -165,6 +203,19 @@ extension LRScheduler {
   }
 }
 
+/// PyTorch's step bookkeeping around one `step` call, kept by the caller.
+public struct StepContext: Equatable, Sendable {
+  /// `_step_count`, including the step being taken.
+  public var stepCount: Int
+  /// `_is_initial`: the constructor's initial step.
+  public var isInitial: Bool
+
+  public init(stepCount: Int, isInitial: Bool) {
+    self.stepCount = stepCount
+    self.isInitial = isInitial
+  }
+}
+
 // MARK: - Checked arithmetic
 
 /// `value + 1`, or an OverflowError instead of a trap.
@@ -173,6 +224,23 @@ func checkedIncrement(_ value: Int) throws(SchedulerError) -> Int {
   let (sum, overflow) = value.addingReportingOverflow(1)
   if overflow { throw .overflow("last_epoch is too large to step: \(value)") }
   return sum
+}
+
+/// Python's `float(a - b)` for ints: the exact difference, rounded once.
+/// Machine arithmetic where it cannot overflow (Int128 is a slow software
+/// path on x86-64), 128 bits where it can.
+@inlinable
+func floatOfDifference(_ a: Int, _ b: Int) -> Double {
+  let (d, overflow) = a.subtractingReportingOverflow(b)
+  return overflow ? Double(Int128(a) - Int128(b)) : Double(d)
+}
+
+/// Python's `(a - b) % m == 0` for ints, `m != 0`, without overflow.
+@inlinable
+func differenceIsMultiple(_ a: Int, _ b: Int, of m: Int128) -> Bool {
+  let (d, overflow) = a.subtractingReportingOverflow(b)
+  if !overflow, let m = Int(exactly: m) { return d % m == 0 }
+  return (Int128(a) - Int128(b)) % m == 0
 }
 
 /// An integral epoch from the deprecated `step(epoch)` argument.

@@ -36,15 +36,24 @@ public struct LambdaLR: LRScheduler {
 
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = try checkedIncrement(lastEpoch)
-    factors = Array(inputs)
+    setFactors(inputs)
   }
 
   public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = try exactEpoch(epoch)
-    factors = Array(inputs)
+    setFactors(inputs)
   }
 
   public func chainedLR(group: Int, current: Double) -> Double {
     baseLRs[group] * factors[group]
+  }
+
+  /// Copies the step's factors in place when the count is unchanged: no allocation per step.
+  mutating func setFactors(_ inputs: UnsafeBufferPointer<Double>) {
+    if factors.count == inputs.count {
+      factors.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
+    } else {
+      factors = Array(inputs)
+    }
   }
 }

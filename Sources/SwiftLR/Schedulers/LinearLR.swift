@@ -42,7 +42,7 @@ public struct LinearLR: LRScheduler {
 
   public static let fields: [SchedulerField<LinearLR>] = [
     .double("start_factor", \.startFactor), .double("end_factor", \.endFactor),
-    .int("total_iters", \.totalIters), .bool("_is_initial", \.isInitial),
+    .int("total_iters", \.totalIters),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -61,9 +61,10 @@ public struct LinearLR: LRScheduler {
   public func chainedLR(group: Int, current: Double) -> Double {
     if lastEpoch == 0 { return current * startFactor }
     if isInitial || lastEpoch > totalIters { return current }
-    // 0 < lastEpoch <= totalIters here, so lastEpoch - 1 cannot overflow.
+    // lastEpoch <= totalIters, but step(epoch) can leave it at Int.min: take
+    // lastEpoch - 1 in 128 bits (Python's int), then round it to a double.
     let span = endFactor - startFactor
-    return current * (1.0 + span / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * span))
+    return current * (1.0 + span / (Double(totalIters) * startFactor + floatOfDifference(lastEpoch, 1) * span))
   }
 
   public static var hasClosedForm: Bool { true }

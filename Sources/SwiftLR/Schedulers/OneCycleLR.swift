@@ -8,10 +8,10 @@ import Glibc
 /// cycles, moves the opposite way between `max_momentum` and `base_momentum`.
 ///
 /// In PyTorch those five values live in each param group and are read at
-/// every step, so here they are the step's inputs: five per group, in the
-/// order `initial_lr, max_lr, min_lr, max_momentum, base_momentum` (the
-/// momenta are ignored when momentum does not cycle). `groupValues` holds
-/// the last ones; Swift callers can pass it back each step.
+/// every step, so here they are the step's inputs, per group in the order
+/// `initial_lr, max_lr, min_lr`, then `max_momentum, base_momentum` when
+/// momentum cycles (`valuesPerGroup`: 5, else 3). `groupValues` holds the
+/// last ones; Swift callers can pass it back each step.
 ///
 /// - Parameters:
 ///   - totalSteps: steps in the cycle; stepping beyond throws PyTorch's ValueError.
@@ -99,8 +99,9 @@ public struct OneCycleLR: LRScheduler {
     .bool("cycle_momentum", \.cycleMomentum), .doubles("phase_end_steps", \.phaseEndSteps),
   ]
 
-  public static let valuesPerGroup = 5
-  public var inputCount: Int { Self.valuesPerGroup * baseLRs.count }
+  /// Inputs per group: the three lrs, and the two momenta when they cycle.
+  public var valuesPerGroup: Int { cycleMomentum ? 5 : 3 }
+  public var inputCount: Int { valuesPerGroup * baseLRs.count }
 
   public func validate() throws(SchedulerError) {
     try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
@@ -131,7 +132,12 @@ public struct OneCycleLR: LRScheduler {
     let (start, end) = phase(at: step).bounds
     if end - start == 0 { throw .value("float division by zero") }  // Python raises even for 0 / 0.0
     lastEpoch = step
-    groupValues = Array(inputs)
+    if groupValues.count == inputs.count {
+      // Overwrite in place: no allocation per step.
+      groupValues.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
+    } else {
+      groupValues = Array(inputs)
+    }
   }
 
   /// The phase `step` falls in, its bounds and its progress (PyTorch's loop in `get_lr`).
@@ -147,12 +153,15 @@ public struct OneCycleLR: LRScheduler {
     return (0, (0, 0), .nan)  // unreachable: validate() keeps two or three phases
   }
 
-  /// Indices into a group's five values of each phase's (start, end) lr and momentum.
+  /// Indices into a group's values of each phase's (start, end) lr and
+  /// momentum: 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum.
+  static let threePhaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] = [
+    ((0, 1), (3, 4)), ((1, 0), (4, 3)), ((0, 2), (3, 3)),
+  ]
+  static let twoPhaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] = [((0, 1), (3, 4)), ((1, 2), (4, 3))]
+
   var phaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] {
-    // 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum
-    phaseEndSteps.count == 3
-      ? [((0, 1), (3, 4)), ((1, 0), (4, 3)), ((0, 2), (3, 3))]
-      : [((0, 1), (3, 4)), ((1, 2), (4, 3))]
+    phaseEndSteps.count == 3 ? Self.threePhaseKeys : Self.twoPhaseKeys
   }
 
   func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
@@ -162,8 +171,8 @@ public struct OneCycleLR: LRScheduler {
   }
 
   func value(group: Int, momentum: Bool) -> Double? {
-    let offset = group * Self.valuesPerGroup
-    guard group >= 0, offset + Self.valuesPerGroup <= groupValues.count else { return nil }
+    let offset = group * valuesPerGroup
+    guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: lastEpoch)
     let keys = momentum ? phaseKeys[index].momentum : phaseKeys[index].lr
     return anneal(groupValues[offset + keys.0], groupValues[offset + keys.1], pct)

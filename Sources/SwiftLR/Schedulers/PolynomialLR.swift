@@ -39,7 +39,7 @@ public struct PolynomialLR: LRScheduler {
   }
 
   public static let fields: [SchedulerField<PolynomialLR>] = [
-    .int("total_iters", \.totalIters), .double("power", \.power), .bool("_is_initial", \.isInitial),
+    .int("total_iters", \.totalIters), .double("power", \.power),
   ]
 
   public func validate() throws(SchedulerError) {

@@ -145,13 +145,12 @@ public struct ReduceLROnPlateau: LRScheduler {
   /// PyTorch's `step(metrics)`, up to the lr update `chainedLR` performs.
   mutating func observe(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
     guard let current = inputs.first else { throw .value("ReduceLROnPlateau.step needs a metric") }
+    // Everything that can throw comes before the first change (`advance` is atomic).
+    let improved = isBetter(current, than: best)
+    let bad = improved ? 0 : try checkedIncrement(numBadEpochs)
     lastEpoch = epoch
-    if isBetter(current, than: best) {
-      best = current
-      numBadEpochs = 0
-    } else {
-      numBadEpochs = try checkedIncrement(numBadEpochs)
-    }
+    if improved { best = current }
+    numBadEpochs = bad
     if cooldownCounter > 0 {
       cooldownCounter -= 1
       numBadEpochs = 0  // bad epochs in cooldown do not count

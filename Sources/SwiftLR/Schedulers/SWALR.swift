@@ -9,9 +9,9 @@ import Glibc
 /// out of the current lr and the previous step's weight `alpha`, then mixes
 /// it with `swa_lr` by this step's `alpha` (`t` for `"linear"`,
 /// `(1 - cos(pi t)) / 2` for `"cos"`, with `t = step / anneal_epochs` in
-/// [0, 1]). The step number is PyTorch's `_step_count - 1`, which lives on
-/// the Python side, and `swa_lr` lives in each param group; so each step
-/// takes `1 + groups` inputs: the step number, then every group's `swa_lr`.
+/// [0, 1]). The step number is PyTorch's `_step_count - 1` (from `step`'s
+/// context), and `swa_lr` lives in each param group, so each step takes one
+/// input per group: its `swa_lr`.
 ///
 /// - Parameters:
 ///   - annealEpochs: steps of the annealing phase, >= 0. Default: 10.
@@ -52,7 +52,8 @@ public struct SWALR: LRScheduler {
     .int("anneal_epochs", \.annealEpochs), .string("_anneal_strategy", \.annealStrategy),
   ]
 
-  public var inputCount: Int { 1 + baseLRs.count }
+  public var inputCount: Int { baseLRs.count }
+  public var stepCount = 0
 
   public func validate() throws(SchedulerError) {
     try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
@@ -72,12 +73,16 @@ public struct SWALR: LRScheduler {
   }
 
   mutating func take(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
-    guard let first = inputs.first else { throw .value("SWALR.step needs the step number") }
-    guard first.isFinite, first == first.rounded(.towardZero), let step = Int(exactly: first),
-      step > Int.min / 2, step < Int.max / 2
-    else { throw .value("the step number must be an integer, got \(first)") }
-    stepNumber = step
-    swaLRs = Array(inputs.dropFirst())
+    // PyTorch's `_step_count - 1`, kept well inside Int for the arithmetic below.
+    guard stepCount > Int.min / 2 + 1, stepCount < Int.max / 2 else {
+      throw .overflow("_step_count is out of range: \(stepCount)")
+    }
+    stepNumber = stepCount - 1
+    if swaLRs.count == inputs.count {
+      swaLRs.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
+    } else {
+      swaLRs = Array(inputs)
+    }
     lastEpoch = epoch
   }
 

@@ -85,10 +85,13 @@ int64_t swiftlr_scheduler_input_count(const swiftlr_scheduler *scheduler);
 
 /// One step: `lrs` holds each group's current lr on entry and the new lr on
 /// exit. With `has_epoch`, takes PyTorch's deprecated `step(epoch)` path.
-/// On failure nothing changes, neither the scheduler nor `lrs`.
+/// `step_count` and `is_initial` are PyTorch's `_step_count` (counting this
+/// step) and `_is_initial`, kept by the caller. On failure nothing changes,
+/// neither the scheduler nor `lrs`.
 int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
                                const double *inputs, int64_t input_count,
-                               int32_t has_epoch, double epoch, swiftlr_message *message);
+                               int32_t has_epoch, double epoch,
+                               int64_t step_count, int32_t is_initial, swiftlr_message *message);
 
 /// PyTorch's `get_lr()` (or, with `closed_form`, `_get_closed_form_lr()`) at
 /// the current `last_epoch`, without stepping: `lrs` holds the current lrs on

@@ -50,7 +50,7 @@ class _CompositeState:
     """PyTorch's composite state dict: ``__dict__`` without the optimizer, the
     sub-schedulers as a list of their own state dicts."""
 
-    _schedulers: list[Any]
+    _schedulers: Sequence[Any]
 
     def state_dict(self) -> dict[str, Any]:
         """The state, with the wrapped schedulers' states under ``_schedulers``."""
@@ -64,10 +64,28 @@ class _CompositeState:
         Args:
             state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
         """
-        schedulers = state_dict["_schedulers"]
-        self.__dict__.update({k: v for k, v in state_dict.items() if k != "_schedulers"})
-        for idx, s in enumerate(schedulers):
-            self._schedulers[idx].load_state_dict(s)
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        schedulers = state_dict["_schedulers"]  # KeyError when missing, as in PyTorch
+        if not isinstance(schedulers, (list, tuple)) or len(schedulers) != len(self._schedulers):
+            raise ValueError(
+                f"state_dict['_schedulers'] must be a list of {len(self._schedulers)} scheduler states, "
+                f"got {schedulers!r:.100}"
+            )
+        # All or nothing: a wrapped scheduler that rejects its state rolls back
+        # the ones loaded before it, and this object's own attributes.
+        own = dict(self.__dict__)
+        saved = [s.state_dict() for s in self._schedulers]
+        try:
+            self.__dict__.update({k: v for k, v in state_dict.items() if k not in ("_schedulers", "optimizer")})
+            for idx, s in enumerate(schedulers):
+                self._schedulers[idx].load_state_dict(s)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(own)
+            for scheduler, state in zip(self._schedulers, saved):
+                scheduler.load_state_dict(state)
+            raise
 
 
 class SequentialLR(_CompositeState, LRScheduler):
@@ -192,7 +210,8 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         >>> # lr = 0.081    if epoch == 1
         >>> # lr = 0.729    if epoch == 2
         >>> # lr = 0.6561   if epoch == 3
-        >>> # lr = 0.59049  if epoch >= 4
+        >>> # lr = 0.59049  if epoch == 4
+        >>> # ...           (0.9 times the last lr from then on)
         >>> scheduler1 = ConstantLR(optimizer, factor=0.1, total_iters=2)
         >>> scheduler2 = ExponentialLR(optimizer, gamma=0.9)
         >>> scheduler = ChainedScheduler([scheduler1, scheduler2], optimizer=optimizer)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 from collections.abc import Callable, Sequence
@@ -27,6 +28,33 @@ def format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
     return [param.clone() if hasattr(param, "clone") else param] * len(optimizer.param_groups)
 
 
+def restore_groups_on_error(init: Callable[..., None]) -> Callable[..., None]:
+    """Wraps a constructor that writes into ``optimizer.param_groups`` before
+    all its checks have run (as PyTorch's ``CyclicLR``, ``OneCycleLR`` and
+    ``SWALR`` do): if it raises, every group gets its old entries back, so a
+    rejected argument changes nothing."""
+
+    @functools.wraps(init)
+    def wrapper(self: Any, optimizer: Any, *args: Any, **kwargs: Any) -> None:
+        groups = getattr(optimizer, "param_groups", None)
+        saved = [dict(g) for g in groups] if isinstance(groups, list) else None
+        try:
+            init(self, optimizer, *args, **kwargs)
+        except BaseException:
+            if saved is not None and isinstance(groups, list) and len(groups) == len(saved):
+                for group, old in zip(groups, saved):
+                    group.clear()
+                    group.update(old)
+            raise
+
+    return wrapper
+
+
+def _check_state_dict(state_dict: Any) -> None:
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+
+
 def _set_lr(group: dict[str, Any], lr: Any) -> None:
     if hasattr(group["lr"], "fill_"):
         group["lr"].fill_(float(lr))
@@ -40,6 +68,13 @@ def _use_beta1(optimizer: Any) -> bool:
     if "momentum" not in defaults and "betas" not in defaults:
         raise ValueError(_MOMENTUM_ERROR)
     return "betas" in defaults
+
+
+def _momentum_key(scheduler: Any, config: dict[str, Any]) -> str | None:
+    """Where the C step writes cycled momenta: None when momentum does not cycle."""
+    if not config["cycle_momentum"]:
+        return None
+    return "betas" if scheduler.__dict__.get("use_beta1", False) else "momentum"
 
 
 def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None:
@@ -108,7 +143,17 @@ class CyclicLR(CoreScheduler):
         "base_momentums",
         "max_momentums",
     )
+    max_lrs: list[float]
+    total_size: float
+    step_ratio: float
+    mode: str
+    gamma: float
+    scale_mode: str
+    cycle_momentum: bool
+    base_momentums: list[float]
+    max_momentums: list[float]
 
+    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,
@@ -121,8 +166,8 @@ class CyclicLR(CoreScheduler):
         scale_fn: Callable[[float], float] | None = None,
         scale_mode: str = "cycle",
         cycle_momentum: bool = True,
-        base_momentum: float = 0.8,
-        max_momentum: float = 0.9,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer(optimizer)
@@ -131,8 +176,8 @@ class CyclicLR(CoreScheduler):
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 _set_lr(group, lr)
         max_lrs = format_param("max_lr", optimizer, max_lr)
-        step_size_up = float(step_size_up)
-        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
         if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         self._scale_fn_custom = scale_fn
@@ -152,8 +197,8 @@ class CyclicLR(CoreScheduler):
             optimizer,
             last_epoch,
             max_lr=[float(lr) for lr in max_lrs],
-            step_size_up=step_size_up,
-            step_size_down=step_size_down,
+            step_size_up=up,
+            step_size_down=down,
             mode=mode,
             gamma=gamma,
             custom_scale_fn=scale_fn is not None,
@@ -170,11 +215,15 @@ class CyclicLR(CoreScheduler):
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         mode = self.mode
+        scale: float = 1.0
         if mode == "triangular2":
-            return 1 / (2.0 ** (x - 1))
-        if mode == "exp_range":
-            return self.gamma**x
-        return 1.0
+            scale = 1 / (2.0 ** (x - 1))
+        elif mode == "exp_range":
+            scale = self.gamma**x
+        return scale
+
+    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
+        return {"python_inputs": self._scale_fn_custom is not None, "momentum_key": _momentum_key(self, config)}
 
     def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
         """The user's ``scale_fn`` at the coming step, evaluated as PyTorch does."""
@@ -200,6 +249,7 @@ class CyclicLR(CoreScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state saved by this scheduler or PyTorch's ``CyclicLR``."""
+        _check_state_dict(state_dict)
         state = dict(state_dict)
         fn = state.pop("_scale_fn_custom", None)
         super().load_state_dict(state)
@@ -256,7 +306,11 @@ class OneCycleLR(CoreScheduler):
     """
 
     _fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
+    total_steps: int
+    _anneal_func_type: str
+    cycle_momentum: bool
 
+    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,
@@ -286,7 +340,8 @@ class OneCycleLR(CoreScheduler):
             total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
+        # PyTorch's check, plus NaN (which it lets through into NaN lrs).
+        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float) or math.isnan(pct_start):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ["cos", "linear"]:
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
@@ -318,7 +373,7 @@ class OneCycleLR(CoreScheduler):
     @property
     def _schedule_phases(self) -> list[dict[str, Any]]:
         """PyTorch's phase table, from the core's phase end steps."""
-        ends = self._core.get("phase_end_steps")
+        ends = self._core_get("phase_end_steps")
         if len(ends) == 3:
             keys = [
                 ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
@@ -337,19 +392,14 @@ class OneCycleLR(CoreScheduler):
 
     @_schedule_phases.setter
     def _schedule_phases(self, phases: list[dict[str, Any]]) -> None:
-        self._core.update({"phase_end_steps": [float(p["end_step"]) for p in phases]})
+        self._core_update({"phase_end_steps": [float(p["end_step"]) for p in phases]})
 
-    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
-        """Each group's initial, max and min lr and max and base momentum, read
-        from the group at every step as PyTorch does."""
-        values: list[float] = []
-        for group in self.optimizer.param_groups:
-            values += [float(group["initial_lr"]), float(group["max_lr"]), float(group["min_lr"])]
-            if self.cycle_momentum:
-                values += [float(group["max_momentum"]), float(group["base_momentum"])]
-            else:
-                values += [0.0, 0.0]
-        return values
+    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
+        # PyTorch reads these from each group at every step; so does the C step.
+        keys: tuple[str, ...] = ("initial_lr", "max_lr", "min_lr")
+        if config["cycle_momentum"]:
+            keys += ("max_momentum", "base_momentum")
+        return {"group_inputs": keys, "momentum_key": _momentum_key(self, config)}
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
@@ -358,6 +408,7 @@ class OneCycleLR(CoreScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state saved by this scheduler or PyTorch's ``OneCycleLR``."""
+        _check_state_dict(state_dict)
         state = dict(state_dict)
         phases = state.pop("_schedule_phases", None)
         super().load_state_dict(state)
@@ -397,6 +448,11 @@ class CosineAnnealingWarmRestarts(CoreScheduler):
     """
 
     _fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
+    T_0: int
+    T_i: int
+    T_mult: int
+    eta_min: float
+    T_cur: float
 
     def __init__(
         self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1

@@ -50,6 +50,8 @@ class StepLR(CoreScheduler):
     """
 
     _fields = ("step_size", "gamma")
+    step_size: int
+    gamma: float
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
@@ -64,9 +66,24 @@ def _milestone_list(milestones: Any) -> list[int]:
     if isinstance(milestones, dict):
         out: list[int] = []
         for epoch, count in milestones.items():
-            out.extend([int(epoch)] * int(count))
+            out.extend([_epoch(epoch, allow_str=True)] * _epoch(count, allow_str=False))
         return sorted(out)
-    return sorted(int(m.item() if hasattr(m, "item") else m) for m in milestones)
+    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+        raise TypeError(f"milestones must be an iterable of ints, got {type(milestones).__name__}")
+    return sorted(_epoch(m.item() if hasattr(m, "item") else m, allow_str=False) for m in milestones)
+
+
+def _epoch(value: Any, allow_str: bool) -> int:
+    """An integer milestone (or count). An integral float (``30.0``) is
+    accepted; ``2.5`` or ``"x"`` raise TypeError rather than being truncated
+    (PyTorch would keep a milestone ``2.5`` that no integer epoch ever hits)."""
+    if allow_str and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"milestones must be integers, got {value!r}")
+    return int(value.__index__())
 
 
 class MultiStepLR(CoreScheduler):
@@ -102,6 +119,7 @@ class MultiStepLR(CoreScheduler):
     """
 
     _fields = ("milestones", "gamma")
+    gamma: float
 
     def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, milestones=_milestone_list(milestones), gamma=gamma)
@@ -109,11 +127,11 @@ class MultiStepLR(CoreScheduler):
     @property
     def milestones(self) -> Counter[int]:
         """The milestones, as PyTorch's Counter ``{epoch: count}``."""
-        return Counter(self._core.get("milestones"))
+        return Counter(self._core_get("milestones"))
 
     @milestones.setter
     def milestones(self, value: Any) -> None:
-        self._core.update({"milestones": _milestone_list(value)})
+        self._core_update({"milestones": _milestone_list(value)})
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
@@ -159,6 +177,8 @@ class ConstantLR(CoreScheduler):
     """
 
     _fields = ("factor", "total_iters")
+    factor: float
+    total_iters: int
 
     def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
         if factor > 1.0 or factor < 0:
@@ -204,7 +224,10 @@ class LinearLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("start_factor", "end_factor", "total_iters", "_is_initial")
+    _fields = ("start_factor", "end_factor", "total_iters")
+    start_factor: float
+    end_factor: float
+    total_iters: int
 
     def __init__(
         self,
@@ -236,7 +259,11 @@ class ExponentialLR(CoreScheduler):
         last_epoch (int): The index of last epoch. Default: -1.
 
     Example:
-        >>> # lr = 0.1 * 0.95 ** epoch (as a running product)
+        >>> # Assuming optimizer uses lr = 0.1 for all groups
+        >>> # lr = 0.1       if epoch == 0
+        >>> # lr = 0.095     if epoch == 1
+        >>> # lr = 0.09025   if epoch == 2
+        >>> # ...            (0.1 * 0.95 ** epoch, as a running product)
         >>> scheduler = ExponentialLR(optimizer, gamma=0.95)
         >>> for epoch in range(100):
         >>>     train(...)
@@ -244,7 +271,8 @@ class ExponentialLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("gamma", "_is_initial")
+    _fields = ("gamma",)
+    gamma: float
 
     def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, gamma=gamma)
@@ -281,7 +309,9 @@ class PolynomialLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("total_iters", "power", "_is_initial")
+    _fields = ("total_iters", "power")
+    total_iters: int
+    power: float
 
     def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
@@ -312,7 +342,11 @@ class CosineAnnealingLR(CoreScheduler):
             ZeroDivisionError at the first step).
 
     Example:
-        >>> # lr goes from 0.1 down to 0.001 over 100 epochs, then back up
+        >>> # Assuming optimizer uses lr = 0.1 for all groups
+        >>> # lr = 0.1      if epoch == 0
+        >>> # lr = 0.0505   if epoch == 50
+        >>> # lr = 0.001    if epoch == 100
+        >>> # (past T_max the cosine goes on: the lr rises again, as in PyTorch)
         >>> scheduler = CosineAnnealingLR(optimizer, T_max=100, eta_min=0.001)
         >>> for epoch in range(100):
         >>>     train(...)
@@ -320,7 +354,9 @@ class CosineAnnealingLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("T_max", "eta_min", "_step_count", "_is_initial")
+    _fields = ("T_max", "eta_min")
+    T_max: int
+    eta_min: float
 
     def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from swiftlr.optim._scheduler_base import CoreScheduler
 
@@ -24,7 +24,7 @@ def _per_group(optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda]) -> list
     """One function per param group, as PyTorch spreads or checks them."""
     groups = len(optimizer.param_groups)
     if not isinstance(lr_lambda, list) and not isinstance(lr_lambda, tuple):
-        return [lr_lambda] * groups
+        return [cast(LrLambda, lr_lambda)] * groups
     if len(lr_lambda) != groups:
         raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
     return list(lr_lambda)
@@ -59,7 +59,8 @@ class _LambdaScheduler(CoreScheduler):
             super().get_lr()  # PyTorch's warning; the value is recomputed below
         groups = [{"lr": float(g["lr"])} for g in self.optimizer.param_groups]
         epoch = self.last_epoch
-        return self._core.copy().step(groups, self._step_inputs(epoch), epoch)
+        lrs: list[float] = self._core_copy()._core_step(self._step_inputs(epoch), epoch, groups)
+        return lrs
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state. The functions are saved only if they are
@@ -74,7 +75,20 @@ class _LambdaScheduler(CoreScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads the scheduler's state; saved callable objects get their
         ``__dict__`` back. ``state_dict`` itself is left unchanged."""
-        lr_lambdas = state_dict["lr_lambdas"]
+        # Everything is checked before anything changes.
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        lr_lambdas = state_dict["lr_lambdas"]  # KeyError when missing, as in PyTorch
+        if not isinstance(lr_lambdas, (list, tuple)) or len(lr_lambdas) != len(self.lr_lambdas):
+            raise ValueError(
+                f"state_dict['lr_lambdas'] must be a list of {len(self.lr_lambdas)} entries (one per lr_lambda), "
+                f"got {lr_lambdas!r:.100}"
+            )
+        for idx, fn in enumerate(lr_lambdas):
+            if fn is not None and not isinstance(fn, dict):
+                raise TypeError(f"state_dict['lr_lambdas'][{idx}] must be None or a dict, got {type(fn).__name__}")
+            if fn is not None and not hasattr(self.lr_lambdas[idx], "__dict__"):
+                raise TypeError(f"lr_lambda {idx} has no __dict__ to load its saved state into")
         super().load_state_dict({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
         for idx, fn in enumerate(lr_lambdas):
             if fn is not None:

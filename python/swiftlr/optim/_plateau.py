@@ -63,6 +63,10 @@ class ReduceLROnPlateau(CoreScheduler):
         >>>     train(...)
         >>>     val_loss = validate(...)
         >>>     scheduler.step(val_loss)
+
+    ``step(metrics, epoch=None)``: one step with the epoch's metric (a float
+    or anything ``float()`` takes, such as a zero-dim tensor); ``epoch`` is
+    deprecated and sets ``last_epoch``.
     """
 
     _fields = (
@@ -81,6 +85,19 @@ class ReduceLROnPlateau(CoreScheduler):
         "num_bad_epochs",
     )
     _common_fields = ("last_epoch",)
+    factor: float
+    default_min_lr: float | None
+    min_lrs: list[float]
+    patience: int
+    cooldown: int
+    eps: float
+    mode: str
+    threshold: float
+    threshold_mode: str
+    mode_worse: float
+    best: float
+    cooldown_counter: int
+    num_bad_epochs: int
 
     def __init__(
         self,
@@ -112,8 +129,7 @@ class ReduceLROnPlateau(CoreScheduler):
         if threshold_mode not in {"rel", "abs"}:
             raise ValueError("threshold mode " + threshold_mode + " is unknown!")
         self._last_lr = [_lr_copy(g["lr"]) for g in optimizer.param_groups]
-        self._core = _swiftlr.SchedulerCore(
-            self._kind,
+        self._build_core(
             {
                 "base_lrs": [float(g["lr"]) for g in optimizer.param_groups],
                 "last_epoch": 0,
@@ -126,8 +142,12 @@ class ReduceLROnPlateau(CoreScheduler):
                 "min_lr": min_lr,
                 "eps": eps,
                 "sign_aware_threshold": bool(sign_aware_threshold),
-            },
+            }
         )
+
+    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
+        # step(metrics) runs in C: the metric is the step's one input.
+        return {"metric_step": True}
 
     @property
     def in_cooldown(self) -> bool:
@@ -136,19 +156,18 @@ class ReduceLROnPlateau(CoreScheduler):
     @property
     def sign_aware_threshold(self) -> bool:
         """Whether the ``rel`` threshold follows the sign of ``best`` (see the class docs)."""
-        return bool(self._core.get("sign_aware_threshold"))
+        return bool(self._core_get("sign_aware_threshold"))
 
-    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
-        """Performs a step with the epoch's metric (a float or a zero-dim tensor).
+    # step(metrics, epoch=None) is SchedulerCore's C method: it runs
+    # `float(metrics)` and the step without Python code, and hands the
+    # deprecated epoch argument to _step_slow.
 
-        Args:
-            metrics (float): the monitored quantity.
-            epoch (int, optional): deprecated; sets ``last_epoch``.
-        """
+    def _step_slow(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
+        """PyTorch's ``step(metrics, epoch)`` with an explicit (deprecated) epoch."""
         current = float(metrics)
         if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._last_lr = self._core.step(self.optimizer.param_groups, [current], epoch)
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        self._last_lr = self._core_step([current], epoch)
 
     def get_lr(self) -> list[float]:
         """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
@@ -156,7 +175,7 @@ class ReduceLROnPlateau(CoreScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state, with PyTorch's keys."""
-        state = {name: self._core.get(name) for name in self._fields + self._common_fields}
+        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
         state["_last_lr"] = self._last_lr
         if self.sign_aware_threshold:
             state["sign_aware_threshold"] = True
@@ -175,8 +194,10 @@ class ReduceLROnPlateau(CoreScheduler):
         if mode not in {"min", "max"}:
             raise ValueError("mode " + str(mode) + " is unknown!")
         core_state["mode_worse"] = math.inf if mode == "min" else -math.inf
-        self._core.update(core_state)
-        rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_core")}
+        self._core_update(core_state)
+        if "_last_lr" in state_dict:
+            self._last_lr = state_dict["_last_lr"]
+        rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr", "_core_config")}
         self.__dict__.update(rest)
 
 

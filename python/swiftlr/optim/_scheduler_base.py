@@ -15,6 +15,7 @@ Two kinds of scheduler sit on :class:`LRScheduler`:
 
 from __future__ import annotations
 
+import copy
 import warnings
 from collections.abc import Sequence
 from functools import wraps
@@ -91,9 +92,9 @@ class LRScheduler:
         optimizer (Optimizer): the optimizer whose learning rates this
             scheduler adjusts: swiftlr's, PyTorch's, or any object with
             ``param_groups``.
-        last_epoch (int): index of the last epoch seen. ``-1`` (default)
-            starts a new schedule; other values resume one and need
-            ``initial_lr`` in every param group.
+        last_epoch (int): index of the last epoch seen. ``-1`` starts a new
+            schedule; other values resume one and need ``initial_lr`` in
+            every param group. Default: -1.
     """
 
     _get_lr_called_within_step: bool = False
@@ -181,7 +182,11 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._update_lr(epoch)
+        try:
+            self._update_lr(epoch)
+        except BaseException:
+            self._step_count -= 1  # a failed step changes nothing
+            raise
 
     def _update_lr(self, epoch: int | None = None) -> None:
         self._get_lr_called_within_step = True
@@ -205,15 +210,19 @@ class LRScheduler:
 
 def _core_property(name: str) -> property:
     def get(self: CoreScheduler) -> Any:
-        return self._core.get(name)
+        return self._core_get(name)
 
     def set(self: CoreScheduler, value: Any) -> None:
-        self._core.update({name: value})
+        self._core_update({name: value})
 
     return property(get, set, doc=f"``{name}``, held by the Swift core.")
 
 
-class CoreScheduler(LRScheduler):
+#: PyTorch's step bookkeeping, kept in the C object (not in ``__dict__``).
+_STEP_MEMBERS = ("_step_count", "_is_initial", "_get_lr_called_within_step", "_last_lr")
+
+
+class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
     A subclass names its Swift scheduler (``_kind``, by default the class
@@ -221,11 +230,28 @@ class CoreScheduler(LRScheduler):
     its arguments, then calls ``super().__init__(optimizer, last_epoch,
     name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
     ``state_dict`` and ``load_state_dict`` come from here.
+
+    ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore`: the
+    usual step runs without Python code; explicit epochs, the first step
+    (PyTorch's step-order warning) and schedulers that call user functions
+    take :meth:`_step_slow`, which is PyTorch's ``LRScheduler.step``.
+
+    Args:
+        optimizer (Optimizer): the optimizer whose learning rates this
+            scheduler adjusts (anything with ``param_groups``).
+        last_epoch (int): index of the last epoch seen; ``-1`` starts a new
+            schedule. Default: -1.
+
+    The keyword arguments after these are the scheduler's own, by PyTorch's
+    names; they go to the Swift scheduler ``_kind`` as they are.
     """
 
     _kind: ClassVar[str]
     _fields: ClassVar[tuple[str, ...]] = ()
     _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
+    #: Keys of each param group that the rule reads at every step (PyTorch
+    #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
+    _group_inputs: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -239,24 +265,39 @@ class CoreScheduler(LRScheduler):
         base_lrs = self._attach(optimizer, last_epoch)
         config["base_lrs"] = [float(lr) for lr in base_lrs]
         config["last_epoch"] = last_epoch
-        self._core = _swiftlr.SchedulerCore(self._kind, config)
+        self._build_core(config)
         self._finish_init()
 
+    def _build_core(self, config: dict[str, Any]) -> None:
+        """Builds the Swift scheduler; the config is kept to rebuild it when unpickled."""
+        self._init_core(self._kind, config, **self._core_options(config))
+        self.__dict__["_core_config"] = config
+
+    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
+        """How the C ``step`` treats this scheduler, built from ``config``
+        (see ``SchedulerCore._init_core``)."""
+        return {
+            "group_inputs": self._group_inputs,
+            "python_inputs": type(self)._step_inputs is not CoreScheduler._step_inputs,
+        }
+
+    _step_slow = LRScheduler.step
+
     def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
-        """The values the next step takes from Python (user factors, a metric);
-        none by default. ``epoch`` is the explicit epoch of a deprecated
-        ``step(epoch)`` call, else None (the step goes to ``last_epoch + 1``)."""
+        """The values the next step takes from Python (user factors); none by
+        default, and then the C step reads ``_group_inputs`` from the groups.
+        ``epoch`` is the explicit epoch of a deprecated ``step(epoch)`` call,
+        else None (the step goes to ``last_epoch + 1``)."""
         return None
 
     def _update_lr(self, epoch: float | None = None) -> None:
-        self._last_lr = self._core.step(self.optimizer.param_groups, self._step_inputs(epoch), epoch)
-        self._apply_momenta()
+        self._last_lr = self._core_step(self._step_inputs(epoch), epoch)
 
     def _apply_momenta(self) -> None:
         """Writes the momenta of a scheduler that cycles them (PyTorch's
         ``get_lr()`` side effect) into each group: beta1 of ``betas`` when
         ``use_beta1`` (an Adam-like optimizer), else ``momentum``."""
-        momenta = self._core.momenta()
+        momenta = self._core_momenta()
         if momenta is None:
             return
         beta1 = getattr(self, "use_beta1", False)
@@ -274,18 +315,23 @@ class CoreScheduler(LRScheduler):
                 UserWarning,
                 stacklevel=2,
             )
-        lrs = self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups])
+        lrs: list[float] = self._core_lrs([float(g["lr"]) for g in self.optimizer.param_groups])
         self._apply_momenta()
         return lrs
 
     def _get_closed_form_lr(self) -> list[float]:
-        return self._core.lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)
+        lrs: list[float] = self._core_lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)
+        return lrs
+
+    # MARK: checkpoints
+
+    def _private_keys(self) -> tuple[str, ...]:
+        return ("optimizer", "_core_config")
 
     def state_dict(self) -> dict[str, Any]:
-        state = {name: self._core.get(name) for name in self._fields + self._common_fields}
-        state.update((k, v) for k, v in self.__dict__.items() if k not in ("optimizer", "_core"))
-        for key in ("_is_initial", "_get_lr_called_within_step"):
-            state.setdefault(key, False)
+        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
+        state.update((name, getattr(self, name)) for name in _STEP_MEMBERS)
+        state.update((k, v) for k, v in self.__dict__.items() if k not in self._private_keys())
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -297,9 +343,44 @@ class CoreScheduler(LRScheduler):
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         core_names = set(self._fields + self._common_fields)
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in core_names}
-        rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in ("optimizer", "_core")}
-        self._core.update(core_state)
+        members = {k: state_dict[k] for k in _STEP_MEMBERS if k in state_dict}
+        if "_step_count" in members:
+            members["_step_count"] = int(members["_step_count"])
+        for flag in ("_is_initial", "_get_lr_called_within_step"):
+            if flag in members:
+                members[flag] = bool(members[flag])
+        private = self._private_keys()
+        rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in members and k not in private}
+        self._core_update(core_state)
+        for name, value in members.items():
+            setattr(self, name, value)
         self.__dict__.update(rest)
+
+    # MARK: copies
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CoreScheduler:
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        clone._core_assign(self)
+        clone.optimizer = copy.deepcopy(self.optimizer, memo)
+        clone._last_lr = copy.deepcopy(self._last_lr, memo)
+        clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return clone
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        state = {"dict": self.__dict__, "optimizer": self.optimizer, "core": self.state_dict()}
+        return (_unpickle_scheduler, (type(self),), state)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state["dict"])
+        self.optimizer = state["optimizer"]
+        config = self.__dict__["_core_config"]
+        self._init_core(self._kind, config, **self._core_options(config))
+        self.load_state_dict(state["core"])
+
+
+def _unpickle_scheduler(cls: type[CoreScheduler]) -> CoreScheduler:
+    return cls.__new__(cls)
 
 
 def _plain(value: Any) -> Any:

@@ -37,6 +37,8 @@ class WarmupCosineLR(CoreScheduler):
     then cosine annealing down to ``eta_min`` at ``total_steps``; ``eta_min``
     after that.
 
+    swiftlr's own: PyTorch has no such class (see the module docs).
+
     With :math:`t` = ``last_epoch``, :math:`W` = ``warmup_steps``, :math:`T` =
     ``total_steps`` and :math:`s` = ``warmup_start_factor``:
 
@@ -74,6 +76,10 @@ class WarmupCosineLR(CoreScheduler):
     """
 
     _fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
+    warmup_steps: int
+    total_steps: int
+    eta_min: float
+    warmup_start_factor: float
 
     def __init__(
         self,
@@ -97,6 +103,8 @@ class WarmupCosineLR(CoreScheduler):
 class InverseSqrtLR(CoreScheduler):
     r"""Linear warmup from 0 to the base lr, then decay with the inverse
     square root of the step (transformers' ``get_inverse_sqrt_schedule``).
+
+    swiftlr's own: PyTorch has no such class (see the module docs).
 
     With :math:`t` = ``last_epoch``, :math:`W` = ``warmup_steps`` and
     :math:`\tau` = ``timescale``, :math:`\eta_t = \eta_{base} \cdot f(t)`:
@@ -128,6 +136,8 @@ class InverseSqrtLR(CoreScheduler):
     """
 
     _fields = ("warmup_steps", "timescale")
+    warmup_steps: int
+    timescale: int
 
     def __init__(self, optimizer: Any, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1) -> None:
         super().__init__(
@@ -141,6 +151,8 @@ class InverseSqrtLR(CoreScheduler):
 class WarmupStableDecayLR(CoreScheduler):
     r"""Warmup-stable-decay ("WSD"): a linear warmup from 0 to the base lr, a
     stable phase at the base lr, then a decay to ``min_lr_ratio * base_lr``.
+
+    swiftlr's own: PyTorch has no such class (see the module docs).
 
     With :math:`t` = ``last_epoch``, :math:`W, S, D` the three phase lengths
     and :math:`m` = ``min_lr_ratio``, :math:`\eta_t = \eta_{base} \cdot f(t)`:
@@ -188,6 +200,11 @@ class WarmupStableDecayLR(CoreScheduler):
     """
 
     _fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
+    warmup_steps: int
+    stable_steps: int
+    decay_steps: int
+    decay_type: str
+    min_lr_ratio: float
 
     def __init__(
         self,
@@ -217,6 +234,8 @@ class PiecewiseLinearLR(CoreScheduler):
     ``(milestones[i], factors[i])``; ``factors[0]`` before the first
     milestone, ``factors[-1]`` from the last one on.
 
+    swiftlr's own: PyTorch has no such class (see the module docs).
+
     For :math:`m_i \le t < m_{i+1}`:
 
     .. math::
@@ -240,6 +259,8 @@ class PiecewiseLinearLR(CoreScheduler):
     """
 
     _fields = ("milestones", "factors")
+    milestones: list[int]
+    factors: list[float]
 
     def __init__(
         self, optimizer: Any, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1

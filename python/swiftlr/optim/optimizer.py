@@ -72,7 +72,12 @@ class Optimizer:
         return "\n".join(lines)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
-        """Adds a param group to ``param_groups``, filling in the defaults."""
+        """Adds a param group to ``param_groups``, filling in the defaults.
+
+        Args:
+            param_group (dict): the group's ``params`` and the options that
+                differ from the optimizer's defaults.
+        """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         group = dict(param_group)
@@ -109,7 +114,12 @@ class Optimizer:
         """Validates one group's options; subclasses raise PyTorch's errors."""
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Resets the gradients: to ``None`` (the default) or to zeros in place."""
+        """Resets the gradients of all parameters.
+
+        Args:
+            set_to_none (bool): set each ``grad`` to None instead of zeroing it
+                in place. Default: True.
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -119,6 +129,12 @@ class Optimizer:
                         p.grad[...] = 0
 
     def step(self, closure: Any = None) -> Any:
+        """Performs a single optimization step (implemented by subclasses).
+
+        Args:
+            closure (Callable, optional): A closure that reevaluates the model
+                and returns the loss. Default: None.
+        """
         raise NotImplementedError
 
     # MARK: checkpoints
@@ -152,6 +168,18 @@ class Optimizer:
         if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
             raise ValueError("state_dict must be a dict with 'state' and 'param_groups'")
         saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)):
+            raise TypeError(f"state_dict['param_groups'] must be a list, got {type(saved_groups).__name__}")
+        for i, saved in enumerate(saved_groups):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), (list, tuple)):
+                raise TypeError(f"state_dict['param_groups'][{i}] must be a dict with a list under 'params'")
+            for name, default in self.defaults.items():
+                if default is required and name not in saved:
+                    raise KeyError(f"state_dict['param_groups'][{i}] has no '{name}'")
+        if not isinstance(state_dict["state"], dict) or not all(
+            isinstance(v, dict) for v in state_dict["state"].values()
+        ):
+            raise TypeError("state_dict['state'] must be a dict of dicts (parameter index -> its state)")
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups)):
@@ -186,6 +214,9 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups):
             merged = {k: copy.deepcopy(_to_numpy_scalar(v)) for k, v in saved.items() if k != "params"}
             merged["params"] = group["params"]
+            # Options an older checkpoint lacks take the defaults (PyTorch's __setstate__).
+            for name, default in self.defaults.items():
+                merged.setdefault(name, default)
             new_groups.append(merged)
         for group in new_groups:
             self._check_group(group)

@@ -40,6 +40,15 @@ class SGD(Optimizer):
             when momentum is non-zero. Default: False.
         maximize (bool, optional): maximize the objective with respect to the
             params, instead of minimizing. Default: False.
+        foreach (bool, optional): accepted for PyTorch compatibility and
+            ignored: swiftlr has one fused path. Default: None.
+        differentiable (bool, optional): accepted and ignored (there is no
+            autograd). Default: False.
+        fused (bool, optional): accepted and ignored. Default: None.
+
+    Unlike PyTorch, a parameter is a :class:`swiftlr.Parameter` (a numpy
+    array, float32 or float64); sparse gradients and complex parameters are
+    not supported.
 
     Example:
         >>> optimizer = SGD([w], lr=0.1, momentum=0.9)
@@ -113,6 +122,8 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
+                if isinstance(grad, np.ndarray) and grad.strides != p.data.strides:
+                    grad = _in_layout_of(p.data, grad)
                 state = self.state.get(p) if with_momentum else None
                 buffer = state.get("momentum_buffer") if state else None
                 fresh = with_momentum and buffer is None
@@ -125,3 +136,19 @@ class SGD(Optimizer):
         for p, buffer in new_buffers:
             self.state[p]["momentum_buffer"] = buffer
         return loss
+
+
+def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """``grad`` copied into the memory order of ``data`` (PyTorch accepts a
+    gradient in any layout; the kernel walks both arrays in one order).
+
+    A mismatch of shape or dtype is left for the native checks to report, and
+    a non-contiguous ``data`` is refused there: it cannot be updated in place.
+    """
+    if grad.shape != data.shape or grad.dtype != data.dtype or not (
+        data.flags.c_contiguous or data.flags.f_contiguous
+    ):
+        return grad
+    out = np.empty_like(data)
+    out[...] = grad
+    return out

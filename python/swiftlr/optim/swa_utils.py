@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from swiftlr.optim._cyclic import format_param
+from swiftlr.optim._cyclic import format_param, restore_groups_on_error
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
 
 __all__ = ["SWALR"]
@@ -43,7 +43,10 @@ class SWALR(CoreScheduler):
     """
 
     _fields = ("anneal_epochs", "_anneal_strategy")
+    anneal_epochs: int
+    _anneal_strategy: str
 
+    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,
@@ -73,9 +76,9 @@ class SWALR(CoreScheduler):
         """The annealing function of ``_anneal_strategy`` (PyTorch's attribute)."""
         return _linear_anneal if self._anneal_strategy == "linear" else _cosine_anneal
 
-    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
-        """PyTorch's step number (``_step_count - 1``), then each group's ``swa_lr``."""
-        return [float(self._step_count - 1)] + [float(g["swa_lr"]) for g in self.optimizer.param_groups]
+    #: PyTorch reads each group's ``swa_lr`` at every step; so does the C step.
+    #: The step number (``_step_count - 1``) reaches the core with every step.
+    _group_inputs = ("swa_lr",)
 
 
 def _linear_anneal(t: float) -> float:

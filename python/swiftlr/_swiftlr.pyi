@@ -1,0 +1,104 @@
+"""Type stub of ``swiftlr._swiftlr``, the compiled core (``Sources/_SwiftLRPython``).
+
+Private: the public API is the ``swiftlr`` package. Kept in step with
+``module.c`` (the function table), ``scheduler.c`` (``SchedulerCore``),
+``schedules.c`` and ``sgd.c``.
+"""
+
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+from typing_extensions import disjoint_base
+
+# Anything with the buffer protocol: numpy arrays, bytearray, memoryview, ...
+_Buffer = Any
+# A param group: PyTorch's dict with at least "lr" (written in place).
+_Group = MutableMapping[str, Any]
+
+# A C layout: a class cannot derive from it and another such type (PEP 800).
+@disjoint_base
+class SchedulerCore:
+    """A scheduler of the Swift core, and the base class of swiftlr's schedulers.
+
+    Built from a PyTorch class name (``kind``) and a dict of its arguments
+    plus ``base_lrs`` and ``last_epoch``, either by ``SchedulerCore(kind,
+    config)`` or, in a subclass, by ``SchedulerCore.__init__(self)`` and then
+    ``self._init_core(kind, config)``.
+    """
+
+    # The PyTorch protocol state the core keeps beside the Swift scheduler.
+    optimizer: Any
+    _step_count: int
+    _is_initial: bool
+    _get_lr_called_within_step: bool
+    _last_lr: list[Any]
+
+    def __init__(self, kind: str | None = None, config: dict[str, Any] | None = None) -> None: ...
+    def _init_core(
+        self,
+        kind: str,
+        config: dict[str, Any],
+        *,
+        group_inputs: Sequence[str] = (),
+        momentum_key: str | None = None,
+        metric_step: bool = False,
+        python_inputs: bool = False,
+    ) -> None:
+        """Builds the Swift scheduler ``kind`` from ``config``; raises ValueError,
+        TypeError or OverflowError (PyTorch's wording) for bad arguments.
+
+        ``group_inputs``: keys of each param group read as step inputs at every
+        step; ``momentum_key``: where cycled momenta go (``"momentum"`` or
+        ``"betas"``); ``metric_step``: ``step(metrics, epoch=None)``, as
+        ReduceLROnPlateau; ``python_inputs``: the class computes its step
+        inputs in Python (``step()`` then takes the Python path)."""
+    # Subclasses narrow this to PyTorch's ``step(epoch=None)`` (or ``step(metrics,
+    # epoch=None)``); ``*args, **kwargs`` of Any keeps every override compatible.
+    def step(self, *args: Any, **kwargs: Any) -> None: ...
+    def _core_step(
+        self,
+        inputs: Sequence[float] | None = None,
+        epoch: float | None = None,
+        groups: Sequence[_Group] | None = None,
+    ) -> list[Any]:
+        """Advances one step (or to ``epoch``), writes each group's new lr
+        (``optimizer.param_groups``, or ``groups``) and returns the new
+        ``_last_lr`` (floats, or clones of tensor lrs). On error nothing changes."""
+    def _core_lrs(self, current: Sequence[float], closed_form: bool = False, /) -> list[float]:
+        """``get_lr()`` (or the closed form) at the current ``last_epoch``, from
+        the groups' ``current`` lrs, without stepping."""
+    def _core_momenta(self) -> list[float] | None:
+        """Each group's momentum, for schedulers that cycle it; else None."""
+    def _core_get(self, name: str, /) -> Any:
+        """A field's value; AttributeError for an unknown name."""
+    def _core_update(self, fields: dict[str, Any], /) -> None:
+        """Sets all the named fields, or none."""
+    def _core_copy(self) -> SchedulerCore:
+        """An independent bare ``SchedulerCore`` with the same core state and step bookkeeping."""
+    def _core_assign(self, other: SchedulerCore, /) -> None:
+        """Takes a copy of ``other``'s core state and step bookkeeping (deepcopy of a scheduler)."""
+    @property
+    def _core_fields(self) -> tuple[str, ...]:
+        """Names of the scheduler's fields."""
+    @property
+    def _core_input_count(self) -> int:
+        """How many values each step takes from Python."""
+
+def sgd_step(
+    tensors: Sequence[tuple[_Buffer, _Buffer, _Buffer | None, bool, int]],
+    groups: Sequence[tuple[float, float, float, float, bool, bool]],
+    /,
+) -> None:
+    """One SGD step over every tensor, ``(param, grad, buffer or None,
+    fresh_buffer, group_index)``, with groups ``(lr, momentum, dampening,
+    weight_decay, nesterov, maximize)``. All inputs are checked before any
+    write; the update runs without the GIL."""
+
+def axpy(a: _Buffer, b: _Buffer, scale: float, /) -> None:
+    """``a += scale * b`` in place (float32 or float64 arrays alike), without the GIL."""
+
+def schedule_values(
+    kind: str, config: dict[str, Any], steps: _Buffer, inputs: Sequence[float] | None = None, /
+) -> bytearray:
+    """The lr of group 0 of the scheduler ``kind`` at each step of ``steps`` (a
+    contiguous int64 buffer), as native float64 bytes."""
