@@ -401,8 +401,22 @@ static PyObject *core_core_step(SchedulerCore *self, PyObject *args, PyObject *k
     return NULL;
   }
   if (epoch_object != Py_None) {
-    epoch = PyFloat_AsDouble(epoch_object);
-    if (epoch == -1.0 && PyErr_Occurred()) return NULL;
+    if (PyLong_Check(epoch_object)) {
+      // Epochs cross the ABI as doubles (fractional ones too): an integer
+      // that a double cannot hold exactly is refused rather than rounded.
+      int overflow = 0;
+      long long e = PyLong_AsLongLongAndOverflow(epoch_object, &overflow);
+      if (e == -1 && PyErr_Occurred()) return NULL;
+      epoch = (double)e;
+      if (overflow || epoch >= 9223372036854775808.0 || (long long)epoch != e) {
+        PyErr_Format(PyExc_OverflowError,
+                     "epoch %R cannot be represented exactly: use an epoch below 2**53 in magnitude", epoch_object);
+        return NULL;
+      }
+    } else {
+      epoch = PyFloat_AsDouble(epoch_object);
+      if (epoch == -1.0 && PyErr_Occurred()) return NULL;
+    }
   }
   if (input_object != Py_None &&
       shim_doubles_from_sequence(input_object, "inputs must be a sequence", &inputs, &input_count) < 0) {

@@ -59,10 +59,14 @@ final class StepLRTests: XCTestCase {
     XCTAssertEqual(lrs, [1.5])
   }
 
-  func testValidation() {
+  func testValidation() throws {
     assertThrows(.value, "step_size must be a positive integer") { _ = try StepLR(baseLRs: [0.1], stepSize: 0) }
     assertThrows(.value, "step_size must be a positive integer") { _ = try StepLR(baseLRs: [0.1], stepSize: -3) }
-    assertThrows(.value, "last_epoch") { _ = try StepLR(baseLRs: [0.1], stepSize: 1, lastEpoch: -2) }
+    // Any last_epoch is valid, as in PyTorch (step(epoch) may set a negative one).
+    var negative = try StepLR(baseLRs: [0.1], stepSize: 2, lastEpoch: -5)
+    var lrs = [0.1]
+    try negative.step(&lrs)
+    XCTAssertEqual(negative.lastEpoch, -4)
     assertThrows(.value, "no param groups") { _ = try StepLR(baseLRs: [], stepSize: 1) }
   }
 

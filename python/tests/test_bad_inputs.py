@@ -731,18 +731,20 @@ def _opt() -> _optim.SGD:
     return _optim.SGD([_swiftlr.Parameter(_np.zeros(2))], lr=0.1)
 
 
-@pytest.mark.xfail(strict=True, reason="step(epoch) crosses the C ABI as a double: 2**63-1 -> 2**63, 2**53+1 -> 2**53")
-def test_step_epoch_int_max_is_exact() -> None:
+def test_step_epoch_is_exact_or_refused() -> None:
+    """Epochs cross the C ABI as doubles: an integer a double holds exactly
+    is passed exactly; any other is refused (OverflowError), never rounded."""
     s = _L.StepLR(_opt(), step_size=3)
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
-        s.step(2**53 + 1)
-        assert s.last_epoch == 2**53 + 1
-        s.step(2**63 - 1)
-    assert s.last_epoch == 2**63 - 1
+        s.step(2**62 + 2**11)
+        assert s.last_epoch == 2**62 + 2**11
+        for bad in (2**53 + 1, 2**63 - 1):
+            with pytest.raises(OverflowError, match="cannot be represented exactly"):
+                s.step(bad)
+    assert s.last_epoch == 2**62 + 2**11
 
 
-@pytest.mark.xfail(strict=True, reason="validateCommon rejects last_epoch < -1, which step(epoch) can set (PyTorch allows it)")
 def test_negative_epoch_survives_state_dict_round_trip() -> None:
     s = _L.StepLR(_opt(), step_size=3)
     with _warnings.catch_warnings():
@@ -756,7 +758,6 @@ def test_negative_epoch_survives_state_dict_round_trip() -> None:
     c.step()
 
 
-@pytest.mark.xfail(strict=True, reason="CoreScheduler records initial_lr before the core validates the arguments")
 def test_failed_constructor_leaves_no_initial_lr() -> None:
     opt = _opt()
     with pytest.raises(ValueError):
@@ -770,7 +771,6 @@ def test_scheduler_deepcopy() -> None:
     assert t.state_dict() == s.state_dict()
 
 
-@pytest.mark.xfail(strict=True, reason="CoreScheduler.load_state_dict merges another class's keys into __dict__")
 def test_load_state_dict_of_another_class_is_refused_and_changes_nothing() -> None:
     opt = _opt()
     s = _L.StepLR(opt, step_size=3)

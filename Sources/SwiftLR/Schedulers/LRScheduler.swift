@@ -259,8 +259,9 @@ func floorDivide(_ a: Int, _ b: Int) -> Int {
   return (a % b != 0 && a < 0) ? q - 1 : q
 }
 
-/// Checks `base_lrs` and `last_epoch` the way every scheduler needs them.
+/// Checks `base_lrs` the way every scheduler needs them. Any `last_epoch`
+/// is valid, as in PyTorch: `step(epoch)` may set a negative one, and every
+/// rule's arithmetic on it is checked.
 func validateCommon(baseLRs: [Double], lastEpoch: Int) throws(SchedulerError) {
   guard !baseLRs.isEmpty else { throw .value("the optimizer has no param groups") }
-  guard lastEpoch >= -1 else { throw .value("last_epoch must be -1 or a non-negative integer, got \(lastEpoch)") }
 }

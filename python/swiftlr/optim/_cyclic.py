@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 import types
 from collections.abc import Callable, Sequence
@@ -26,28 +25,6 @@ def format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
             )
         return [p.clone() if hasattr(p, "clone") else p for p in param]
     return [param.clone() if hasattr(param, "clone") else param] * len(optimizer.param_groups)
-
-
-def restore_groups_on_error(init: Callable[..., None]) -> Callable[..., None]:
-    """Wraps a constructor that writes into ``optimizer.param_groups`` before
-    all its checks have run (as PyTorch's ``CyclicLR``, ``OneCycleLR`` and
-    ``SWALR`` do): if it raises, every group gets its old entries back, so a
-    rejected argument changes nothing."""
-
-    @functools.wraps(init)
-    def wrapper(self: Any, optimizer: Any, *args: Any, **kwargs: Any) -> None:
-        groups = getattr(optimizer, "param_groups", None)
-        saved = [dict(g) for g in groups] if isinstance(groups, list) else None
-        try:
-            init(self, optimizer, *args, **kwargs)
-        except BaseException:
-            if saved is not None and isinstance(groups, list) and len(groups) == len(saved):
-                for group, old in zip(groups, saved):
-                    group.clear()
-                    group.update(old)
-            raise
-
-    return wrapper
 
 
 def _check_state_dict(state_dict: Any) -> None:
@@ -153,7 +130,6 @@ class CyclicLR(CoreScheduler):
     base_momentums: list[float]
     max_momentums: list[float]
 
-    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,
@@ -310,7 +286,6 @@ class OneCycleLR(CoreScheduler):
     _anneal_func_type: str
     cycle_momentum: bool
 
-    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,

@@ -145,8 +145,9 @@ class ReduceLROnPlateau(CoreScheduler):
             }
         )
 
+    _metric_step = True  # step(metrics) runs in C: the metric is the step's one input
+
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
-        # step(metrics) runs in C: the metric is the step's one input.
         return {"metric_step": True}
 
     @property

@@ -16,9 +16,9 @@ Two kinds of scheduler sit on :class:`LRScheduler`:
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
-from collections.abc import Sequence
-from functools import wraps
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 from weakref import ref
 
@@ -72,7 +72,7 @@ def _patch_track_step_called(optimizer: Any) -> None:
     opt_ref = ref(optimizer)
     func = step.__func__
 
-    @wraps(func)
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opt = opt_ref()
         opt._opt_called = True  # type: ignore[union-attr]
@@ -80,6 +80,31 @@ def _patch_track_step_called(optimizer: Any) -> None:
 
     wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
     optimizer.step = wrapper
+
+
+def _restore_groups_on_error(init: Callable[..., None]) -> Callable[..., None]:
+    """Wraps a scheduler constructor so that, if it raises, every param group
+    gets its old entries back: PyTorch's constructors write ``initial_lr``
+    (and CyclicLR, OneCycleLR, SWALR their own keys) before all their checks
+    have run, and a rejected argument must change nothing."""
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        # The optimizer: the first argument, or `optimizer=` (ChainedScheduler's second).
+        optimizer = kwargs.get("optimizer", args[0] if args else None)
+        groups = getattr(optimizer, "param_groups", None)
+        saved = [dict(g) for g in groups] if isinstance(groups, list) else None
+        try:
+            init(self, *args, **kwargs)
+        except BaseException:
+            if saved is not None and isinstance(groups, list) and len(groups) == len(saved):
+                for group, old in zip(groups, saved):
+                    group.clear()
+                    group.update(old)
+            raise
+
+    wrapper._restores_groups = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 class LRScheduler:
@@ -99,6 +124,12 @@ class LRScheduler:
 
     _get_lr_called_within_step: bool = False
     _is_initial: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_restores_groups", False):
+            cls.__init__ = _restore_groups_on_error(init)  # type: ignore[method-assign]
 
     def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         base_lrs = self._attach(optimizer, last_epoch)
@@ -167,6 +198,79 @@ class LRScheduler:
         """Computes the learning rates of the current epoch (implemented by subclasses)."""
         raise NotImplementedError
 
+    # MARK: preview
+
+    def preview(
+        self, steps: int, *, metrics: Sequence[float] | None = None, with_momentum: bool = False
+    ) -> Any:
+        """The learning rates the next ``steps`` calls of :meth:`step` would set.
+
+        Nothing changes: not this scheduler, not the optimizer, not
+        :meth:`get_last_lr`. The steps run on a copy of the scheduler and of
+        the optimizer's param groups (parameters and optimizer state are
+        shared, never written), so the preview is stepping itself: the same
+        Swift rule, bit for bit. User functions (``lr_lambda``) are called.
+
+        Args:
+            steps (int): how many steps to look ahead.
+            metrics (sequence of float, optional): the metric of each step,
+                for :class:`ReduceLROnPlateau` (required there, refused
+                elsewhere). Default: None.
+            with_momentum (bool): also return the momenta of a scheduler that
+                cycles them. Default: False.
+
+        Returns:
+            numpy.ndarray: float64, shape ``(steps, len(param_groups))``: row
+            ``k`` holds the lrs after the ``k+1``-th next step. With
+            ``with_momentum``, a pair ``(lrs, momenta)``, where ``momenta`` is
+            an array of the same shape, or None when momentum does not cycle.
+
+        Example:
+            >>> scheduler = StepLR(optimizer, step_size=2, gamma=0.5)  # lr 0.1
+            >>> scheduler.preview(4)[:, 0]
+            array([0.1  , 0.05 , 0.05 , 0.025])
+        """
+        import numpy as np
+
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+        takes_metrics = getattr(self, "_metric_step", False)
+        if takes_metrics and metrics is None:
+            raise TypeError(f"{type(self).__name__}.preview needs the metric of each step: preview(steps, metrics=[...])")
+        if not takes_metrics and metrics is not None:
+            raise TypeError(f"{type(self).__name__}.preview takes no metrics")
+        if metrics is not None and len(metrics) < steps:
+            raise ValueError(f"metrics has {len(metrics)} values for {steps} steps")
+        shadow = self._shadow()
+        groups = shadow.optimizer.param_groups
+        lrs = np.empty((steps, len(groups)), dtype=np.float64)
+        cycles = bool(getattr(self, "cycle_momentum", False))
+        momenta = np.empty_like(lrs) if with_momentum and cycles else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the step-order warning means nothing here
+            for k in range(steps):
+                if metrics is not None:
+                    shadow.step(metrics[k])
+                else:
+                    shadow.step()
+                lrs[k] = [float(g["lr"]) for g in groups]
+                if momenta is not None:
+                    momenta[k] = [float(g["betas"][0]) if "betas" in g else float(g["momentum"]) for g in groups]
+        return (lrs, momenta) if with_momentum else lrs
+
+    def _shadow(self) -> Any:
+        """A deep copy of this scheduler and its optimizer's param groups that
+        shares the parameters and the optimizer state (read, never written)."""
+        memo: dict[int, Any] = {}
+        optimizer = self.optimizer
+        state = getattr(optimizer, "state", None)
+        if state is not None:
+            memo[id(state)] = state
+        for group in optimizer.param_groups:
+            for param in group.get("params", ()):
+                memo[id(param)] = param
+        return copy.deepcopy(self, memo)
+
     def step(self, epoch: int | None = None) -> None:
         """Steps the scheduler: call it after ``optimizer.step()``.
 
@@ -221,6 +325,9 @@ def _core_property(name: str) -> property:
 #: PyTorch's step bookkeeping, kept in the C object (not in ``__dict__``).
 _STEP_MEMBERS = ("_step_count", "_is_initial", "_get_lr_called_within_step", "_last_lr")
 
+#: Keys older PyTorch versions saved that no scheduler reads any more.
+_TOLERATED_KEYS = frozenset({"verbose", "optimizer"})
+
 
 class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
@@ -252,6 +359,8 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     #: Keys of each param group that the rule reads at every step (PyTorch
     #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
     _group_inputs: ClassVar[tuple[str, ...]] = ()
+    #: ``step(metrics)``, as ReduceLROnPlateau.
+    _metric_step: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -279,6 +388,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         return {
             "group_inputs": self._group_inputs,
             "python_inputs": type(self)._step_inputs is not CoreScheduler._step_inputs,
+            "metric_step": self._metric_step,
         }
 
     _step_slow = LRScheduler.step
@@ -342,6 +452,12 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         if not isinstance(state_dict, dict):
             raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
         core_names = set(self._fields + self._common_fields)
+        unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
+        if unknown:
+            raise ValueError(
+                f"state_dict has keys {type(self).__name__} does not have: {', '.join(sorted(map(str, unknown)))} "
+                "(is it another scheduler's state?)"
+            )
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in core_names}
         members = {k: state_dict[k] for k in _STEP_MEMBERS if k in state_dict}
         if "_step_count" in members:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from swiftlr.optim._cyclic import format_param, restore_groups_on_error
+from swiftlr.optim._cyclic import format_param
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
 
 __all__ = ["SWALR"]
@@ -46,7 +46,6 @@ class SWALR(CoreScheduler):
     anneal_epochs: int
     _anneal_strategy: str
 
-    @restore_groups_on_error
     def __init__(
         self,
         optimizer: Any,

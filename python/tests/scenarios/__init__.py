@@ -88,6 +88,12 @@ def torch_api(optim_module: Any = None) -> Api:
 # MARK: scheduler scenarios
 
 
+def build(case: Case, api: Api, scheduler_module: Any) -> tuple[Any, Any]:
+    """The case's optimizer and scheduler, as ``run_scheduler_case`` builds them."""
+    optimizer = _make_optimizer(api, case, api.optim)
+    return optimizer, _make_scheduler(api, case, optimizer, scheduler_module)
+
+
 def _make_optimizer(api: Api, case: Case, optimizer_module: Any) -> Any:
     groups = []
     for i, lr in enumerate(case["lrs"]):
