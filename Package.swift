@@ -25,7 +25,7 @@ var targets: [Target] = [
   .target(name: "SwiftLR", dependencies: ["_SwiftLRShims"]),
   .testTarget(
     name: "SwiftLRTests",
-    dependencies: ["SwiftLR"]
+    dependencies: ["SwiftLR", "_SwiftLRShims"]
   ),
   // `swift run -c release swiftlr-benchmarks`: the kernels timed from Swift.
   .executableTarget(

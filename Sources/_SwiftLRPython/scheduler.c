@@ -31,7 +31,56 @@ typedef struct {
   char python_inputs;      // the class computes its step inputs in Python
   int64_t group_count;
   int64_t input_count;
+  struct GroupCache *cache;  // per group: what the last step read and wrote
+  double *cache_inputs;      // per group: its group inputs, when cached
 } SchedulerCore;
+
+// MARK: - Group cache
+//
+// Reading every group's lr (and OneCycleLR's five group values) is most of a
+// step's cost. CPython 3.11 stamps each dict with a new version on every
+// change, so a group whose dict has the version it had after the last step
+// still holds what that step wrote: its lr object and inputs are reused
+// without a lookup. Any change to the dict, a replaced dict, a tensor or
+// other mutable lr, or a failed step falls back to reading.
+
+#if PY_VERSION_HEX < 0x030C0000
+#define SHIM_DICT_VERSIONS 1
+static inline uint64_t dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
+#else
+#define SHIM_DICT_VERSIONS 0  // ma_version_tag is deprecated from 3.12: always read
+static inline uint64_t dict_version(PyObject *dict) { (void)dict; return 0; }
+#endif
+
+typedef struct GroupCache {
+  PyObject *dict;    // the group (strong), compared by identity
+  PyObject *lr;      // its lr after the step: an immutable number (strong)
+  uint64_t version;  // the dict's version after the step
+  int valid;
+} GroupCache;
+
+static void cache_clear(SchedulerCore *self) {
+  if (self->cache != NULL) {
+    for (int64_t i = 0; i < self->group_count; i++) {
+      Py_CLEAR(self->cache[i].dict);
+      Py_CLEAR(self->cache[i].lr);
+    }
+  }
+  PyMem_Free(self->cache);
+  PyMem_Free(self->cache_inputs);
+  self->cache = NULL;
+  self->cache_inputs = NULL;
+}
+
+static int is_immutable_number(PyObject *value) {
+  return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
+}
+
+static inline int cache_hit(SchedulerCore *self, Py_ssize_t i, PyObject *group) {
+  if (!SHIM_DICT_VERSIONS || self->cache == NULL) return 0;
+  GroupCache *c = &self->cache[i];
+  return c->valid && c->dict == group && PyDict_CheckExact(group) && dict_version(group) == c->version;
+}
 
 static PyObject *str_param_groups, *str_step_slow, *str_betas, *str_fill, *str_clone;
 
@@ -60,6 +109,7 @@ static int require_core(SchedulerCore *self) {
 }
 
 static void adopt(SchedulerCore *self, swiftlr_scheduler *core) {
+  cache_clear(self);
   if (self->core != NULL) swiftlr_scheduler_free(self->core);
   self->core = core;
   self->group_count = swiftlr_scheduler_group_count(core);
@@ -102,6 +152,12 @@ static int core_traverse(SchedulerCore *self, visitproc visit, void *arg) {
   Py_VISIT(self->last_lr);
   Py_VISIT(self->group_inputs);
   Py_VISIT(self->momentum_key);
+  if (self->cache != NULL) {
+    for (int64_t i = 0; i < self->group_count; i++) {
+      Py_VISIT(self->cache[i].dict);
+      Py_VISIT(self->cache[i].lr);
+    }
+  }
   return 0;
 }
 
@@ -110,6 +166,7 @@ static int core_clear(SchedulerCore *self) {
   Py_CLEAR(self->last_lr);
   Py_CLEAR(self->group_inputs);
   Py_CLEAR(self->momentum_key);
+  cache_clear(self);
   return 0;
 }
 
@@ -238,19 +295,66 @@ done:
   return result;
 }
 
-/// Reads `group[key]` as a float for every group and key, group by group.
-static int read_group_inputs(SchedulerCore *self, PyObject *const *groups, Py_ssize_t n, double *out) {
+/// Reads `group[key]` for every key of one group into `out`; sets
+/// `*immutable` to whether every value was an immutable number.
+static int read_group_inputs(SchedulerCore *self, PyObject *group, double *out, int *immutable) {
   Py_ssize_t keys = PyTuple_GET_SIZE(self->group_inputs);
-  for (Py_ssize_t i = 0; i < n; i++) {
-    for (Py_ssize_t k = 0; k < keys; k++) {
-      PyObject *value = group_get(groups[i], PyTuple_GET_ITEM(self->group_inputs, k));
-      if (value == NULL) return -1;
-      out[i * keys + k] = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
-      Py_DECREF(value);
-      if (out[i * keys + k] == -1.0 && PyErr_Occurred()) return -1;
-    }
+  *immutable = 1;
+  for (Py_ssize_t k = 0; k < keys; k++) {
+    PyObject *value = group_get(group, PyTuple_GET_ITEM(self->group_inputs, k));
+    if (value == NULL) return -1;
+    *immutable &= is_immutable_number(value);
+    out[k] = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
+    Py_DECREF(value);
+    if (out[k] == -1.0 && PyErr_Occurred()) return -1;
   }
   return 0;
+}
+
+/// Remembers what the step left in each group (see "Group cache").
+static void cache_store(SchedulerCore *self, PyObject *const *groups, Py_ssize_t n, PyObject *const *lrs,
+                        const double *inputs, Py_ssize_t keys, const char *inputs_immutable) {
+  if (!SHIM_DICT_VERSIONS) return;
+  if (self->cache == NULL) {
+    self->cache = PyMem_Calloc((size_t)n, sizeof(GroupCache));
+    self->cache_inputs = keys > 0 ? PyMem_Calloc((size_t)(n * keys), sizeof(double)) : NULL;
+    if (self->cache == NULL || (keys > 0 && self->cache_inputs == NULL)) {
+      PyErr_Clear();  // a cache is an optimization: without memory, do without
+      cache_clear(self);
+      return;
+    }
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    GroupCache *c = &self->cache[i];
+    c->valid = 0;
+    Py_CLEAR(c->dict);
+    Py_CLEAR(c->lr);
+    if (!PyDict_CheckExact(groups[i]) || !is_immutable_number(lrs[i]) || (keys > 0 && !inputs_immutable[i])) continue;
+    c->dict = Py_NewRef(groups[i]);
+    c->lr = Py_NewRef(lrs[i]);
+    c->version = dict_version(groups[i]);
+    if (keys > 0) memcpy(&self->cache_inputs[i * keys], &inputs[i * keys], (size_t)keys * sizeof(double));
+    c->valid = 1;
+  }
+}
+
+static void cache_invalidate(SchedulerCore *self) {
+  if (self->cache == NULL) return;
+  for (int64_t i = 0; i < self->group_count; i++) self->cache[i].valid = 0;
+}
+
+/// A new list of `n` references, or `last` itself when it already holds
+/// exactly these objects (an unchanged step allocates nothing).
+static PyObject *last_lr_list(PyObject *last, PyObject *const *values, Py_ssize_t n) {
+  if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
+    Py_ssize_t i = 0;
+    while (i < n && PyList_GET_ITEM(last, i) == values[i]) i++;
+    if (i == n) return Py_NewRef(last);
+  }
+  PyObject *list = PyList_New(n);
+  if (list == NULL) return NULL;
+  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(values[i]));
+  return list;
 }
 
 /// One step of the core over `groups_object` (param groups): reads each lr
@@ -260,11 +364,13 @@ static int read_group_inputs(SchedulerCore *self, PyObject *const *groups, Py_ss
 static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const double *inputs,
                              Py_ssize_t input_count, int has_epoch, double epoch) {
   PyObject *result = NULL, *groups = NULL;
-  PyObject *old_stack[STACK_GROUPS];
+  PyObject *old_stack[STACK_GROUPS], *new_stack[STACK_GROUPS];
   double lr_stack[STACK_GROUPS];
-  PyObject **olds = old_stack;
+  char immutable_stack[STACK_GROUPS];
+  PyObject **olds = old_stack, **news = new_stack;
   double *lrs = lr_stack, *group_values = NULL;
-  Py_ssize_t n = 0, held = 0;
+  char *inputs_immutable = immutable_stack;
+  Py_ssize_t n = 0, held = 0, written = 0, keys = 0;
 
   if (require_core(self) < 0) goto done;
   groups = PySequence_Fast(groups_object, "param_groups must be a sequence");
@@ -277,30 +383,51 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
   }
   if (n > STACK_GROUPS) {
     olds = PyMem_New(PyObject *, n);
+    news = PyMem_New(PyObject *, n);
     lrs = PyMem_New(double, n);
-    if (olds == NULL || lrs == NULL) {
+    inputs_immutable = PyMem_New(char, n);
+    if (olds == NULL || news == NULL || lrs == NULL || inputs_immutable == NULL) {
+      PyErr_NoMemory();
+      goto done;
+    }
+  }
+  keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
+  if (keys > 0) {
+    group_values = PyMem_New(double, n * keys);
+    if (group_values == NULL) {
       PyErr_NoMemory();
       goto done;
     }
   }
   PyObject **items = PySequence_Fast_ITEMS(groups);
   for (; held < n; held++) {
-    olds[held] = group_get(items[held], shim_str_lr);
+    PyObject *group = items[held];
+    if (cache_hit(self, held, group)) {
+      olds[held] = Py_NewRef(self->cache[held].lr);
+      lrs[held] = PyFloat_AsDouble(olds[held]);  // an immutable number: cannot fail
+      if (keys > 0) {
+        memcpy(&group_values[held * keys], &self->cache_inputs[held * keys], (size_t)keys * sizeof(double));
+        inputs_immutable[held] = 1;
+      }
+      continue;
+    }
+    olds[held] = group_get(group, shim_str_lr);
     if (olds[held] == NULL) goto done;
     lrs[held] = PyFloat_CheckExact(olds[held]) ? PyFloat_AS_DOUBLE(olds[held]) : PyFloat_AsDouble(olds[held]);
     if (lrs[held] == -1.0 && PyErr_Occurred()) {
       held++;
       goto done;
     }
-  }
-  Py_ssize_t keys = self->group_inputs == NULL ? 0 : PyTuple_GET_SIZE(self->group_inputs);
-  if (inputs == NULL && keys > 0) {
-    group_values = PyMem_New(double, n * keys);
-    if (group_values == NULL) {
-      PyErr_NoMemory();
-      goto done;
+    if (keys > 0) {
+      int immutable = 0;
+      if (read_group_inputs(self, group, &group_values[held * keys], &immutable) < 0) {
+        held++;
+        goto done;
+      }
+      inputs_immutable[held] = (char)immutable;
     }
-    if (read_group_inputs(self, items, n, group_values) < 0) goto done;
+  }
+  if (keys > 0) {
     inputs = group_values;
     input_count = n * keys;
   }
@@ -313,21 +440,21 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
     goto done;
   }
   if (write_momenta(self, items, n) < 0) goto done;
-  result = PyList_New(n);
-  if (result == NULL) goto done;
-  for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *value = write_lr(items[i], olds[i], lrs[i]);
-    if (value == NULL) {
-      Py_CLEAR(result);
-      goto done;
-    }
-    PyList_SET_ITEM(result, i, value);
+  for (; written < n; written++) {
+    news[written] = write_lr(items[written], olds[written], lrs[written]);
+    if (news[written] == NULL) goto done;
   }
+  result = last_lr_list(self->last_lr, news, n);
+  if (result != NULL) cache_store(self, items, n, news, group_values, keys, inputs_immutable);
 
 done:
+  if (result == NULL) cache_invalidate(self);
   for (Py_ssize_t i = 0; i < held; i++) Py_XDECREF(olds[i]);
+  for (Py_ssize_t i = 0; i < written; i++) Py_XDECREF(news[i]);
   if (olds != old_stack) PyMem_Free(olds);
+  if (news != new_stack) PyMem_Free(news);
   if (lrs != lr_stack) PyMem_Free(lrs);
+  if (inputs_immutable != immutable_stack) PyMem_Free(inputs_immutable);
   PyMem_Free(group_values);
   Py_XDECREF(groups);
   return result;

@@ -206,3 +206,65 @@ def test_parameters_untouched_by_scheduler() -> None:
     opt = optim.SGD([p], lr=0.1)
     StepLR(opt, step_size=1)
     np.testing.assert_array_equal(p.data, np.ones(2))
+
+
+def test_changes_to_the_groups_between_steps_are_seen() -> None:
+    """The C step reuses what it wrote last time only while a group's dict is
+    unchanged: a new lr, a new max_lr, or a replaced group dict are read."""
+    opt = make_optimizer([0.1])
+    s = StepLR(opt, step_size=1, gamma=0.5)
+    opt.step()
+    s.step()
+    opt.param_groups[0]["lr"] = 4.0
+    s.step()
+    assert s.get_last_lr() == [2.0]
+    opt.param_groups[0] = dict(opt.param_groups[0], lr=8.0)
+    s.step()
+    assert s.get_last_lr() == [4.0] and opt.param_groups[0]["lr"] == 4.0
+
+    def one_cycle(change_at: int | None) -> list[float]:
+        o = make_optimizer([0.1], momentum=0.9)
+        sched = optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=100)
+        o.step()
+        for k in range(10):
+            if k == change_at:
+                o.param_groups[0]["max_lr"] = 2.0  # PyTorch reads max_lr at every step
+            sched.step()
+        return list(sched.get_last_lr())
+
+    changed, unchanged = one_cycle(5), one_cycle(None)
+    assert changed[0] > unchanged[0]
+
+
+def test_unchanged_step_reuses_the_float_objects() -> None:
+    opt = make_optimizer([0.1, 0.2])
+    s = StepLR(opt, step_size=100)
+    opt.step()
+    s.step()
+    before = s.get_last_lr()
+    lr_object = opt.param_groups[0]["lr"]
+    s.step()
+    assert opt.param_groups[0]["lr"] is lr_object
+    assert s.get_last_lr() == before
+
+
+def test_group_changes_match_pytorch(torch: Any) -> None:
+    """Changing lr and max_lr in the groups mid-run: the same lrs as PyTorch."""
+
+    def run(lib: Any, make: Any) -> list[list[float]]:
+        opt = lib.SGD([{"params": [make()], "lr": 0.1}, {"params": [make()], "lr": 0.2}], lr=0.1, momentum=0.9)
+        sched = lib.lr_scheduler.OneCycleLR(opt, max_lr=[1.0, 0.5], total_steps=50)
+        out = []
+        for k in range(40):
+            opt.step()
+            if k == 7:
+                opt.param_groups[1]["max_lr"] = 3.0
+            if k == 20:
+                opt.param_groups[0]["lr"] = 9.0  # overwritten by the absolute rule, as in PyTorch
+            sched.step()
+            out.append([float(g["lr"]) for g in opt.param_groups] + [float(g["momentum"]) for g in opt.param_groups])
+        return out
+
+    ours = run(optim, lambda: swiftlr.Parameter(np.zeros(1)))
+    theirs = run(torch.optim, lambda: torch.nn.Parameter(torch.zeros(1)))
+    assert ours == theirs

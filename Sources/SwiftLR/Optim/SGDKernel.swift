@@ -39,7 +39,7 @@ public struct SGDOptions: Equatable, Sendable {
 ///     param -= lr * g
 ///
 /// Scalars are rounded to `T` first, as PyTorch rounds them for a float32
-/// tensor. The loop runs on SIMD vectors of 8 lanes, then a scalar tail, with
+/// tensor. The loop runs on SIMD vectors of 16 lanes, then a scalar tail, with
 /// the same operations in the same order, so lanes and tail round alike.
 ///
 /// - Parameters:
@@ -53,15 +53,15 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
 ) {
   let c = SGDConstants<T>(o)
   let buffer = o.momentum != 0 ? buffer : nil
-  let vectorEnd = count & ~7
+  let vectorEnd = count & ~15
   var i = 0
   while i < vectorEnd {
-    let load = { (q: UnsafePointer<T>) in UnsafeRawPointer(q + i).loadUnaligned(as: SIMD8<T>.self) }
+    let load = { (q: UnsafePointer<T>) in UnsafeRawPointer(q + i).loadUnaligned(as: SIMD16<T>.self) }
     let old = buffer.map { load($0) }
     let (p, b) = sgdMath(param: load(param), grad: load(grad), buffer: old, fresh: freshBuffer, c)
-    UnsafeMutableRawPointer(param + i).storeBytes(of: p, as: SIMD8<T>.self)
-    if let buffer { UnsafeMutableRawPointer(buffer + i).storeBytes(of: b, as: SIMD8<T>.self) }
-    i += 8
+    UnsafeMutableRawPointer(param + i).storeBytes(of: p, as: SIMD16<T>.self)
+    if let buffer { UnsafeMutableRawPointer(buffer + i).storeBytes(of: b, as: SIMD16<T>.self) }
+    i += 16
   }
   // The tail runs the same math on lane 0 of a 2-lane vector.
   while i < count {

@@ -153,15 +153,20 @@ public struct OneCycleLR: LRScheduler {
     return (0, (0, 0), .nan)  // unreachable: validate() keeps two or three phases
   }
 
-  /// Indices into a group's values of each phase's (start, end) lr and
-  /// momentum: 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum.
-  static let threePhaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] = [
-    ((0, 1), (3, 4)), ((1, 0), (4, 3)), ((0, 2), (3, 3)),
-  ]
-  static let twoPhaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] = [((0, 1), (3, 4)), ((1, 2), (4, 3))]
-
-  var phaseKeys: [(lr: (Int, Int), momentum: (Int, Int))] {
-    phaseEndSteps.count == 3 ? Self.threePhaseKeys : Self.twoPhaseKeys
+  /// Indices into a group's values of a phase's (start, end) lr or momentum:
+  /// 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum
+  /// (PyTorch's `_schedule_phases`). A switch, not a table: no array to
+  /// retain and release on every call.
+  func keys(phase index: Int, momentum: Bool) -> (Int, Int) {
+    if phaseEndSteps.count == 3 {
+      switch index {
+      case 0: return momentum ? (3, 4) : (0, 1)
+      case 1: return momentum ? (4, 3) : (1, 0)
+      default: return momentum ? (3, 3) : (0, 2)
+      }
+    }
+    if index == 0 { return momentum ? (3, 4) : (0, 1) }
+    return momentum ? (4, 3) : (1, 2)
   }
 
   func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
@@ -174,8 +179,8 @@ public struct OneCycleLR: LRScheduler {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: lastEpoch)
-    let keys = momentum ? phaseKeys[index].momentum : phaseKeys[index].lr
-    return anneal(groupValues[offset + keys.0], groupValues[offset + keys.1], pct)
+    let (start, end) = keys(phase: index, momentum: momentum)
+    return anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 
   public func chainedLR(group: Int, current: Double) -> Double {
