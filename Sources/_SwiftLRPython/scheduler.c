@@ -326,6 +326,8 @@ static void cache_store(SchedulerCore *self, PyObject *const *groups, Py_ssize_t
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCache *c = &self->cache[i];
+    // The common case: the step read this group from the cache and wrote nothing.
+    if (c->valid && c->dict == groups[i] && c->lr == lrs[i] && dict_version(groups[i]) == c->version) continue;
     c->valid = 0;
     Py_CLEAR(c->dict);
     Py_CLEAR(c->lr);

@@ -48,4 +48,20 @@ final class SGDTests: XCTestCase {
     assertThrows(.value, "Invalid learning rate") { _ = try SGD([Parameter<Double>([0])], options: SGDOptions(lr: -1)) }
     assertThrows(.value, "empty parameter list") { _ = try SGD<Double>(groups: []) }
   }
+
+  /// The README's Swift example, as written there.
+  func testReadmeExample() throws {
+    let w = Parameter<Float>([0, 0, 0])
+    var sgd = try SGD([w], options: SGDOptions(lr: 0.1, momentum: 0.9))
+    var scheduler = try StepLR(baseLRs: sgd.learningRates, stepSize: 10, gamma: 0.9)
+    scheduler.isInitial = true
+    try scheduler.step(&sgd)  // the step PyTorch's constructor takes
+    for _ in 0..<30 {
+      w.grad = [0.1, -0.2, 0.3]
+      try sgd.step()
+      try scheduler.step(&sgd)
+    }
+    XCTAssertEqual(sgd.learningRates, [0.1 * 0.9 * 0.9 * 0.9])
+    XCTAssert(w.data[0] < 0 && w.data[1] > 0)
+  }
 }
