@@ -1,0 +1,45 @@
+/// A scheduler whose rule multiplies by per-group factors that user
+/// functions compute outside the core (PyTorch's `LambdaLR` and
+/// `MultiplicativeLR`): each step takes the functions' values at the epoch it
+/// goes to, one per group, as `inputs`, and keeps them in `factors`.
+///
+/// Conforming types supply the rule (`chainedLR`); stepping, input counts,
+/// construction and validation come from here.
+public protocol UserFactorScheduler: LRScheduler {
+  /// The factors of the most recent step, one per group.
+  var factors: [Double] { get set }
+  init(baseLRs: [Double], lastEpoch: Int) throws(SchedulerError)
+}
+
+extension UserFactorScheduler {
+  public init(config: SchedulerConfig) throws(SchedulerError) {
+    try self.init(baseLRs: config.doubles("base_lrs"), lastEpoch: config.int("last_epoch", default: -1))
+  }
+
+  public static var fields: [SchedulerField<Self>] { [] }
+
+  public var inputCount: Int { baseLRs.count }
+
+  public func validate() throws(SchedulerError) {
+    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+  }
+
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = try checkedIncrement(lastEpoch)
+    setFactors(inputs)
+  }
+
+  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = try exactEpoch(epoch)
+    setFactors(inputs)
+  }
+
+  /// Copies the step's factors in place when the count is unchanged: no allocation per step.
+  mutating func setFactors(_ inputs: UnsafeBufferPointer<Double>) {
+    if factors.count == inputs.count {
+      factors.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
+    } else {
+      factors = Array(inputs)
+    }
+  }
+}
