@@ -134,4 +134,6 @@ def test_sgd_step_in_steady_state_allocates_nothing_lasting() -> None:
     grown = sum(s.size_diff for s in after.compare_to(before, "filename") if s.size_diff > 0)
     assert grown < 64 * 1024, f"{grown} bytes still allocated after 20,000 steps"
     assert [sys.getrefcount(x) for p in params for x in (p, p.data, p.grad, opt.state[p]["momentum_buffer"])] == refs
-    assert [sys.getrefcount(g["lr"]) for g in opt.param_groups] == group_refs
+    # The lr floats may be constants shared with code elsewhere, whose
+    # references come and go; a leak would only ever add references.
+    assert all(now <= then for now, then in zip([sys.getrefcount(g["lr"]) for g in opt.param_groups], group_refs))
