@@ -147,9 +147,6 @@ class ReduceLROnPlateau(CoreScheduler):
 
     _metric_step = True  # step(metrics) runs in C: the metric is the step's one input
 
-    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
-        return {"metric_step": True}
-
     @property
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
