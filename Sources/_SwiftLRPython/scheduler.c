@@ -406,7 +406,8 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
     PyObject *group = items[held];
     if (cache_hit(self, held, group)) {
       olds[held] = Py_NewRef(self->cache[held].lr);
-      lrs[held] = PyFloat_AsDouble(olds[held]);  // an immutable number: cannot fail
+      // An immutable number: the conversion cannot fail.
+      lrs[held] = PyFloat_CheckExact(olds[held]) ? PyFloat_AS_DOUBLE(olds[held]) : PyFloat_AsDouble(olds[held]);
       if (keys > 0) {
         memcpy(&group_values[held * keys], &self->cache_inputs[held * keys], (size_t)keys * sizeof(double));
         inputs_immutable[held] = 1;
