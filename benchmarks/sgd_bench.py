@@ -35,7 +35,7 @@ class NumpySGD:
             p -= LR * b  # LR * b allocates; numpy has no fused axpy
 
 
-def contenders(shapes: list[int], torch: Any) -> dict[str, Any]:
+def make_contenders(shapes: list[int], torch: Any) -> dict[str, Any]:
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(n).astype(np.float32) for n in shapes]
     grads = [rng.standard_normal(n).astype(np.float32) for n in shapes]
@@ -57,19 +57,26 @@ def contenders(shapes: list[int], torch: Any) -> dict[str, Any]:
     return out
 
 
-def bandwidth_limit(elements: int, rounds: int) -> float:
-    """Bytes per second of `a += s*b` on all cores over `elements` float32."""
+def axpy_contender(elements: int) -> Any:
+    """`a += s*b` on all cores over `elements` float32: the bandwidth yardstick."""
     a = np.ones(elements, dtype=np.float32)
     b = np.ones(elements, dtype=np.float32)
-    seconds = best_of_interleaved({"axpy": lambda: _swiftlr.axpy(a, b, 1e-9)}, rounds)["axpy"]
-    return AXPY_STREAMS * 4 * elements / seconds
+    return lambda: _swiftlr.axpy(a, b, 1e-9)
 
 
 def run(torch: Any, rounds: int, large: int = 10**7, small: tuple[int, int] = (200, 5000)) -> list[dict[str, Any]]:
+    """The two SGD figures. The axpy yardstick runs interleaved with the
+    large case's contenders, so that it meets the same machine state."""
     rows = []
-    limit = bandwidth_limit(large, rounds)
-    for label, shapes in ((f"SGD, 1 x {large:.0e} float32", [large]), (f"SGD, {small[0]} x {small[1]} float32", [small[1]] * small[0])):
-        times = best_of_interleaved(contenders(shapes, torch), rounds)
+    limit = None
+    cases = ((f"SGD, 1 x {large:.0e} float32", [large]), (f"SGD, {small[0]} x {small[1]} float32", [small[1]] * small[0]))
+    for label, shapes in cases:
+        contenders = make_contenders(shapes, torch)
+        if limit is None:
+            contenders["axpy"] = axpy_contender(large)
+        times = best_of_interleaved(contenders, rounds)
+        if limit is None:
+            limit = AXPY_STREAMS * 4 * large / times.pop("axpy")
         elements = sum(shapes)
         rows.append(
             {
