@@ -22,7 +22,16 @@ var products: [Product] = [
 var targets: [Target] = [
   // The C ABI's types (swiftlr_abi.h), shared by the Swift core and the shim.
   .target(name: "_SwiftLRShims"),
-  .target(name: "SwiftLR", dependencies: ["_SwiftLRShims"]),
+  .target(
+    name: "SwiftLR",
+    dependencies: ["_SwiftLRShims"],
+    swiftSettings: [
+      // The per-step path mutates schedulers held in class boxes; dynamic
+      // exclusivity checks on those accesses cost more than the rule itself.
+      // Static (compile-time) exclusivity checking stays on.
+      .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    ]
+  ),
   .testTarget(
     name: "SwiftLRTests",
     dependencies: ["SwiftLR", "_SwiftLRShims"]

@@ -218,6 +218,14 @@ static PyObject *core_init_core(SchedulerCore *self, PyObject *args, PyObject *k
 
 // MARK: - Stepping
 
+/// Whether two doubles are the same bits (so -0.0 differs from 0.0, and a NaN equals itself).
+static inline int same_bits(double a, double b) {
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
 /// Writes `lr` into `group["lr"]` and returns what `_last_lr` holds for it
 /// (a new reference): the float in the group, or a clone of a tensor lr,
 /// which is filled in place (PyTorch's `_update_param_group_val`). An
@@ -225,10 +233,7 @@ static PyObject *core_init_core(SchedulerCore *self, PyObject *args, PyObject *k
 /// writes nothing.
 static PyObject *write_lr(PyObject *group, PyObject *old, double lr) {
   if (PyFloat_Check(old) || PyLong_Check(old)) {
-    if (PyFloat_CheckExact(old)) {
-      double before = PyFloat_AS_DOUBLE(old);
-      if (memcmp(&before, &lr, sizeof lr) == 0) return Py_NewRef(old);
-    }
+    if (PyFloat_CheckExact(old) && same_bits(PyFloat_AS_DOUBLE(old), lr)) return Py_NewRef(old);
     PyObject *value = PyFloat_FromDouble(lr);
     if (value == NULL) return NULL;
     if (group_set(group, shim_str_lr, value) < 0) {

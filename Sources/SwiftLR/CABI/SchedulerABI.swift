@@ -13,18 +13,60 @@ final class ConfigBox {
 }
 
 /// The heap object behind a `swiftlr_scheduler *`.
+///
+/// It is built for one concrete scheduler type `S` (`init<S>`, reached from
+/// the registry's specialized makers), and keeps the hot operations (step,
+/// momenta, copy) as closures compiled for `S`: a step then runs no protocol
+/// witness or existential code. Everything else sees the scheduler as
+/// `any LRScheduler` through `scheduler`.
 final class SchedulerBox {
-  var scheduler: any LRScheduler
+  typealias Step = (
+    UnsafeMutableBufferPointer<Double>, Double?, UnsafeBufferPointer<Double>, StepContext
+  ) throws(SchedulerError) -> Void
+
+  /// The scheduler, by value; setting it requires the same concrete type.
+  var scheduler: any LRScheduler {
+    get { read() }
+    set { write(newValue) }
+  }
+  let step: Step
+  /// Each group's cycled momentum into the buffer; false when momentum does not cycle.
+  let momenta: (UnsafeMutableBufferPointer<Double>) -> Bool
+  let copy: () -> SchedulerBox
+  let groupCount: Int
+  let inputCount: () -> Int
+  private let read: () -> any LRScheduler
+  private let write: (any LRScheduler) -> Void
+
   let names: [String]
   /// C copies of the field names, owned by the box, for `field_name`.
   let cNames: [UnsafeMutablePointer<CChar>]
   /// Storage that the last `get` handed out; valid until the next call.
   var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
-  init(_ scheduler: any LRScheduler) {
-    self.scheduler = scheduler
-    self.names = fieldNames(scheduler)
-    self.cNames = names.map { strdup($0)! }
+  /// The one stored copy of the scheduler, shared by the closures.
+  private final class Storage<S> {
+    var value: S
+    init(_ value: S) { self.value = value }
+  }
+
+  init<S: LRScheduler>(_ value: S) {
+    let storage = Storage(value)
+    read = { storage.value }
+    write = { if let v = $0 as? S { storage.value = v } }
+    step = { (lrs, epoch, inputs, context) throws(SchedulerError) in
+      try storage.value.step(lrs, epoch: epoch, inputs: inputs, context: context)
+    }
+    momenta = { out in
+      guard out.count == storage.value.groupCount, storage.value.momentum(group: 0) != nil else { return false }
+      for i in out.indices { out[i] = storage.value.momentum(group: i) ?? .nan }
+      return true
+    }
+    copy = { SchedulerBox(storage.value) }
+    groupCount = value.groupCount
+    inputCount = { storage.value.inputCount }
+    names = S.allFields.map(\.name)
+    cNames = names.map { strdup($0)! }
   }
 
   deinit {
@@ -139,9 +181,9 @@ public func swiftlr_scheduler_new(
 ) -> OpaquePointer? {
   let configBox: ConfigBox = unbox(config)
   do throws(SchedulerError) {
-    let scheduler = try SchedulerRegistry.make(String(cString: kind), config: configBox.config)
+    let scheduler = try SchedulerRegistry.makeBox(String(cString: kind), config: configBox.config)
     status?.pointee = 0
-    return box(SchedulerBox(scheduler))
+    return box(scheduler)
   } catch {
     status?.pointee = report(error, message)
     return nil
@@ -151,7 +193,7 @@ public func swiftlr_scheduler_new(
 @_cdecl("swiftlr_scheduler_copy")
 public func swiftlr_scheduler_copy(_ s: OpaquePointer) -> OpaquePointer {
   let original: SchedulerBox = unbox(s)
-  return box(SchedulerBox(original.scheduler))
+  return box(original.copy())
 }
 
 @_cdecl("swiftlr_scheduler_free")
@@ -163,13 +205,13 @@ public func swiftlr_scheduler_free(_ s: OpaquePointer?) {
 @_cdecl("swiftlr_scheduler_group_count")
 public func swiftlr_scheduler_group_count(_ s: OpaquePointer) -> Int64 {
   let b: SchedulerBox = unbox(s)
-  return Int64(b.scheduler.groupCount)
+  return Int64(b.groupCount)
 }
 
 @_cdecl("swiftlr_scheduler_input_count")
 public func swiftlr_scheduler_input_count(_ s: OpaquePointer) -> Int64 {
   let b: SchedulerBox = unbox(s)
-  return Int64(b.scheduler.inputCount)
+  return Int64(b.inputCount())
 }
 
 @_cdecl("swiftlr_scheduler_step")
@@ -185,7 +227,7 @@ public func swiftlr_scheduler_step(
   let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
   do throws(SchedulerError) {
     let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
-    try b.scheduler.step(lrBuffer, epoch: hasEpoch != 0 ? epoch : nil, inputs: inputBuffer, context: context)
+    try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
     return 0
   } catch {
     return report(error, message)
@@ -213,10 +255,8 @@ public func swiftlr_scheduler_momenta(
   _ s: OpaquePointer, _ momenta: UnsafeMutablePointer<Double>?, _ count: Int64
 ) -> Int32 {
   let b: SchedulerBox = unbox(s)
-  let groups = b.scheduler.groupCount
-  guard let momenta, count == Int64(groups), groups > 0, b.scheduler.momentum(group: 0) != nil else { return 0 }
-  for i in 0..<groups { momenta[i] = b.scheduler.momentum(group: i) ?? .nan }
-  return 1
+  guard let momenta, count > 0, count == Int64(b.groupCount) else { return 0 }
+  return b.momenta(UnsafeMutableBufferPointer(start: momenta, count: Int(count))) ? 1 : 0
 }
 
 @_cdecl("swiftlr_scheduler_field_count")
