@@ -54,6 +54,15 @@ def _momentum_key(scheduler: Any, config: dict[str, Any]) -> str | None:
     return "betas" if scheduler.__dict__.get("use_beta1", False) else "momentum"
 
 
+def _start_momenta(optimizer: Any, max_momentums: list[Any], base_momentums: list[Any], use_beta1: bool) -> None:
+    """PyTorch's momentum setup of a new CyclicLR or OneCycleLR: each group
+    starts at its max momentum and records both bounds."""
+    for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+        _set_momentum(group, m_momentum, use_beta1)
+        group["max_momentum"] = m_momentum
+        group["base_momentum"] = b_momentum
+
+
 def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
@@ -163,10 +172,7 @@ class CyclicLR(CoreScheduler):
             base_momentums = format_param("base_momentum", optimizer, base_momentum)
             max_momentums = format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    _set_momentum(group, m_momentum, self.use_beta1)
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momenta(optimizer, max_momentums, base_momentums, self.use_beta1)
             config = {"base_momentum": [float(m) for m in base_momentums],
                       "max_momentum": [float(m) for m in max_momentums]}
         super().__init__(
@@ -331,10 +337,7 @@ class OneCycleLR(CoreScheduler):
             max_momentums = format_param("max_momentum", optimizer, max_momentum)
             base_momentums = format_param("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-                    _set_momentum(group, m_momentum, self.use_beta1)
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momenta(optimizer, max_momentums, base_momentums, self.use_beta1)
         super().__init__(
             optimizer,
             last_epoch,
