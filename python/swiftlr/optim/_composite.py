@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from swiftlr.optim._scheduler_base import LRScheduler
+from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -64,8 +64,7 @@ class _CompositeState:
         Args:
             state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        _check_state_dict(state_dict)
         schedulers = state_dict["_schedulers"]  # KeyError when missing, as in PyTorch
         if not isinstance(schedulers, (list, tuple)) or len(schedulers) != len(self._schedulers):
             raise ValueError(

@@ -8,7 +8,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
+from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer, _check_state_dict
 
 __all__ = ["CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "format_param"]
 
@@ -25,11 +25,6 @@ def format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
             )
         return [p.clone() if hasattr(p, "clone") else p for p in param]
     return [param.clone() if hasattr(param, "clone") else param] * len(optimizer.param_groups)
-
-
-def _check_state_dict(state_dict: Any) -> None:
-    if not isinstance(state_dict, dict):
-        raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
 
 
 def _set_lr(group: dict[str, Any], lr: Any) -> None:

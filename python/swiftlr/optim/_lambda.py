@@ -13,7 +13,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from swiftlr.optim._scheduler_base import CoreScheduler
+from swiftlr.optim._scheduler_base import CoreScheduler, _check_state_dict
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -76,8 +76,7 @@ class _LambdaScheduler(CoreScheduler):
         """Loads the scheduler's state; saved callable objects get their
         ``__dict__`` back. ``state_dict`` itself is left unchanged."""
         # Everything is checked before anything changes.
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        _check_state_dict(state_dict)
         lr_lambdas = state_dict["lr_lambdas"]  # KeyError when missing, as in PyTorch
         if not isinstance(lr_lambdas, (list, tuple)) or len(lr_lambdas) != len(self.lr_lambdas):
             raise ValueError(

@@ -7,7 +7,13 @@ import warnings
 from typing import Any, SupportsFloat
 
 from swiftlr import _swiftlr
-from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, CoreScheduler, _check_optimizer, _plain
+from swiftlr.optim._scheduler_base import (
+    EPOCH_DEPRECATION_WARNING,
+    CoreScheduler,
+    _check_optimizer,
+    _check_state_dict,
+    _plain,
+)
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -184,8 +190,7 @@ class ReduceLROnPlateau(CoreScheduler):
 
         As PyTorch does, ``mode_worse`` is then recomputed from ``mode``.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        _check_state_dict(state_dict)
         names = set(self._fields + self._common_fields) | {"sign_aware_threshold"}
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in names}
         mode = core_state.get("mode", self.mode)

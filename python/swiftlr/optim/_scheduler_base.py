@@ -57,6 +57,12 @@ def _lr_value(value: Any) -> Any:
     return value.clone() if hasattr(value, "clone") else value
 
 
+def _check_state_dict(state_dict: Any) -> None:
+    """Every ``load_state_dict`` starts here: a clear TypeError for a non-dict."""
+    if not isinstance(state_dict, dict):
+        raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+
+
 def _check_optimizer(optimizer: Any) -> None:
     """Any object with PyTorch-style ``param_groups`` will do: swiftlr's or torch's optimizers."""
     groups = getattr(optimizer, "param_groups", None)
@@ -186,8 +192,7 @@ class LRScheduler:
         Args:
             state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        _check_state_dict(state_dict)
         self.__dict__.update(state_dict)
 
     def get_last_lr(self) -> list[Any]:
@@ -449,8 +454,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
 
         Core fields are checked and set together, so a bad value changes nothing.
         """
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"state_dict must be a dict, got {type(state_dict).__name__}")
+        _check_state_dict(state_dict)
         core_names = set(self._fields + self._common_fields)
         unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
         if unknown:
