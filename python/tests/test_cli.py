@@ -40,22 +40,84 @@ def test_options_from_the_signature(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.splitlines()[-1] == "Epoch 3: Learning Rate = 0.01000"
 
 
+def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "MultiStepLR", "--milestones", "2", "--steps", "3", "--lr", "1"]) == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == ["Epoch 2: Learning Rate = 0.10000", "Epoch 3: Learning Rate = 0.10000"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["show", "Nope"], "unknown scheduler 'Nope'; choose from: ConstantLR"),
+        (["show"], "show needs a scheduler, one of: ConstantLR"),
         (["show", "StepLR", "--steps", "3"], "the following arguments are required: --step-size"),
         (["show", "StepLR", "--step-size", "2", "--nope", "1"], "unrecognized arguments: --nope"),
         (["show", "StepLR", "--step-size", "0"], "step_size must be a positive integer"),
-        (["show", "LambdaLR", "--lr-lambda", "__import__('os')"], "may use only epoch and math"),
+        (["show", "StepLR", "--step-size", "3", "--groups", ","], "--groups: expected comma-separated numbers, got ','"),
+        (["show", "StepLR", "--step-size", "3", "--steps", "1000000000000"], "--steps: must be between 1 and 1000000"),
+        (["show", "StepLR", "--step-size", "3", "--steps", "0"], "--steps: must be between 1 and 1000000"),
+        (["show", "StepLR", "--step-size", "3", "--precision", "1000"], "--precision: must be between 0 and 30"),
+        (["show", "StepLR", "--step-size", "3", "--format", "xml"], "--format: invalid choice: 'xml'"),
+        (["show", "LambdaLR", "--lr-lambda", "0.95 **"], "'0.95 **' is not an expression"),
+        (["show", "LambdaLR", "--lr-lambda", "__import__('os')"], "cannot call '__import__'"),
+        (["show", "LambdaLR", "--lr-lambda", "(lambda: ().__class__.__base__.__subclasses__())()"], "cannot call"),
+        (["show", "LambdaLR", "--lr-lambda", "1 / epoch"], "'1 / epoch' at 0: float division by zero"),
+        (["show", "LambdaLR", "--lr-lambda", "9 ** 9 ** 9 ** 9"], "at 0: overflow"),
+        (["show", "ReduceLROnPlateau"], "ReduceLROnPlateau needs --metrics"),
+        (["show", "ReduceLROnPlateau", "--metrics", "1,x"], "--metrics: expected comma-separated numbers"),
+        (["show", "ReduceLROnPlateau", "--metrics", "1,2", "--steps", "3"], "--metrics has 2 values, --steps is 3"),
+        (["plot", "StepLR", "--step-size", "3", "-o", "/nonexistent/dir/x.png"], "cannot write /nonexistent/dir/x.png"),
+        (["plot", "StepLR", "--step-size", "3"], "the following arguments are required: -o/--output"),
+        (["list", "extra"], "unrecognized arguments: extra"),
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_errors_exit_2_with_a_short_message(args: list[str], message: str) -> None:
+def test_errors_exit_2_with_one_error_line(args: list[str], message: str) -> None:
     out = run(*args)
     assert out.returncode == 2
-    assert message in out.stderr
-    assert "Traceback" not in out.stderr
+    assert out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1, out.stderr
+    assert "error: " in out.stderr and message in out.stderr, out.stderr
+
+
+def test_plot_into_a_directory_is_refused(tmp_path: Path) -> None:
+    out = run("plot", "StepLR", "--step-size", "3", "-o", str(tmp_path))
+    assert out.returncode == 2
+    assert out.stderr.strip().endswith(f"cannot write {tmp_path}: it is a directory")
+    assert list(tmp_path.parent.glob(tmp_path.name + ".*")) == []
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path) -> None:
+    """A None entry in sys.modules makes ``import matplotlib`` raise ImportError."""
+    code = "import sys; sys.modules['matplotlib'] = None; from swiftlr.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    target = tmp_path / "x.png"
+    out = subprocess.run([sys.executable, "-c", code, "plot", "StepLR", "--step-size", "3", "-o", str(target)],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert len(out.stderr.splitlines()) == 1
+    assert "error: swiftlr.plot needs matplotlib: pip install 'swiftlr[plot]'" in out.stderr
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("command", ["show", "plot"])
+def test_command_help_lists_the_schedulers_and_common_options(command: str) -> None:
+    for args in ([command, "--help"], [command, "-h"]):
+        out = run(*args)
+        assert out.returncode == 0, out.stderr
+        assert f"usage: swiftlr {command} SCHEDULER [options]" in out.stdout
+        assert "WarmupStableDecayLR" in out.stdout and "--steps" in out.stdout
+    assert ("(default: text)" in out.stdout) == (command == "show")
+
+
+def test_scheduler_help_describes_every_option_with_its_default() -> None:
+    out = run("show", "OneCycleLR", "--help")
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert "according to the 1cycle policy: from an initial lr up to a maximum" in text
+    assert "--format {text,csv,json} output format (default: text)" in text
+    assert "--max-lr MAX_LR Upper learning rate boundaries in the cycle for each parameter group. (required)" in text
+    assert "--pct-start PCT_START The fraction of the cycle spent increasing the lr. Default: 0.3." in text
+    assert ":meth:" not in text
 
 
 def test_list_names_every_scheduler_with_its_parameters() -> None:
