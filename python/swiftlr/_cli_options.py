@@ -71,7 +71,7 @@ def _choices(annotation: Any) -> tuple[str, ...] | None:
     """The values of a ``Literal`` annotation (``Literal[...]`` or a ``swiftlr._typing``
     alias named in it), or None: the parser then offers exactly those."""
     text = annotation if isinstance(annotation, str) else ""
-    for part in (piece.strip() for piece in text.split("|")):
+    for part in (piece.strip().strip("'\"") for piece in text.split("|")):
         alias = getattr(_typing, part.removeprefix("_typing."), None)
         if alias is not None and typing.get_origin(alias) is typing.Literal:
             return tuple(str(v) for v in typing.get_args(alias))

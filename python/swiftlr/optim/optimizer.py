@@ -94,7 +94,8 @@ class Optimizer:
         for param in group["params"]:
             if not isinstance(param, Parameter):
                 raise TypeError(
-                    "optimizer can only optimize Tensors, but one of the params is " + type(param).__name__
+                    "optimizer can only optimize swiftlr.Parameter objects, but one of the params is "
+                    f"{type(param).__name__} (wrap an array as swiftlr.Parameter(array))"
                 )
         for name, default in self.defaults.items():
             if default is required and name not in group:
