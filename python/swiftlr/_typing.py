@@ -38,20 +38,20 @@ class SupportsParamGroups(Protocol):
     def param_groups(self) -> list[dict[str, Any]]: ...
 
 
-#: ``CyclicLR(mode=...)``: the built-in amplitude scaling policies.
 CyclicMode = Literal["triangular", "triangular2", "exp_range"]
-#: ``CyclicLR(scale_mode=...)``: whether ``scale_fn`` sees the cycle number or the iteration.
+"""``CyclicLR(mode=...)``: the built-in amplitude scaling policies."""
 CyclicScaleMode = Literal["cycle", "iterations"]
-#: ``OneCycleLR(anneal_strategy=...)``.
+"""``CyclicLR(scale_mode=...)``: whether ``scale_fn`` sees the cycle number or the iteration."""
 OneCycleAnnealStrategy = Literal["cos", "linear"]
-#: ``ReduceLROnPlateau(mode=...)``: whether the metric should fall or rise.
+"""``OneCycleLR(anneal_strategy=...)``."""
 PlateauMode = Literal["min", "max"]
-#: ``ReduceLROnPlateau(threshold_mode=...)``: relative or absolute improvement.
+"""``ReduceLROnPlateau(mode=...)``: whether the metric should fall or rise."""
 PlateauThresholdMode = Literal["rel", "abs"]
-#: ``SWALR(anneal_strategy=...)``.
+"""``ReduceLROnPlateau(threshold_mode=...)``: relative or absolute improvement."""
 SWAAnnealStrategy = Literal["cos", "linear"]
-#: ``WarmupStableDecayLR(decay_type=...)``: the shape of the final decay.
+"""``SWALR(anneal_strategy=...)``."""
 WSDDecayType = Literal["linear", "cosine", "1-sqrt"]
+"""``WarmupStableDecayLR(decay_type=...)``: the shape of the final decay."""
 
-#: What ``preview()`` and the pure schedules return: float64 learning rates.
 FloatArray = npt.NDArray[np.float64]
+"""What ``preview()`` and the pure schedules return: float64 learning rates."""
