@@ -109,6 +109,13 @@ class Schedule:
         values = np.frombuffer(_swiftlr.schedule_values(self._kind, self._config, flat, self._inputs), dtype=np.float64)
         return float(values[0]) if scalar else values.reshape(array.shape)
 
+    def to_jax(self, steps: int) -> Any:
+        """A jittable function of the step for JAX / optax (``learning_rate=``):
+        this schedule's first ``steps`` values as a table, clamped past its end."""
+        from swiftlr._jax import jax_schedule
+
+        return jax_schedule(self, steps)
+
 
 def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: dict[str, Any] | None = None,
               inputs: list[float] | None = None, class_lr: Any = None) -> Schedule:

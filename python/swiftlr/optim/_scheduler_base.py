@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from weakref import ref
 
 from swiftlr import _swiftlr
+from swiftlr._torch import flavour as _flavour
 
 __all__ = ["LRScheduler", "CoreScheduler", "EPOCH_DEPRECATION_WARNING"]
 
@@ -136,6 +137,10 @@ class LRScheduler:
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_restores_groups", False):
             cls.__init__ = _restore_groups_on_error(init)  # type: ignore[method-assign]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> LRScheduler:
+        # Over a torch optimizer, also PyTorch's class of the same name (swiftlr/_torch.py).
+        return super().__new__(_flavour(cls, args, kwargs))
 
     def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
         base_lrs = self._attach(optimizer, last_epoch)
@@ -374,6 +379,9 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         for name in cls._fields + cls._common_fields:
             if not isinstance(cls.__dict__.get(name), property):
                 setattr(cls, name, _core_property(name))
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> CoreScheduler:
+        return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
     def __init__(self, optimizer: Any, last_epoch: int = -1, **config: Any) -> None:
         base_lrs = self._attach(optimizer, last_epoch)

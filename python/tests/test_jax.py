@@ -1,0 +1,42 @@
+"""``Schedule.to_jax`` (``swiftlr/_jax.py``): the schedule as a table-backed,
+jittable function of the step, clamped past its end; jax imported only when
+the function runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from swiftlr import schedules
+
+
+def test_the_table_is_the_schedule_itself() -> None:
+    sched = schedules.cosine_annealing_lr(0.1, T_max=50)
+    fn = sched.to_jax(60)
+    np.testing.assert_array_equal(fn.table, sched(np.arange(60)))
+
+
+@pytest.mark.parametrize("steps", [0, -3, 2.5, True, "10"])
+def test_steps_must_be_a_positive_integer(steps: object) -> None:
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        schedules.step_lr(0.1, step_size=3).to_jax(steps)  # type: ignore[arg-type]
+
+
+def test_making_the_function_imports_no_jax() -> None:
+    code = "import sys, swiftlr; swiftlr.schedules.step_lr(0.1, 3).to_jax(10); print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_under_jit_with_x64_it_is_exact_and_clamps() -> None:
+    jax = pytest.importorskip("jax")
+    sched = schedules.one_cycle_lr(0.5, total_steps=40)
+    fn = sched.to_jax(40)
+    with jax.enable_x64(True):
+        jitted = jax.jit(fn)
+        got = [float(jitted(jax.numpy.asarray(k))) for k in range(45)]
+    want = list(sched(np.arange(40))) + [sched(39)] * 5
+    assert got == want
