@@ -38,6 +38,7 @@ _SKIP = {"LRScheduler", "CoreScheduler", "SequentialLR", "ChainedScheduler"}
 #: a million steps is far more than a table or a plot can show.
 MAX_STEPS = 1_000_000
 MAX_GROUPS = 1_000
+MAX_VALUES = 10_000_000  # steps x groups: 80 MB of float64
 MAX_PRECISION = 30
 
 _ERRORS = (ValueError, TypeError, KeyError, ArithmeticError, MemoryError, RecursionError, ImportError, OSError)
@@ -171,6 +172,10 @@ def _list(known: dict[str, type]) -> None:
 def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> None:
     """Builds the scheduler and shows or draws it; raises on any failure."""
     metrics = getattr(options, "metrics", None)
+    groups = len(options.groups) if options.groups is not None else 1
+    if options.steps * groups > MAX_VALUES:
+        raise ValueError(f"--steps {options.steps} with {groups} groups is {options.steps * groups} values, "
+                         f"more than {MAX_VALUES}")
     if name == "ReduceLROnPlateau" and metrics is None:
         raise ValueError("ReduceLROnPlateau needs --metrics: the metric of each step, comma-separated")
     if command == "plot":
@@ -222,6 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = scheduler_parser(args.scheduler, cls, command).parse_args(rest)
     try:
         _run(command, args.scheduler, cls, options)
+    except BrokenPipeError:
+        # The reader left (`swiftlr show ... | head`): stop quietly, as other tools do, and keep
+        # Python's exit-time flush of stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except _ERRORS as error:
         print(f"swiftlr {command} {args.scheduler}: error: {error}", file=sys.stderr)
         return 2

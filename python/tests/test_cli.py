@@ -56,6 +56,8 @@ def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> N
         (["show", "StepLR", "--step-size", "3", "--groups", ","], "--groups: expected comma-separated numbers, got ','"),
         (["show", "StepLR", "--step-size", "3", "--steps", "1000000000000"], "--steps: must be between 1 and 1000000"),
         (["show", "StepLR", "--step-size", "3", "--steps", "0"], "--steps: must be between 1 and 1000000"),
+        (["show", "StepLR", "--step-size", "3", "--steps", "20000", "--groups", ",".join(["0.1"] * 600)],
+         "--steps 20000 with 600 groups is 12000000 values, more than 10000000"),
         (["show", "StepLR", "--step-size", "3", "--precision", "1000"], "--precision: must be between 0 and 30"),
         (["show", "StepLR", "--step-size", "3", "--format", "xml"], "--format: invalid choice: 'xml'"),
         (["show", "LambdaLR", "--lr-lambda", "0.95 **"], "'0.95 **' is not an expression"),
@@ -135,3 +137,18 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     out = run("plot", "OneCycleLR", "--max-lr", "1", "--total-steps", "50", "--steps", "50", "-o", str(target))
     assert out.returncode == 0, out.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """``swiftlr show ... | head -1``: no error line, no 'Exception ignored' noise."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "swiftlr", "show", "StepLR", "--step-size", "3", "--steps", "1000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read()
+        assert process.wait() == 1
+    assert first == b"Epoch 1: Learning Rate = 0.10000\n"
+    assert stderr == b""
