@@ -12,6 +12,19 @@ import PackageDescription
 
 let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 
+// MARK: - Kernels for wider instruction sets
+
+// The SGD and axpy kernels compiled again for AVX2 and AVX-512 (the core is
+// compiled for baseline x86-64, which has only SSE2); the core picks one at
+// run time from what the CPU has (_SwiftLRShims/shims.c). x86-64 only.
+#if arch(x86_64)
+let kernelTargets = ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"]
+let kernelCPUs = ["SwiftLRKernelsAVX2": "haswell", "SwiftLRKernelsAVX512": "skylake-avx512"]
+#else
+let kernelTargets: [String] = []
+let kernelCPUs: [String: String] = [:]
+#endif
+
 // MARK: - Swift library
 
 var products: [Product] = [
@@ -34,14 +47,20 @@ var targets: [Target] = [
   ),
   .testTarget(
     name: "SwiftLRTests",
-    dependencies: ["SwiftLR", "_SwiftLRShims"]
+    dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) }
   ),
   // `swift run -c release swiftlr-benchmarks`: the kernels timed from Swift.
   .executableTarget(
     name: "SwiftLRBenchmarks",
-    dependencies: ["SwiftLR"]
+    dependencies: ["SwiftLR"] + kernelTargets.map { .target(name: $0) }
   ),
-]
+] + kernelTargets.map { name in
+  .target(
+    name: name,
+    dependencies: ["SwiftLR", "_SwiftLRShims"],
+    swiftSettings: [.unsafeFlags(["-target-cpu", kernelCPUs[name]!])]
+  )
+}
 
 // MARK: - CPython extension (built by setup.py only)
 
@@ -52,7 +71,7 @@ if let pythonInclude {
   targets.append(
     .target(
       name: "_SwiftLRPython",
-      dependencies: ["SwiftLR", "_SwiftLRShims"],
+      dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) },
       cSettings: [
         .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"]),
       ]

@@ -1,9 +1,11 @@
-"""SGD benchmarks: one large parameter and many small ones, swiftlr against
-torch.optim.SGD and a hand-written in-place numpy SGD, with the memory-bandwidth
-limit (an in-place axpy over all cores) measured in the same run."""
+"""SGD benchmarks over the size table of issue 14: swiftlr against the best of
+torch.optim.SGD's three CPU paths (foreach=False, foreach=True, fused=True),
+in float32 and float64, with the memory-bandwidth yardstick (an in-place axpy
+over all cores) run interleaved in the same rounds."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import numpy as np
@@ -16,74 +18,69 @@ LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 SGD_STREAMS = 5  # read param, grad, buffer; write param, buffer
 AXPY_STREAMS = 3  # read a, b; write a
 
-
-class NumpySGD:
-    """SGD with momentum and weight decay in numpy, in place, no temporaries
-    but one scratch array per parameter: what a careful numpy user writes."""
-
-    def __init__(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        self.params, self.grads = params, grads
-        self.buffers = [g + WEIGHT_DECAY * p for p, g in zip(params, grads)]
-        self.scratch = [np.empty_like(p) for p in params]
-
-    def step(self) -> None:
-        for p, g, b, d in zip(self.params, self.grads, self.buffers, self.scratch):
-            np.multiply(p, WEIGHT_DECAY, out=d)
-            d += g
-            b *= MOMENTUM
-            b += d
-            p -= LR * b  # LR * b allocates; numpy has no fused axpy
+# (tensor count, elements per tensor)
+SIZES = [(1, 10**3), (1, 10**5), (1, 10**6), (1, 10**7), (1, 5 * 10**7), (10, 10**5), (200, 5000), (2000, 100)]
+QUICK_SIZES = [(1, 10**3), (1, 10**5), (1, 10**6), (10, 10**5), (200, 5000), (2000, 100)]
+TORCH_PATHS = {"loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}
 
 
-def make_contenders(shapes: list[int], torch: Any) -> dict[str, Any]:
+def _repeat(elements: int) -> int:
+    """Calls per timed sample: enough that a sample lasts about a millisecond."""
+    return max(1, min(200, 2 * 10**6 // max(1, elements)))
+
+
+def make_contenders(count: int, size: int, dtype: Any, torch: Any) -> dict[str, Any]:
     rng = np.random.default_rng(0)
-    arrays = [rng.standard_normal(n).astype(np.float32) for n in shapes]
-    grads = [rng.standard_normal(n).astype(np.float32) for n in shapes]
+    arrays = [rng.standard_normal(size).astype(dtype) for _ in range(count)]
+    grads = [rng.standard_normal(size).astype(dtype) for _ in range(count)]
     params = [swiftlr.Parameter(a.copy()) for a in arrays]
     for p, g in zip(params, grads):
         p.grad = g.copy()
     ours = optim.SGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
     ours.step()  # allocate the momentum buffers
-    numpy_sgd = NumpySGD([a.copy() for a in arrays], [g.copy() for g in grads])
-    out = {"swiftlr": ours.step, "numpy": numpy_sgd.step}
+    out = {"swiftlr": ours.step}
     if torch is not None:
-        for foreach in (False, True):
+        for name, kwargs in TORCH_PATHS.items():
             tparams = [torch.nn.Parameter(torch.from_numpy(a.copy())) for a in arrays]
             for p, g in zip(tparams, grads):
                 p.grad = torch.from_numpy(g.copy())
-            topt = torch.optim.SGD(tparams, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY, foreach=foreach)
+            topt = torch.optim.SGD(tparams, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY, **kwargs)
             topt.step()
-            out[f"torch foreach={foreach}"] = topt.step
+            out[f"torch {name}"] = topt.step
     return out
 
 
-def axpy_contender(elements: int) -> Any:
-    """`a += s*b` on all cores over `elements` float32: the bandwidth yardstick."""
-    a = np.ones(elements, dtype=np.float32)
-    b = np.ones(elements, dtype=np.float32)
+def axpy_contender(elements: int, dtype: Any) -> Any:
+    """`a += s*b` on all cores over `elements`: the bandwidth yardstick."""
+    a = np.ones(elements, dtype=dtype)
+    b = np.ones(elements, dtype=dtype)
     return lambda: _swiftlr.axpy(a, b, 1e-9)
 
 
-def run(torch: Any, rounds: int, large: int = 10**7, small: tuple[int, int] = (200, 5000)) -> list[dict[str, Any]]:
-    """The two SGD figures. The axpy yardstick runs interleaved with the
-    large case's contenders, so that it meets the same machine state."""
+def run(torch: Any, rounds: int, sizes: list[tuple[int, int]] = SIZES) -> list[dict[str, Any]]:
+    """One row per (size, dtype): each contender's best time, which torch path
+    won, and the bandwidth of swiftlr and of the axpy over the same elements."""
     rows = []
-    limit = None
-    cases = ((f"SGD, 1 x {large:.0e} float32", [large]), (f"SGD, {small[0]} x {small[1]} float32", [small[1]] * small[0]))
-    for label, shapes in cases:
-        contenders = make_contenders(shapes, torch)
-        if limit is None:
-            contenders["axpy"] = axpy_contender(large)
-        times = best_of_interleaved(contenders, rounds)
-        if limit is None:
-            limit = AXPY_STREAMS * 4 * large / times.pop("axpy")
-        elements = sum(shapes)
-        rows.append(
-            {
-                "label": label,
-                "times": times,
-                "gbps": SGD_STREAMS * 4 * elements / times["swiftlr"] / 1e9,
-                "limit_gbps": limit / 1e9,
-            }
-        )
+    for dtype in (np.float32, np.float64):
+        itemsize = np.dtype(dtype).itemsize
+        for count, size in sizes:
+            elements = count * size
+            contenders = make_contenders(count, size, dtype, torch)
+            contenders["axpy"] = axpy_contender(elements, dtype)
+            times = best_of_interleaved(contenders, rounds, repeat=_repeat(elements))
+            contenders.clear()
+            gc.collect()
+            axpy = times.pop("axpy")
+            torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
+            best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
+            rows.append(
+                {
+                    "label": f"{count} x {size:.0e} {np.dtype(dtype).name}",
+                    "elements": elements,
+                    "times": times,
+                    "best_torch": best_torch,
+                    "gbps": SGD_STREAMS * itemsize * elements / times["swiftlr"] / 1e9,
+                    "axpy_gbps": AXPY_STREAMS * itemsize * elements / axpy / 1e9,
+                }
+            )
     return rows

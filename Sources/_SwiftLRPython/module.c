@@ -5,11 +5,19 @@
 
 static PyMethodDef module_methods[] = {
     {"sgd_step", (PyCFunction)(void (*)(void))shim_sgd_step, METH_FASTCALL,
-     "sgd_step(tensors, groups) -> None\n\n"
-     "One SGD step over every tensor. tensors: list of (param, grad, buffer or None,\n"
-     "fresh_buffer, group_index); groups: list of (lr, momentum, dampening,\n"
-     "weight_decay, nesterov, maximize). All inputs are checked before any write;\n"
-     "the update runs without the GIL."},
+     "sgd_step(param_groups, state, zeros_like, relayout) -> None\n\n"
+     "One SGD step of every parameter with a gradient in every group (dicts with lr,\n"
+     "momentum, dampening, weight_decay, nesterov, maximize, params). state: the\n"
+     "optimizer's defaultdict of per-parameter dicts; zeros_like(data) makes a new\n"
+     "momentum buffer, relayout(data, grad) copies a gradient into data's layout.\n"
+     "All inputs are checked before any write; the update runs without the GIL."},
+    {"sgd_number", (PyCFunction)(void (*)(void))shim_sgd_number, METH_FASTCALL,
+     "sgd_number(value, name) -> float\n\n"
+     "An SGD hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"
+     "array or tensor, as a float (TypeError naming `name` otherwise)."},
+    {"sgd_kernels", (PyCFunction)shim_sgd_kernels, METH_NOARGS,
+     "sgd_kernels() -> str\n\n"
+     "The instruction set the SGD kernels run with on this CPU: 'portable', 'avx2' or 'avx512'."},
     {"axpy", (PyCFunction)(void (*)(void))shim_axpy, METH_FASTCALL,
      "axpy(a, b, scale) -> None\n\n"
      "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"

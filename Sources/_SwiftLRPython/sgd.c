@@ -5,190 +5,352 @@
 
 #include <string.h>
 
-/// What a `Py_buffer` holds: float32, float64, or something we refuse.
-static int buffer_dtype(const Py_buffer *view) {
-  const char *f = view->format == NULL ? "B" : view->format;
-  if (*f == '@' || *f == '=' || *f == '<') f++;
-  if (strcmp(f, "f") == 0 && view->itemsize == 4) return SWIFTLR_FLOAT32;
-  if (strcmp(f, "d") == 0 && view->itemsize == 8) return SWIFTLR_FLOAT64;
-  return -1;
-}
+// MARK: - Hyperparameters
 
-static int same_layout(const Py_buffer *a, const Py_buffer *b) {
-  if (a->ndim != b->ndim || a->itemsize != b->itemsize) return 0;
-  for (int d = 0; d < a->ndim; d++) {
-    if (a->shape[d] != b->shape[d]) return 0;
-    // Strides only matter along dimensions longer than one.
-    if (a->shape[d] > 1 && a->strides[d] != b->strides[d]) return 0;
-  }
-  return 1;
-}
+#if PY_VERSION_HEX < 0x030D0000
+// `getattr(o, name, None)` without raising AttributeError (3.13's name).
+#define PyObject_GetOptionalAttr _PyObject_LookupAttr
+#endif
 
-static void describe_shape(const Py_buffer *v, char *out, size_t size) {
-  size_t used = (size_t)snprintf(out, size, "(");
-  for (int d = 0; d < v->ndim && used < size; d++) {
-    used += (size_t)snprintf(out + used, size - used, d + 1 < v->ndim || v->ndim == 1 ? "%zd," : "%zd", v->shape[d]);
-  }
-  if (used < size) snprintf(out + used, size - used, ")");
-}
+static PyObject *str_params, *str_grad, *str_data, *str_momentum_buffer, *str_ndim;
+static PyObject *str_hyper[4];  // lr, momentum, dampening, weight_decay
+static PyObject *str_nesterov, *str_maximize;
+static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weight_decay"};
 
-/// Takes a writable (or read-only) contiguous float buffer of `object`.
-static int take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index) {
-  int flags = PyBUF_RECORDS_RO | (writable ? PyBUF_WRITABLE : 0);
-  if (PyObject_GetBuffer(object, view, flags) < 0) {
-    // Say which array failed and why (numpy: "buffer source array is read-only", ...).
-    int not_a_buffer = PyErr_ExceptionMatches(PyExc_TypeError);
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_Format(not_a_buffer ? PyExc_TypeError : PyExc_ValueError,
-                 "%s %zd must be a %sfloat32 or float64 array, got %.100s: %S", role, index,
-                 writable ? "writable " : "", Py_TYPE(object)->tp_name, value ? value : Py_None);
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return -1;
-  }
-  if (buffer_dtype(view) < 0) {
-    PyErr_Format(PyExc_TypeError, "%s %zd must be float32 or float64, got format '%s'", role, index,
-                 view->format ? view->format : "B");
-    PyBuffer_Release(view);
-    return -1;
-  }
-  if (!PyBuffer_IsContiguous(view, 'A')) {
-    PyErr_Format(PyExc_ValueError, "%s %zd is not contiguous; pass a C- or Fortran-ordered array", role, index);
-    PyBuffer_Release(view);
-    return -1;
+static int intern_strings(void) {
+  if (str_params != NULL) return 0;
+  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2], &str_hyper[3], &str_nesterov, &str_maximize,
+                        &str_grad, &str_data, &str_momentum_buffer, &str_ndim, &str_params};
+  const char *names[] = {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize",
+                         "grad", "data", "momentum_buffer", "ndim", "params"};
+  for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+    if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
   return 0;
 }
 
-/// Reads a group tuple (lr, momentum, dampening, weight_decay, nesterov, maximize).
-static int read_group(PyObject *tuple, swiftlr_sgd_group *g) {
-  if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 6) {
-    PyErr_SetString(PyExc_TypeError, "each group must be a 6-tuple");
+/// The one conversion of an SGD hyperparameter to the double the kernel uses:
+/// what torch's SGD accepts (Python ints and floats, numpy scalars, 0-d arrays
+/// and 0-d tensors of any float dtype), read as a float. Every decision
+/// (momentum zero or not) is made on this double, so no layer can disagree.
+static int sgd_number(PyObject *value, const char *name, double *out) {
+  if (PyFloat_CheckExact(value)) {
+    *out = PyFloat_AS_DOUBLE(value);
+    return 0;
+  }
+  if (PyLong_CheckExact(value)) {
+    *out = PyLong_AsDouble(value);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+  }
+  if (PyBool_Check(value) || PyComplex_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value) ||
+      PyByteArray_Check(value) ||
+      !PyNumber_Check(value)) {
+    PyErr_Format(PyExc_TypeError, "%s must be a number, got %.100s", name, Py_TYPE(value)->tp_name);
     return -1;
   }
+  // Arrays and tensors: 0-d only (a 1-element array is not a number to numpy).
+  PyObject *ndim = NULL;
+  if (PyObject_GetOptionalAttr(value, str_ndim, &ndim) < 0) return -1;
+  if (ndim != NULL) {
+    long dims = PyLong_Check(ndim) ? PyLong_AsLong(ndim) : 0;
+    Py_DECREF(ndim);
+    if (dims == -1 && PyErr_Occurred()) return -1;
+    if (dims != 0) {
+      PyErr_Format(PyExc_TypeError, "%s must be a number or a 0-d array or tensor, got %.100s with %ld dimensions",
+                   name, Py_TYPE(value)->tp_name, dims);
+      return -1;
+    }
+  }
+  PyObject *number = PyNumber_Float(value);
+  if (number == NULL) return -1;
+  *out = PyFloat_AS_DOUBLE(number);
+  Py_DECREF(number);
+  return 0;
+}
+
+// sgd_number(value, name) -> float: the conversion the step uses, for the
+// optimizer's own checks.
+PyObject *shim_sgd_number(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "sgd_number(value, name: str)");
+    return NULL;
+  }
+  if (intern_strings() < 0) return NULL;
+  const char *name = PyUnicode_AsUTF8(args[1]);
+  if (name == NULL) return NULL;
+  double value;
+  if (sgd_number(args[0], name, &value) < 0) return NULL;
+  return PyFloat_FromDouble(value);
+}
+
+/// `group[key]` as a new reference (KeyError when missing, as in PyTorch).
+static PyObject *group_item(PyObject *group, PyObject *key) {
+  if (PyDict_CheckExact(group)) {
+    PyObject *item = PyDict_GetItemWithError(group, key);
+    if (item == NULL && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
+    return Py_XNewRef(item);
+  }
+  return PyObject_GetItem(group, key);
+}
+
+/// Reads one param group: its hyperparameters, converted once, and a tuple of
+/// its params (a new reference in *params).
+static int read_group(PyObject *group, swiftlr_sgd_group *g, PyObject **params) {
   double *slots[4] = {&g->lr, &g->momentum, &g->dampening, &g->weight_decay};
   for (int k = 0; k < 4; k++) {
-    *slots[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(tuple, k));
-    if (*slots[k] == -1.0 && PyErr_Occurred()) return -1;
+    PyObject *value = group_item(group, str_hyper[k]);
+    if (value == NULL) return -1;
+    int status = sgd_number(value, hyper_names[k], slots[k]);
+    Py_DECREF(value);
+    if (status < 0) return -1;
   }
-  int nesterov = PyObject_IsTrue(PyTuple_GET_ITEM(tuple, 4));
-  int maximize = PyObject_IsTrue(PyTuple_GET_ITEM(tuple, 5));
-  if (nesterov < 0 || maximize < 0) return -1;
-  g->nesterov = nesterov;
-  g->maximize = maximize;
+  PyObject *flags[2] = {str_nesterov, str_maximize};
+  int truth[2];
+  for (int k = 0; k < 2; k++) {
+    PyObject *value = group_item(group, flags[k]);
+    if (value == NULL) return -1;
+    truth[k] = PyObject_IsTrue(value);
+    Py_DECREF(value);
+    if (truth[k] < 0) return -1;
+  }
+  g->nesterov = truth[0];
+  g->maximize = truth[1];
+  PyObject *list = group_item(group, str_params);
+  if (list == NULL) return -1;
+  *params = PySequence_Tuple(list);
+  Py_DECREF(list);
+  return *params == NULL ? -1 : 0;
+}
+
+// MARK: - The step
+
+/// One parameter with a gradient: strong references to every object it
+/// reads and the buffers it holds, all released by `release_entry`.
+typedef struct {
+  PyObject *param, *data, *grad, *buffer, *param_state;
+  PyObject *weak[3];  // weak references that stop numpy resizing the arrays
+  Py_buffer views[3];  // data, grad, buffer
+  char taken[3];
+  char fresh;
+} sgd_entry;
+
+static void release_entry(sgd_entry *e) {
+  for (int k = 0; k < 3; k++) {
+    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
+    Py_CLEAR(e->weak[k]);
+  }
+  Py_CLEAR(e->param);
+  Py_CLEAR(e->data);
+  Py_CLEAR(e->grad);
+  Py_CLEAR(e->buffer);
+  Py_CLEAR(e->param_state);
+}
+
+/// numpy refuses to resize an array someone holds a weak reference to, even
+/// with `refcheck=False`: hold one on each array while the kernel runs, so
+/// another thread cannot free the memory under it. Objects without weak
+/// references (bytearray, array.array) refuse resizing while a buffer is held.
+static int pin(PyObject *object, PyObject **weak) {
+  if (!PyType_SUPPORTS_WEAKREFS(Py_TYPE(object))) return 0;
+  *weak = PyWeakref_NewRef(object, NULL);
+  return *weak == NULL ? -1 : 0;
+}
+
+/// The momentum state of `param`, `state[param]`, as a new reference, or
+/// NULL without an exception when there is none yet (it is made only once the
+/// step has succeeded, so that a failed step leaves `state` as it was).
+static PyObject *param_state_of(PyObject *state, PyObject *param) {
+  PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
+  if (entry == NULL) return NULL;
+  if (!PyDict_Check(entry)) {
+    PyErr_Format(PyExc_TypeError, "optimizer state of a parameter must be a dict, got %.100s", Py_TYPE(entry)->tp_name);
+    Py_DECREF(entry);
+    return NULL;
+  }
+  return entry;
+}
+
+/// Records a new momentum buffer: `state.setdefault(param, {})["momentum_buffer"] = buffer`.
+static int record_buffer(PyObject *state, PyObject *param, PyObject **param_state, PyObject *buffer) {
+  if (*param_state == NULL) {
+    if ((*param_state = PyDict_New()) == NULL) return -1;
+    if (PyObject_SetItem(state, param, *param_state) < 0) return -1;
+  }
+  return PyDict_SetItem(*param_state, str_momentum_buffer, buffer);
+}
+
+/// Resolves one parameter to memory: data, grad (copied into the data's
+/// layout when it differs), momentum buffer (a new zeroed one when fresh).
+static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *state, PyObject *zeros_like,
+                      PyObject *relayout, Py_ssize_t i) {
+  if ((e->data = PyObject_GetAttr(param, str_data)) == NULL) return -1;
+  if (shim_take(e->data, &e->views[0], 1, "parameter", i) < 0) return -1;
+  e->taken[0] = 1;
+  if (shim_take_strided(e->grad, &e->views[1], 0, 0, "gradient of parameter", i) < 0) return -1;
+  e->taken[1] = 1;
+  Py_buffer *param_view = &e->views[0], *grad_view = &e->views[1];
+  if (shim_buffer_dtype(param_view) != shim_buffer_dtype(grad_view)) {
+    PyErr_Format(PyExc_TypeError, "gradient of parameter %zd has format '%s', the parameter '%s'", i,
+                 grad_view->format, param_view->format);
+    return -1;
+  }
+  char ps[128], gs[128];
+  if (!shim_same_layout(param_view, grad_view) || !PyBuffer_IsContiguous(grad_view, 'A')) {
+    int same_shape = param_view->ndim == grad_view->ndim;
+    for (int d = 0; same_shape && d < param_view->ndim; d++) same_shape = param_view->shape[d] == grad_view->shape[d];
+    if (same_shape) {
+      // PyTorch accepts a gradient in any layout: copy it into the parameter's.
+      PyObject *copy = PyObject_CallFunctionObjArgs(relayout, e->data, e->grad, NULL);
+      if (copy == NULL) return -1;
+      PyBuffer_Release(grad_view);
+      e->taken[1] = 0;
+      Py_SETREF(e->grad, copy);
+      if (shim_take(e->grad, grad_view, 0, "gradient of parameter", i) < 0) return -1;
+      e->taken[1] = 1;
+    }
+    if (!shim_same_layout(param_view, grad_view) || shim_buffer_dtype(param_view) != shim_buffer_dtype(grad_view) ||
+        !PyBuffer_IsContiguous(grad_view, 'A')) {
+      shim_describe_shape(param_view, ps, sizeof ps);
+      shim_describe_shape(grad_view, gs, sizeof gs);
+      PyErr_Format(PyExc_ValueError, "gradient of parameter %zd has shape %s (or memory order) unlike the parameter's %s",
+                   i, gs, ps);
+      return -1;
+    }
+  }
+  if (!momentum) return 0;
+  if (!PyDict_Check(state)) {
+    PyErr_Format(PyExc_TypeError, "optimizer state must be a dict, got %.100s", Py_TYPE(state)->tp_name);
+    return -1;
+  }
+  e->param_state = param_state_of(state, param);
+  if (e->param_state == NULL && PyErr_Occurred()) return -1;
+  PyObject *buffer = e->param_state ? PyDict_GetItemWithError(e->param_state, str_momentum_buffer) : NULL;
+  if (buffer == NULL && PyErr_Occurred()) return -1;
+  if (buffer == NULL || buffer == Py_None) {
+    // Zeroed, not empty: a buffer is never left holding uninitialized memory.
+    e->fresh = 1;
+    if ((e->buffer = PyObject_CallOneArg(zeros_like, e->data)) == NULL) return -1;
+  } else {
+    e->buffer = Py_NewRef(buffer);
+  }
+  Py_buffer *buf = &e->views[2];
+  if (shim_take(e->buffer, buf, 1, "momentum buffer of parameter", i) < 0) return -1;
+  e->taken[2] = 1;
+  if (shim_buffer_dtype(buf) != shim_buffer_dtype(param_view) || !shim_same_layout(param_view, buf)) {
+    shim_describe_shape(param_view, ps, sizeof ps);
+    shim_describe_shape(buf, gs, sizeof gs);
+    PyErr_Format(PyExc_ValueError,
+                 "momentum buffer of parameter %zd (shape %s, format '%s') no longer matches the parameter "
+                 "(shape %s, format '%s'); was the parameter resized or retyped?",
+                 i, gs, buf->format, ps, param_view->format);
+    return -1;
+  }
   return 0;
 }
 
-// sgd_step(tensors, groups): tensors is a list of
-// (param, grad, buffer or None, fresh_buffer, group_index).
+enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
+
+// sgd_step(param_groups, state, zeros_like, relayout): one SGD step of every
+// parameter with a gradient in every group. Everything Python is read first,
+// holding a strong reference to each object (user code can run during any
+// read); then the kernel runs without the GIL; new momentum buffers join
+// `state` only after it. A failed call changes nothing.
 PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-  PyObject *result = NULL, *tensor_list = NULL, *group_list = NULL;
-  Py_buffer *views = NULL;  // 3 per tensor: param, grad, buffer
-  char *taken = NULL;       // which views are held
-  swiftlr_sgd_tensor *tensors = NULL;
-  swiftlr_sgd_group *groups = NULL;
-  Py_ssize_t n = 0, group_count = 0;
+  PyObject *result = NULL, *groups = NULL;
+  PyObject *stack_params[STACK_GROUPS], **params = stack_params;  // a tuple per group
+  swiftlr_sgd_group stack_options[STACK_GROUPS], *options = stack_options;
+  sgd_entry stack_entries[STACK_ENTRIES], *entries = stack_entries;
+  swiftlr_sgd_tensor stack_tensors[STACK_ENTRIES], *tensors = stack_tensors;
+  Py_ssize_t group_count = 0, groups_read = 0, capacity = 0, n = 0;
 
-  if (nargs != 2) {
-    PyErr_Format(PyExc_TypeError, "sgd_step() takes 2 arguments (%zd given)", nargs);
-    goto done;
+  if (nargs != 4) {
+    PyErr_Format(PyExc_TypeError, "sgd_step() takes 4 arguments (%zd given)", nargs);
+    return NULL;
   }
-  tensor_list = PySequence_Fast(args[0], "tensors must be a sequence");
-  group_list = PySequence_Fast(args[1], "groups must be a sequence");
-  if (tensor_list == NULL || group_list == NULL) goto done;
-  n = PySequence_Fast_GET_SIZE(tensor_list);
-  group_count = PySequence_Fast_GET_SIZE(group_list);
-
-  groups = PyMem_New(swiftlr_sgd_group, group_count > 0 ? group_count : 1);
-  tensors = PyMem_New(swiftlr_sgd_tensor, n > 0 ? n : 1);
-  views = PyMem_New(Py_buffer, 3 * (n > 0 ? n : 1));
-  taken = PyMem_Calloc(3 * (size_t)(n > 0 ? n : 1), 1);
-  if (groups == NULL || tensors == NULL || views == NULL || taken == NULL) {
-    PyErr_NoMemory();
-    goto done;
+  PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
+  if (intern_strings() < 0) return NULL;
+  // A tuple of the groups: the list may change while user code runs.
+  if ((groups = PySequence_Tuple(args[0])) == NULL) return NULL;
+  group_count = PyTuple_GET_SIZE(groups);
+  if (group_count > STACK_GROUPS) {
+    params = PyMem_New(PyObject *, group_count);
+    options = PyMem_New(swiftlr_sgd_group, group_count);
+    if (params == NULL || options == NULL) {
+      PyErr_NoMemory();
+      goto done;
+    }
+  }
+  for (; groups_read < group_count; groups_read++) {
+    if (read_group(PyTuple_GET_ITEM(groups, groups_read), &options[groups_read], &params[groups_read]) < 0) goto done;
+  }
+  for (Py_ssize_t g = 0; g < group_count; g++) capacity += PyTuple_GET_SIZE(params[g]);
+  if (capacity > STACK_ENTRIES) {
+    entries = PyMem_New(sgd_entry, capacity);
+    tensors = PyMem_New(swiftlr_sgd_tensor, capacity);
+    if (entries == NULL || tensors == NULL) {
+      PyErr_NoMemory();
+      goto done;
+    }
   }
   for (Py_ssize_t g = 0; g < group_count; g++) {
-    if (read_group(PySequence_Fast_GET_ITEM(group_list, g), &groups[g]) < 0) goto done;
-  }
-
-  for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *entry = PySequence_Fast_GET_ITEM(tensor_list, i);
-    if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 5) {
-      PyErr_SetString(PyExc_TypeError, "each tensor must be a 5-tuple");
-      goto done;
-    }
-    Py_buffer *param = &views[3 * i], *grad = &views[3 * i + 1], *buf = &views[3 * i + 2];
-    if (take(PyTuple_GET_ITEM(entry, 0), param, 1, "parameter", i) < 0) goto done;
-    taken[3 * i] = 1;
-    if (take(PyTuple_GET_ITEM(entry, 1), grad, 0, "gradient of parameter", i) < 0) goto done;
-    taken[3 * i + 1] = 1;
-    char ps[128], gs[128];
-    if (buffer_dtype(param) != buffer_dtype(grad)) {
-      PyErr_Format(PyExc_TypeError, "gradient of parameter %zd has format '%s', the parameter '%s'", i,
-                   grad->format, param->format);
-      goto done;
-    }
-    if (!same_layout(param, grad)) {
-      describe_shape(param, ps, sizeof ps);
-      describe_shape(grad, gs, sizeof gs);
-      PyErr_Format(PyExc_ValueError, "gradient of parameter %zd has shape %s (or memory order) unlike the parameter's %s",
-                   i, gs, ps);
-      goto done;
-    }
-    PyObject *buffer_object = PyTuple_GET_ITEM(entry, 2);
-    if (buffer_object != Py_None) {
-      if (take(buffer_object, buf, 1, "momentum buffer of parameter", i) < 0) goto done;
-      taken[3 * i + 2] = 1;
-      if (buffer_dtype(buf) != buffer_dtype(param) || !same_layout(param, buf)) {
-        describe_shape(param, ps, sizeof ps);
-        describe_shape(buf, gs, sizeof gs);
-        PyErr_Format(PyExc_ValueError,
-                     "momentum buffer of parameter %zd (shape %s, format '%s') no longer matches the parameter "
-                     "(shape %s, format '%s'); was the parameter resized or retyped?",
-                     i, gs, buf->format, ps, param->format);
-        goto done;
+    int momentum = options[g].momentum != 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(params[g]); k++) {
+      PyObject *param = PyTuple_GET_ITEM(params[g], k);
+      PyObject *grad = PyObject_GetAttr(param, str_grad);
+      if (grad == NULL) goto done;
+      if (grad == Py_None) {
+        Py_DECREF(grad);
+        continue;
       }
+      sgd_entry *e = &entries[n];
+      memset(e, 0, sizeof *e);
+      e->grad = grad;
+      e->param = Py_NewRef(param);
+      n++;
+      if (fill_entry(e, param, momentum, state, zeros_like, relayout, n - 1) < 0) goto done;
+      tensors[n - 1] = (swiftlr_sgd_tensor){
+          .param = e->views[0].buf,
+          .grad = e->views[1].buf,
+          .buffer = e->taken[2] ? e->views[2].buf : NULL,
+          .count = (int64_t)(e->views[0].len / e->views[0].itemsize),
+          .dtype = shim_buffer_dtype(&e->views[0]),
+          .fresh_buffer = e->fresh,
+          .group = g,
+      };
     }
-    int fresh = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 3));
-    if (fresh < 0) goto done;
-    long long group = PyLong_AsLongLong(PyTuple_GET_ITEM(entry, 4));
-    if (group == -1 && PyErr_Occurred()) goto done;
-    tensors[i] = (swiftlr_sgd_tensor){
-        .param = param->buf,
-        .grad = grad->buf,
-        .buffer = taken[3 * i + 2] ? buf->buf : NULL,
-        .count = (int64_t)(param->len / param->itemsize),
-        .dtype = buffer_dtype(param),
-        .fresh_buffer = fresh,
-        .group = group,
-    };
+  }
+  // Pinned last: nothing after this runs Python code until the kernel is done.
+  for (Py_ssize_t i = 0; i < n; i++) {
+    sgd_entry *e = &entries[i];
+    if (pin(e->data, &e->weak[0]) < 0 || pin(e->grad, &e->weak[1]) < 0 ||
+        (e->buffer != NULL && pin(e->buffer, &e->weak[2]) < 0)) {
+      goto done;
+    }
   }
 
   swiftlr_message message;
   int32_t status;
   Py_BEGIN_ALLOW_THREADS
-  status = swiftlr_sgd_step(tensors, n, groups, group_count, &message);
+  status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
   Py_END_ALLOW_THREADS
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    sgd_entry *e = &entries[i];
+    if (e->fresh && record_buffer(state, e->param, &e->param_state, e->buffer) < 0) goto done;
+  }
   result = Py_NewRef(Py_None);
 
 done:
-  if (taken != NULL) {
-    for (Py_ssize_t k = 0; k < 3 * n; k++) {
-      if (taken[k]) PyBuffer_Release(&views[k]);
-    }
-  }
-  PyMem_Free(taken);
-  PyMem_Free(views);
-  PyMem_Free(tensors);
-  PyMem_Free(groups);
-  Py_XDECREF(tensor_list);
-  Py_XDECREF(group_list);
+  for (Py_ssize_t i = 0; i < n; i++) release_entry(&entries[i]);
+  for (Py_ssize_t g = 0; g < groups_read; g++) Py_DECREF(params[g]);
+  if (entries != stack_entries) PyMem_Free(entries);
+  if (tensors != stack_tensors) PyMem_Free(tensors);
+  if (params != stack_params) PyMem_Free(params);
+  if (options != stack_options) PyMem_Free(options);
+  Py_XDECREF(groups);
   return result;
 }
 
@@ -203,15 +365,15 @@ PyObject *shim_axpy(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize
   }
   double scale = PyFloat_AsDouble(args[2]);
   if (scale == -1.0 && PyErr_Occurred()) goto done;
-  if (take(args[0], &a, 1, "array", 0) < 0) goto done;
+  if (shim_take(args[0], &a, 1, "array", 0) < 0) goto done;
   have_a = 1;
-  if (take(args[1], &b, 0, "array", 1) < 0) goto done;
+  if (shim_take(args[1], &b, 0, "array", 1) < 0) goto done;
   have_b = 1;
-  if (buffer_dtype(&a) != buffer_dtype(&b) || !same_layout(&a, &b)) {
+  if (shim_buffer_dtype(&a) != shim_buffer_dtype(&b) || !shim_same_layout(&a, &b)) {
     PyErr_SetString(PyExc_ValueError, "axpy() needs two arrays of the same dtype, shape and order");
     goto done;
   }
-  int dtype = buffer_dtype(&a);
+  int dtype = shim_buffer_dtype(&a);
   Py_ssize_t count = a.len / a.itemsize;
   Py_BEGIN_ALLOW_THREADS
   swiftlr_axpy(a.buf, b.buf, count, dtype, scale);
@@ -221,4 +383,10 @@ done:
   if (have_a) PyBuffer_Release(&a);
   if (have_b) PyBuffer_Release(&b);
   return result;
+}
+
+// sgd_kernels() -> str: the instruction set the SGD kernels were compiled for
+// on this CPU ("portable", "avx2", "avx512"), for the benchmarks' report.
+PyObject *shim_sgd_kernels(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) {
+  return PyUnicode_FromString(swiftlr_kernels_name());
 }

@@ -30,7 +30,26 @@ extern PyTypeObject SchedulerCore_Type;
 /// Interns the scheduler type's strings and readies the type; -1 on error.
 int shim_scheduler_ready(void);
 
+/// What a `Py_buffer` holds: SWIFTLR_FLOAT32, SWIFTLR_FLOAT64, or -1.
+int shim_buffer_dtype(const Py_buffer *view);
+
+/// Same shape, item size and strides (along dimensions longer than one).
+int shim_same_layout(const Py_buffer *a, const Py_buffer *b);
+
+/// "(3,4)" into `out`.
+void shim_describe_shape(const Py_buffer *v, char *out, size_t size);
+
+/// Takes a writable (or read-only) float buffer of `object`, contiguous if
+/// `contiguous`; on failure raises naming `role` and `index`, holding nothing.
+int shim_take_strided(PyObject *object, Py_buffer *view, int writable, int contiguous, const char *role,
+                 Py_ssize_t index);
+
+/// `shim_take_strided` of a contiguous buffer.
+int shim_take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index);
+
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
+PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 

@@ -1,1 +1,47 @@
-// Header-only: see include/swiftlr_abi.h.
+// Most of this target is its header, include/swiftlr_abi.h. Here: picking
+// the SGD kernels for this CPU (C, for __builtin_cpu_supports and weak symbols).
+#include "swiftlr_abi.h"
+
+#include <stddef.h>
+
+#if defined(__x86_64__)
+typedef void sgd_range(const swiftlr_sgd_tensor *, const swiftlr_sgd_group *, int64_t, int64_t);
+typedef void axpy_range(void *, const void *, int64_t, int64_t, int32_t, double);
+
+// Defined by the SwiftLRKernelsAVX2 / SwiftLRKernelsAVX512 targets when they
+// are linked in; NULL otherwise.
+extern sgd_range swiftlr_sgd_range_avx2 __attribute__((weak));
+extern axpy_range swiftlr_axpy_range_avx2 __attribute__((weak));
+extern sgd_range swiftlr_sgd_range_avx512 __attribute__((weak));
+extern axpy_range swiftlr_axpy_range_avx512 __attribute__((weak));
+
+// What `-target-cpu haswell` and `-target-cpu skylake-avx512` let the
+// compiler use. __builtin_cpu_supports reports AVX only if the OS saves it.
+static int has_haswell(void) {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi") &&
+         __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("movbe") &&
+         __builtin_cpu_supports("f16c");
+}
+
+static int has_skylake_avx512(void) {
+  return has_haswell() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+
+const swiftlr_kernels *swiftlr_best_kernels(void) {
+  static swiftlr_kernels avx512, avx2;
+  __builtin_cpu_init();
+  if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && has_skylake_avx512()) {
+    avx512 = (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512};
+    return &avx512;
+  }
+  if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && has_haswell()) {
+    avx2 = (swiftlr_kernels){"avx2", swiftlr_sgd_range_avx2, swiftlr_axpy_range_avx2};
+    return &avx2;
+  }
+  return NULL;
+}
+#else
+const swiftlr_kernels *swiftlr_best_kernels(void) { return NULL; }
+#endif

@@ -5,7 +5,7 @@ Private: the public API is the ``swiftlr`` package. Kept in step with
 ``schedules.c`` and ``sgd.c``.
 """
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from typing_extensions import disjoint_base
@@ -85,14 +85,25 @@ class SchedulerCore:
         """How many values each step takes from Python."""
 
 def sgd_step(
-    tensors: Sequence[tuple[_Buffer, _Buffer, _Buffer | None, bool, int]],
-    groups: Sequence[tuple[float, float, float, float, bool, bool]],
+    param_groups: Sequence[Mapping[str, Any]],
+    state: MutableMapping[Any, dict[str, Any]],
+    zeros_like: Callable[[Any], Any],
+    relayout: Callable[[Any, Any], Any],
     /,
 ) -> None:
-    """One SGD step over every tensor, ``(param, grad, buffer or None,
-    fresh_buffer, group_index)``, with groups ``(lr, momentum, dampening,
-    weight_decay, nesterov, maximize)``. All inputs are checked before any
-    write; the update runs without the GIL."""
+    """One SGD step of every parameter with a gradient in every group. New
+    momentum buffers come from ``zeros_like(data)`` and join ``state`` after
+    the update; a gradient in another memory order is copied by
+    ``relayout(data, grad)``. All inputs are checked before any write; the
+    update runs without the GIL."""
+
+def sgd_number(value: Any, name: str, /) -> float:
+    """An SGD hyperparameter as the step reads it (a number, numpy scalar, or
+    0-d array or tensor), as a float."""
+
+def sgd_kernels() -> str:
+    """The instruction set the SGD kernels run with here: ``'portable'``,
+    ``'avx2'`` or ``'avx512'``."""
 
 def axpy(a: _Buffer, b: _Buffer, scale: float, /) -> None:
     """``a += scale * b`` in place (float32 or float64 arrays alike), without the GIL."""

@@ -198,3 +198,86 @@ def test_negative_lr_set_by_a_schedule_steps_like_pytorch() -> None:
     opt.param_groups[0]["lr"] = -3e-20
     opt.step()
     assert p.data[0] == 3e-20
+
+
+def _step_with(name: str, value: Any, dtype: Any = np.float64) -> tuple[np.ndarray, Any]:
+    """Two steps with group[name] = value (momentum 0.5, decay 0.1, dampening
+    0.25 otherwise): the parameter, and the momentum state."""
+    p = swiftlr.Parameter(np.linspace(-1, 1, 37).astype(dtype))
+    p.grad = np.cos(np.arange(37)).astype(dtype)
+    opt = optim.SGD([p], lr=0.1, momentum=0.5, dampening=0.25, weight_decay=0.1)
+    opt.param_groups[0][name] = value
+    opt.step()
+    opt.step()
+    return p.data.copy(), opt.state.get(p, {}).get("momentum_buffer")
+
+
+HYPERPARAMETERS = {"lr": 0.375, "momentum": 0.625, "dampening": 0.125, "weight_decay": 0.0625}
+
+
+@pytest.mark.parametrize("name", HYPERPARAMETERS)
+@pytest.mark.parametrize(
+    "convert", [float, np.float32, np.float64, np.longdouble, np.array, lambda v: np.array(v, np.float32)]
+)
+def test_hyperparameters_of_numpy_types_step_as_their_float(name: str, convert: Any) -> None:
+    # Issue 11: what torch's SGD accepts (numpy scalars, 0-d arrays), read as a float.
+    value = HYPERPARAMETERS[name]
+    expected, _ = _step_with(name, value)
+    ours, _ = _step_with(name, convert(value))
+    np.testing.assert_array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("name", HYPERPARAMETERS)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
+def test_zero_d_tensor_hyperparameters_step_as_their_float(torch: Any, name: str, dtype: str) -> None:
+    # CyclicLR writes tensor lrs into groups; torch's SGD reads them as numbers.
+    tensor = torch.tensor(HYPERPARAMETERS[name], dtype=getattr(torch, dtype))
+    expected, _ = _step_with(name, float(tensor))
+    ours, _ = _step_with(name, tensor)
+    np.testing.assert_array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("bad", [np.array([0.5]), np.ones((1, 1)), "0.5", None, [0.5], True, 1j])
+def test_hyperparameters_that_are_not_numbers_are_refused_before_any_write(bad: Any) -> None:
+    p = swiftlr.Parameter(np.ones(3))
+    p.grad = np.ones(3)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.param_groups[0]["lr"] = bad
+    with pytest.raises(TypeError, match="lr must be a number"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, np.ones(3))
+    assert not opt.state
+
+
+def test_tiny_longdouble_momentum_is_zero_everywhere() -> None:
+    # Issue 10, item 4: np.longdouble("1e-4000") is nonzero to Python but 0.0
+    # as a double; one conversion decides, so no buffer is made and none is
+    # left uninitialized for a later momentum step to read.
+    p = swiftlr.Parameter(np.ones(4))
+    p.grad = np.full(4, 0.5)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.param_groups[0]["momentum"] = np.longdouble("1e-4000")
+    opt.step()
+    np.testing.assert_array_equal(p.data, np.full(4, 0.95))
+    assert "momentum_buffer" not in opt.state.get(p, {})
+    opt.param_groups[0]["momentum"] = 0.9
+    opt.step()  # a fresh buffer: the gradient itself
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], np.full(4, 0.5))
+    np.testing.assert_array_equal(p.data, np.full(4, 0.95 + -0.1 * 0.5))
+
+
+def test_hyperparameter_conversion_is_the_steps() -> None:
+    assert swiftlr._swiftlr.sgd_number(np.float32(0.1), "lr") == float(np.float32(0.1))
+    assert swiftlr._swiftlr.sgd_number(np.longdouble("1e-4000"), "momentum") == 0.0
+    with pytest.raises(TypeError, match="momentum must be a number or a 0-d"):
+        swiftlr._swiftlr.sgd_number(np.zeros(2), "momentum")
+
+
+def test_steady_state_step_needs_no_new_buffers() -> None:
+    p = swiftlr.Parameter(np.ones(5, np.float32))
+    p.grad = np.ones(5, np.float32)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    buffer = opt.state[p]["momentum_buffer"]
+    opt.step()
+    assert opt.state[p]["momentum_buffer"] is buffer  # updated in place

@@ -4,8 +4,8 @@ import _SwiftLRShims
 /// kernels. Nothing is written unless everything checks out.
 ///
 /// All tensors together form one range of elements, split evenly across the
-/// cores (multi-tensor style): one large parameter and many small ones
-/// parallelize alike.
+/// cores (multi-tensor style) once it is large enough to be worth a second
+/// thread; below that everything runs on the caller, with no allocation.
 @_cdecl("swiftlr_sgd_step")
 public func swiftlr_sgd_step(
   _ tensors: UnsafePointer<swiftlr_sgd_tensor>?, _ tensorCount: Int64,
@@ -16,10 +16,7 @@ public func swiftlr_sgd_step(
         tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
   else { return report(.value("invalid tensor or group list"), message) }
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
-  let options = UnsafeBufferPointer(start: groups, count: Int(groupCount)).map(SGDOptions.init)
-  // Prefix sums of element counts, for splitting the work.
-  var starts: [Int] = []
-  starts.reserveCapacity(list.count + 1)
+  let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
   var total = 0
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
@@ -34,7 +31,6 @@ public func swiftlr_sgd_step(
       if options[Int(t.group)].momentum != 0 && t.count > 0 && t.buffer == nil {
         throw .value("momentum needs a buffer")
       }
-      starts.append(total)
       let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
       guard !overflow else { throw .overflow("too many elements") }
       total = sum
@@ -42,19 +38,41 @@ public func swiftlr_sgd_step(
   } catch {
     return report(error, message)
   }
-  starts.append(total)
-  parallelRanges(total: total, minimumPerThread: 1 << 17) { range in
+  guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
+  let update = { (k: Int, range: Range<Int>) in
+    let t = first + k
+    sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
+  }
+  if parallelThreads(total: total, minimumPerThread: sgdMinimumPerThread) <= 1 {
+    for k in list.indices where list[k].count > 0 { update(k, 0..<Int(list[k].count)) }
+    return 0
+  }
+  // Prefix sums of element counts, for splitting the work.
+  var starts: [Int] = []
+  starts.reserveCapacity(list.count + 1)
+  var sum = 0
+  for t in list {
+    starts.append(sum)
+    sum += Int(t.count)
+  }
+  starts.append(sum)
+  parallelRanges(total: total, minimumPerThread: sgdMinimumPerThread) { range in
     // The first tensor that ends after range.lowerBound.
     var k = upperBound(starts, range.lowerBound) - 1
     while k < list.count && starts[k] < range.upperBound {
       let lo = max(range.lowerBound, starts[k]) - starts[k]
       let hi = min(range.upperBound, starts[k + 1]) - starts[k]
-      if hi > lo { update(list[k], options[Int(list[k].group)], lo..<hi) }
+      if hi > lo { update(k, lo..<hi) }
       k += 1
     }
   }
   return 0
 }
+
+/// Elements per thread below which a second thread costs more than it saves
+/// (waking it takes microseconds; one core updates ~10^4 cached elements in
+/// about as long).
+let sgdMinimumPerThread = 1 << 16
 
 /// The index of the first element of sorted `values` greater than `x`.
 private func upperBound(_ values: [Int], _ x: Int) -> Int {
@@ -66,29 +84,68 @@ private func upperBound(_ values: [Int], _ x: Int) -> Int {
   return lo
 }
 
-/// The kernel on elements `range` of one tensor.
-private func update(_ t: swiftlr_sgd_tensor, _ o: SGDOptions, _ range: Range<Int>) {
+/// The kernels for this CPU: a build for a wider instruction set when one is
+/// linked in and the CPU has it (see `swiftlr_best_kernels`), else the
+/// portable ones below. Picked once.
+let bestKernels: swiftlr_kernels? = swiftlr_best_kernels()?.pointee
+
+/// The instruction set the SGD kernels run with ("portable", "avx2",
+/// "avx512"), for the benchmarks' report.
+@_cdecl("swiftlr_kernels_name")
+public func swiftlr_kernels_name() -> UnsafePointer<CChar> {
+  bestKernels?.name ?? portableName
+}
+
+private let portableName = UnsafeRawPointer(("portable" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+
+@inline(__always)
+func sgdRangeKernel(
+  _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
+) {
+  if let k = bestKernels { k.sgd(t, g, lo, hi) } else { sgdRange(t, g, lo, hi) }
+}
+
+/// The SGD kernel on elements `lo..<hi` of one tensor: what each
+/// instruction-set build of the kernels compiles (`@inlinable`, so it is
+/// compiled in the module that calls it, for that module's target CPU).
+@inlinable
+public func sgdRange(
+  _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
+) {
+  let t = t.pointee
+  let o = SGDOptions(g.pointee)
   func run<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type) {
-    let param = t.param!.assumingMemoryBound(to: T.self) + range.lowerBound
-    let grad = t.grad!.assumingMemoryBound(to: T.self) + range.lowerBound
-    let buffer = t.buffer.map { $0.assumingMemoryBound(to: T.self) + range.lowerBound }
-    sgdUpdate(param: param, grad: grad, buffer: buffer, count: range.count, freshBuffer: t.fresh_buffer != 0, options: o)
+    let param = t.param!.assumingMemoryBound(to: T.self) + Int(lo)
+    let grad = t.grad!.assumingMemoryBound(to: T.self) + Int(lo)
+    let buffer = t.buffer.map { $0.assumingMemoryBound(to: T.self) + Int(lo) }
+    sgdUpdate(param: param, grad: grad, buffer: buffer, count: Int(hi - lo), freshBuffer: t.fresh_buffer != 0, options: o)
   }
   if t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) { run(Float.self) } else { run(Double.self) }
+}
+
+/// `a[lo..<hi] += scale * b[lo..<hi]`, float32 or float64 by `dtype`.
+@inlinable
+public func axpyRange(_ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double) {
+  if dtype == Int32(SWIFTLR_FLOAT32.rawValue) {
+    axpyKernel(a.assumingMemoryBound(to: Float.self) + Int(lo), b.assumingMemoryBound(to: Float.self) + Int(lo),
+               count: Int(hi - lo), scale: Float(scale))
+  } else {
+    axpyKernel(a.assumingMemoryBound(to: Double.self) + Int(lo), b.assumingMemoryBound(to: Double.self) + Int(lo),
+               count: Int(hi - lo), scale: scale)
+  }
 }
 
 @_cdecl("swiftlr_axpy")
 public func swiftlr_axpy(_ a: UnsafeMutableRawPointer?, _ b: UnsafeRawPointer?, _ count: Int64, _ dtype: Int32, _ scale: Double) {
   guard let a, let b, count > 0 else { return }
-  if dtype == Int32(SWIFTLR_FLOAT32.rawValue) {
-    axpy(a.assumingMemoryBound(to: Float.self), b.assumingMemoryBound(to: Float.self), count: Int(count), scale: Float(scale))
-  } else {
-    axpy(a.assumingMemoryBound(to: Double.self), b.assumingMemoryBound(to: Double.self), count: Int(count), scale: scale)
+  parallelRanges(total: Int(count), minimumPerThread: sgdMinimumPerThread) { range in
+    let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
+    if let k = bestKernels { k.axpy(a, b, lo, hi, dtype, scale) } else { axpyRange(a, b, lo, hi, dtype, scale) }
   }
 }
 
 extension SGDOptions {
-  init(_ g: swiftlr_sgd_group) {
+  @inlinable init(_ g: swiftlr_sgd_group) {
     self.init(
       lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weight_decay,
       nesterov: g.nesterov != 0, maximize: g.maximize != 0)

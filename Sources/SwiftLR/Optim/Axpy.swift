@@ -8,18 +8,26 @@
 public func axpy<T: BinaryFloatingPoint & SIMDScalar>(
   _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T
 ) {
-  parallelRanges(total: count, minimumPerThread: 1 << 17) { range in
-    var i = range.lowerBound
-    let vectorEnd = range.lowerBound + (range.count & ~7)
-    while i < vectorEnd {
-      let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<T>.self)
-      let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<T>.self)
-      UnsafeMutableRawPointer(a + i).storeBytes(of: x + s * y, as: SIMD8<T>.self)
-      i += 8
-    }
-    while i < range.upperBound {
-      a[i] += s * b[i]
-      i += 1
-    }
+  parallelRanges(total: count, minimumPerThread: 1 << 16) { range in
+    axpyKernel(a + range.lowerBound, b + range.lowerBound, count: range.count, scale: s)
+  }
+}
+
+/// `a += s * b` on the calling thread, on SIMD vectors of 16 lanes.
+@inlinable
+public func axpyKernel<T: BinaryFloatingPoint & SIMDScalar>(
+  _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T
+) {
+  var i = 0
+  let vectorEnd = count & ~15
+  while i < vectorEnd {
+    let x = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<T>.self)
+    let y = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<T>.self)
+    UnsafeMutableRawPointer(a + i).storeBytes(of: x + s * y, as: SIMD16<T>.self)
+    i += 16
+  }
+  while i < count {
+    a[i] += s * b[i]
+    i += 1
   }
 }

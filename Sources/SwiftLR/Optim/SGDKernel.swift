@@ -39,8 +39,10 @@ public struct SGDOptions: Equatable, Sendable {
 ///     param -= lr * g
 ///
 /// Scalars are rounded to `T` first, as PyTorch rounds them for a float32
-/// tensor. The loop runs on SIMD vectors of 16 lanes, then a scalar tail, with
-/// the same operations in the same order, so lanes and tail round alike.
+/// tensor. Each combination of switches is its own specialization of
+/// `sgdLoop` (the switches are types, so they are constants there), and the
+/// inner loop is loads, the math and stores: no branch, no optional. The tail
+/// runs the same math on a zero-padded vector, so every element rounds alike.
 ///
 /// - Parameters:
 ///   - buffer: the momentum buffer; required (non-nil) when `momentum != 0`,
@@ -52,31 +54,109 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   count: Int, freshBuffer: Bool, options o: SGDOptions
 ) {
   let c = SGDConstants<T>(o)
-  let buffer = o.momentum != 0 ? buffer : nil
-  let vectorEnd = count & ~15
-  var i = 0
-  while i < vectorEnd {
-    let load = { (q: UnsafePointer<T>) in UnsafeRawPointer(q + i).loadUnaligned(as: SIMD16<T>.self) }
-    let old = buffer.map { load($0) }
-    let (p, b) = sgdMath(param: load(param), grad: load(grad), buffer: old, fresh: freshBuffer, c)
-    UnsafeMutableRawPointer(param + i).storeBytes(of: p, as: SIMD16<T>.self)
-    if let buffer { UnsafeMutableRawPointer(buffer + i).storeBytes(of: b, as: SIMD16<T>.self) }
-    i += 16
+  guard count > 0 else { return }
+  let k = SGDKernelArgs(param: param, grad: grad, buffer: buffer ?? param, count: count, c: c)
+  // Without momentum no buffer is read or written (it points at the
+  // parameter only to be a valid address).
+  guard o.momentum != 0, buffer != nil else {
+    return o.maximize ? k.decay(c.useDecay, On.self, Off.self, Off.self, Off.self)
+      : k.decay(c.useDecay, Off.self, Off.self, Off.self, Off.self)
   }
-  // The tail runs the same math on lane 0 of a 2-lane vector.
-  while i < count {
-    let old = buffer.map { SIMD2<T>($0[i], 0) }
-    let (p, b) = sgdMath(param: SIMD2(param[i], 0), grad: SIMD2(grad[i], 0), buffer: old, fresh: freshBuffer, c)
-    param[i] = p[0]
-    buffer?[i] = b[0]
-    i += 1
+  switch (o.maximize, freshBuffer, c.nesterov) {
+  case (false, false, false): k.decay(c.useDecay, Off.self, On.self, Off.self, Off.self)
+  case (false, false, true): k.decay(c.useDecay, Off.self, On.self, Off.self, On.self)
+  case (false, true, false): k.decay(c.useDecay, Off.self, On.self, On.self, Off.self)
+  case (false, true, true): k.decay(c.useDecay, Off.self, On.self, On.self, On.self)
+  case (true, false, false): k.decay(c.useDecay, On.self, On.self, Off.self, Off.self)
+  case (true, false, true): k.decay(c.useDecay, On.self, On.self, Off.self, On.self)
+  case (true, true, false): k.decay(c.useDecay, On.self, On.self, On.self, Off.self)
+  case (true, true, true): k.decay(c.useDecay, On.self, On.self, On.self, On.self)
+  }
+}
+
+/// A kernel switch as a type, so that each combination is specialized with
+/// its switches as constants.
+@usableFromInline protocol SGDSwitch { static var on: Bool { get } }
+@usableFromInline enum On: SGDSwitch { @inlinable static var on: Bool { true } }
+@usableFromInline enum Off: SGDSwitch { @inlinable static var on: Bool { false } }
+
+/// The arguments of one `sgdUpdate`, and its loop.
+@usableFromInline
+struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar> {
+  @usableFromInline let param: UnsafeMutablePointer<T>
+  @usableFromInline let grad: UnsafePointer<T>
+  @usableFromInline let buffer: UnsafeMutablePointer<T>
+  @usableFromInline let count: Int
+  @usableFromInline let c: SGDConstants<T>
+
+  @inlinable init(
+    param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>, count: Int,
+    c: SGDConstants<T>
+  ) {
+    (self.param, self.grad, self.buffer, self.count, self.c) = (param, grad, buffer, count, c)
+  }
+
+  /// Picks the loop for `useDecay` too.
+  @inlinable func decay<Max: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
+    _ useDecay: Bool, _: Max.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
+  ) {
+    if useDecay {
+      loop(Max.self, On.self, Mom.self, Fresh.self, Nest.self)
+    } else {
+      loop(Max.self, Off.self, Mom.self, Fresh.self, Nest.self)
+    }
+  }
+
+  /// SGD on one vector: the new parameter and buffer.
+  @inlinable @inline(__always)
+  func math<V: SIMD, Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
+    _ p: V, _ g: V, _ b: V, _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
+  ) -> (V, V) where V.Scalar == T {
+    var d = Max.on ? -g : g
+    if Decay.on { d = d + c.decay * p }
+    if !Mom.on { return (p + c.negLR * d, b) }
+    let m = Fresh.on ? d : c.mu * b + c.keep * d
+    d = Nest.on ? d + c.mu * m : m
+    return (p + c.negLR * d, m)
+  }
+
+  @inlinable
+  func loop<Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
+    _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
+  ) {
+    typealias V = SIMD16<T>
+    let readBuffer = Mom.on && !Fresh.on
+    let vectorEnd = count & ~(V.scalarCount - 1)
+    var i = 0
+    while i < vectorEnd {
+      let p = UnsafeRawPointer(param + i).loadUnaligned(as: V.self)
+      let g = UnsafeRawPointer(grad + i).loadUnaligned(as: V.self)
+      let b = readBuffer ? UnsafeRawPointer(buffer + i).loadUnaligned(as: V.self) : V()
+      let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self)
+      UnsafeMutableRawPointer(param + i).storeBytes(of: newP, as: V.self)
+      if Mom.on { UnsafeMutableRawPointer(buffer + i).storeBytes(of: newB, as: V.self) }
+      i += V.scalarCount
+    }
+    guard i < count else { return }
+    // The tail: the same vector math on zero-padded copies.
+    var p = V(), g = V(), b = V()
+    for k in 0..<(count - i) {
+      p[k] = param[i + k]
+      g[k] = grad[i + k]
+      if readBuffer { b[k] = buffer[i + k] }
+    }
+    let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self)
+    for k in 0..<(count - i) {
+      param[i + k] = newP[k]
+      if Mom.on { buffer[i + k] = newB[k] }
+    }
   }
 }
 
 /// The kernel's scalars, rounded to `T`, and its switches.
 @usableFromInline
 struct SGDConstants<T: BinaryFloatingPoint & SIMDScalar> {
-  @usableFromInline let negLR, decay, mu, keep, sign: T
+  @usableFromInline let negLR, decay, mu, keep: T
   @usableFromInline let useDecay, nesterov: Bool
 
   @inlinable init(_ o: SGDOptions) {
@@ -84,24 +164,9 @@ struct SGDConstants<T: BinaryFloatingPoint & SIMDScalar> {
     decay = T(o.weightDecay)
     mu = T(o.momentum)
     keep = T(1 - o.dampening)
-    sign = o.maximize ? -1 : 1
     useDecay = o.weightDecay != 0
     nesterov = o.nesterov
   }
-}
-
-/// SGD on one vector of elements: the new parameter and momentum buffer
-/// (the buffer result is meaningless when `buffer` is nil: no momentum).
-@inlinable @inline(__always)
-func sgdMath<V: SIMD>(
-  param: V, grad: V, buffer: V?, fresh: Bool, _ c: SGDConstants<V.Scalar>
-) -> (param: V, buffer: V) where V.Scalar: BinaryFloatingPoint {
-  var d = c.sign * grad
-  if c.useDecay { d = d + c.decay * param }
-  guard let buffer else { return (param + c.negLR * d, d) }
-  let m = fresh ? d : c.mu * buffer + c.keep * d
-  d = c.nesterov ? d + c.mu * m : m
-  return (param + c.negLR * d, m)
 }
 
 /// Python's `repr` of a float for the few messages PyTorch formats with one

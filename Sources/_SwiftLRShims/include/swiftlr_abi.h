@@ -154,6 +154,24 @@ int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count
 /// else float64): the memory-bandwidth yardstick of the benchmarks.
 void swiftlr_axpy(void *a, const void *b, int64_t count, int32_t dtype, double scale);
 
+/// The kernels on elements [lo, hi) of one array, compiled for one
+/// instruction set: the SGD update of `tensor` with `group`'s options, and
+/// `a += scale * b`.
+typedef struct {
+  const char *name;  // "avx2", "avx512"
+  void (*sgd)(const swiftlr_sgd_tensor *tensor, const swiftlr_sgd_group *group, int64_t lo, int64_t hi);
+  void (*axpy)(void *a, const void *b, int64_t lo, int64_t hi, int32_t dtype, double scale);
+} swiftlr_kernels;
+
+/// The kernels built for the widest instruction set this CPU and OS support
+/// (AVX-512, then AVX2, on x86-64), or NULL: use the portable ones. The
+/// builds are separate Swift targets, linked into the extension; where they
+/// are not linked (or not built, off x86-64) this returns NULL.
+const swiftlr_kernels *swiftlr_best_kernels(void);
+
+/// The name of the kernels in use: "portable", "avx2" or "avx512".
+const char *swiftlr_kernels_name(void);
+
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 
 /// The lr of group 0 of the scheduler `kind`, built fresh from `config`, at

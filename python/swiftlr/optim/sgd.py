@@ -94,11 +94,10 @@ class SGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # Types only: like PyTorch, values are checked once, by the constructor,
-        # so a schedule may drive an lr anywhere (even a hair below zero).
+        # so a schedule may drive an lr anywhere (even a hair below zero). The
+        # conversion is the step's own, so what passes here steps.
         for name in ("lr", "momentum", "dampening", "weight_decay"):
-            value = group[name]
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+            _swiftlr.sgd_number(group[name], name)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Performs a single optimization step.
@@ -108,33 +107,9 @@ class SGD(Optimizer):
                 and returns the loss.
         """
         loss = closure() if closure is not None else None
-        tensors = []
-        groups = []
-        new_buffers = []
-        for index, group in enumerate(self.param_groups):
-            self._check_group(group)
-            groups.append(
-                (group["lr"], group["momentum"], group["dampening"], group["weight_decay"],
-                 group["nesterov"], group["maximize"])
-            )
-            with_momentum = group["momentum"] != 0
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                if isinstance(grad, np.ndarray) and grad.strides != p.data.strides:
-                    grad = _in_layout_of(p.data, grad)
-                state = self.state.get(p) if with_momentum else None
-                buffer = state.get("momentum_buffer") if state else None
-                fresh = with_momentum and buffer is None
-                if fresh:
-                    buffer = np.empty_like(p.data)
-                    new_buffers.append((p, buffer))
-                tensors.append((p.data, grad, buffer, fresh, index))
-        _swiftlr.sgd_step(tensors, groups)
-        # Buffers join the state only once the step has succeeded.
-        for p, buffer in new_buffers:
-            self.state[p]["momentum_buffer"] = buffer
+        # One native call reads the groups, converts each hyperparameter once,
+        # updates every parameter and records new momentum buffers.
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of)
         return loss
 
 
@@ -142,10 +117,10 @@ def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:
     """``grad`` copied into the memory order of ``data`` (PyTorch accepts a
     gradient in any layout; the kernel walks both arrays in one order).
 
-    A mismatch of shape or dtype is left for the native checks to report, and
-    a non-contiguous ``data`` is refused there: it cannot be updated in place.
+    A mismatch of dtype is left for the native checks to report, and a
+    non-contiguous ``data`` is refused there: it cannot be updated in place.
     """
-    if grad.shape != data.shape or grad.dtype != data.dtype or not (
+    if not isinstance(grad, np.ndarray) or not isinstance(data, np.ndarray) or grad.dtype != data.dtype or not (
         data.flags.c_contiguous or data.flags.f_contiguous
     ):
         return grad

@@ -1,0 +1,19 @@
+// The SGD and axpy kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
+// Package.swift): the same inlinable Swift as the portable ones, compiled here
+// for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX512.
+import SwiftLR
+import _SwiftLRShims
+
+@_cdecl("swiftlr_sgd_range_avx512")
+public func swiftlr_sgd_range_avx512(
+  _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
+) {
+  sgdRange(t, g, lo, hi)
+}
+
+@_cdecl("swiftlr_axpy_range_avx512")
+public func swiftlr_axpy_range_avx512(
+  _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double
+) {
+  axpyRange(a, b, lo, hi, dtype, scale)
+}

@@ -1,0 +1,72 @@
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import SwiftLR
+
+/// `parallelRanges` and its worker pool: every element once, pool reuse, and
+/// callers on several threads at once.
+final class ParallelTests: XCTestCase {
+  /// Counts how often each index of `0..<total` was visited.
+  func visits(total: Int, minimumPerThread: Int) -> [Int] {
+    var counts = [Int](repeating: 0, count: total)
+    counts.withUnsafeMutableBufferPointer { c in
+      let base = c.baseAddress!
+      parallelRanges(total: total, minimumPerThread: minimumPerThread) { range in
+        for i in range { base[i] += 1 }
+      }
+    }
+    return counts
+  }
+
+  func testEveryElementExactlyOnceAtEverySplit() {
+    for (total, minimum) in [(0, 1), (1, 1), (7, 1), (1000, 1), (1000, 10_000), (100_003, 1 << 10)] {
+      XCTAssertEqual(visits(total: total, minimumPerThread: minimum), [Int](repeating: 1, count: total), "\(total)")
+    }
+  }
+
+  func testThreadCountFollowsTheMinimum() {
+    XCTAssertEqual(parallelThreads(total: 10, minimumPerThread: 100), 1)
+    XCTAssertEqual(parallelThreads(total: 1 << 30, minimumPerThread: 1), min(onlineCores, 64))
+  }
+
+  /// The pool is reused across many calls (a step wakes it, it does not start threads).
+  func testManyCallsReuseThePool() {
+    for _ in 0..<2000 {
+      XCTAssertEqual(visits(total: 64, minimumPerThread: 1).reduce(0, +), 64)
+    }
+  }
+
+  /// Callers on several threads at once: one holds the pool, the others run alone.
+  func testConcurrentCallers() {
+    let group = DispatchGroupLite()
+    for _ in 0..<4 {
+      group.run {
+        for _ in 0..<200 {
+          XCTAssertEqual(self.visits(total: 4096, minimumPerThread: 16), [Int](repeating: 1, count: 4096))
+        }
+      }
+    }
+    group.wait()
+  }
+}
+
+/// Threads started and joined with pthreads (the tests use no Foundation either).
+final class DispatchGroupLite {
+  private var threads: [pthread_t] = []
+
+  func run(_ body: @escaping () -> Void) {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+    var handle = pthread_t()
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    let status = pthread_create(&handle, nil, { raw in
+      Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+      return nil
+    }, context)
+    precondition(status == 0)
+    threads.append(handle)
+  }
+
+  func wait() { for t in threads { pthread_join(t, nil) } }
+}
