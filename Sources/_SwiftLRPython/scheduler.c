@@ -374,6 +374,9 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
   PyObject *old_stack[STACK_GROUPS], *new_stack[STACK_GROUPS];
   double lr_stack[STACK_GROUPS];
   char immutable_stack[STACK_GROUPS];
+  int32_t precision_stack[STACK_GROUPS];
+  int32_t *precisions = precision_stack;  // each lr's dtype (SWIFTLR_LR_*)
+  int tensor_lrs = 0;
   PyObject **olds = old_stack, **news = new_stack;
   double *lrs = lr_stack, *group_values = NULL;
   char *inputs_immutable = immutable_stack;
@@ -393,7 +396,8 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
     news = PyMem_New(PyObject *, n);
     lrs = PyMem_New(double, n);
     inputs_immutable = PyMem_New(char, n);
-    if (olds == NULL || news == NULL || lrs == NULL || inputs_immutable == NULL) {
+    precisions = PyMem_New(int32_t, n);
+    if (olds == NULL || news == NULL || lrs == NULL || inputs_immutable == NULL || precisions == NULL) {
       PyErr_NoMemory();
       goto done;
     }
@@ -413,6 +417,7 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
       olds[held] = Py_NewRef(self->cache[held].lr);
       // An immutable number: the conversion cannot fail.
       lrs[held] = PyFloat_CheckExact(olds[held]) ? PyFloat_AS_DOUBLE(olds[held]) : PyFloat_AsDouble(olds[held]);
+      precisions[held] = SWIFTLR_LR_FLOAT64;
       if (keys > 0) {
         memcpy(&group_values[held * keys], &self->cache_inputs[held * keys], (size_t)keys * sizeof(double));
         inputs_immutable[held] = 1;
@@ -426,6 +431,12 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
       held++;
       goto done;
     }
+    precisions[held] = is_immutable_number(olds[held]) ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(olds[held]);
+    if (precisions[held] < 0) {
+      held++;
+      goto done;
+    }
+    tensor_lrs |= precisions[held] != SWIFTLR_LR_FLOAT64;
     if (keys > 0) {
       int immutable = 0;
       if (read_group_inputs(self, group, &group_values[held * keys], &immutable) < 0) {
@@ -441,8 +452,12 @@ static PyObject *step_groups(SchedulerCore *self, PyObject *groups_object, const
   }
 
   swiftlr_message message;
-  int32_t status = swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, has_epoch, epoch,
-                                          self->step_count, self->is_initial, &message);
+  // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
+  int32_t status = tensor_lrs ? swiftlr_scheduler_step_precise(self->core, lrs, n, precisions, inputs, input_count,
+                                                               has_epoch, epoch, self->step_count, self->is_initial,
+                                                               &message)
+                              : swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, has_epoch, epoch,
+                                                       self->step_count, self->is_initial, &message);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -463,6 +478,7 @@ done:
   if (news != new_stack) PyMem_Free(news);
   if (lrs != lr_stack) PyMem_Free(lrs);
   if (inputs_immutable != immutable_stack) PyMem_Free(inputs_immutable);
+  if (precisions != precision_stack) PyMem_Free(precisions);
   PyMem_Free(group_values);
   Py_XDECREF(groups);
   return result;

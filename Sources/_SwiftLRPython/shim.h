@@ -25,6 +25,10 @@ PyObject *shim_value_to_object(const swiftlr_value *value);
 /// Returns -1 with an exception set.
 int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **out, Py_ssize_t *count);
 
+/// The SWIFTLR_LR_* code of a group's lr: float64 for Python numbers and
+/// anything without a torch float dtype. May run Python code; -1 on error.
+int shim_lr_precision(PyObject *lr);
+
 extern PyTypeObject SchedulerCore_Type;
 
 /// Interns the scheduler type's strings and readies the type; -1 on error.

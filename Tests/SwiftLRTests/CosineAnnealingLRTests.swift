@@ -25,9 +25,9 @@ final class CosineAnnealingLRTests: XCTestCase {
     var s = try CosineAnnealingLR(baseLRs: [1.0], tMax: 10, lastEpoch: 2)
     s.stepCount = 1
     // PyTorch's branch for `_step_count == 1 and last_epoch > 0`: the closed form, whatever the lr.
-    XCTAssertEqual(s.chainedLR(group: 0, current: 123), closedForm(1.0, 0, 2, 10))
+    XCTAssertEqual(s.chainedLR(group: 0, current: 123.0), closedForm(1.0, 0, 2, 10))
     s.isInitial = true
-    XCTAssertEqual(s.chainedLR(group: 0, current: 123), 123)
+    XCTAssertEqual(s.chainedLR(group: 0, current: 123.0), 123)
   }
 
   func testValidationAndLimits() throws {

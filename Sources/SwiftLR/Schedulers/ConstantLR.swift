@@ -41,7 +41,7 @@ public struct ConstantLR: LRScheduler {
     }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 { return current * factor }
     if lastEpoch != totalIters { return current }
     return current * (1.0 / factor)
@@ -49,9 +49,9 @@ public struct ConstantLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
     // PyTorch: factor + (last_epoch >= total_iters) * (1 - factor); bool * float.
     let reached: Double = lastEpoch >= totalIters ? 1 : 0
-    return baseLRs[group] * (factor + reached * (1 - factor))
+    return baseLR(group, like: current) * (factor + reached * (1 - factor))
   }
 }

@@ -53,22 +53,27 @@ public struct CosineAnnealingLR: LRScheduler {
     guard tMax != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     let t = Double(tMax)
     if isInitial { return current }
+    let base = baseLR(group, like: current)
     if stepCount == 1 && lastEpoch > 0 {
-      return etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double(lastEpoch) * Double.pi / t)) / 2
+      let wave: Double = 1 + cos(Double(lastEpoch) * Double.pi / t)
+      return etaMin + (base - etaMin) * wave / 2
     }
     if lastEpoch > Int.min, differenceIsMultiple(lastEpoch - 1, tMax, of: 2 * Int128(tMax)) {
-      return current + (baseLRs[group] - etaMin) * (1 - cos(Double.pi / t)) / 2
+      let rise: Double = 1 - cos(Double.pi / t)
+      return current + (base - etaMin) * rise / 2
     }
-    return (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * floatOfDifference(lastEpoch, 1) / t))
-      * (current - etaMin) + etaMin
+    let ratio: Double =
+      (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * floatOfDifference(lastEpoch, 1) / t))
+    return ratio * (current - etaMin) + etaMin
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
-    etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double.pi * Double(lastEpoch) / Double(tMax))) / 2
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    let wave: Double = 1 + cos(Double.pi * Double(lastEpoch) / Double(tMax))
+    return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
   }
 }

@@ -99,8 +99,9 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
     (tCur, tI, lastEpoch) = (cur, period, floored)
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    etaMin + (baseLRs[group] - etaMin) * (1 + cos(Double.pi * tCur / Double(tI))) / 2
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    let wave: Double = 1 + cos(Double.pi * tCur / Double(tI))
+    return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
   }
 }
 

@@ -144,11 +144,13 @@ public struct CyclicLR: LRScheduler {
     }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  /// PyTorch's base and max lrs are the Python floats given: the lr is
+  /// computed in float64, then stored into the group's lr.
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     guard group < maxLRs.count else { return current }
     let (cycle, factor) = position
     let height = (maxLRs[group] - baseLRs[group]) * factor
-    return baseLRs[group] + height * scale(cycle: cycle)
+    return current.storing(baseLRs[group] + height * scale(cycle: cycle))
   }
 
   public func momentum(group: Int) -> Double? {

@@ -40,13 +40,13 @@ public struct ExponentialLR: LRScheduler {
     try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     isInitial ? current : current * gamma
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
-    baseLRs[group] * pow(gamma, Double(lastEpoch))
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    baseLR(group, like: current) * pow(gamma, Double(lastEpoch))
   }
 }

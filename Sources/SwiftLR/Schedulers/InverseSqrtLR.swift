@@ -65,13 +65,18 @@ public struct InverseSqrtLR: LRScheduler {
     return 1.0 / sqrt(Double(shifted) / Double(timescale))
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    closedFormLR(group: group) ?? current
+  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    current.storing(warmupLR(group: group))
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    current.storing(warmupLR(group: group))
+  }
+
+  func warmupLR(group: Int) -> Double {
     baseLRs[group] * factor(max(lastEpoch, 0))
   }
 }

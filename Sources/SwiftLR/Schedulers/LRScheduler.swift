@@ -45,11 +45,14 @@ public protocol LRScheduler {
   /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path; atomic too.
   mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
-  /// PyTorch's `get_lr()` for one group, from that group's current lr.
-  func chainedLR(group: Int, current: Double) -> Double
+  /// PyTorch's `get_lr()` for one group, from that group's current lr: a
+  /// Python float (`Double`) or a tensor lr (`TensorLR`), which rounds each
+  /// operation to its dtype as PyTorch does (see `LRValue`).
+  func chainedLR<L: LRValue>(group: Int, current: L) -> L
 
-  /// PyTorch's `_get_closed_form_lr()` for one group, or nil where PyTorch has none.
-  func closedFormLR(group: Int) -> Double?
+  /// PyTorch's `_get_closed_form_lr()` for one group, or nil where PyTorch
+  /// has none. `current` is the group's lr: the base lr is of its kind.
+  func closedFormLR<L: LRValue>(group: Int, current: L) -> L?
 
   /// Whether the deprecated `step(epoch)` path uses `closedFormLR`.
   static var hasClosedForm: Bool { get }
@@ -71,7 +74,10 @@ public protocol LRScheduler {
 extension LRScheduler {
   public var inputCount: Int { 0 }
   public static var hasClosedForm: Bool { false }
-  public func closedFormLR(group: Int) -> Double? { nil }
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? { nil }
+
+  /// The closed form for a Python float lr.
+  public func closedFormLR(group: Int) -> Double? { closedFormLR(group: group, current: 0.0) }
   public func validate() throws(SchedulerError) {}
   public func momentum(group: Int) -> Double? { nil }
   public var stepCount: Int {
@@ -112,12 +118,14 @@ extension LRScheduler {
   ///     Without it the scheduler counts its own steps, and `isInitial` is
   ///     what the caller set (true for the step PyTorch's constructor takes);
   ///     it is false again after the step.
-  /// - Throws: when the counts do not match the scheduler or the state would
-  ///   overflow. Nothing changes then.
+  ///   - precisions: each group's `LRPrecision` code (the dtype of a tensor
+  ///     lr), or empty when every lr is a Python float.
+  /// - Throws: when the counts do not match the scheduler, a precision code
+  ///   is unknown, or the state would overflow. Nothing changes then.
   public mutating func step(
     _ lrs: UnsafeMutableBufferPointer<Double>, epoch: Double? = nil,
     inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0),
-    context: StepContext? = nil
+    context: StepContext? = nil, precisions: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0)
   ) throws(SchedulerError) {
     guard lrs.count == groupCount else {
       throw .value("expected \(groupCount) learning rates (one per param group), got \(lrs.count)")
@@ -125,6 +133,7 @@ extension LRScheduler {
     guard inputs.count == inputCount else {
       throw .value("expected \(inputCount) step inputs, got \(inputs.count)")
     }
+    try checkPrecisions(precisions, groups: lrs.count)
     let (savedCount, savedInitial) = (stepCount, isInitial)
     if let context {
       stepCount = context.stepCount
@@ -144,12 +153,25 @@ extension LRScheduler {
       (stepCount, isInitial) = (savedCount, savedInitial)
       throw error
     }
-    if epoch != nil && Self.hasClosedForm {
+    let closedForm = epoch != nil && Self.hasClosedForm
+    if !precisions.isEmpty {
+      for i in 0..<lrs.count { lrs[i] = nextLR(group: i, lrs[i], LRPrecision(rawValue: precisions[i])!, closedForm) }
+    } else if closedForm {
       for i in 0..<lrs.count { lrs[i] = closedFormLR(group: i) ?? lrs[i] }
     } else {
       for i in 0..<lrs.count { lrs[i] = chainedLR(group: i, current: lrs[i]) }
     }
     isInitial = false
+  }
+
+  /// One group's next lr, computed as its dtype computes (`checkPrecisions` ran).
+  @inline(__always)
+  func nextLR(group i: Int, _ lr: Double, _ precision: LRPrecision, _ closedForm: Bool) -> Double {
+    if precision == .float64 {
+      return closedForm ? (closedFormLR(group: i, current: lr) ?? lr) : chainedLR(group: i, current: lr)
+    }
+    let tensor = TensorLR(lr, precision)
+    return (closedForm ? (closedFormLR(group: i, current: tensor) ?? tensor) : chainedLR(group: i, current: tensor)).value
   }
 
   /// PyTorch's `get_lr()` (or `_get_closed_form_lr()`) at the current
@@ -166,12 +188,19 @@ extension LRScheduler {
     }
   }
 
-  /// One step over an array of lrs; see `step(_:epoch:inputs:)`.
-  public mutating func step(_ lrs: inout [Double], epoch: Double? = nil, inputs: [Double] = []) throws(SchedulerError) {
+  /// One step over an array of lrs; see `step(_:epoch:inputs:context:precisions:)`.
+  public mutating func step(
+    _ lrs: inout [Double], epoch: Double? = nil, inputs: [Double] = [], precisions: [LRPrecision] = []
+  ) throws(SchedulerError) {
     var failure: SchedulerError?
-    inputs.withUnsafeBufferPointer { input in
-      lrs.withUnsafeMutableBufferPointer { buffer in
-        do throws(SchedulerError) { try step(buffer, epoch: epoch, inputs: input) } catch { failure = error }
+    let codes = precisions.map(\.rawValue)
+    codes.withUnsafeBufferPointer { codes in
+      inputs.withUnsafeBufferPointer { input in
+        lrs.withUnsafeMutableBufferPointer { buffer in
+          do throws(SchedulerError) {
+            try step(buffer, epoch: epoch, inputs: input, precisions: codes)
+          } catch { failure = error }
+        }
       }
     }
     if let failure { throw failure }
@@ -241,6 +270,15 @@ func differenceIsMultiple(_ a: Int, _ b: Int, of m: Int128) -> Bool {
   let (d, overflow) = a.subtractingReportingOverflow(b)
   if !overflow, let m = Int(exactly: m) { return d % m == 0 }
   return (Int128(a) - Int128(b)) % m == 0
+}
+
+/// Checks per-group precision codes: none (all Python floats) or one known code per group.
+func checkPrecisions(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(SchedulerError) {
+  guard !codes.isEmpty else { return }
+  guard codes.count == groups else { throw .value("expected \(groups) lr precisions, got \(codes.count)") }
+  for code in codes where LRPrecision(rawValue: code) == nil {
+    throw .value("unknown lr precision code \(code)")
+  }
 }
 
 /// An integral epoch from the deprecated `step(epoch)` argument.

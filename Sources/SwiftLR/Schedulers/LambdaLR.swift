@@ -20,7 +20,7 @@ public struct LambdaLR: UserFactorScheduler {
     try validate()
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    baseLRs[group] * factors[group]
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    baseLR(group, like: current) * factors[group]
   }
 }

@@ -58,7 +58,7 @@ public struct LinearLR: LRScheduler {
     }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 { return current * startFactor }
     if isInitial || lastEpoch > totalIters { return current }
     // lastEpoch <= totalIters, but step(epoch) can leave it at Int.min: take
@@ -69,8 +69,8 @@ public struct LinearLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
     let reached = Double(min(totalIters, lastEpoch))
-    return baseLRs[group] * (startFactor + (endFactor - startFactor) * reached / Double(totalIters))
+    return baseLR(group, like: current) * (startFactor + (endFactor - startFactor) * reached / Double(totalIters))
   }
 }

@@ -65,7 +65,7 @@ public struct MultiStepLR: LRScheduler {
     return low
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     let n = count(of: lastEpoch)
     if n == 0 { return current }
     return current * pow(gamma, Double(n))
@@ -73,7 +73,7 @@ public struct MultiStepLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
-    baseLRs[group] * pow(gamma, Double(upperBound(lastEpoch)))
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    baseLR(group, like: current) * pow(gamma, Double(upperBound(lastEpoch)))
   }
 }

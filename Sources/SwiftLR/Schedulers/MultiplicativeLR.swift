@@ -19,7 +19,7 @@ public struct MultiplicativeLR: UserFactorScheduler {
     try validate()
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     current * factors[group]
   }
 }

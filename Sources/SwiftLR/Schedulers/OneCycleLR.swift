@@ -183,8 +183,9 @@ public struct OneCycleLR: LRScheduler {
     return anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    value(group: group, momentum: false) ?? current
+  /// Computed from the group's Python floats, then stored into its lr.
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    value(group: group, momentum: false).map(current.storing) ?? current
   }
 
   public func momentum(group: Int) -> Double? {

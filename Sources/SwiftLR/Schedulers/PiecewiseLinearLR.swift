@@ -76,13 +76,18 @@ public struct PiecewiseLinearLR: LRScheduler {
     return f0 + (f1 - f0) * Double(Int128(t) - Int128(m0)) / Double(Int128(m1) - Int128(m0))
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    closedFormLR(group: group) ?? current
+  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    current.storing(warmupLR(group: group))
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    current.storing(warmupLR(group: group))
+  }
+
+  func warmupLR(group: Int) -> Double {
     baseLRs[group] * factor(lastEpoch)
   }
 }

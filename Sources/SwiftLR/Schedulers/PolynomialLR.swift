@@ -52,7 +52,7 @@ public struct PolynomialLR: LRScheduler {
     }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if isInitial || lastEpoch > totalIters { return current }
     let t = Double(totalIters)
     // lastEpoch <= totalIters here; lastEpoch - 1 overflows only at Int.min, which validate() excludes.
@@ -62,7 +62,7 @@ public struct PolynomialLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
-    baseLRs[group] * pow(1.0 - Double(min(totalIters, lastEpoch)) / Double(totalIters), power)
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    baseLR(group, like: current) * pow(1.0 - Double(min(totalIters, lastEpoch)) / Double(totalIters), power)
   }
 }

@@ -163,11 +163,13 @@ public struct ReduceLROnPlateau: LRScheduler {
   }
 
   /// PyTorch's `_reduce_lr` for one group when this step reduces; else the lr as it is.
-  public func chainedLR(group: Int, current: Double) -> Double {
+  /// PyTorch computes with `float(lr)` and stores the result into the lr.
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     guard reducing, group < minLRs.count else { return current }
-    let scaled = current * factor
+    let old = current.double
+    let scaled = old * factor
     let floor = minLRs[group]
     let next = floor > scaled ? floor : scaled  // Python's max(scaled, floor)
-    return current - next > eps ? next : current
+    return old - next > eps ? current.storing(next) : current
   }
 }

@@ -96,15 +96,17 @@ public struct SWALR: LRScheduler {
     return upper > 0 ? upper : 0
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     guard group < swaLRs.count else { return current }
     let swa = swaLRs[group]
     let step = annealEpochs == 0 ? max(1, stepNumber) : stepNumber
     let span = Double(max(1, annealEpochs))
     let prevAlpha = anneal(clamp(Double(step - 1) / span))
-    // PyTorch's `_get_initial_lr`: the lr the annealing started from.
-    let start = prevAlpha == 1 ? swa : (current - prevAlpha * swa) / (1 - prevAlpha)
     let alpha = anneal(clamp(Double(step) / span))
+    // PyTorch's `_get_initial_lr`: the lr the annealing started from; it is
+    // the Python float `swa_lr` when alpha was 1, else the lr's kind.
+    if prevAlpha == 1 { return current.storing(swa * alpha + swa * (1 - alpha)) }
+    let start = (current - prevAlpha * swa) / (1 - prevAlpha)
     return swa * alpha + start * (1 - alpha)
   }
 }

@@ -43,14 +43,14 @@ public struct StepLR: LRScheduler {
     guard stepSize > 0 else { throw .value("step_size must be a positive integer, got \(stepSize)") }
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 || lastEpoch % stepSize != 0 { return current }
     return current * gamma
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
-    baseLRs[group] * pow(gamma, Double(floorDivide(lastEpoch, stepSize)))
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    baseLR(group, like: current) * pow(gamma, Double(floorDivide(lastEpoch, stepSize)))
   }
 }

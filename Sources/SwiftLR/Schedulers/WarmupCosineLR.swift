@@ -71,13 +71,18 @@ public struct WarmupCosineLR: LRScheduler {
     try validateFactor("warmup_start_factor", warmupStartFactor)
   }
 
-  public func chainedLR(group: Int, current: Double) -> Double {
-    closedFormLR(group: group) ?? current
+  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    current.storing(warmupLR(group: group))
   }
 
   public static var hasClosedForm: Bool { true }
 
-  public func closedFormLR(group: Int) -> Double? {
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    current.storing(warmupLR(group: group))
+  }
+
+  func warmupLR(group: Int) -> Double {
     let base = baseLRs[group]
     let t = max(lastEpoch, 0)
     if t < warmupSteps {

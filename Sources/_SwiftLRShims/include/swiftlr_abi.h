@@ -93,6 +93,24 @@ int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_
                                int32_t has_epoch, double epoch,
                                int64_t step_count, int32_t is_initial, swiftlr_message *message);
 
+/// The dtype of a group's lr, for `swiftlr_scheduler_step_precise`: a Python
+/// float or float64 tensor, or a 0-d tensor whose arithmetic rounds to float32,
+/// float16 or bfloat16 as PyTorch's does.
+enum {
+  SWIFTLR_LR_FLOAT64 = 0,
+  SWIFTLR_LR_FLOAT32 = 1,
+  SWIFTLR_LR_FLOAT16 = 2,
+  SWIFTLR_LR_BFLOAT16 = 3,
+};
+
+/// `swiftlr_scheduler_step` with each group's lr dtype (`precisions`, one
+/// SWIFTLR_LR_* code per group): the rules round every operation on a tensor
+/// lr to its dtype, so the new lrs are exactly representable in it.
+int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                                       const int32_t *precisions, const double *inputs, int64_t input_count,
+                                       int32_t has_epoch, double epoch,
+                                       int64_t step_count, int32_t is_initial, swiftlr_message *message);
+
 /// PyTorch's `get_lr()` (or, with `closed_form`, `_get_closed_form_lr()`) at
 /// the current `last_epoch`, without stepping: `lrs` holds the current lrs on
 /// entry and the computed ones on exit. Fails for a closed form the scheduler

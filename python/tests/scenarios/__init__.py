@@ -98,9 +98,20 @@ def _make_optimizer(api: Api, case: Case, optimizer_module: Any) -> Any:
     groups = []
     for i, lr in enumerate(case["lrs"]):
         param = api.make_param(np.full((2,), float(i + 1), dtype=np.float64))
-        group = {"params": [param], "lr": lr}
+        group = {"params": [param], "lr": _lr_value(lr, case)}
         groups.append(group)
-    return optimizer_module.SGD(groups, lr=case["lrs"][0], momentum=case.get("momentum", 0.0))
+    return optimizer_module.SGD(groups, lr=_lr_value(case["lrs"][0], case), momentum=case.get("momentum", 0.0))
+
+
+def _lr_value(lr: float, case: Case) -> Any:
+    """A group's lr: the float, or with ``case["lr_dtype"]`` ("float32",
+    "float16", "bfloat16", "float64") a 0-d torch tensor of that dtype, as in
+    PyTorch's compiled-optimizer recipes (only torch's optimizers take those)."""
+    if "lr_dtype" not in case:
+        return lr
+    import torch
+
+    return torch.tensor(lr, dtype=getattr(torch, case["lr_dtype"]))
 
 
 def _make_scheduler(api: Api, case: Case, optimizer: Any, scheduler_module: Any) -> Any:
