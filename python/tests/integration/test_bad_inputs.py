@@ -3,7 +3,7 @@ Python exception of the expected type (PyTorch's wording where PyTorch has
 one) that changes nothing, or in the right result; never a crash (a signal),
 a hang, or a SystemError.
 
-Each case is a small script run with ``sys.executable`` after ``PRELUDE``;
+Each case is a small script run by ``subprocess_cases`` after its ``PRELUDE``;
 ``fails(...)`` snapshots the watched objects (optimizer groups, parameter,
 gradient and buffer bytes, scheduler ``state_dict`` and last lrs), runs the
 call, checks the exception and that the snapshot did not change. The script
@@ -13,117 +13,9 @@ first use.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
-
 import pytest
+from .subprocess_cases import CaseRunner
 
-PRELUDE = r'''
-import copy, math, pickle, sys, warnings
-from collections import Counter
-import numpy as np
-import swiftlr
-from swiftlr import optim
-from swiftlr.optim import lr_scheduler as L
-from swiftlr.optim.swa_utils import SWALR
-from swiftlr.optim.optimizer import Optimizer
-
-warnings.simplefilter("ignore")
-BIG = 2**63 - 1
-MIN = -2**63
-# The largest epoch step(epoch) takes exactly: epochs cross the C ABI as
-# doubles, and 2**63 - 1 rounds up to 2**63 (see test_step_epoch_int_max_is_exact).
-EMAX = 2**63 - 1024
-
-
-def make_opt(lrs=(0.1, 0.05), momentum=0.9, dtype=np.float64):
-    params = [swiftlr.Parameter(np.linspace(-1, 1, 4).astype(dtype)) for _ in lrs]
-    for p in params:
-        p.grad = np.full(4, 0.5, dtype=dtype)
-    return optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], lr=lrs[0], momentum=momentum)
-
-
-def _arrays(a):
-    if a is None:
-        return None
-    a = np.asarray(a)
-    return (a.dtype.str, a.shape, a.tobytes(order="A"))
-
-
-def snapshot(*objs):
-    out = []
-    for obj in objs:
-        if isinstance(obj, Optimizer):
-            # initial_lr is left out: a constructor that fails has already
-            # recorded it (see test_failed_constructor_leaves_no_initial_lr).
-            groups = [{k: v for k, v in g.items() if k not in ("params", "initial_lr")} for g in obj.param_groups]
-            params = [p for g in obj.param_groups for p in g["params"]]
-            out.append(pickle.dumps(groups))
-            out.append([(_arrays(p.data), _arrays(p.grad)) for p in params])
-            out.append([sorted((k, _arrays(v)) for k, v in obj.state.get(p, {}).items()) for p in params])
-        elif isinstance(obj, swiftlr.Parameter):
-            out.append((_arrays(obj.data), _arrays(obj.grad)))
-        else:
-            out.append(pickle.dumps(obj.state_dict()))
-            out.append(pickle.dumps(obj.get_last_lr()))
-    return out
-
-
-def fails(exc, fn, match, *watched):
-    """fn() must raise exc (not a subclass of it that means something else)
-    with `match` in its message, and change none of `watched`."""
-    before = snapshot(*watched)
-    try:
-        fn()
-    except exc as e:
-        assert not isinstance(e, SystemError), e
-        assert match in str(e), f"message {str(e)!r} lacks {match!r}"
-        print("RAISED", type(e).__name__, str(e)[:120].replace("\n", " "))
-    else:
-        raise AssertionError(f"no {exc.__name__} raised")
-    assert snapshot(*watched) == before, "a failed call changed state"
-
-
-def finite_lrs(sched):
-    lrs = sched.get_last_lr()
-    assert all(math.isfinite(lr) for lr in lrs), lrs
-    return lrs
-
-
-def round_trip(make, steps=7):
-    """state_dict survives pickle and deepcopy: a fresh scheduler loaded from
-    either copy continues exactly as the original."""
-    opt, sched = make()
-    for _ in range(steps):
-        opt.step()
-        step(sched)
-    state = sched.state_dict()
-    for copied in (pickle.loads(pickle.dumps(state)), copy.deepcopy(state)):
-        opt2, sched2 = make()
-        opt2.load_state_dict(copy.deepcopy(opt.state_dict()))
-        sched2.load_state_dict(copied)
-        for _ in range(5):
-            a, b = step(sched, clone=True), step(sched2)
-            assert a == b, (a, b)
-        sched.load_state_dict(state)
-        opt.load_state_dict(opt.state_dict())
-    assert pickle.dumps(state) == pickle.dumps(copy.deepcopy(state))
-
-
-_metric = [3.0, 2.0, 2.5, 2.5, 2.5, 1.0, 4.0, 4.0]
-
-
-def step(sched, clone=False):
-    if isinstance(sched, L.ReduceLROnPlateau):
-        sched.step(_metric[sched.last_epoch % len(_metric)])
-    else:
-        sched.step()
-    return list(sched.get_last_lr())
-'''
 
 # (case id, script body). Bodies run after PRELUDE; each ends in CASE-OK.
 CASES: list[tuple[str, str]] = [
@@ -675,29 +567,7 @@ ROUND_TRIPS = {
 }
 
 ALL_CASES = CASES + [_state_dict_round_trip_case(n, b) for n, b in ROUND_TRIPS.items()]
-TIMEOUT = 60
-
-_pool: ThreadPoolExecutor | None = None
-_futures: dict[str, Future[subprocess.CompletedProcess[str]]] = {}
-
-
-def _run(body: str) -> subprocess.CompletedProcess[str]:
-    script = PRELUDE + textwrap.dedent(body) + "\nprint('CASE-OK')\n"
-    # The swiftlr under test, not whichever one site-packages holds (the cwd below differs from pytest's).
-    env = {**os.environ, "PYTHONFAULTHANDLER": "1", "PYTHONPATH": str(Path(_swiftlr.__file__).resolve().parents[1])}
-    return subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT, env=env,
-        cwd=Path(__file__).parent,
-    )
-
-
-def _result(case_id: str) -> subprocess.CompletedProcess[str]:
-    global _pool
-    if _pool is None:  # start every case at once, two processes at a time
-        _pool = ThreadPoolExecutor(max_workers=2)
-        for cid, body in ALL_CASES:
-            _futures[cid] = _pool.submit(_run, body)
-    return _futures[case_id].result()
+RUNNER = CaseRunner(ALL_CASES)
 
 
 def test_the_battery_is_large_enough() -> None:
@@ -707,11 +577,7 @@ def test_the_battery_is_large_enough() -> None:
 
 @pytest.mark.parametrize(("case_id", "body"), ALL_CASES, ids=[cid for cid, _ in ALL_CASES])
 def test_bad_input(case_id: str, body: str) -> None:
-    result = _result(case_id)
-    report = f"--- stdout\n{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}"
-    assert result.returncode >= 0, f"crashed with signal {-result.returncode}\n{report}"
-    assert "SystemError" not in result.stderr + result.stdout, report
-    assert result.returncode == 0 and "CASE-OK" in result.stdout, report
+    RUNNER.check(case_id)
 
 
 # MARK: known bugs in the shared stepping machinery (under refactor by the lead:
