@@ -63,6 +63,10 @@ def snapshot(*objs):
             out.append([sorted((k, _arrays(v)) for k, v in obj.state.get(p, {}).items()) for p in params])
         elif isinstance(obj, swiftlr.Parameter):
             out.append((_arrays(obj.data), _arrays(obj.grad)))
+        elif not hasattr(obj, "state_dict") and hasattr(obj, "param_groups"):
+            # Any optimizer-like object: its list, each group and its values
+            # (by repr: floats exactly, other objects by identity or their repr).
+            out.append((id(obj.param_groups), [(id(g), [(k, repr(v)) for k, v in g.items()]) for g in obj.param_groups]))
         else:
             out.append(pickle.dumps(obj.state_dict()))
             out.append(pickle.dumps(obj.get_last_lr()))
@@ -138,15 +142,21 @@ def step(sched, clone=False):
 
 TIMEOUT = 120
 
+#: Whether the suite runs against the AddressSanitizer build (.ci/sanitize),
+#: which reports reads of freed memory that the plain build makes silently.
+UNDER_ASAN = "asan" in os.environ.get("LD_PRELOAD", "")
+
 
 def run_case(body: str) -> subprocess.CompletedProcess[str]:
     script = PRELUDE + textwrap.dedent(body) + "\nprint('CASE-OK')\n"
     # The swiftlr under test, not whichever one site-packages holds (the cwd below differs from pytest's).
     env = {**os.environ, "PYTHONFAULTHANDLER": "1", "PYTHONPATH": str(Path(swiftlr.__file__).resolve().parents[1])}
-    return subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=TIMEOUT, env=env,
-        cwd=Path(__file__).parent,
-    )
+    command = [sys.executable, "-c", script]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=Path(__file__).parent)
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        return subprocess.CompletedProcess(command, 1, out, f"timed out after {TIMEOUT} s (a hang?)")
 
 
 class CaseRunner:
