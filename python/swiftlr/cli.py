@@ -201,7 +201,7 @@ def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> Non
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     known = schedulers()
-    top = _Parser(prog="swiftlr", description=(__doc__ or "").strip().splitlines()[0],
+    top = _Parser(prog="swiftlr", description="Print, plot and list learning-rate schedules.",
                   epilog="'swiftlr show --help' and 'swiftlr show SCHEDULER --help' say more.")
     top.add_argument("--version", action="version", version=f"swiftlr {swiftlr.__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="{show,plot,list}")
