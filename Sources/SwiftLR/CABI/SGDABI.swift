@@ -69,10 +69,10 @@ public func swiftlr_sgd_step(
   return 0
 }
 
-/// Elements per thread below which a second thread costs more than it saves
-/// (waking it takes microseconds; one core updates ~10^4 cached elements in
-/// about as long).
-let sgdMinimumPerThread = 1 << 16
+/// Elements per thread below which a second thread costs more than it saves:
+/// waking one takes microseconds, about the time one core takes to update
+/// 10^4 cached elements.
+let sgdMinimumPerThread = 1 << 15
 
 /// The index of the first element of sorted `values` greater than `x`.
 private func upperBound(_ values: [Int], _ x: Int) -> Int {

@@ -2,10 +2,18 @@
 import Glibc
 #endif
 
-/// The online cores, read once: glibc's sysconf reads a file in /sys on every
+/// The threads the kernels may use: the online cores, or fewer if the
+/// environment variable SWIFTLR_NUM_THREADS says so (as OMP_NUM_THREADS does
+/// for PyTorch). Read once: glibc's sysconf reads a file in /sys on every
 /// call, microseconds a step.
 @usableFromInline
-let onlineCores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+let onlineCores: Int = {
+  let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+  guard let text = getenv("SWIFTLR_NUM_THREADS"), let wanted = Int(String(cString: text)), wanted > 0 else {
+    return cores
+  }
+  return min(wanted, cores)
+}()
 
 /// How many threads `parallelRanges` uses for `total` elements.
 @usableFromInline
@@ -13,27 +21,30 @@ func parallelThreads(total: Int, minimumPerThread: Int) -> Int {
   min(onlineCores, max(1, total / max(1, minimumPerThread)), 64)
 }
 
-/// Runs `body` over `0..<total` split into contiguous ranges on all online
-/// cores, the calling thread taking the first range. Below `minimumPerThread`
-/// elements a thread is not worth waking and the work stays on the caller.
+/// Runs `body` over `0..<total` split into contiguous ranges, on the calling
+/// thread and up to `onlineCores - 1` workers. Below `minimumPerThread`
+/// elements per thread a thread is not worth waking and the work stays on the
+/// caller.
 ///
-/// The other ranges run on a pool of threads started once and asleep between
-/// calls (a step wakes them instead of creating threads). A call made while
-/// another thread's call holds the pool runs on the caller alone.
+/// The work is cut into a few chunks per thread that threads take in turn, so
+/// a worker the OS is slow to run (a busy machine) costs nothing: the caller
+/// takes its chunks. The workers are started once and sleep between calls. A
+/// call made while another thread's call holds the pool runs on the caller.
 /// `body` must touch no Python object (the GIL is released around it).
 @usableFromInline
 func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
   let threads = parallelThreads(total: total, minimumPerThread: minimumPerThread)
-  func range(_ t: Int) -> Range<Int> {
-    // t * total cannot overflow: total < 2^62 and t <= 64 on any real buffer.
-    (total / threads) * t + min(t, total % threads)..<(total / threads) * (t + 1) + min(t + 1, total % threads)
-  }
   guard threads > 1, let pool = WorkerPool.acquire(workers: threads - 1) else {
     body(0..<total)
     return
   }
+  let chunks = min(total, threads * 8)
+  func range(_ c: Int) -> Range<Int> {
+    // c * total cannot overflow: total < 2^62 and c <= 512 on any real buffer.
+    (total / chunks) * c + min(c, total % chunks)..<(total / chunks) * (c + 1) + min(c + 1, total % chunks)
+  }
   withoutActuallyEscaping(body) { body in
-    pool.run(parts: threads) { t in body(range(t)) }
+    pool.run(chunks: chunks) { c in body(range(c)) }
   }
   pool.release()
 }
@@ -51,13 +62,17 @@ final class WorkerPool {
   private let busy = makeMutex()
   private let owner = getpid()
   private var workers = 0
+  // The job, guarded by `mutex`: chunks `next..<chunks` are left to take;
+  // once `open` is false no worker joins, and `active` workers are in it.
   private var generation = 0
-  private var pending = 0
   private var job: ((Int) -> Void)?
-  private var parts = 0
+  private var chunks = 0
+  private var next = 0
+  private var open = false
+  private var active = 0
 
-  /// The pool, with at least `workers` threads if they can be started (fewer
-  /// is fine: the caller then runs the rest), or nil when another call holds it.
+  /// The pool, with up to `workers` threads (fewer if they cannot be
+  /// started: the caller then does more), or nil when another call holds it.
   static func acquire(workers: Int) -> WorkerPool? {
     pthread_mutex_lock(lock)
     // A forked child has the parent's pool object but none of its threads.
@@ -71,36 +86,46 @@ final class WorkerPool {
 
   func release() { pthread_mutex_unlock(busy) }
 
-  /// Runs `job(t)` for `t` in `0..<parts`: part 0 on the caller, the others
-  /// on the workers (or the caller, for parts beyond them); returns when all are done.
-  func run(parts: Int, _ job: @escaping (Int) -> Void) {
+  /// Runs `job(c)` once for each `c` in `0..<chunks`, on the caller and the
+  /// workers that wake in time; returns when all are done and no worker
+  /// holds `job` any more.
+  func run(chunks: Int, _ job: @escaping (Int) -> Void) {
     pthread_mutex_lock(mutex)
-    self.job = job
-    self.parts = parts
-    pending = workers
+    (self.job, self.chunks, next, open) = (job, chunks, 0, true)
     generation &+= 1
     pthread_cond_broadcast(wake)
     pthread_mutex_unlock(mutex)
-    job(0)
-    for t in (workers + 1)..<max(workers + 1, parts) { job(t) }
+    takeChunks(job)
     pthread_mutex_lock(mutex)
-    while pending > 0 { pthread_cond_wait(finished, mutex) }
+    open = false
+    while active > 0 { pthread_cond_wait(finished, mutex) }
     self.job = nil
     pthread_mutex_unlock(mutex)
   }
 
+  /// Runs chunks until none is left.
+  private func takeChunks(_ job: (Int) -> Void) {
+    while true {
+      pthread_mutex_lock(mutex)
+      let c = next
+      next += 1
+      pthread_mutex_unlock(mutex)
+      guard c < chunks else { return }
+      job(c)
+    }
+  }
+
   private func startWorker() -> Bool {
-    let index = workers + 1
     // The worker waits for the job after the current one (it may start
     // running only once that job is under way).
     pthread_mutex_lock(mutex)
-    let start = WorkerStart(pool: self, index: index, generation: generation)
+    let start = WorkerStart(pool: self, generation: generation)
     pthread_mutex_unlock(mutex)
     let context = Unmanaged.passRetained(start).toOpaque()
     var handle = pthread_t()
     let status = pthread_create(&handle, nil, { raw in
       let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-      start.pool.work(index: start.index, seen: start.generation)
+      start.pool.work(seen: start.generation)
       return nil
     }, context)
     guard status == 0 else {
@@ -108,35 +133,41 @@ final class WorkerPool {
       return false
     }
     pthread_detach(handle)
-    pthread_mutex_lock(mutex)
-    workers = index
-    pthread_mutex_unlock(mutex)
+    workers += 1
     return true
   }
 
-  private func work(index: Int, seen: Int) {
+  /// Takes chunks of the current job. The job's closure is released on
+  /// return, before the worker leaves the job: `parallelRanges` passes it
+  /// with `withoutActuallyEscaping`, which checks that nobody keeps it.
+  private func help() {
+    pthread_mutex_lock(mutex)
+    let job = self.job
+    pthread_mutex_unlock(mutex)
+    if let job { takeChunks(job) }
+  }
+
+  private func work(seen: Int) {
     var seen = seen
     pthread_mutex_lock(mutex)
     while true {
       while generation == seen { pthread_cond_wait(wake, mutex) }
       seen = generation
-      let job = self.job
-      let mine = index < parts
+      guard open else { continue }  // woke too late: the caller did it all
+      active += 1
       pthread_mutex_unlock(mutex)
-      if mine, let job { job(index) }
+      help()
       pthread_mutex_lock(mutex)
-      pending -= 1
-      if pending == 0 { pthread_cond_signal(finished) }
+      active -= 1
+      if active == 0 { pthread_cond_signal(finished) }
     }
   }
 }
 
 private final class WorkerStart {
   let pool: WorkerPool
-  let index, generation: Int
-  init(pool: WorkerPool, index: Int, generation: Int) {
-    (self.pool, self.index, self.generation) = (pool, index, generation)
-  }
+  let generation: Int
+  init(pool: WorkerPool, generation: Int) { (self.pool, self.generation) = (pool, generation) }
 }
 
 private func makeMutex() -> UnsafeMutablePointer<pthread_mutex_t> {
