@@ -30,12 +30,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import threading
 from typing import Any, TypeVar
 
 __all__ = ["flavour", "is_torch_optimizer", "torch_safe_globals"]
 
 #: Flavour classes already made, by the swiftlr class they flavour.
 _FLAVOURS: dict[type, type] = {}
+_LOCK = threading.Lock()
 
 _PREFIX = "TorchFlavour"
 
@@ -99,21 +101,22 @@ def _encode(cls: type) -> str:
 
 
 def flavour_class(cls: _C) -> _C:
-    """The torch flavour of the swiftlr scheduler class ``cls`` (made once)."""
-    made: Any = _FLAVOURS.get(cls)
-    if made is not None:
-        return made  # type: ignore[no-any-return]
-    namespace: dict[str, Any] = {
-        "__module__": __name__,
-        "__qualname__": _encode(cls),
-        "__doc__": cls.__doc__,
-        "_torch_flavour_of": cls,
-    }
-    if hasattr(cls, "_kind"):
-        namespace["_kind"] = getattr(cls, "_kind")  # else CoreScheduler names the core after the class
-    made = type(cls.__name__, (cls, _torch_base(cls)), namespace)
-    _FLAVOURS[cls] = made
-    _skip_in_dynamo(made)
+    """The torch flavour of the swiftlr scheduler class ``cls`` (made once:
+    pickle checks that a class's name finds that very class)."""
+    with _LOCK:
+        made: Any = _FLAVOURS.get(cls)
+        if made is None:
+            namespace: dict[str, Any] = {
+                "__module__": __name__,
+                "__qualname__": _encode(cls),
+                "__doc__": cls.__doc__,
+                "_torch_flavour_of": cls,
+            }
+            if hasattr(cls, "_kind"):
+                namespace["_kind"] = getattr(cls, "_kind")  # else CoreScheduler names the core after the class
+            made = type(cls.__name__, (cls, _torch_base(cls)), namespace)
+            _FLAVOURS[cls] = made
+            _skip_in_dynamo(made)
     return made  # type: ignore[no-any-return]
 
 
