@@ -116,6 +116,12 @@ class Schedule:
 
         return jax_schedule(self, steps)
 
+    def to_keras(self, steps: int) -> Any:
+        """The same table as a Keras 3 ``LearningRateSchedule`` (float32), clamped past its end."""
+        from swiftlr._jax import keras_schedule
+
+        return keras_schedule(self, steps)
+
 
 def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: dict[str, Any] | None = None,
               inputs: list[float] | None = None, class_lr: Any = None) -> Schedule:

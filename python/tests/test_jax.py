@@ -40,3 +40,16 @@ def test_under_jit_with_x64_it_is_exact_and_clamps() -> None:
         got = [float(jitted(jax.numpy.asarray(k))) for k in range(45)]
     want = list(sched(np.arange(40))) + [sched(39)] * 5
     assert got == want
+
+
+def test_keras_optimizer_follows_the_schedule_and_clamps() -> None:
+    keras = pytest.importorskip("keras")
+    sched = schedules.step_lr(0.1, step_size=3, gamma=0.5)
+    opt = keras.optimizers.SGD(learning_rate=sched.to_keras(8))
+    var = keras.Variable(np.zeros(2, dtype=np.float32))
+    got = []
+    for _ in range(10):
+        got.append(float(opt.learning_rate))
+        opt.apply_gradients([(keras.ops.ones(2), var)])
+    assert got == np.float32(sched(np.minimum(np.arange(10), 7))).tolist()
+    assert opt.learning_rate.dtype == "float32" or str(opt.learning_rate.dtype).endswith("float32")
