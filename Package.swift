@@ -6,7 +6,8 @@
 // (`_SwiftLRPython`, a C target, linked with `SwiftLR` into the `_swiftlr` dynamic
 // library) needs Python's headers, so it exists only when the Python build asks
 // for it by setting SWIFTLR_PYTHON_INCLUDE (see setup.py). `swift build` and
-// `swift test` on their own never need Python.
+// `swift test` on their own never need Python, and a package that depends on
+// swiftlr never sets that variable, so it never sees the unsafe flags below.
 
 import PackageDescription
 
@@ -35,15 +36,13 @@ var products: [Product] = [
 var targets: [Target] = [
   // The C ABI's types (swiftlr_abi.h), shared by the Swift core and the shim.
   .target(name: "_SwiftLRShims"),
+  // No unsafeFlags here: SwiftPM refuses them in a package used by version.
+  // The per-step path mutates schedulers held in class boxes, where dynamic
+  // exclusivity checks would cost more than the rule itself; those stored
+  // properties are marked `@exclusivity(unchecked)` instead.
   .target(
     name: "SwiftLR",
-    dependencies: ["_SwiftLRShims"],
-    swiftSettings: [
-      // The per-step path mutates schedulers held in class boxes; dynamic
-      // exclusivity checks on those accesses cost more than the rule itself.
-      // Static (compile-time) exclusivity checking stays on.
-      .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-    ]
+    dependencies: ["_SwiftLRShims"]
   ),
   .testTarget(
     name: "SwiftLRTests",

@@ -46,7 +46,7 @@ final class SchedulerBox {
 
   /// The one stored copy of the scheduler, shared by the closures.
   private final class Storage<S> {
-    var value: S
+    @exclusivity(unchecked) var value: S  // stepped in place; no dynamic check per step
     init(_ value: S) { self.value = value }
   }
 

@@ -4,6 +4,8 @@
 /// - Parameters:
 ///   - a: updated in place.
 ///   - b: read only; `count` elements, like `a`.
+///   - count: the number of elements of `a` and `b`.
+///   - s: the factor applied to `b`.
 @inlinable
 public func axpy<T: BinaryFloatingPoint & SIMDScalar>(
   _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T

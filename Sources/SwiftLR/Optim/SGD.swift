@@ -1,6 +1,7 @@
 /// A trainable array for the Swift API: values plus an optional gradient.
 public final class Parameter<Scalar: BinaryFloatingPoint & SIMDScalar> {
-  public var data: [Scalar]
+  // Written in place by every step; no dynamic exclusivity check per access.
+  @exclusivity(unchecked) public var data: [Scalar]
   public var grad: [Scalar]?
 
   public init(_ data: [Scalar], grad: [Scalar]? = nil) {

@@ -45,9 +45,13 @@ public struct SGDOptions: Equatable, Sendable {
 /// runs the same math on a zero-padded vector, so every element rounds alike.
 ///
 /// - Parameters:
+///   - param: the parameter's `count` values, updated in place.
+///   - grad: its gradient, `count` values, read only.
 ///   - buffer: the momentum buffer; required (non-nil) when `momentum != 0`,
 ///     ignored otherwise.
+///   - count: the number of elements of `param`, `grad` and `buffer`.
 ///   - freshBuffer: the buffer has no history: it is set to `g`, undamped.
+///   - o: the param group's lr, momentum, dampening, weight decay, Nesterov and maximize.
 @inlinable
 public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?,

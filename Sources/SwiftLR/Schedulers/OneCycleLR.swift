@@ -54,9 +54,16 @@ public struct OneCycleLR: LRScheduler {
   ///
   /// - Parameters:
   ///   - maxLRs: each group's peak lr.
+  ///   - totalSteps: the number of steps in the cycle; positive.
+  ///   - pctStart: the fraction of the cycle spent rising, in [0, 1]. Default: 0.3.
+  ///   - annealStrategy: `"cos"` or `"linear"`. Default: `"cos"`.
+  ///   - cycleMomentum: cycle momentum inversely to the lr. Default: true.
+  ///   - baseMomentums: each group's lowest momentum. Default: 0.85.
+  ///   - maxMomentums: each group's highest momentum. Default: 0.95.
   ///   - divFactor: `initial_lr = max_lr / divFactor`. Default: 25.
   ///   - finalDivFactor: `min_lr = initial_lr / finalDivFactor`. Default: 1e4.
-  ///   - pctStart: the fraction of the cycle spent rising, in [0, 1]. Default: 0.3.
+  ///   - threePhase: a third phase anneals to `min_lr`, as in fastai. Default: false.
+  ///   - lastEpoch: the index of the last step taken. Default: -1.
   public init(
     maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3, annealStrategy: String = "cos",
     cycleMomentum: Bool = true, baseMomentums: [Double]? = nil, maxMomentums: [Double]? = nil,
