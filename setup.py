@@ -13,10 +13,38 @@ import subprocess
 import sysconfig
 from pathlib import Path
 
+import setuptools
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
+
+
+def read_spdx_license_with_old_setuptools() -> None:
+    """Lets setuptools older than 77 read pyproject.toml's SPDX `license`.
+
+    pip builds get the pinned setuptools (pyproject.toml's build-system), which
+    reads it. An older setuptools, like the system python's 65 that
+    `python3 setup.py build_ext --inplace` (the development build) uses,
+    rejects the string form and `license-files`: hand it the old table form.
+    """
+    from setuptools.config import pyprojecttoml
+
+    load = pyprojecttoml.load_file
+
+    def load_file(path):  # type: ignore[no-untyped-def]
+        data = load(path)
+        project = data.get("project", {})
+        if isinstance(project.get("license"), str):
+            project["license"] = {"text": project["license"]}
+        project.pop("license-files", None)
+        return data
+
+    pyprojecttoml.load_file = load_file
+
+
+if int(setuptools.__version__.split(".")[0]) < 77:
+    read_spdx_license_with_old_setuptools()
 
 
 def find_swift() -> str:
@@ -29,7 +57,11 @@ def find_swift() -> str:
 
 class SwiftBuildExt(build_ext):
     def build_extension(self, ext: Extension) -> None:
-        scratch = Path(self.build_temp).resolve() / "swiftpm"
+        # SWIFTLR_SWIFTPM_SCRATCH lets builds for several CPythons share one
+        # SwiftPM build directory: only the C shim (whose include path differs)
+        # is compiled again, the Swift core is reused.
+        shared = os.environ.get("SWIFTLR_SWIFTPM_SCRATCH")
+        scratch = Path(shared).resolve() if shared else Path(self.build_temp).resolve() / "swiftpm"
         env = dict(os.environ, SWIFTLR_PYTHON_INCLUDE=sysconfig.get_paths()["include"])
         configuration = "debug" if self.debug else "release"
         command = [
