@@ -53,7 +53,10 @@ func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> V
 /// them a job; one job at a time (`acquire` / `release`).
 @usableFromInline
 final class WorkerPool {
-  private static var shared: WorkerPool?
+  // The state below is written by every step, always under `lock` or
+  // `mutex`: no dynamic exclusivity checks on it (the module is not built
+  // with -enforce-exclusivity=unchecked, which a versioned package cannot use).
+  @exclusivity(unchecked) private static var shared: WorkerPool?
   private static let lock = makeMutex()
 
   private let mutex = makeMutex()
@@ -61,15 +64,15 @@ final class WorkerPool {
   private let finished = makeCondition()
   private let busy = makeMutex()
   private let owner = getpid()
-  private var workers = 0
+  @exclusivity(unchecked) private var workers = 0
   // The job, guarded by `mutex`: chunks `next..<chunks` are left to take;
   // once `open` is false no worker joins, and `active` workers are in it.
-  private var generation = 0
-  private var job: ((Int) -> Void)?
-  private var chunks = 0
-  private var next = 0
-  private var open = false
-  private var active = 0
+  @exclusivity(unchecked) private var generation = 0
+  @exclusivity(unchecked) private var job: ((Int) -> Void)?
+  @exclusivity(unchecked) private var chunks = 0
+  @exclusivity(unchecked) private var next = 0
+  @exclusivity(unchecked) private var open = false
+  @exclusivity(unchecked) private var active = 0
 
   /// The pool, with up to `workers` threads (fewer if they cannot be
   /// started: the caller then does more), or nil when another call holds it.
