@@ -141,3 +141,20 @@ def test_dynamo_loaded_after_the_scheduler_still_skips_its_files(torch: Any) -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
+
+
+class HalvingLR(S.LRScheduler):
+    """A user's scheduler written in Python, as with PyTorch."""
+
+    def get_lr(self) -> list[float]:
+        return [group["lr"] * (0.5 if self.last_epoch > 0 else 1.0) for group in self.optimizer.param_groups]
+
+
+def test_a_users_subclass_is_torchs_lrscheduler_and_pickles(torch: Any, torch_opt: Any) -> None:
+    scheduler = HalvingLR(torch_opt)
+    assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler) and isinstance(scheduler, HalvingLR)
+    torch_opt.step()
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.05]
+    clone = pickle.loads(pickle.dumps(scheduler))
+    assert type(clone) is type(scheduler) and clone.get_last_lr() == [0.05]
