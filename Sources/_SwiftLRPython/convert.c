@@ -17,27 +17,52 @@ PyObject *shim_raise(int32_t status, const swiftlr_message *message) {
 
 int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **out, Py_ssize_t *count) {
   double *values = NULL;
-  PyObject *fast = PySequence_Fast(sequence, what);
-  if (fast == NULL) goto fail;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-  values = PyMem_New(double, n > 0 ? n : 1);
+  // A tuple of our own: an item's `__float__` may change the sequence it came from.
+  PyObject *items = NULL;
+  if (PyList_Check(sequence) || PyTuple_Check(sequence)) {
+    items = PySequence_Tuple(sequence);
+  } else {
+    PyObject *fast = PySequence_Fast(sequence, what);
+    items = fast == NULL ? NULL : PySequence_Tuple(fast);
+    Py_XDECREF(fast);
+  }
+  if (items == NULL) goto fail;
+  Py_ssize_t n = PyTuple_GET_SIZE(items);
+  if (n > SHIM_MAX_LENGTH) {
+    PyErr_Format(PyExc_MemoryError, "%zd values are more than swiftlr takes in one list (%d)", n, SHIM_MAX_LENGTH);
+    goto fail;
+  }
+  values = PyMem_New(double, n > 0 ? (size_t)n : 1);
   if (values == NULL) {
     PyErr_NoMemory();
     goto fail;
   }
-  PyObject **items = PySequence_Fast_ITEMS(fast);
   for (Py_ssize_t i = 0; i < n; i++) {
-    values[i] = PyFloat_AsDouble(items[i]);
+    values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(items, i));
     if (values[i] == -1.0 && PyErr_Occurred()) goto fail;
   }
-  Py_DECREF(fast);
+  Py_DECREF(items);
   *out = values;
   *count = n;
   return 0;
 fail:
-  Py_XDECREF(fast);
+  Py_XDECREF(items);
   PyMem_Free(values);
   return -1;
+}
+
+PyObject *shim_doubles_to_list(const double *values, Py_ssize_t n) {
+  PyObject *list = PyList_New(n);
+  if (list == NULL) return NULL;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *value = PyFloat_FromDouble(values[i]);
+    if (value == NULL) {
+      Py_DECREF(list);
+      return NULL;
+    }
+    PyList_SET_ITEM(list, i, value);
+  }
+  return list;
 }
 
 /// Replaces a bare "int too big to convert" with one that names the argument
@@ -56,8 +81,13 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
   int result = -1;
   int64_t *ints = NULL;
   double *doubles = NULL;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(sequence);
-  PyObject **items = PySequence_Fast_ITEMS(sequence);
+  Py_ssize_t n = PyTuple_GET_SIZE(sequence);
+  PyObject **items = &PyTuple_GET_ITEM(sequence, 0);
+  if (n > SHIM_MAX_LENGTH) {
+    PyErr_Format(PyExc_MemoryError, "%s has %zd values, more than swiftlr takes in one list (%d)", name, n,
+                 SHIM_MAX_LENGTH);
+    return -1;
+  }
   int all_ints = 1;
   for (Py_ssize_t i = 0; i < n; i++) {
     if (!PyLong_Check(items[i]) || PyBool_Check(items[i])) all_ints = 0;
@@ -112,10 +142,11 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
     if (s == NULL) return -1;
     swiftlr_config_put_string(config, name, s);
   } else if (PyList_Check(value) || PyTuple_Check(value)) {
-    PyObject *fast = PySequence_Fast(value, "expected a sequence");
-    if (fast == NULL) return -1;
-    int r = put_sequence(config, name, fast);
-    Py_DECREF(fast);
+    // A tuple of our own: an item's `__float__` may change the list it came from.
+    PyObject *items = PySequence_Tuple(value);
+    if (items == NULL) return -1;
+    int r = put_sequence(config, name, items);
+    Py_DECREF(items);
     return r;
   } else if (PyIndex_Check(value)) {
     // numpy integers and other int-likes.
@@ -141,10 +172,14 @@ swiftlr_config *shim_config_from_dict(PyObject *dict) {
     PyErr_Format(PyExc_TypeError, "expected a dict, got %.100s", Py_TYPE(dict)->tp_name);
     return NULL;
   }
+  // A list of (key, value) pairs of our own: converting a value may run
+  // Python code that changes the dict.
+  PyObject *pairs = PyDict_Items(dict);
+  if (pairs == NULL) return NULL;
   swiftlr_config *config = swiftlr_config_new();
-  PyObject *key, *value;
-  Py_ssize_t pos = 0;
-  while (PyDict_Next(dict, &pos, &key, &value)) {
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(pairs); i++) {
+    PyObject *pair = PyList_GET_ITEM(pairs, i);
+    PyObject *key = PyTuple_GET_ITEM(pair, 0), *value = PyTuple_GET_ITEM(pair, 1);
     if (!PyUnicode_Check(key)) {
       PyErr_Format(PyExc_TypeError, "keys must be str, got %.100s", Py_TYPE(key)->tp_name);
       goto fail;
@@ -152,8 +187,10 @@ swiftlr_config *shim_config_from_dict(PyObject *dict) {
     const char *name = PyUnicode_AsUTF8(key);
     if (name == NULL || put_value(config, name, value) < 0) goto fail;
   }
+  Py_DECREF(pairs);
   return config;
 fail:
+  Py_DECREF(pairs);
   swiftlr_config_free(config);
   return NULL;
 }

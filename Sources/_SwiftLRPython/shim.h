@@ -21,6 +21,10 @@ swiftlr_config *shim_config_from_dict(PyObject *dict);
 /// Converts a value read from the core to a new Python object.
 PyObject *shim_value_to_object(const swiftlr_value *value);
 
+/// The longest list swiftlr hands to the core (2**24 values): longer ones
+/// raise MemoryError before any allocation the core could fail at.
+#define SHIM_MAX_LENGTH (1 << 24)
+
 /// Reads a sequence of numbers into a new double array (PyMem_Free it).
 /// Returns -1 with an exception set.
 int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **out, Py_ssize_t *count);
@@ -28,6 +32,9 @@ int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **ou
 /// The SWIFTLR_LR_* code of a group's lr: float64 for Python numbers and
 /// anything without a torch float dtype. May run Python code; -1 on error.
 int shim_lr_precision(PyObject *lr);
+
+/// A new list of floats.
+PyObject *shim_doubles_to_list(const double *values, Py_ssize_t n);
 
 extern PyTypeObject SchedulerCore_Type;
 
@@ -50,6 +57,9 @@ int shim_take_strided(PyObject *object, Py_buffer *view, int writable, int conti
 
 /// `shim_take_strided` of a contiguous buffer.
 int shim_take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index);
+
+/// Adds the step warnings' texts to the module (EPOCH_DEPRECATION_WARNING, ...).
+int scheduler_add_warnings(PyObject *module);
 
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);

@@ -1,7 +1,7 @@
 """Type stub of ``swiftlr._swiftlr``, the compiled core (``Sources/_SwiftLRPython``).
 
 Private: the public API is the ``swiftlr`` package. Kept in step with
-``module.c`` (the function table), ``scheduler.c`` (``SchedulerCore``),
+``module.c`` (the function table), ``scheduler_*.c`` (``SchedulerCore``),
 ``schedules.c`` and ``sgd.c``.
 """
 
@@ -14,6 +14,11 @@ from typing_extensions import disjoint_base
 _Buffer = Any
 # A param group: PyTorch's dict with at least "lr" (written in place).
 _Group = MutableMapping[str, Any]
+
+# PyTorch's warning texts (the C step warns with them).
+EPOCH_DEPRECATION_WARNING: str
+STEP_ORDER_WARNING: str
+OVERRIDDEN_STEP_WARNING: str
 
 # A C layout: a class cannot derive from it and another such type (PEP 800).
 @disjoint_base
@@ -41,7 +46,7 @@ class SchedulerCore:
         *,
         group_inputs: Sequence[str] = (),
         momentum_key: str | None = None,
-        metric_step: bool = False,
+        step_kind: str = "lr",
         python_inputs: bool = False,
     ) -> None:
         """Builds the Swift scheduler ``kind`` from ``config``; raises ValueError,
@@ -49,12 +54,15 @@ class SchedulerCore:
 
         ``group_inputs``: keys of each param group read as step inputs at every
         step; ``momentum_key``: where cycled momenta go (``"momentum"`` or
-        ``"betas"``); ``metric_step``: ``step(metrics, epoch=None)``, as
-        ReduceLROnPlateau; ``python_inputs``: the class computes its step
-        inputs in Python (``step()`` then takes the Python path)."""
+        ``"betas"``); ``step_kind``: ``"lr"`` (PyTorch's ``LRScheduler.step``),
+        ``"metric"`` (``step(metrics, epoch=None)``, as ReduceLROnPlateau) or
+        ``"plain"`` (no warnings, no ``_step_count``); ``python_inputs``: the
+        class computes step inputs in Python (``_step_inputs(epoch)``)."""
     # Subclasses narrow this to PyTorch's ``step(epoch=None)`` (or ``step(metrics,
     # epoch=None)``); ``*args, **kwargs`` of Any keeps every override compatible.
     def step(self, *args: Any, **kwargs: Any) -> None: ...
+    def _update_lr(self, epoch: float | None = None) -> None:
+        """PyTorch's ``_update_lr``: a step without warnings or ``_step_count``."""
     def _core_step(
         self,
         inputs: Sequence[float] | None = None,
@@ -83,6 +91,12 @@ class SchedulerCore:
     @property
     def _core_input_count(self) -> int:
         """How many values each step takes from Python."""
+    @property
+    def _core_config(self) -> dict[str, Any] | None:
+        """A copy of the arguments the core was built from."""
+    @property
+    def _core_kind(self) -> str | None:
+        """The Swift scheduler's name."""
 
 def sgd_step(
     param_groups: Sequence[Mapping[str, Any]],

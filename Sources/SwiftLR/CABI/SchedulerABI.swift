@@ -30,6 +30,11 @@ final class SchedulerBox {
     set { write(newValue) }
   }
   let step: Step
+  /// Puts back the state the last `step` started from (the C step's rollback
+  /// when writing its results into Python objects fails), or forgets it.
+  let saveForUndo: () -> Void
+  let undoStep: () -> Void
+  let commitStep: () -> Void
   /// Each group's cycled momentum into the buffer; false when momentum does not cycle.
   let momenta: (UnsafeMutableBufferPointer<Double>) -> Bool
   let copy: () -> SchedulerBox
@@ -41,12 +46,13 @@ final class SchedulerBox {
   let names: [String]
   /// C copies of the field names, owned by the box, for `field_name`.
   let cNames: [UnsafeMutablePointer<CChar>]
-  /// Storage that the last `get` handed out; valid until the next call.
-  var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
-  /// The one stored copy of the scheduler, shared by the closures.
+  /// The one stored copy of the scheduler, shared by the closures, and the
+  /// state before the step in progress. Keeping `saved` costs retains, not a
+  /// copy: the rules replace their arrays only when the values change.
   private final class Storage<S> {
     @exclusivity(unchecked) var value: S  // stepped in place; no dynamic check per step
+    @exclusivity(unchecked) var saved: S?
     init(_ value: S) { self.value = value }
   }
 
@@ -55,8 +61,20 @@ final class SchedulerBox {
     read = { storage.value }
     write = { if let v = $0 as? S { storage.value = v } }
     step = { (lrs, epoch, inputs, context) throws(SchedulerError) in
-      try storage.value.step(lrs, epoch: epoch, inputs: inputs, context: context)
+      storage.saved = storage.value
+      do throws(SchedulerError) {
+        try storage.value.step(lrs, epoch: epoch, inputs: inputs, context: context)
+      } catch {
+        storage.saved = nil
+        throw error
+      }
     }
+    saveForUndo = { storage.saved = storage.value }
+    undoStep = {
+      if let saved = storage.saved { storage.value = saved }
+      storage.saved = nil
+    }
+    commitStep = { storage.saved = nil }
     momenta = { out in
       guard out.count == storage.value.groupCount, storage.value.momentum(group: 0) != nil else { return false }
       for i in out.indices { out[i] = storage.value.momentum(group: i) ?? .nan }
@@ -71,16 +89,6 @@ final class SchedulerBox {
 
   deinit {
     cNames.forEach { free($0) }
-    scratch.deallocate()
-  }
-
-  /// Scratch memory of at least `bytes` bytes, aligned for any scalar.
-  func scratch(bytes: Int) -> UnsafeMutableRawPointer {
-    if scratch.count < bytes || scratch.baseAddress == nil {  // an empty list asks for 0 bytes
-      scratch.deallocate()
-      scratch = .allocate(byteCount: max(bytes, 64), alignment: 16)
-    }
-    return scratch.baseAddress!
   }
 }
 
@@ -234,6 +242,18 @@ public func swiftlr_scheduler_step(
   }
 }
 
+@_cdecl("swiftlr_scheduler_undo_step")
+public func swiftlr_scheduler_undo_step(_ s: OpaquePointer) {
+  let b: SchedulerBox = unbox(s)
+  b.undoStep()
+}
+
+@_cdecl("swiftlr_scheduler_commit_step")
+public func swiftlr_scheduler_commit_step(_ s: OpaquePointer) {
+  let b: SchedulerBox = unbox(s)
+  b.commitStep()
+}
+
 @_cdecl("swiftlr_scheduler_lrs")
 public func swiftlr_scheduler_lrs(
   _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64, _ closedForm: Int32,
@@ -275,29 +295,29 @@ public func swiftlr_scheduler_field_name(_ s: OpaquePointer, _ index: Int64) -> 
 
 @_cdecl("swiftlr_scheduler_get")
 public func swiftlr_scheduler_get(
-  _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>
+  _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>,
+  _ buffer: UnsafeMutableRawPointer?, _ capacity: Int64
 ) -> Int32 {
   let b: SchedulerBox = unbox(s)
   guard let value = b.scheduler.field(String(cString: name)) else { return 0 }
   var v = swiftlr_value()
+  // Lists and strings go into the caller's buffer when it is large enough;
+  // `count` says how much they need either way (see swiftlr_abi.h).
+  func fill<T>(_ items: some Collection<T>, as type: T.Type) -> UnsafePointer<T>? {
+    v.count = Int64(items.count)
+    guard let buffer, Int64(items.count) * Int64(MemoryLayout<T>.stride) <= capacity else { return nil }
+    let p = buffer.bindMemory(to: T.self, capacity: items.count)
+    for (i, e) in items.enumerated() { p[i] = e }
+    return UnsafePointer(p)
+  }
   switch value {
   case .none: v.tag = Int32(SWIFTLR_NONE.rawValue)
   case .bool(let x): v.tag = Int32(SWIFTLR_BOOL.rawValue); v.int_value = x ? 1 : 0
   case .int(let x): v.tag = Int32(SWIFTLR_INT.rawValue); v.int_value = Int64(x)
   case .double(let x): v.tag = Int32(SWIFTLR_DOUBLE.rawValue); v.double_value = x
-  case .ints(let x):
-    let p = b.scratch(bytes: x.count * 8).bindMemory(to: Int64.self, capacity: x.count)
-    for (i, e) in x.enumerated() { p[i] = Int64(e) }
-    v.tag = Int32(SWIFTLR_INTS.rawValue); v.count = Int64(x.count); v.ints = UnsafePointer(p)
-  case .doubles(let x):
-    let p = b.scratch(bytes: x.count * 8).bindMemory(to: Double.self, capacity: x.count)
-    for (i, e) in x.enumerated() { p[i] = e }
-    v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.count = Int64(x.count); v.doubles = UnsafePointer(p)
-  case .string(let x):
-    let bytes = Array(x.utf8CString)
-    let p = b.scratch(bytes: bytes.count).bindMemory(to: CChar.self, capacity: bytes.count)
-    for (i, e) in bytes.enumerated() { p[i] = e }
-    v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = UnsafePointer(p)
+  case .ints(let x): v.tag = Int32(SWIFTLR_INTS.rawValue); v.ints = fill(x.lazy.map { Int64($0) }, as: Int64.self)
+  case .doubles(let x): v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.doubles = fill(x, as: Double.self)
+  case .string(let x): v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = fill(x.utf8CString, as: CChar.self)
   }
   out.pointee = v
   return 1

@@ -281,6 +281,19 @@ func checkPrecisions(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(Sc
   }
 }
 
+/// Stores per-step inputs in `values`, replacing the array only when a value
+/// differs (bit for bit): a step that reads what it read last time then
+/// neither allocates nor copies an array that the C step's undo state shares.
+@inlinable
+func keep(_ inputs: UnsafeBufferPointer<Double>, in values: inout [Double]) {
+  if values.count == inputs.count
+    && zip(values, inputs).allSatisfy({ $0.bitPattern == $1.bitPattern })
+  {
+    return
+  }
+  values = Array(inputs)
+}
+
 /// An integral epoch from the deprecated `step(epoch)` argument.
 func exactEpoch(_ epoch: Double) throws(SchedulerError) -> Int {
   guard epoch.isFinite, epoch == epoch.rounded(.towardZero) else {

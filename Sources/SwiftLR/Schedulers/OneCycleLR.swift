@@ -139,12 +139,7 @@ public struct OneCycleLR: LRScheduler {
     let (start, end) = phase(at: step).bounds
     if end - start == 0 { throw .value("float division by zero") }  // Python raises even for 0 / 0.0
     lastEpoch = step
-    if groupValues.count == inputs.count {
-      // Overwrite in place: no allocation per step.
-      groupValues.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
-    } else {
-      groupValues = Array(inputs)
-    }
+    keep(inputs, in: &groupValues)
   }
 
   /// The phase `step` falls in, its bounds and its progress (PyTorch's loop in `get_lr`).

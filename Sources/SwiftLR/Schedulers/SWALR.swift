@@ -78,11 +78,7 @@ public struct SWALR: LRScheduler {
       throw .overflow("_step_count is out of range: \(stepCount)")
     }
     stepNumber = stepCount - 1
-    if swaLRs.count == inputs.count {
-      swaLRs.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
-    } else {
-      swaLRs = Array(inputs)
-    }
+    keep(inputs, in: &swaLRs)
     lastEpoch = epoch
   }
 

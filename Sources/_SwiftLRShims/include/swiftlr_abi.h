@@ -41,8 +41,10 @@ typedef enum {
   SWIFTLR_STRING = 6,
 } swiftlr_tag;
 
-/// A value read out of the core. Array and string pointers stay valid until
-/// the next call on the same scheduler.
+/// A value read out of the core. A list or string is copied into a buffer
+/// the caller owns (see `swiftlr_scheduler_get`): `count` is its length
+/// (elements; bytes with the NUL for a string), the pointer NULL when the
+/// buffer was too small.
 typedef struct {
   int32_t tag;
   int64_t int_value;
@@ -111,6 +113,12 @@ int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs
                                        int32_t has_epoch, double epoch,
                                        int64_t step_count, int32_t is_initial, swiftlr_message *message);
 
+/// After a successful step, before the next call: `undo_step` puts back the
+/// state the step started from (the caller could not apply its results),
+/// `commit_step` keeps the new one. Either releases what the step kept.
+void swiftlr_scheduler_undo_step(swiftlr_scheduler *scheduler);
+void swiftlr_scheduler_commit_step(swiftlr_scheduler *scheduler);
+
 /// PyTorch's `get_lr()` (or, with `closed_form`, `_get_closed_form_lr()`) at
 /// the current `last_epoch`, without stepping: `lrs` holds the current lrs on
 /// entry and the computed ones on exit. Fails for a closed form the scheduler
@@ -128,7 +136,11 @@ int64_t swiftlr_scheduler_field_count(const swiftlr_scheduler *scheduler);
 const char *swiftlr_scheduler_field_name(const swiftlr_scheduler *scheduler, int64_t index);
 
 /// Reads one field; returns 0 when the scheduler has no field of that name.
-int32_t swiftlr_scheduler_get(swiftlr_scheduler *scheduler, const char *name, swiftlr_value *value);
+/// A list or string is copied into `buffer` when it fits in `capacity`
+/// bytes; otherwise its pointer is NULL and the caller asks again with a
+/// buffer of `count` elements. The core keeps no pointer into it.
+int32_t swiftlr_scheduler_get(swiftlr_scheduler *scheduler, const char *name, swiftlr_value *value,
+                              void *buffer, int64_t capacity);
 
 /// Sets every field in `config` at once, or none of them.
 int32_t swiftlr_scheduler_update(swiftlr_scheduler *scheduler, const swiftlr_config *config,

@@ -229,6 +229,8 @@ class CyclicLR(CoreScheduler):
         _check_state_dict(state_dict)
         state = dict(state_dict)
         fn = state.pop("_scale_fn_custom", None)
+        if fn is not None and not isinstance(fn, dict):
+            raise TypeError(f"_scale_fn_custom must be None or a dict (a callable's __dict__), got {type(fn).__name__}")
         super().load_state_dict(state)
         if fn is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(fn)
@@ -365,7 +367,7 @@ class OneCycleLR(CoreScheduler):
 
     @_schedule_phases.setter
     def _schedule_phases(self, phases: list[dict[str, Any]]) -> None:
-        self._core_update({"phase_end_steps": [float(p["end_step"]) for p in phases]})
+        self._core_update({"phase_end_steps": _phase_ends(phases)})
 
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
         # PyTorch reads these from each group at every step; so does the C step.
@@ -379,14 +381,21 @@ class OneCycleLR(CoreScheduler):
         state["_schedule_phases"] = self._schedule_phases
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Loads a state saved by this scheduler or PyTorch's ``OneCycleLR``."""
-        _check_state_dict(state_dict)
-        state = dict(state_dict)
-        phases = state.pop("_schedule_phases", None)
-        super().load_state_dict(state)
+    _derived_keys = ("_schedule_phases",)
+
+    def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
+        state = super()._core_state(state_dict)
+        phases = state_dict.get("_schedule_phases")
         if phases is not None:
-            self._schedule_phases = phases
+            state["phase_end_steps"] = _phase_ends(phases)
+        return state
+
+
+def _phase_ends(phases: Any) -> list[float]:
+    """The end steps of PyTorch's ``_schedule_phases`` (a list of dicts)."""
+    if not isinstance(phases, (list, tuple)) or not all(isinstance(p, dict) and "end_step" in p for p in phases):
+        raise TypeError("_schedule_phases must be a list of dicts with an 'end_step'")
+    return [float(p["end_step"]) for p in phases]
 
 
 class CosineAnnealingWarmRestarts(CoreScheduler):
@@ -438,6 +447,9 @@ class CosineAnnealingWarmRestarts(CoreScheduler):
             raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
         super().__init__(optimizer, last_epoch, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
 
+    #: PyTorch's own step: no warnings, no ``_step_count``, epochs may be fractional.
+    _step_kind = "plain"
+
     def step(self, epoch: float | None = None) -> None:
         """Steps by one, or to ``epoch`` (which may be fractional); callable after every batch.
 
@@ -445,5 +457,5 @@ class CosineAnnealingWarmRestarts(CoreScheduler):
             epoch (float, optional): the epoch to go to, >= 0.
         """
         if epoch is not None and epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
-        self._update_lr(epoch)
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")  # in PyTorch's words
+        super().step(epoch)

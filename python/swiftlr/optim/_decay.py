@@ -138,10 +138,11 @@ class MultiStepLR(CoreScheduler):
         state["milestones"] = self.milestones
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        if isinstance(state_dict, dict) and "milestones" in state_dict:
-            state_dict = {**state_dict, "milestones": _milestone_list(state_dict["milestones"])}
-        super().load_state_dict(state_dict)
+    def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
+        state = super()._core_state(state_dict)
+        if "milestones" in state_dict:
+            state["milestones"] = _milestone_list(state_dict["milestones"])
+        return state
 
 
 class ConstantLR(CoreScheduler):

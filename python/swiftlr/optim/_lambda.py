@@ -42,16 +42,6 @@ class _LambdaScheduler(CoreScheduler):
     def _step_inputs(self, epoch: Any) -> list[float]:
         return self._factors(self.last_epoch + 1 if epoch is None else epoch)
 
-    def step(self, epoch: int | None = None) -> None:
-        """Steps the scheduler. An exception from a user function propagates
-        unchanged, and the scheduler's state stays as it was."""
-        count = self._step_count
-        try:
-            super().step(epoch)
-        except BaseException:
-            self._step_count = count
-            raise
-
     def get_lr(self) -> list[float]:
         """PyTorch's ``get_lr()``: the rule at the current ``last_epoch``, calling
         the user functions there (on a copy of the core, so nothing changes)."""

@@ -151,7 +151,7 @@ class ReduceLROnPlateau(CoreScheduler):
             }
         )
 
-    _metric_step = True  # step(metrics) runs in C: the metric is the step's one input
+    _step_kind = "metric"  # step(metrics, epoch=None): the metric is the step's one input
 
     @property
     def in_cooldown(self) -> bool:
@@ -162,16 +162,9 @@ class ReduceLROnPlateau(CoreScheduler):
         """Whether the ``rel`` threshold follows the sign of ``best`` (see the class docs)."""
         return bool(self._core_get("sign_aware_threshold"))
 
-    # step(metrics, epoch=None) is SchedulerCore's C method: it runs
-    # `float(metrics)` and the step without Python code, and hands the
-    # deprecated epoch argument to _step_slow.
-
-    def _step_slow(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
-        """PyTorch's ``step(metrics, epoch)`` with an explicit (deprecated) epoch."""
-        current = float(metrics)
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
-        self._last_lr = self._core_step([current], epoch)
+    # step(metrics, epoch=None) is SchedulerCore's C method, as for every
+    # swiftlr scheduler: `float(metrics)`, the deprecated epoch's warning and
+    # the step, as one transaction.
 
     def get_lr(self) -> list[float]:
         """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
@@ -200,7 +193,7 @@ class ReduceLROnPlateau(CoreScheduler):
         self._core_update(core_state)
         if "_last_lr" in state_dict:
             self._last_lr = state_dict["_last_lr"]
-        rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr", "_core_config")}
+        rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr")}
         self.__dict__.update(rest)
 
 

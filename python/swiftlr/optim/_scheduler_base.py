@@ -27,30 +27,11 @@ from swiftlr._torch import flavour as _flavour
 
 __all__ = ["LRScheduler", "CoreScheduler", "EPOCH_DEPRECATION_WARNING"]
 
-EPOCH_DEPRECATION_WARNING = (
-    "The epoch parameter in `scheduler.step()` was not necessary and is being "
-    "deprecated where possible. Please use `scheduler.step()` to step the "
-    "scheduler. During the deprecation, if epoch is different from None, the "
-    "closed form is used instead of the new chainable form, where available. "
-    "Please open an issue if you are unable to replicate your use case: "
-    "https://github.com/pytorch/pytorch/issues/new/choose."
-)
-
-_OVERRIDDEN_STEP_WARNING = (
-    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
-    "initialization. Please, make sure to call `optimizer.step()` before "
-    "`lr_scheduler.step()`. See more details at "
-    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
-)
-
-_STEP_ORDER_WARNING = (
-    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
-    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-    "will result in PyTorch skipping the first value of the learning rate schedule. "
-    "See more details at "
-    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
-)
+#: PyTorch's warning texts; the C step (which owns every swiftlr scheduler's
+#: step) holds them, and user subclasses warn with the same words.
+EPOCH_DEPRECATION_WARNING: str = _swiftlr.EPOCH_DEPRECATION_WARNING
+_OVERRIDDEN_STEP_WARNING: str = _swiftlr.OVERRIDDEN_STEP_WARNING
+_STEP_ORDER_WARNING: str = _swiftlr.STEP_ORDER_WARNING
 
 
 def _lr_value(value: Any) -> Any:
@@ -244,7 +225,7 @@ class LRScheduler:
 
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-        takes_metrics = getattr(self, "_metric_step", False)
+        takes_metrics = getattr(self, "_step_kind", "lr") == "metric"
         if takes_metrics and metrics is None:
             raise TypeError(f"{type(self).__name__}.preview needs the metric of each step: preview(steps, metrics=[...])")
         if not takes_metrics and metrics is not None:
@@ -348,10 +329,11 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
     ``state_dict`` and ``load_state_dict`` come from here.
 
-    ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore`: the
-    usual step runs without Python code; explicit epochs, the first step
-    (PyTorch's step-order warning) and schedulers that call user functions
-    take :meth:`_step_slow`, which is PyTorch's ``LRScheduler.step``.
+    ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore` and
+    the one owner of a step: PyTorch's warnings, the deprecated epoch, user
+    functions (:meth:`_step_inputs`), the Swift rule and the param-group
+    writes run there as one transaction, so a step that raises changes
+    nothing.
 
     Args:
         optimizer (Optimizer): the optimizer whose learning rates this
@@ -369,8 +351,13 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     #: Keys of each param group that the rule reads at every step (PyTorch
     #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
     _group_inputs: ClassVar[tuple[str, ...]] = ()
-    #: ``step(metrics)``, as ReduceLROnPlateau.
-    _metric_step: ClassVar[bool] = False
+    #: How ``step()`` behaves: ``"lr"`` (PyTorch's ``LRScheduler.step``),
+    #: ``"metric"`` (``step(metrics, epoch=None)``, as ReduceLROnPlateau) or
+    #: ``"plain"`` (no warnings, no ``_step_count``, as CosineAnnealingWarmRestarts).
+    _step_kind: ClassVar[str] = "lr"
+    #: State-dict keys that are core fields in another form (``_core_state``
+    #: converts them), e.g. OneCycleLR's ``_schedule_phases``.
+    _derived_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -391,9 +378,8 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         self._finish_init()
 
     def _build_core(self, config: dict[str, Any]) -> None:
-        """Builds the Swift scheduler; the config is kept to rebuild it when unpickled."""
+        """Builds the Swift scheduler (the C object keeps ``config``, for pickles)."""
         self._init_core(self._kind, config, **self._core_options(config))
-        self.__dict__["_core_config"] = config
 
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
         """How the C ``step`` treats this scheduler, built from ``config``
@@ -401,10 +387,8 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         return {
             "group_inputs": self._group_inputs,
             "python_inputs": type(self)._step_inputs is not CoreScheduler._step_inputs,
-            "metric_step": self._metric_step,
+            "step_kind": self._step_kind,
         }
-
-    _step_slow = LRScheduler.step
 
     def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
         """The values the next step takes from Python (user factors); none by
@@ -412,9 +396,6 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         ``epoch`` is the explicit epoch of a deprecated ``step(epoch)`` call,
         else None (the step goes to ``last_epoch + 1``)."""
         return None
-
-    def _update_lr(self, epoch: float | None = None) -> None:
-        self._last_lr = self._core_step(self._step_inputs(epoch), epoch)
 
     def _apply_momenta(self) -> None:
         """Writes the momenta of a scheduler that cycles them (PyTorch's
@@ -449,7 +430,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     # MARK: checkpoints
 
     def _private_keys(self) -> tuple[str, ...]:
-        return ("optimizer", "_core_config")
+        return ("optimizer",)
 
     def state_dict(self) -> dict[str, Any]:
         state = {name: self._core_get(name) for name in self._fields + self._common_fields}
@@ -463,26 +444,34 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         Core fields are checked and set together, so a bad value changes nothing.
         """
         _check_state_dict(state_dict)
-        core_names = set(self._fields + self._common_fields)
+        core_names = set(self._fields + self._common_fields + self._derived_keys)
         unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
         if unknown:
             raise ValueError(
                 f"state_dict has keys {type(self).__name__} does not have: {', '.join(sorted(map(str, unknown)))} "
                 "(is it another scheduler's state?)"
             )
-        core_state = {k: _plain(v) for k, v in state_dict.items() if k in core_names}
+        core_state = self._core_state(state_dict)
         members = {k: state_dict[k] for k in _STEP_MEMBERS if k in state_dict}
         if "_step_count" in members:
-            members["_step_count"] = int(members["_step_count"])
+            members["_step_count"] = _step_count(members["_step_count"])
         for flag in ("_is_initial", "_get_lr_called_within_step"):
             if flag in members:
                 members[flag] = bool(members[flag])
         private = self._private_keys()
         rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in members and k not in private}
+        # Everything is converted and checked; the core takes its fields all
+        # or none, and nothing after it can fail.
         self._core_update(core_state)
         for name, value in members.items():
             setattr(self, name, value)
         self.__dict__.update(rest)
+
+    def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
+        """The core's fields from a state dict, converted (a subclass adds
+        the keys it stores in another form). May raise; changes nothing."""
+        names = set(self._fields + self._common_fields)
+        return {k: _plain(v) for k, v in state_dict.items() if k in names}
 
     # MARK: copies
 
@@ -496,19 +485,27 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         return clone
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        state = {"dict": self.__dict__, "optimizer": self.optimizer, "core": self.state_dict()}
+        state = {"dict": self.__dict__, "optimizer": self.optimizer, "config": self._core_config,
+                 "core": self.state_dict()}
         return (_unpickle_scheduler, (type(self),), state)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state["dict"])
         self.optimizer = state["optimizer"]
-        config = self.__dict__["_core_config"]
-        self._init_core(self._kind, config, **self._core_options(config))
+        self._build_core(state["config"])
         self.load_state_dict(state["core"])
 
 
 def _unpickle_scheduler(cls: type[CoreScheduler]) -> CoreScheduler:
     return cls.__new__(cls)
+
+
+def _step_count(value: Any) -> int:
+    """A loaded ``_step_count``, checked before anything changes."""
+    count = int(value)
+    if not -(2**63) <= count < 2**63:
+        raise OverflowError(f"_step_count must fit in a signed 64-bit integer, got {count}")
+    return count
 
 
 def _plain(value: Any) -> Any:

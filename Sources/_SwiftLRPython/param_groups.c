@@ -1,0 +1,378 @@
+// Reading and writing an optimizer's param groups: see param_groups.h.
+#include "param_groups.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
+
+// MARK: - Group cache
+//
+// Reading every group's lr (and OneCycleLR's five group values) is most of a
+// step's cost. CPython 3.11 stamps each dict with a new version on every
+// change, so a group whose dict has the version it had after the last step
+// still holds what that step wrote: its lr object and inputs are reused
+// without a lookup. Any change to the dict, a replaced dict, a tensor or
+// other mutable lr, or a failed step falls back to reading.
+
+#if PY_VERSION_HEX < 0x030C0000
+#define DICT_VERSIONS 1
+static inline uint64_t dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
+#else
+#define DICT_VERSIONS 0  // ma_version_tag is deprecated from 3.12: always read
+static inline uint64_t dict_version(PyObject *dict) { (void)dict; return 0; }
+#endif
+
+void group_cache_invalidate(GroupCache *cache) {
+  if (cache->entries == NULL) return;
+  for (Py_ssize_t i = 0; i < cache->count; i++) cache->entries[i].valid = 0;
+}
+
+void group_cache_clear(GroupCache *cache) {
+  if (cache->entries != NULL) {
+    for (Py_ssize_t i = 0; i < cache->count; i++) {
+      Py_CLEAR(cache->entries[i].dict);
+      Py_CLEAR(cache->entries[i].lr);
+    }
+  }
+  PyMem_Free(cache->entries);
+  PyMem_Free(cache->inputs);
+  cache->entries = NULL;
+  cache->inputs = NULL;
+  cache->count = cache->keys = 0;
+}
+
+int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
+  if (cache->entries == NULL) return 0;
+  for (Py_ssize_t i = 0; i < cache->count; i++) {
+    Py_VISIT(cache->entries[i].dict);
+    Py_VISIT(cache->entries[i].lr);
+  }
+  return 0;
+}
+
+static inline int cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_ssize_t keys) {
+  if (!DICT_VERSIONS || cache == NULL || cache->entries == NULL || cache->keys != keys) return 0;
+  const GroupCacheEntry *c = &cache->entries[i];
+  return c->valid && c->dict == group && PyDict_CheckExact(group) && dict_version(group) == c->version;
+}
+
+static int is_immutable_number(PyObject *value) {
+  return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
+}
+
+// MARK: - Access to one group
+
+/// `group[key]` as a new reference; the dict fast path for plain dict groups.
+static inline PyObject *group_get(PyObject *group, PyObject *key) {
+  if (PyDict_CheckExact(group)) {
+    PyObject *value = PyDict_GetItemWithError(group, key);
+    if (value != NULL) return Py_NewRef(value);
+    if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
+    return NULL;
+  }
+  return PyObject_GetItem(group, key);
+}
+
+/// `group[key] = value`; the dict fast path for plain dict groups.
+static inline int group_set(PyObject *group, PyObject *key, PyObject *value) {
+  return PyDict_CheckExact(group) ? PyDict_SetItem(group, key, value) : PyObject_SetItem(group, key, value);
+}
+
+/// `float(value)`; -1 with an exception set (the value may run Python code).
+static inline int as_double(PyObject *value, double *out) {
+  *out = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
+  return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/// Whether two doubles are the same bits (so -0.0 differs from 0.0, and a NaN equals itself).
+static inline int same_bits(double a, double b) {
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+// MARK: - A step's storage
+
+static int allocate(GroupStep *step, Py_ssize_t n, Py_ssize_t keys) {
+  memset(step, 0, offsetof(GroupStep, stack_objects));
+  step->n = n;
+  step->keys = keys;
+  if (n <= GROUP_STEP_STACK) {
+    memset(step->stack_objects, 0, sizeof step->stack_objects);
+    step->groups = step->stack_objects;
+    step->old_values = step->stack_doubles;
+    step->immutable = step->stack_flags;
+    step->precisions = step->stack_precisions;
+  } else {
+    // Four object arrays in one block, so that release can walk them as soon as it exists.
+    step->groups = PyMem_Calloc((size_t)n * 4, sizeof(PyObject *));
+    if (step->groups == NULL) goto fail;
+    step->old_values = PyMem_New(double, (size_t)n * 2);
+    step->immutable = PyMem_New(char, (size_t)n);
+    step->precisions = PyMem_New(int32_t, (size_t)n);
+  }
+  Py_ssize_t stride = n <= GROUP_STEP_STACK ? GROUP_STEP_STACK : n;
+  step->old_lrs = step->groups + stride;
+  step->new_lrs = step->groups + 2 * stride;
+  step->old_momenta = step->groups + 3 * stride;
+  if (step->old_values == NULL || step->immutable == NULL || step->precisions == NULL) goto fail;
+  step->lrs = step->old_values + stride;
+  if (keys > 0) {
+    if ((size_t)n > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)keys) goto fail;
+    step->inputs = PyMem_New(double, (size_t)(n * keys));
+    if (step->inputs == NULL) goto fail;
+  }
+  return 0;
+fail:
+  PyErr_NoMemory();
+  return -1;
+}
+
+void group_step_release(GroupStep *step) {
+  if (step->groups == NULL) return;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    Py_XDECREF(step->groups[i]);
+    Py_XDECREF(step->old_lrs[i]);
+    Py_XDECREF(step->new_lrs[i]);
+    Py_XDECREF(step->old_momenta[i]);
+  }
+  if (step->groups != step->stack_objects) {
+    PyMem_Free(step->groups);
+    PyMem_Free(step->old_values);
+    PyMem_Free(step->immutable);
+    PyMem_Free(step->precisions);
+  }
+  PyMem_Free(step->inputs);
+  step->groups = NULL;
+  step->inputs = NULL;
+}
+
+// MARK: - Reading
+
+int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
+                    GroupCache *cache) {
+  step->groups = NULL;
+  PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
+  if (fast == NULL) return -1;
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+  if (n != expected) {
+    PyErr_Format(PyExc_ValueError, "the optimizer has %zd param groups, the scheduler was built for %zd", n,
+                 expected);
+    Py_DECREF(fast);
+    return -1;
+  }
+  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
+  if (allocate(step, n, keys) < 0) {
+    Py_DECREF(fast);
+    return -1;
+  }
+  // Own every group before any Python code can run and change the list.
+  PyObject **items = PySequence_Fast_ITEMS(fast);
+  for (Py_ssize_t i = 0; i < n; i++) step->groups[i] = Py_NewRef(items[i]);
+  Py_DECREF(fast);
+
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *group = step->groups[i];
+    double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
+    if (cache_hit(cache, i, group, keys)) {
+      step->old_lrs[i] = Py_NewRef(cache->entries[i].lr);
+      if (as_double(step->old_lrs[i], &step->old_values[i]) < 0) return -1;  // an int too large
+      if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
+      step->immutable[i] = 1;
+      step->precisions[i] = SWIFTLR_LR_FLOAT64;
+      continue;
+    }
+    step->old_lrs[i] = group_get(group, shim_str_lr);
+    if (step->old_lrs[i] == NULL || as_double(step->old_lrs[i], &step->old_values[i]) < 0) return -1;
+    int immutable = is_immutable_number(step->old_lrs[i]);
+    step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(step->old_lrs[i]);
+    if (step->precisions[i] < 0) return -1;
+    step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
+    for (Py_ssize_t k = 0; k < keys; k++) {
+      PyObject *value = group_get(group, PyTuple_GET_ITEM(input_keys, k));
+      if (value == NULL) return -1;
+      immutable &= is_immutable_number(value);
+      int failed = as_double(value, &inputs[k]);
+      Py_DECREF(value);
+      if (failed) return -1;
+    }
+    step->immutable[i] = (char)immutable;
+  }
+  memcpy(step->lrs, step->old_values, (size_t)n * sizeof(double));
+  return 0;
+}
+
+// MARK: - Writing
+
+/// The new momentum value for `group`: a float, or `betas` with beta1 replaced.
+static PyObject *momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
+  PyObject *value = PyFloat_FromDouble(momentum);
+  if (value == NULL || target != MOMENTUM_BETA1) return value;
+  PyObject *tuple = PySequence_Tuple(old_betas);
+  PyObject *joined = NULL;
+  if (tuple != NULL) {
+    Py_ssize_t size = PyTuple_GET_SIZE(tuple);
+    joined = PyTuple_New(size > 0 ? size : 1);
+    if (joined != NULL) {
+      PyTuple_SET_ITEM(joined, 0, Py_NewRef(value));
+      for (Py_ssize_t k = 1; k < size; k++) PyTuple_SET_ITEM(joined, k, Py_NewRef(PyTuple_GET_ITEM(tuple, k)));
+    }
+  }
+  Py_XDECREF(tuple);
+  Py_DECREF(value);
+  return joined;
+}
+
+static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget target) {
+  step->momentum = target;
+  step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    PyObject *group = step->groups[i];
+    PyObject *old = group_get(group, step->momentum_key);
+    if (old == NULL) {
+      // A group without `momentum` gets one (as PyTorch assigns it); betas must exist.
+      if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
+      PyErr_Clear();
+    }
+    PyObject *value = momentum_value(old, momenta[i], target);
+    if (value == NULL) {
+      Py_XDECREF(old);
+      return -1;
+    }
+    step->old_momenta[i] = old;
+    int failed = group_set(group, step->momentum_key, value);
+    Py_DECREF(value);
+    if (failed) return -1;
+    step->momenta_written = i + 1;
+  }
+  return 0;
+}
+
+/// Writes `lr` into group `i`; sets `new_lrs[i]` to what `_last_lr` holds
+/// for it: the float in the group, or a clone of a tensor lr, which is filled
+/// in place (PyTorch's `_update_param_group_val`). An unchanged float stays
+/// the same object, so a step that changes nothing writes nothing.
+static int write_lr(GroupStep *step, Py_ssize_t i) {
+  PyObject *group = step->groups[i], *old = step->old_lrs[i];
+  double lr = step->lrs[i];
+  if (PyFloat_CheckExact(old) && same_bits(PyFloat_AS_DOUBLE(old), lr)) {
+    step->new_lrs[i] = Py_NewRef(old);
+    return 0;
+  }
+  if (!PyFloat_Check(old) && !PyLong_Check(old)) {
+    PyObject *fill = PyObject_GetAttr(old, str_fill);
+    if (fill != NULL) {
+      PyObject *number = PyFloat_FromDouble(lr);
+      PyObject *r = number == NULL ? NULL : PyObject_CallOneArg(fill, number);
+      Py_XDECREF(number);
+      Py_DECREF(fill);
+      if (r == NULL) return -1;
+      Py_DECREF(r);
+      step->written = i + 1;  // filled: undo fills the old value back
+      step->new_lrs[i] = PyObject_CallMethodNoArgs(old, str_clone);
+      return step->new_lrs[i] == NULL ? -1 : 0;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();  // not a tensor: store a float, as PyTorch would assign
+  }
+  PyObject *value = PyFloat_FromDouble(lr);
+  if (value == NULL) return -1;
+  if (group_set(group, shim_str_lr, value) < 0) {
+    Py_DECREF(value);
+    return -1;
+  }
+  step->written = i + 1;
+  step->new_lrs[i] = value;
+  return 0;
+}
+
+int group_step_write(GroupStep *step, const double *momenta, MomentumTarget target) {
+  if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    if (write_lr(step, i) < 0) goto fail;
+  }
+  return 0;
+fail:
+  group_step_undo(step);
+  return -1;
+}
+
+void group_step_undo(GroupStep *step) {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  for (Py_ssize_t i = step->written - 1; i >= 0; i--) {
+    PyObject *old = step->old_lrs[i], *group = step->groups[i];
+    int failed;
+    if (PyFloat_Check(old) || PyLong_Check(old) || !PyObject_HasAttr(old, str_fill)) {
+      failed = group_set(group, shim_str_lr, old);
+    } else {
+      PyObject *number = PyFloat_FromDouble(step->old_values[i]);
+      PyObject *r = number == NULL ? NULL : PyObject_CallMethodOneArg(old, str_fill, number);
+      Py_XDECREF(number);
+      failed = r == NULL;
+      Py_XDECREF(r);
+    }
+    if (failed) PyErr_Clear();  // best effort: the first error is the one to report
+  }
+  for (Py_ssize_t i = step->momenta_written - 1; i >= 0; i--) {
+    PyObject *old = step->old_momenta[i], *group = step->groups[i];
+    int failed = old != NULL ? group_set(group, step->momentum_key, old) : PyObject_DelItem(group, step->momentum_key);
+    if (failed) PyErr_Clear();
+  }
+  step->written = step->momenta_written = 0;
+  PyErr_Restore(type, value, traceback);
+}
+
+PyObject *group_step_last_lr(GroupStep *step, PyObject *last) {
+  Py_ssize_t n = step->n;
+  if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
+    Py_ssize_t i = 0;
+    while (i < n && PyList_GET_ITEM(last, i) == step->new_lrs[i]) i++;
+    if (i == n) return Py_NewRef(last);
+  }
+  PyObject *list = PyList_New(n);
+  if (list == NULL) return NULL;
+  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(step->new_lrs[i]));
+  return list;
+}
+
+void group_step_store(GroupStep *step, GroupCache *cache) {
+  if (!DICT_VERSIONS) return;
+  Py_ssize_t n = step->n, keys = step->keys;
+  if (cache->entries != NULL && (cache->count != n || cache->keys != keys)) group_cache_clear(cache);
+  if (cache->entries == NULL) {
+    cache->entries = PyMem_Calloc((size_t)n, sizeof(GroupCacheEntry));
+    cache->inputs = keys > 0 ? PyMem_Calloc((size_t)(n * keys), sizeof(double)) : NULL;
+    if (cache->entries == NULL || (keys > 0 && cache->inputs == NULL)) {
+      group_cache_clear(cache);  // a cache is an optimization: without memory, do without
+      return;
+    }
+    cache->count = n;
+    cache->keys = keys;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    GroupCacheEntry *c = &cache->entries[i];
+    PyObject *group = step->groups[i], *lr = step->new_lrs[i];
+    // The common case: the step read this group from the cache and wrote nothing.
+    if (c->valid && c->dict == group && c->lr == lr && dict_version(group) == c->version) continue;
+    c->valid = 0;
+    Py_CLEAR(c->dict);
+    Py_CLEAR(c->lr);
+    if (!PyDict_CheckExact(group) || !is_immutable_number(lr) || !step->immutable[i]) continue;
+    c->dict = Py_NewRef(group);
+    c->lr = Py_NewRef(lr);
+    c->version = dict_version(group);
+    if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
+    c->valid = 1;
+  }
+}
+
+int param_groups_ready(void) {
+  str_fill = PyUnicode_InternFromString("fill_");
+  str_clone = PyUnicode_InternFromString("clone");
+  str_betas = PyUnicode_InternFromString("betas");
+  str_momentum = PyUnicode_InternFromString("momentum");
+  return (str_fill && str_clone && str_betas && str_momentum) ? 0 : -1;
+}

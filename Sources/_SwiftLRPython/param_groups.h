@@ -1,0 +1,94 @@
+// Reading and writing an optimizer's param groups (internal to the shim).
+//
+// A scheduler step reads every group's lr (and the keys a rule reads from the
+// groups at each step), lets the core compute, then writes the new lrs and
+// cycled momenta back. Reads and writes run Python code (a dict subclass's
+// `__getitem__`, an lr's `__float__`, a tensor's `fill_`, a finalizer run by
+// an allocation), which may change anything, so a `GroupStep`:
+//   * holds a strong reference to every group and to every value it will put
+//     back, never a borrowed pointer into a list or dict;
+//   * keeps what each group held before the step, so that a write that fails
+//     halfway is undone (`group_step_undo`) and the step changes nothing.
+#ifndef SWIFTLR_PARAM_GROUPS_H
+#define SWIFTLR_PARAM_GROUPS_H
+
+#include "shim.h"
+
+/// Param groups handled without a heap allocation.
+#define GROUP_STEP_STACK 8
+
+/// Where cycled momenta go: nowhere, `group["momentum"]`, or beta1 of `group["betas"]`.
+typedef enum { MOMENTUM_NONE = 0, MOMENTUM_KEY = 1, MOMENTUM_BETA1 = 2 } MomentumTarget;
+
+/// What one group held after the last step, to skip reading it again (see
+/// param_groups.c, "Group cache").
+typedef struct {
+  PyObject *dict;    // the group (strong), compared by identity
+  PyObject *lr;      // its lr after the step: an immutable number (strong)
+  uint64_t version;  // the dict's version after the step
+  int valid;
+} GroupCacheEntry;
+
+typedef struct {
+  Py_ssize_t count;          // groups (the cache's length)
+  Py_ssize_t keys;           // group inputs per group
+  GroupCacheEntry *entries;  // NULL until a step stores one
+  double *inputs;            // count * keys
+} GroupCache;
+
+void group_cache_clear(GroupCache *cache);
+void group_cache_invalidate(GroupCache *cache);
+int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg);
+
+typedef struct {
+  Py_ssize_t n;     // groups
+  Py_ssize_t keys;  // group inputs read per group (0 when the caller gives inputs)
+  PyObject **groups;    // strong: the snapshot of param_groups
+  PyObject **old_lrs;   // strong: each group's lr object before the step
+  PyObject **new_lrs;   // strong: what `_last_lr` holds for each written group
+  PyObject **old_momenta;  // strong or NULL: "momentum" / "betas" before the step
+  double *old_values;   // each group's lr as a float, before the step
+  double *lrs;          // the lrs the core reads and replaces
+  double *inputs;       // n * keys group inputs, or NULL
+  char *immutable;      // per group: lr and inputs were immutable numbers
+  int32_t *precisions;  // per group: the lr's dtype (SWIFTLR_LR_*)
+  int tensor_lrs;       // some lr is a tensor of a dtype narrower than float64
+  Py_ssize_t written;          // groups whose lr has been written
+  Py_ssize_t momenta_written;  // groups whose momentum has been written
+  MomentumTarget momentum;
+  PyObject *momentum_key;  // borrowed interned "momentum" / "betas"
+  // Storage for small steps.
+  PyObject *stack_objects[4 * GROUP_STEP_STACK];
+  double stack_doubles[2 * GROUP_STEP_STACK];
+  char stack_flags[GROUP_STEP_STACK];
+  int32_t stack_precisions[GROUP_STEP_STACK];
+} GroupStep;
+
+/// Takes a snapshot of `param_groups` (any sequence of mappings) and reads
+/// each group's lr and, for each of `input_keys` (a tuple of str, may be
+/// empty), `group[key]` as a float. `expected` is the number of groups the
+/// scheduler was built for. `cache`, if not NULL, lets unchanged groups skip
+/// the lookups. Returns -1 with an exception set; release the step either way.
+int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
+                    GroupCache *cache);
+
+/// Writes `momenta` (NULL: none) and then `step->lrs` into the groups. On
+/// failure, returns -1 with the exception set, after undoing every write.
+int group_step_write(GroupStep *step, const double *momenta, MomentumTarget target);
+
+/// The list `_last_lr` gets: the object each group now holds (a clone of a
+/// tensor lr), or `last` itself when it holds exactly those objects.
+PyObject *group_step_last_lr(GroupStep *step, PyObject *last);
+
+/// Puts back every write of `group_step_write`, keeping the current exception.
+void group_step_undo(GroupStep *step);
+
+/// Records what the step left in each group for the next one.
+void group_step_store(GroupStep *step, GroupCache *cache);
+
+/// Releases every reference and buffer the step holds.
+void group_step_release(GroupStep *step);
+
+int param_groups_ready(void);
+
+#endif  // SWIFTLR_PARAM_GROUPS_H

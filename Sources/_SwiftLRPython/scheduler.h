@@ -1,0 +1,75 @@
+// `_swiftlr.SchedulerCore`, the native half of every swiftlr scheduler
+// (internal to the shim). The Python base class `CoreScheduler` derives from
+// it; together they are one object:
+//   scheduler_type.c   the type: lifetime, step bookkeeping attributes
+//   scheduler_step.c   `step()` and `_update_lr()`: PyTorch's step, in C
+//   scheduler_state.c  fields by name, copies, `get_lr()`'s values
+//   param_groups.c     reading and writing the optimizer's param groups
+#ifndef SWIFTLR_SCHEDULER_H
+#define SWIFTLR_SCHEDULER_H
+
+#include "param_groups.h"
+
+/// How `step()` behaves: PyTorch's `LRScheduler.step(epoch=None)` (step-order
+/// warning, `_step_count`), `ReduceLROnPlateau.step(metrics, epoch=None)`, or
+/// `CosineAnnealingWarmRestarts.step(epoch=None)` (neither warnings nor count).
+typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
+
+typedef struct {
+  PyObject_HEAD
+  swiftlr_scheduler *core;
+  PyObject *config;        // the arguments the core was built from (for copies and pickles)
+  PyObject *kind;          // the core's scheduler name (str)
+  PyObject *optimizer;     // "optimizer"
+  PyObject *last_lr;       // "_last_lr"
+  PyObject *group_inputs;  // tuple of str: keys of each group read as step inputs
+  MomentumTarget momentum; // where cycled momenta go
+  StepKind step_kind;
+  long long step_count;    // "_step_count"
+  char is_initial;         // "_is_initial"
+  char get_lr_called;      // "_get_lr_called_within_step"
+  char python_inputs;      // the class computes its step inputs in Python (`_step_inputs`)
+  char busy;               // a step is running: refuse calls that change the scheduler
+  Py_ssize_t group_count;
+  GroupCache cache;        // per group: what the last step read and wrote
+} SchedulerCore;
+
+/// Raises RuntimeError and returns -1 when the core is missing or a step is
+/// running (user code called back into the scheduler in the middle of it).
+int scheduler_check_idle(SchedulerCore *self, const char *what);
+
+/// Replaces the core (taking ownership) and resets what depended on the old one.
+void scheduler_adopt(SchedulerCore *self, swiftlr_scheduler *core);
+
+/// One step of the core over `param_groups`, as a transaction: reads the
+/// groups, steps the core with `inputs` (NULL: the group inputs), writes the
+/// lrs and momenta back. On success returns the new `_last_lr` list; on any
+/// failure NULL, with the core, the groups and the bookkeeping unchanged.
+PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, const double *inputs,
+                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count);
+
+/// An epoch of PyTorch's deprecated `step(epoch)` as a double; integers must
+/// be exact. Returns -1 with an exception set.
+int scheduler_epoch(PyObject *epoch, double *out);
+
+// The methods of the type (scheduler_type.c has the table), by file.
+// scheduler_step.c
+PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *scheduler_update_lr(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *scheduler_core_step(SchedulerCore *self, PyObject *args, PyObject *kwargs);
+int scheduler_step_ready(void);
+int scheduler_add_warnings(PyObject *module);
+// scheduler_state.c
+PyObject *scheduler_init_core(SchedulerCore *self, PyObject *args, PyObject *kwargs);
+PyObject *scheduler_lrs(SchedulerCore *self, PyObject *args);
+PyObject *scheduler_momenta(SchedulerCore *self, PyObject *ignored);
+PyObject *scheduler_get(SchedulerCore *self, PyObject *name);
+PyObject *scheduler_update(SchedulerCore *self, PyObject *dict);
+PyObject *scheduler_copy(SchedulerCore *self, PyObject *ignored);
+PyObject *scheduler_assign(SchedulerCore *self, PyObject *other);
+PyObject *scheduler_fields(SchedulerCore *self, void *closure);
+PyObject *scheduler_input_count(SchedulerCore *self, void *closure);
+PyObject *scheduler_config(SchedulerCore *self, void *closure);
+PyObject *scheduler_kind(SchedulerCore *self, void *closure);
+
+#endif  // SWIFTLR_SCHEDULER_H

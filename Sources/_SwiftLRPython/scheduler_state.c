@@ -1,0 +1,235 @@
+// The state half of `_swiftlr.SchedulerCore`: building the core, its fields
+// by name, copies, and `get_lr()`'s values without stepping.
+#include "scheduler.h"
+
+#include <string.h>
+
+static swiftlr_scheduler *build(const char *kind, PyObject *dict) {
+  swiftlr_config *config = shim_config_from_dict(dict);
+  if (config == NULL) return NULL;
+  int32_t status = 0;
+  swiftlr_message message;
+  swiftlr_scheduler *core = swiftlr_scheduler_new(kind, config, &status, &message);
+  swiftlr_config_free(config);
+  if (core == NULL) shim_raise(status, &message);
+  return core;
+}
+
+/// Where `_init_core`'s `momentum_key` sends cycled momenta.
+static int momentum_target(PyObject *key, MomentumTarget *out) {
+  if (key == Py_None) *out = MOMENTUM_NONE;
+  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "momentum") == 0) *out = MOMENTUM_KEY;
+  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "betas") == 0) *out = MOMENTUM_BETA1;
+  else {
+    PyErr_Format(PyExc_ValueError, "momentum_key must be None, 'momentum' or 'betas', got %R", key);
+    return -1;
+  }
+  return 0;
+}
+
+static int step_kind(const char *name, StepKind *out) {
+  if (strcmp(name, "lr") == 0) *out = STEP_LR;
+  else if (strcmp(name, "metric") == 0) *out = STEP_METRIC;
+  else if (strcmp(name, "plain") == 0) *out = STEP_PLAIN;
+  else {
+    PyErr_Format(PyExc_ValueError, "step_kind must be 'lr', 'metric' or 'plain', got '%s'", name);
+    return -1;
+  }
+  return 0;
+}
+
+// _init_core(kind, config, *, group_inputs=(), momentum_key=None, step_kind="lr", python_inputs=False)
+PyObject *scheduler_init_core(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"kind", "config", "group_inputs", "momentum_key", "step_kind", "python_inputs", NULL};
+  PyObject *kind, *dict, *group_inputs = NULL, *momentum_key = Py_None;
+  const char *kind_of_step = "lr";
+  int python_inputs = 0;
+  MomentumTarget target;
+  StepKind steps;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UO!|$OOsp:_init_core", keywords, &kind, &PyDict_Type, &dict,
+                                   &group_inputs, &momentum_key, &kind_of_step, &python_inputs)) {
+    return NULL;
+  }
+  if (self->busy) return PyErr_Format(PyExc_RuntimeError, "cannot rebuild a scheduler in the middle of its step");
+  if (momentum_target(momentum_key, &target) < 0 || step_kind(kind_of_step, &steps) < 0) return NULL;
+  const char *kind_name = PyUnicode_AsUTF8(kind);
+  if (kind_name == NULL) return NULL;
+  PyObject *keys = group_inputs == NULL ? PyTuple_New(0) : PySequence_Tuple(group_inputs);
+  PyObject *config = keys == NULL ? NULL : PyDict_Copy(dict);
+  if (config == NULL) goto fail;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
+    if (!PyUnicode_Check(PyTuple_GET_ITEM(keys, i))) {
+      PyErr_SetString(PyExc_TypeError, "group_inputs must be names (str)");
+      goto fail;
+    }
+  }
+  swiftlr_scheduler *core = build(kind_name, config);
+  if (core == NULL) goto fail;
+  if (self->busy) {  // converting the config ran Python code that started a step
+    swiftlr_scheduler_free(core);
+    PyErr_SetString(PyExc_RuntimeError, "cannot rebuild a scheduler in the middle of its step");
+    goto fail;
+  }
+  scheduler_adopt(self, core);
+  Py_XSETREF(self->kind, Py_NewRef(kind));
+  Py_XSETREF(self->config, config);
+  Py_XSETREF(self->group_inputs, keys);
+  self->momentum = target;
+  self->step_kind = steps;
+  self->python_inputs = (char)python_inputs;
+  Py_RETURN_NONE;
+fail:
+  Py_XDECREF(keys);
+  Py_XDECREF(config);
+  return NULL;
+}
+
+// _core_lrs(current, closed_form=False) -> list[float]
+PyObject *scheduler_lrs(SchedulerCore *self, PyObject *args) {
+  PyObject *current, *result = NULL;
+  int closed_form = 0;
+  double *lrs = NULL;
+  Py_ssize_t n = 0;
+  if (!PyArg_ParseTuple(args, "O|p:_core_lrs", &current, &closed_form)) return NULL;
+  if (shim_doubles_from_sequence(current, "lrs must be a sequence", &lrs, &n) < 0) return NULL;
+  if (scheduler_check_idle(self, "read the scheduler") < 0) goto done;  // the conversion may have run Python code
+  swiftlr_message message;
+  int32_t status = swiftlr_scheduler_lrs(self->core, lrs, n, closed_form, &message);
+  if (status != SWIFTLR_OK) {
+    shim_raise(status, &message);
+    goto done;
+  }
+  result = shim_doubles_to_list(lrs, n);
+done:
+  PyMem_Free(lrs);
+  return result;
+}
+
+// _core_momenta() -> list[float] | None
+PyObject *scheduler_momenta(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
+  if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
+  Py_ssize_t n = self->group_count;
+  double *values = PyMem_New(double, n > 0 ? (size_t)n : 1);
+  if (values == NULL) return PyErr_NoMemory();
+  PyObject *result = swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n)
+                                                                      : Py_NewRef(Py_None);
+  PyMem_Free(values);
+  return result;
+}
+
+// _core_get(name) -> value; AttributeError for an unknown name. Reading is
+// allowed during a step (it sees the state the step started from).
+PyObject *scheduler_get(SchedulerCore *self, PyObject *name) {
+  if (self->core == NULL) return PyErr_Format(PyExc_RuntimeError, "the scheduler's core is not initialized");
+  const char *key = PyUnicode_AsUTF8(name);
+  if (key == NULL) return NULL;
+  // Lists and strings are copied into a buffer of ours: first a small one on
+  // the stack, then one of the size the core asks for. No Python code runs
+  // between the calls, and the core keeps no pointer into either.
+  int64_t stack[32];
+  swiftlr_value value;
+  if (!swiftlr_scheduler_get(self->core, key, &value, stack, sizeof stack)) {
+    return PyErr_Format(PyExc_AttributeError, "scheduler has no field %R", name);
+  }
+  int is_list = value.tag == SWIFTLR_INTS || value.tag == SWIFTLR_DOUBLES || value.tag == SWIFTLR_STRING;
+  if (!is_list || value.ints != NULL || value.doubles != NULL || value.string != NULL) {
+    return shim_value_to_object(&value);
+  }
+  if ((size_t)value.count > (size_t)PY_SSIZE_T_MAX / sizeof(int64_t)) return PyErr_NoMemory();
+  size_t bytes = (size_t)value.count * sizeof(int64_t) + 1;
+  void *heap = PyMem_Malloc(bytes);
+  if (heap == NULL) return PyErr_NoMemory();
+  PyObject *result;
+  if (!swiftlr_scheduler_get(self->core, key, &value, heap, (int64_t)bytes) ||
+      (value.ints == NULL && value.doubles == NULL && value.string == NULL)) {
+    result = PyErr_Format(PyExc_RuntimeError, "field %R changed while it was read", name);
+  } else {
+    result = shim_value_to_object(&value);
+  }
+  PyMem_Free(heap);
+  return result;
+}
+
+// _core_update(dict): sets all the named fields, or none.
+PyObject *scheduler_update(SchedulerCore *self, PyObject *dict) {
+  if (scheduler_check_idle(self, "change the scheduler's state") < 0) return NULL;
+  swiftlr_config *config = shim_config_from_dict(dict);
+  if (config == NULL) return NULL;
+  // The conversion ran Python code (`__float__`), which may have started a step.
+  if (scheduler_check_idle(self, "change the scheduler's state") < 0) {
+    swiftlr_config_free(config);
+    return NULL;
+  }
+  swiftlr_message message;
+  int32_t status = swiftlr_scheduler_update(self->core, config, &message);
+  swiftlr_config_free(config);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  group_cache_invalidate(&self->cache);
+  Py_RETURN_NONE;
+}
+
+/// Copies the core and the step bookkeeping of `from` into `to`.
+static void copy_state(SchedulerCore *to, SchedulerCore *from) {
+  scheduler_adopt(to, swiftlr_scheduler_copy(from->core));
+  Py_XSETREF(to->kind, Py_XNewRef(from->kind));
+  Py_XSETREF(to->config, Py_XNewRef(from->config));
+  Py_XSETREF(to->group_inputs, Py_XNewRef(from->group_inputs));
+  to->momentum = from->momentum;
+  to->step_kind = from->step_kind;
+  to->step_count = from->step_count;
+  to->is_initial = from->is_initial;
+  to->get_lr_called = from->get_lr_called;
+  to->python_inputs = from->python_inputs;
+}
+
+// _core_copy() -> SchedulerCore: an independent bare core with the same state.
+PyObject *scheduler_copy(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
+  if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
+  SchedulerCore *copy = (SchedulerCore *)SchedulerCore_Type.tp_alloc(&SchedulerCore_Type, 0);
+  if (copy == NULL) return NULL;
+  copy_state(copy, self);
+  return (PyObject *)copy;
+}
+
+// _core_assign(other): takes a copy of other's core and step bookkeeping
+// (deepcopy of a scheduler).
+PyObject *scheduler_assign(SchedulerCore *self, PyObject *other) {
+  if (!PyObject_TypeCheck(other, &SchedulerCore_Type)) {
+    PyErr_SetString(PyExc_TypeError, "_core_assign needs a SchedulerCore");
+    return NULL;
+  }
+  if (scheduler_check_idle((SchedulerCore *)other, "copy the scheduler") < 0 || self->busy) {
+    return NULL;
+  }
+  copy_state(self, (SchedulerCore *)other);
+  Py_RETURN_NONE;
+}
+
+PyObject *scheduler_fields(SchedulerCore *self, void *Py_UNUSED(closure)) {
+  if (self->core == NULL) return PyErr_Format(PyExc_RuntimeError, "the scheduler's core is not initialized");
+  int64_t n = swiftlr_scheduler_field_count(self->core);
+  PyObject *names = PyTuple_New((Py_ssize_t)n);
+  if (names == NULL) return NULL;
+  for (int64_t i = 0; i < n; i++) {
+    PyObject *name = PyUnicode_FromString(swiftlr_scheduler_field_name(self->core, i));
+    if (name == NULL) {
+      Py_DECREF(names);
+      return NULL;
+    }
+    PyTuple_SET_ITEM(names, (Py_ssize_t)i, name);
+  }
+  return names;
+}
+
+PyObject *scheduler_input_count(SchedulerCore *self, void *Py_UNUSED(closure)) {
+  return PyLong_FromLongLong(self->core == NULL ? 0 : swiftlr_scheduler_input_count(self->core));
+}
+
+/// A copy of the arguments the core was built from (None before `_init_core`).
+PyObject *scheduler_config(SchedulerCore *self, void *Py_UNUSED(closure)) {
+  return self->config == NULL ? Py_NewRef(Py_None) : PyDict_Copy(self->config);
+}
+
+PyObject *scheduler_kind(SchedulerCore *self, void *Py_UNUSED(closure)) {
+  return Py_NewRef(self->kind == NULL ? Py_None : self->kind);
+}

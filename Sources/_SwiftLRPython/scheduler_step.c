@@ -1,0 +1,300 @@
+// `step()` of every swiftlr scheduler: PyTorch's `LRScheduler.step` (and
+// ReduceLROnPlateau's, CosineAnnealingWarmRestarts'), whole, in C. It is the
+// one owner of a step: warnings, the deprecated epoch, user functions (the
+// class's `_step_inputs`), the core's rule and the param-group writes all
+// happen here, as one transaction: a step that raises, at any point, leaves
+// the scheduler, its bookkeeping and the optimizer's groups as they were.
+#include "scheduler.h"
+
+#include <limits.h>
+
+static PyObject *str_param_groups, *str_step, *str_wrapped, *str_opt_called, *str_step_inputs;
+static PyObject *epoch_warning, *order_warning, *overridden_warning;
+
+// MARK: - The transaction
+
+PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, const double *inputs,
+                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count) {
+  GroupStep step;
+  PyObject *result = NULL;
+  double momenta_stack[GROUP_STEP_STACK];
+  double *momenta = NULL;
+  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+
+  if (group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) goto done;
+  if (step.keys > 0) {
+    inputs = step.inputs;
+    input_count = step.n * step.keys;
+  }
+  swiftlr_message message;
+  // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
+  int32_t status = step.tensor_lrs
+                       ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs,
+                                                        input_count, has_epoch, epoch, step_count, self->is_initial,
+                                                        &message)
+                       : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, has_epoch, epoch,
+                                                step_count, self->is_initial, &message);
+  if (status != SWIFTLR_OK) {
+    shim_raise(status, &message);
+    goto done;
+  }
+  // From here the core has stepped: every failure puts it back.
+  if (self->momentum != MOMENTUM_NONE) {
+    momenta = step.n <= GROUP_STEP_STACK ? momenta_stack : PyMem_New(double, (size_t)step.n);
+    if (momenta == NULL) {
+      PyErr_NoMemory();
+      swiftlr_scheduler_undo_step(self->core);
+      goto done;
+    }
+    if (!swiftlr_scheduler_momenta(self->core, momenta, step.n)) {
+      if (momenta != momenta_stack) PyMem_Free(momenta);
+      momenta = NULL;
+    }
+  }
+  if (group_step_write(&step, momenta, self->momentum) < 0) {
+    swiftlr_scheduler_undo_step(self->core);
+    goto done;
+  }
+  result = group_step_last_lr(&step, self->last_lr);
+  if (result == NULL) {
+    group_step_undo(&step);
+    swiftlr_scheduler_undo_step(self->core);
+    goto done;
+  }
+  swiftlr_scheduler_commit_step(self->core);
+  group_step_store(&step, &self->cache);
+done:
+  if (result == NULL) group_cache_invalidate(&self->cache);
+  group_step_release(&step);
+  if (momenta != NULL && momenta != momenta_stack) PyMem_Free(momenta);
+  return result;
+}
+
+// MARK: - Arguments
+
+int scheduler_epoch(PyObject *epoch, double *out) {
+  if (PyLong_Check(epoch)) {
+    // Epochs cross the ABI as doubles (fractional ones too): an integer
+    // that a double cannot hold exactly is refused rather than rounded.
+    int overflow = 0;
+    long long e = PyLong_AsLongLongAndOverflow(epoch, &overflow);
+    if (e == -1 && PyErr_Occurred()) return -1;
+    *out = (double)e;
+    if (overflow || *out >= 9223372036854775808.0 || (long long)*out != e) {
+      PyErr_Format(PyExc_OverflowError,
+                   "epoch %R cannot be represented exactly: use an epoch below 2**53 in magnitude", epoch);
+      return -1;
+    }
+    return 0;
+  }
+  *out = PyFloat_AsDouble(epoch);
+  return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/// Parses `step(epoch=None)`, or `step(metrics, epoch=None)` when `metrics` is not NULL.
+static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                           PyObject **metrics, PyObject **epoch) {
+  Py_ssize_t positional_max = metrics != NULL ? 2 : 1;
+  if (nargs > positional_max) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)", name, positional_max,
+                 nargs);
+    return -1;
+  }
+  PyObject **slots[2] = {metrics != NULL ? metrics : epoch, epoch};
+  for (Py_ssize_t i = 0; i < nargs; i++) *slots[i] = args[i];
+  Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+  for (Py_ssize_t k = 0; k < nkw; k++) {
+    PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+    PyObject **slot = NULL;
+    if (PyUnicode_CompareWithASCIIString(key, "epoch") == 0) slot = epoch;
+    if (metrics != NULL && PyUnicode_CompareWithASCIIString(key, "metrics") == 0) slot = metrics;
+    if (slot == NULL) {
+      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", name, key);
+      return -1;
+    }
+    if (*slot != NULL && *slot != Py_None && slot != epoch) {
+      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument %R", name, key);
+      return -1;
+    }
+    *slot = args[nargs + k];
+  }
+  if (metrics != NULL && *metrics == NULL) {
+    PyErr_Format(PyExc_TypeError, "%s() missing 1 required positional argument: 'metrics'", name);
+    return -1;
+  }
+  return 0;
+}
+
+/// PyTorch's check of the call order at the first step after construction.
+static int warn_step_order(PyObject *optimizer) {
+  PyObject *optimizer_step = PyObject_GetAttr(optimizer, str_step);
+  if (optimizer_step == NULL) return -1;
+  int wrapped = PyObject_HasAttr(optimizer_step, str_wrapped);
+  Py_DECREF(optimizer_step);
+  if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), 1);
+  PyObject *called = PyObject_GetAttr(optimizer, str_opt_called);
+  if (called == NULL) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();
+    called = Py_NewRef(Py_False);
+  }
+  int truth = PyObject_IsTrue(called);
+  Py_DECREF(called);
+  if (truth < 0) return -1;
+  return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), 1);
+}
+
+/// The step inputs the class computes in Python (user functions), as a new
+/// array in `*out` (PyMem_Free it), or none.
+static int python_inputs(SchedulerCore *self, PyObject *epoch, double **out, Py_ssize_t *count) {
+  *out = NULL;
+  *count = 0;
+  if (!self->python_inputs) return 0;
+  PyObject *values = PyObject_CallMethodOneArg((PyObject *)self, str_step_inputs, epoch);
+  if (values == NULL) return -1;
+  int r = values == Py_None ? 0 : shim_doubles_from_sequence(values, "_step_inputs() must return a sequence", out, count);
+  Py_DECREF(values);
+  return r;
+}
+
+// MARK: - step(), _update_lr()
+
+/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
+static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
+  double metric = 0, epoch = 0, *inputs = NULL;
+  Py_ssize_t input_count = 0;
+  PyObject *groups = NULL, *last = NULL;
+  int has_epoch = epoch_object != NULL && epoch_object != Py_None;
+  if (self->optimizer == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
+    return NULL;
+  }
+  // Ours for the whole step: user code may replace `self.optimizer` meanwhile.
+  PyObject *optimizer = Py_NewRef(self->optimizer);
+
+  if (metrics != NULL) {
+    metric = PyFloat_AsDouble(metrics);  // PyTorch: current = float(metrics)
+    if (metric == -1.0 && PyErr_Occurred()) goto done;
+  }
+  if (count && self->step_count == LLONG_MAX) {
+    PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
+    goto done;
+  }
+  if (warn && count && self->step_count == 1 && warn_step_order(optimizer) < 0) goto done;
+  if (warn && has_epoch && PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), 1) < 0) goto done;
+  if (has_epoch && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
+  if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
+    goto done;
+  }
+  groups = PyObject_GetAttr(optimizer, str_param_groups);
+  if (groups == NULL) goto done;
+  last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
+                               has_epoch, epoch, self->step_count + (count ? 1 : 0));
+  if (last != NULL) {
+    Py_XSETREF(self->last_lr, last);
+    if (count) self->step_count++;
+  }
+done:
+  Py_DECREF(optimizer);
+  Py_XDECREF(groups);
+  PyMem_Free(inputs);
+  return last == NULL ? NULL : Py_NewRef(Py_None);
+}
+
+PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+  PyObject *metrics = NULL, *epoch = Py_None;
+  int metric_step = self->step_kind == STEP_METRIC;
+  if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) return NULL;
+  if (scheduler_check_idle(self, "step") < 0) return NULL;
+  self->busy = 1;
+  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
+  self->busy = 0;
+  return result;
+}
+
+PyObject *scheduler_update_lr(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+  PyObject *epoch = Py_None;
+  if (parse_step_args("_update_lr", args, nargs, kwnames, NULL, &epoch) < 0) return NULL;
+  if (self->step_kind == STEP_METRIC) {
+    PyErr_SetString(PyExc_TypeError, "ReduceLROnPlateau steps with step(metrics)");
+    return NULL;
+  }
+  if (scheduler_check_idle(self, "_update_lr") < 0) return NULL;
+  self->busy = 1;
+  PyObject *result = run(self, NULL, epoch, 0, 0);
+  self->busy = 0;
+  return result;
+}
+
+// _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the
+// core over `groups` (default: the optimizer's) with this object's
+// `_step_count` and `_is_initial`; returns what `_last_lr` would become.
+PyObject *scheduler_core_step(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"inputs", "epoch", "groups", NULL};
+  PyObject *input_object = Py_None, *epoch_object = Py_None, *groups = Py_None, *result = NULL;
+  double *inputs = NULL, epoch = 0;
+  Py_ssize_t input_count = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:_core_step", keywords, &input_object, &epoch_object, &groups)) {
+    return NULL;
+  }
+  if (scheduler_check_idle(self, "_core_step") < 0) return NULL;
+  self->busy = 1;
+  if (epoch_object != Py_None && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
+  if (input_object != Py_None &&
+      shim_doubles_from_sequence(input_object, "inputs must be a sequence", &inputs, &input_count) < 0) {
+    goto done;
+  }
+  PyObject *owned = NULL;
+  if (groups != Py_None) {
+    owned = Py_NewRef(groups);
+  } else if (self->optimizer == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
+  } else {
+    PyObject *optimizer = Py_NewRef(self->optimizer);
+    owned = PyObject_GetAttr(optimizer, str_param_groups);
+    Py_DECREF(optimizer);
+  }
+  if (owned != NULL) {
+    // With inputs given, no group inputs are read (a None leaves that to the groups).
+    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch,
+                                   self->step_count);
+    Py_DECREF(owned);
+  }
+done:
+  self->busy = 0;
+  PyMem_Free(inputs);
+  return result;
+}
+
+int scheduler_step_ready(void) {
+  str_param_groups = PyUnicode_InternFromString("param_groups");
+  str_step = PyUnicode_InternFromString("step");
+  str_wrapped = PyUnicode_InternFromString("_wrapped_by_lr_sched");
+  str_opt_called = PyUnicode_InternFromString("_opt_called");
+  str_step_inputs = PyUnicode_InternFromString("_step_inputs");
+  epoch_warning = PyUnicode_FromString(
+      "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
+      "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from "
+      "None, the closed form is used instead of the new chainable form, where available. Please open an issue "
+      "if you are unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.");
+  order_warning = PyUnicode_FromString(
+      "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should "
+      "call them in the opposite order: `optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+      "will result in PyTorch skipping the first value of the learning rate schedule. See more details at "
+      "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate");
+  overridden_warning = PyUnicode_FromString(
+      "Seems like `optimizer.step()` has been overridden after learning rate scheduler initialization. Please, "
+      "make sure to call `optimizer.step()` before `lr_scheduler.step()`. See more details at "
+      "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate");
+  return (str_param_groups && str_step && str_wrapped && str_opt_called && str_step_inputs && epoch_warning &&
+          order_warning && overridden_warning)
+             ? 0
+             : -1;
+}
+
+/// The warning texts, for the Python layer (user subclasses step in Python).
+int scheduler_add_warnings(PyObject *module) {
+  if (PyModule_AddObjectRef(module, "EPOCH_DEPRECATION_WARNING", epoch_warning) < 0) return -1;
+  if (PyModule_AddObjectRef(module, "STEP_ORDER_WARNING", order_warning) < 0) return -1;
+  return PyModule_AddObjectRef(module, "OVERRIDDEN_STEP_WARNING", overridden_warning);
+}

@@ -1,0 +1,193 @@
+// `_swiftlr.SchedulerCore`: the type, its lifetime and PyTorch's step
+// bookkeeping attributes. See scheduler.h for what the other files hold.
+#include "scheduler.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <structmember.h>
+
+int scheduler_check_idle(SchedulerCore *self, const char *what) {
+  if (self->busy) {
+    PyErr_Format(PyExc_RuntimeError,
+                 "cannot %s while the scheduler is in the middle of a step (called back from user code)", what);
+    return -1;
+  }
+  if (self->core == NULL) {
+    PyErr_SetString(PyExc_RuntimeError, "the scheduler's core is not initialized");
+    return -1;
+  }
+  return 0;
+}
+
+void scheduler_adopt(SchedulerCore *self, swiftlr_scheduler *core) {
+  group_cache_clear(&self->cache);
+  if (self->core != NULL) swiftlr_scheduler_free(self->core);
+  self->core = core;
+  self->group_count = (Py_ssize_t)swiftlr_scheduler_group_count(core);
+}
+
+// MARK: - Lifetime
+
+static int core_init(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+  static char *keywords[] = {"kind", "config", NULL};
+  PyObject *kind = NULL, *dict = NULL;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|UO!:SchedulerCore", keywords, &kind, &PyDict_Type, &dict)) {
+    return -1;
+  }
+  if (kind == NULL) return 0;
+  if (dict == NULL) {
+    PyErr_SetString(PyExc_TypeError, "SchedulerCore(kind, config) needs a config dict");
+    return -1;
+  }
+  PyObject *init_args = Py_BuildValue("(OO)", kind, dict);
+  if (init_args == NULL) return -1;
+  PyObject *r = scheduler_init_core(self, init_args, NULL);
+  Py_DECREF(init_args);
+  if (r == NULL) return -1;
+  Py_DECREF(r);
+  return 0;
+}
+
+static int core_traverse(SchedulerCore *self, visitproc visit, void *arg) {
+  Py_VISIT(self->optimizer);
+  Py_VISIT(self->last_lr);
+  Py_VISIT(self->config);
+  return group_cache_traverse(&self->cache, visit, arg);
+}
+
+static int core_clear(SchedulerCore *self) {
+  Py_CLEAR(self->optimizer);
+  Py_CLEAR(self->last_lr);
+  Py_CLEAR(self->config);
+  group_cache_clear(&self->cache);
+  return 0;
+}
+
+static void core_dealloc(SchedulerCore *self) {
+  PyObject_GC_UnTrack(self);
+  core_clear(self);
+  Py_CLEAR(self->kind);
+  Py_CLEAR(self->group_inputs);
+  if (self->core != NULL) swiftlr_scheduler_free(self->core);
+  self->core = NULL;
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+// MARK: - Step bookkeeping (PyTorch's attribute names)
+
+static PyObject *get_step_count(SchedulerCore *self, void *Py_UNUSED(closure)) {
+  return PyLong_FromLongLong(self->step_count);
+}
+
+/// `_step_count` is checked before it is stored: a value that does not fit
+/// raises and leaves the old one (a plain T_LONGLONG member would store -1).
+static int set_step_count(SchedulerCore *self, PyObject *value, void *Py_UNUSED(closure)) {
+  if (value == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "cannot delete _step_count");
+    return -1;
+  }
+  if (scheduler_check_idle(self, "set _step_count") < 0) return -1;
+  PyObject *index = PyNumber_Index(value);
+  if (index == NULL) return -1;
+  int overflow = 0;
+  long long count = PyLong_AsLongLongAndOverflow(index, &overflow);
+  Py_DECREF(index);
+  if (count == -1 && PyErr_Occurred()) return -1;
+  if (overflow) {
+    PyErr_Format(PyExc_OverflowError, "_step_count must fit in a signed 64-bit integer, got %R", value);
+    return -1;
+  }
+  if (scheduler_check_idle(self, "set _step_count") < 0) return -1;  // __index__ is user code
+  self->step_count = count;
+  return 0;
+}
+
+static PyObject *get_flag(SchedulerCore *self, void *closure) {
+  return PyBool_FromLong(*((char *)self + (Py_ssize_t)closure));
+}
+
+static int set_flag(SchedulerCore *self, PyObject *value, void *closure) {
+  if (value == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "cannot delete a step flag");
+    return -1;
+  }
+  int truth = PyObject_IsTrue(value);
+  if (truth < 0) return -1;
+  *((char *)self + (Py_ssize_t)closure) = (char)truth;
+  return 0;
+}
+
+static PyMethodDef core_methods[] = {
+    {"step", (PyCFunction)(void (*)(void))scheduler_step, METH_FASTCALL | METH_KEYWORDS,
+     "step($self, /, *args, **kwargs)\n--\n\n"
+     "PyTorch's scheduler.step(): sets each param group's next lr (ReduceLROnPlateau:\n"
+     "step(metrics, epoch=None)). A step that raises changes nothing."},
+    {"_update_lr", (PyCFunction)(void (*)(void))scheduler_update_lr, METH_FASTCALL | METH_KEYWORDS,
+     "_update_lr($self, epoch=None)\n--\n\n"
+     "PyTorch's LRScheduler._update_lr: a step without warnings or _step_count."},
+    {"_core_step", (PyCFunction)(void (*)(void))scheduler_core_step, METH_VARARGS | METH_KEYWORDS,
+     "_core_step(inputs=None, epoch=None, groups=None) -> list[float]\n\n"
+     "One step of the core over groups (default: the optimizer's param_groups);\n"
+     "writes the new lrs (and momenta) and returns the new _last_lr."},
+    {"_init_core", (PyCFunction)(void (*)(void))scheduler_init_core, METH_VARARGS | METH_KEYWORDS,
+     "_init_core(kind, config, *, group_inputs=(), momentum_key=None, step_kind='lr', python_inputs=False)\n\n"
+     "Builds the Swift scheduler `kind` from `config` (its arguments plus 'base_lrs' and\n"
+     "'last_epoch'). group_inputs: keys of each param group read as step inputs;\n"
+     "momentum_key: where cycled momenta are written; step_kind: 'lr' (PyTorch's\n"
+     "LRScheduler.step), 'metric' (step(metrics)) or 'plain' (no warnings, no _step_count);\n"
+     "python_inputs: the class supplies step inputs from Python (_step_inputs(epoch))."},
+    {"_core_lrs", (PyCFunction)scheduler_lrs, METH_VARARGS,
+     "_core_lrs(current, closed_form=False) -> list[float]\n\n"
+     "get_lr() (or the closed form) at the current last_epoch, without stepping."},
+    {"_core_momenta", (PyCFunction)scheduler_momenta, METH_NOARGS,
+     "_core_momenta() -> list[float] | None: each group's cycled momentum, if any."},
+    {"_core_get", (PyCFunction)scheduler_get, METH_O, "_core_get(name) -> the field's value"},
+    {"_core_update", (PyCFunction)scheduler_update, METH_O, "_core_update(fields: dict) -> None; all or nothing"},
+    {"_core_copy", (PyCFunction)scheduler_copy, METH_NOARGS,
+     "_core_copy() -> a bare SchedulerCore with the same state"},
+    {"_core_assign", (PyCFunction)scheduler_assign, METH_O,
+     "_core_assign(other) -> None: copy other's core state here"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef core_members[] = {
+    {"optimizer", T_OBJECT_EX, offsetof(SchedulerCore, optimizer), 0, "the optimizer whose lrs are scheduled"},
+    {"_last_lr", T_OBJECT_EX, offsetof(SchedulerCore, last_lr), 0, "the lrs of the last step"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef core_getset[] = {
+    {"_step_count", (getter)get_step_count, (setter)set_step_count, "PyTorch's _step_count", NULL},
+    {"_is_initial", (getter)get_flag, (setter)set_flag, "PyTorch's _is_initial",
+     (void *)offsetof(SchedulerCore, is_initial)},
+    {"_get_lr_called_within_step", (getter)get_flag, (setter)set_flag, "PyTorch's _get_lr_called_within_step",
+     (void *)offsetof(SchedulerCore, get_lr_called)},
+    {"_core_fields", (getter)scheduler_fields, NULL, "names of the scheduler's fields", NULL},
+    {"_core_input_count", (getter)scheduler_input_count, NULL, "values each step takes", NULL},
+    {"_core_config", (getter)scheduler_config, NULL, "a copy of the arguments the core was built from", NULL},
+    {"_core_kind", (getter)scheduler_kind, NULL, "the Swift scheduler's name", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+PyTypeObject SchedulerCore_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "swiftlr._swiftlr.SchedulerCore",
+    .tp_basicsize = sizeof(SchedulerCore),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "SchedulerCore(kind=None, config=None)\n\n"
+              "A scheduler of the Swift core, built from its PyTorch class name and a dict of its\n"
+              "arguments plus 'base_lrs' and 'last_epoch'; the base class of swiftlr's schedulers.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)core_init,
+    .tp_dealloc = (destructor)core_dealloc,
+    .tp_traverse = (traverseproc)core_traverse,
+    .tp_clear = (inquiry)core_clear,
+    .tp_methods = core_methods,
+    .tp_members = core_members,
+    .tp_getset = core_getset,
+};
+
+int shim_scheduler_ready(void) {
+  if (param_groups_ready() < 0 || scheduler_step_ready() < 0) return -1;
+  return PyType_Ready(&SchedulerCore_Type);
+}
