@@ -286,12 +286,13 @@ func checkPrecisions(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(Sc
 /// neither allocates nor copies an array that the C step's undo state shares.
 @inlinable
 func keep(_ inputs: UnsafeBufferPointer<Double>, in values: inout [Double]) {
-  if values.count == inputs.count
-    && zip(values, inputs).allSatisfy({ $0.bitPattern == $1.bitPattern })
-  {
-    return
-  }
-  values = Array(inputs)
+  let same = values.count == inputs.count
+    && values.withUnsafeBufferPointer { old in
+      var i = 0
+      while i < old.count && old[i].bitPattern == inputs[i].bitPattern { i += 1 }
+      return i == old.count
+    }
+  if !same { values = Array(inputs) }
 }
 
 /// An integral epoch from the deprecated `step(epoch)` argument.
