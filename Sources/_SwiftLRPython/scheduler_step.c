@@ -173,8 +173,11 @@ static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_obj
   PyObject *optimizer = Py_NewRef(self->optimizer);
 
   if (metrics != NULL) {
-    metric = PyFloat_AsDouble(metrics);  // PyTorch: current = float(metrics)
-    if (metric == -1.0 && PyErr_Occurred()) goto done;
+    // PyTorch: current = float(metrics) (which also parses a str).
+    PyObject *number = PyFloat_CheckExact(metrics) ? Py_NewRef(metrics) : PyNumber_Float(metrics);
+    if (number == NULL) goto done;
+    metric = PyFloat_AS_DOUBLE(number);
+    Py_DECREF(number);
   }
   if (count && self->step_count == LLONG_MAX) {
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");

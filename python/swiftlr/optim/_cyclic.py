@@ -385,9 +385,8 @@ class OneCycleLR(CoreScheduler):
 
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         state = super()._core_state(state_dict)
-        phases = state_dict.get("_schedule_phases")
-        if phases is not None:
-            state["phase_end_steps"] = _phase_ends(phases)
+        if "_schedule_phases" in state_dict:
+            state["phase_end_steps"] = _phase_ends(state_dict["_schedule_phases"])
         return state
 
 
