@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 
 import scheduler_bench  # noqa: E402
+import pythons  # noqa: E402
 import sgd_bench  # noqa: E402
 from swiftlr import _swiftlr  # noqa: E402
 
@@ -43,6 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per figure (best is kept)")
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds (a smoke test)")
+    parser.add_argument("--python", action="append", default=[], metavar="PATH",
+                        help="another interpreter to measure scheduler steps on (pyenv's are found)")
+    parser.add_argument("--no-pythons", action="store_true", help="skip scheduler steps on other interpreters")
     args = parser.parse_args()
     torch = load_torch()
     rounds = 3 if args.quick else args.rounds
@@ -53,12 +57,15 @@ def main() -> None:
     print()
     print("| figure | swiftlr | vs torch | vs numpy / Python | note |")
     print("|---|---|---|---|---|")
+    torch_times = {}
     for row in scheduler_bench.run(torch, rounds):
         if row.get("missing"):
             print(f"| {row['label']} | – | – | – | not implemented yet |")
             continue
         t = row["times"]
         torch_note = f"torch {t['torch'] * 1e6:.2f} µs" if "torch" in t else ""
+        if "torch" in t:
+            torch_times[row["label"]] = t["torch"]
         print(f"| {row['label']} | {t['swiftlr'] * 1e6:.3f} µs | {ratio(t, 'torch')} | {ratio(t, 'python')} | {torch_note} |")
     print()
     print(f"SGD (momentum {sgd_bench.MOMENTUM}, weight decay {sgd_bench.WEIGHT_DECAY}; swiftlr kernels: "
@@ -77,6 +84,13 @@ def main() -> None:
         others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
         print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
               f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |")
+
+    if not args.no_pythons:
+        print()
+        print(f"Scheduler steps on each supported CPython found, swiftlr built with each (4 param "
+              f"groups; torch's time is from the run above, Python {platform.python_version()}):")
+        print()
+        pythons.report(args.python, rounds, torch_times)
 
 
 if __name__ == "__main__":
