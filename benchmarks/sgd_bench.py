@@ -67,10 +67,15 @@ def run(torch: Any, rounds: int, sizes: list[tuple[int, int]] = SIZES) -> list[d
             elements = count * size
             contenders = make_contenders(count, size, dtype, torch)
             contenders["axpy"] = axpy_contender(elements, dtype)
+            if elements <= 10**3:
+                # The fixed cost of a step, in numpy in-place ufunc calls on the same array.
+                a, b = np.ones(elements, dtype), np.ones(elements, dtype)
+                contenders["ufunc"] = lambda a=a, b=b: np.add(a, b, out=a)
             times = best_of_interleaved(contenders, rounds, repeat=_repeat(elements))
             contenders.clear()
             gc.collect()
             axpy = times.pop("axpy")
+            ufunc = times.pop("ufunc", None)
             torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
             best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
             rows.append(
@@ -81,6 +86,7 @@ def run(torch: Any, rounds: int, sizes: list[tuple[int, int]] = SIZES) -> list[d
                     "best_torch": best_torch,
                     "gbps": SGD_STREAMS * itemsize * elements / times["swiftlr"] / 1e9,
                     "axpy_gbps": AXPY_STREAMS * itemsize * elements / axpy / 1e9,
+                    "ufunc_calls": times["swiftlr"] / ufunc if ufunc else None,
                 }
             )
     return rows
