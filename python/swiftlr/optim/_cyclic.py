@@ -8,6 +8,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat, WarmRestartsCompat
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer, _check_state_dict
 
 __all__ = ["CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "format_param"]
@@ -65,7 +66,7 @@ def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None
         group["momentum"] = momentum
 
 
-class CyclicLR(CoreScheduler):
+class CyclicLR(CyclicCompat, CoreScheduler):
     r"""Sets the learning rate of each parameter group according to the
     cyclical learning rate policy (CLR), cycling between two boundaries with a
     constant frequency (`Cyclical Learning Rates for Training Neural Networks`).
@@ -236,7 +237,7 @@ class CyclicLR(CoreScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class OneCycleLR(CoreScheduler):
+class OneCycleLR(OneCycleCompat, CoreScheduler):
     r"""Sets the learning rate of each parameter group according to the 1cycle
     policy: from an initial lr up to a maximum, then down to a minimum much
     lower than the initial one (`Super-Convergence`). Call :meth:`step`
@@ -397,7 +398,7 @@ def _phase_ends(phases: Any) -> list[float]:
     return [float(p["end_step"]) for p in phases]
 
 
-class CosineAnnealingWarmRestarts(CoreScheduler):
+class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
     r"""Sets the learning rate of each parameter group using a cosine annealing
     schedule with warm restarts (SGDR):
 
@@ -417,7 +418,7 @@ class CosineAnnealingWarmRestarts(CoreScheduler):
         last_epoch (int, optional): The index of the last epoch. Default: -1.
 
     ``step(epoch)`` takes fractional epochs (``epoch + i / iters``) and, as in
-    PyTorch, gives no deprecation warning. ``T_cur`` reads back as a float.
+    PyTorch, gives no deprecation warning. ``T_cur`` has PyTorch's type (int or float).
 
     Example:
         >>> # T_0=2: lr 0.1, 0.05, 0.1, 0.05, ... (eta_min=0)
