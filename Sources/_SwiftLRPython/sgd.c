@@ -184,6 +184,9 @@ static int record_buffer(PyObject *state, PyObject *param, PyObject **param_stat
 static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *state, PyObject *zeros_like,
                       PyObject *relayout, Py_ssize_t i) {
   if ((e->data = PyObject_GetAttr(param, str_data)) == NULL) return -1;
+  // Each array is pinned before its memory is taken: any later Python code
+  // (a finalizer at an allocation, another thread) cannot resize it.
+  if (pin(e->data, &e->weak[0]) < 0 || pin(e->grad, &e->weak[1]) < 0) return -1;
   if (shim_take(e->data, &e->views[0], 1, "parameter", i) < 0) return -1;
   e->taken[0] = 1;
   if (shim_take_strided(e->grad, &e->views[1], 0, 0, "gradient of parameter", i) < 0) return -1;
@@ -205,6 +208,8 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
       PyBuffer_Release(grad_view);
       e->taken[1] = 0;
       Py_SETREF(e->grad, copy);
+      Py_CLEAR(e->weak[1]);
+      if (pin(e->grad, &e->weak[1]) < 0) return -1;
       if (shim_take(e->grad, grad_view, 0, "gradient of parameter", i) < 0) return -1;
       e->taken[1] = 1;
     }
@@ -234,6 +239,7 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
     e->buffer = Py_NewRef(buffer);
   }
   Py_buffer *buf = &e->views[2];
+  if (pin(e->buffer, &e->weak[2]) < 0) return -1;
   if (shim_take(e->buffer, buf, 1, "momentum buffer of parameter", i) < 0) return -1;
   e->taken[2] = 1;
   if (shim_buffer_dtype(buf) != shim_buffer_dtype(param_view) || !shim_same_layout(param_view, buf)) {
@@ -319,15 +325,6 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
       };
     }
   }
-  // Pinned last: nothing after this runs Python code until the kernel is done.
-  for (Py_ssize_t i = 0; i < n; i++) {
-    sgd_entry *e = &entries[i];
-    if (pin(e->data, &e->weak[0]) < 0 || pin(e->grad, &e->weak[1]) < 0 ||
-        (e->buffer != NULL && pin(e->buffer, &e->weak[2]) < 0)) {
-      goto done;
-    }
-  }
-
   swiftlr_message message;
   int32_t status;
   Py_BEGIN_ALLOW_THREADS

@@ -123,7 +123,6 @@ class Pending(NamedTuple):
 
 PENDING_REFACTOR = Pending("issue 10: fixed by the param-group module")
 PENDING_ASAN = Pending(PENDING_REFACTOR.reason + " (seen under ASan)", asan_only=True)
-PENDING_SGD = Pending("issue 10 item 4: one conversion of each SGD hyperparameter (SGD work)", asan_only=True)
 PENDING_MILESTONES = Pending("issue 10 items 2/8: milestones held as a Counter")
 
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
@@ -368,7 +367,7 @@ CASES: list[tuple[str, str, Pending | None]] = [
         # Either reading gives the same first step; the second is 0.5 or 0.95.
         expected = [np.ones(64) - 0.05 - 0.1 * g for g in (0.5, 0.9 * 0.5 + 0.5)]
         assert any(np.array_equal(p.data, e) for e in expected), p.data[:4]
-    """, PENDING_SGD),
+    """, None),
     ("sgd_float_of_lr_clears_params_and_resizes_arrays", """
         params = [swiftlr.Parameter(np.ones(4096)) for _ in range(4)]
         for q in params:
