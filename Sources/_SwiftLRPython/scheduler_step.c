@@ -159,6 +159,26 @@ static int python_inputs(SchedulerCore *self, PyObject *epoch, double **out, Py_
 
 // MARK: - step(), _update_lr()
 
+/// ReduceLROnPlateau's step after param groups were added or removed (PyTorch
+/// allows it, pytorch/pytorch#104361): the scheduler's own Python method
+/// `_step_regrouping(groups, metric, epoch)` rebuilds the core for the groups
+/// and steps through `_core_step`, so the step is not busy meanwhile. Returns
+/// the new `_last_lr` (a list), or NULL.
+static PyObject *regroup_step(SchedulerCore *self, PyObject *groups, double metric, PyObject *epoch) {
+  PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
+  if (number == NULL) return NULL;
+  self->busy = 0;
+  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number,
+                                       epoch != NULL ? epoch : Py_None);
+  self->busy = 1;
+  Py_DECREF(number);
+  if (last != NULL && !PyList_Check(last)) {
+    PyErr_Format(PyExc_TypeError, "_step_regrouping() must return a list, got %.100s", Py_TYPE(last)->tp_name);
+    Py_CLEAR(last);
+  }
+  return last;
+}
+
 /// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
 static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
   double metric = 0, epoch = 0, *inputs = NULL;
@@ -191,8 +211,12 @@ static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_obj
   }
   groups = PyObject_GetAttr(optimizer, str_param_groups);
   if (groups == NULL) goto done;
-  last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                               has_epoch, epoch, self->step_count + (count ? 1 : 0));
+  if (metrics != NULL && PyList_Check(groups) && PyList_GET_SIZE(groups) != self->group_count) {
+    last = regroup_step(self, groups, metric, epoch_object);
+  } else {
+    last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
+                                 has_epoch, epoch, self->step_count + (count ? 1 : 0));
+  }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
     if (count) self->step_count++;

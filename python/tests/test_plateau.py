@@ -126,3 +126,67 @@ def test_swiftlr_parameter_smoke() -> None:
     s.step(1.0)
     s.step(2.0)
     assert opt.param_groups[0]["lr"] == 0.05
+
+
+# MARK: param groups added after construction (pytorch/pytorch#104361)
+
+
+def _play_add_group(make_opt: Any, cls: Any, min_lr: Any, extend: bool, metrics: list[float]) -> list[Any]:
+    """Steps `metrics`, adding a param group (lr 0.05) before the 5th; returns each
+    step's lrs, or the exception a step raised, with the counters after it."""
+    opt = make_opt()
+    s = cls(opt, patience=1, cooldown=1, min_lr=min_lr)
+    trace: list[Any] = []
+    for k, metric in enumerate(metrics):
+        if k == 4:
+            opt.add_param_group({"params": [make_opt.param()], "lr": 0.05})
+            if extend:
+                s.min_lrs.append(1e-3)
+        try:
+            s.step(metric)
+        except RuntimeError as error:
+            trace.append(("raised", str(error), s.num_bad_epochs, s.last_epoch))
+            break
+        trace.append([float(g["lr"]) for g in opt.param_groups] + [float(x) for x in s.get_last_lr()])
+    trace.append((list(s.min_lrs), s.default_min_lr, type(s.default_min_lr).__name__))
+    return trace
+
+
+@pytest.mark.parametrize("min_lr,extend", [(0, False), (0.002, False), ([1e-4, 0.02], True), ([1e-4, 0.02], False)])
+def test_add_param_group_matches_pytorch(torch: Any, min_lr: Any, extend: bool) -> None:
+    metrics = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 0.2, 0.3, 0.4, 0.5]
+
+    def make_opt() -> Any:
+        return torch.optim.SGD([{"params": [make_opt.param()], "lr": 0.1}, {"params": [make_opt.param()]}], lr=0.3)
+
+    make_opt.param = lambda: torch.nn.Parameter(torch.zeros(2))  # type: ignore[attr-defined]
+    theirs = _play_add_group(make_opt, torch.optim.lr_scheduler.ReduceLROnPlateau, min_lr, extend, metrics)
+    ours = _play_add_group(make_opt, ReduceLROnPlateau, min_lr, extend, metrics)
+    assert ours == theirs
+    assert any(isinstance(t, tuple) and t[0] == "raised" for t in ours) == (isinstance(min_lr, list) and not extend)
+
+
+def test_add_param_group_without_torch() -> None:
+    def make_opt() -> Any:
+        return make_optimizer([0.1, 0.3])
+
+    make_opt.param = lambda: swiftlr.Parameter(np.zeros(3))  # type: ignore[attr-defined]
+    metrics = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    scalar = _play_add_group(make_opt, ReduceLROnPlateau, 1e-4, False, metrics)
+    # The reduction after the new group scales all three groups and extends min_lrs.
+    assert scalar[-2][:3] == [lr * 0.1 for lr in scalar[-3][:3]]
+    assert scalar[-1] == ([1e-4, 1e-4, 1e-4], 1e-4, "float")
+    short = _play_add_group(make_opt, ReduceLROnPlateau, [0.0, 0.0], False, metrics)
+    assert short[-2][0] == "raised" and "The number of param groups in the `optimizer` (3)" in short[-2][1]
+    assert short[-1] == ([0.0, 0.0], None, "NoneType")
+
+
+def test_min_lrs_keep_the_given_values() -> None:
+    s = ReduceLROnPlateau(make_optimizer([0.1, 0.05]))
+    assert s.default_min_lr == 0 and type(s.default_min_lr) is int and s.min_lrs == [0, 0]
+    assert s.min_lrs is s.min_lrs  # one list, which a user may extend
+    s.min_lrs = [0.02, 0.03]  # the floors the next reduction uses
+    assert s.state_dict()["min_lrs"] == [0.02, 0.03]
+    for _ in range(13):
+        s.step(1.0)
+    assert s.get_last_lr() == [0.02, 0.03]

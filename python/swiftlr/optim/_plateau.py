@@ -75,10 +75,11 @@ class ReduceLROnPlateau(CoreScheduler):
     deprecated and sets ``last_epoch``.
     """
 
+    # ``default_min_lr`` and ``min_lrs`` live in ``__dict__`` as PyTorch keeps
+    # them (the values as given, a list the user may extend after
+    # ``add_param_group``); the core holds float copies for stepping.
     _fields = (
         "factor",
-        "default_min_lr",
-        "min_lrs",
         "patience",
         "cooldown",
         "eps",
@@ -93,7 +94,6 @@ class ReduceLROnPlateau(CoreScheduler):
     _common_fields = ("last_epoch",)
     factor: float
     default_min_lr: float | None
-    min_lrs: list[float]
     patience: int
     cooldown: int
     eps: float
@@ -135,6 +135,8 @@ class ReduceLROnPlateau(CoreScheduler):
         if threshold_mode not in {"rel", "abs"}:
             raise ValueError("threshold mode " + threshold_mode + " is unknown!")
         self._last_lr = [_lr_copy(g["lr"]) for g in optimizer.param_groups]
+        self.__dict__["default_min_lr"] = None if isinstance(min_lr, list) else min_lr
+        self.__dict__["min_lrs"] = list(min_lr) if isinstance(min_lr, list) else [min_lr] * groups
         self._build_core(
             {
                 "base_lrs": [float(g["lr"]) for g in optimizer.param_groups],
@@ -164,7 +166,84 @@ class ReduceLROnPlateau(CoreScheduler):
 
     # step(metrics, epoch=None) is SchedulerCore's C method, as for every
     # swiftlr scheduler: `float(metrics)`, the deprecated epoch's warning and
-    # the step, as one transaction.
+    # the step, as one transaction; after param groups were added or removed
+    # it hands the step to `_step_regrouping`.
+
+    @property
+    def min_lrs(self) -> list[Any]:
+        """Each group's lower bound on the lr: PyTorch's list, which a user may
+        extend (``min_lrs.append``) after adding a param group."""
+        held: list[Any] = self.__dict__["min_lrs"]
+        return held
+
+    @min_lrs.setter
+    def min_lrs(self, value: list[Any]) -> None:
+        value = list(value)
+        if len(value) == len(self._core_get("min_lrs")):
+            self._core_update({"min_lrs": [float(v) for v in value]})
+        self.__dict__["min_lrs"] = value
+
+    def _reduces(self, current: float, epoch: Any) -> bool:
+        """Whether a step with ``current`` reduces the lrs, found by stepping a
+        copy of the core on stand-in groups (an lr of 1.0 always drops then)."""
+        probe = self._core_copy()
+        count = len(self._core_get("min_lrs"))
+        probe._core_update({"min_lrs": [0.0] * count, "eps": 0.0})
+        stand_ins = [{"lr": 1.0} for _ in range(count)]
+        probe._core_step([current], epoch, stand_ins)
+        return any(g["lr"] != 1.0 for g in stand_ins)
+
+    def _step_regrouping(self, groups: list[Any], current: float, epoch: Any) -> list[Any]:
+        """A step after param groups were added or removed, with PyTorch's
+        behaviour (pytorch/pytorch#104361): only a reduction reads ``min_lrs``;
+        it extends a scalar ``min_lr`` to every group, uses a list the user
+        extended, and with a list of another length raises PyTorch's
+        RuntimeError after counting the metric. The core is rebuilt for the
+        new groups, keeping its state, once ``min_lrs`` fits them. Returns the
+        new ``_last_lr``; a failure changes nothing but what PyTorch changes."""
+        count, min_lrs = len(self._core_get("min_lrs")), self.min_lrs
+        if not groups:
+            raise ValueError("the optimizer has no param groups")
+        if len(min_lrs) != len(groups):
+            if not self._reduces(current, epoch):
+                # No lr changes: step the groups the core knows (stand-ins for removed ones).
+                known = [*groups[:count], *({"lr": 0.0} for _ in range(count - len(groups)))]
+                last: list[Any] = self._core_step([current], epoch, known)
+                return last[: len(groups)] + [_lr_copy(g["lr"]) for g in groups[count:]]
+            if self.default_min_lr is None:
+                stand_ins = [{"lr": float(g["lr"])} for g in groups[:count]] + [{"lr": 0.0}] * (count - len(groups))
+                # PyTorch counts the metric, then raises before the reduction resets the counters.
+                bad, cooling = self.num_bad_epochs, self.cooldown_counter
+                self._core_step([current], epoch, stand_ins)
+                self._core_update({"num_bad_epochs": bad + 1, "cooldown_counter": cooling})
+                raise RuntimeError(
+                    "The number of param groups in the `optimizer` "
+                    f"({len(groups)}) differs "
+                    f"from when `ReduceLROnPlateau` was initialized "
+                    f"({len(min_lrs)}), usually due to a new "
+                    "param group being added to the optimizer. Please "
+                    "modify the `min_lrs` field to match the length "
+                    "of the `optimizer` param groups."
+                )
+            min_lrs = [self.default_min_lr] * len(groups)
+        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
+        state["sign_aware_threshold"] = self.sign_aware_threshold
+        saved, saved_config = self._core_copy(), self._core_config
+        if saved_config is None:
+            raise RuntimeError("the scheduler's core is not initialized")
+        config = dict(saved_config)
+        config["base_lrs"] = [float(g["lr"]) for g in groups]
+        config["min_lr"] = [float(v) for v in min_lrs]
+        try:
+            self._build_core(config)
+            self._core_update(state)
+            result: list[Any] = self._core_step([current], epoch)
+        except BaseException:  # a failed step changes nothing
+            self._build_core(saved_config)
+            self._core_assign(saved)
+            raise
+        self.__dict__["min_lrs"] = min_lrs
+        return result
 
     def get_lr(self) -> list[float]:
         """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
@@ -172,7 +251,8 @@ class ReduceLROnPlateau(CoreScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state, with PyTorch's keys."""
-        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
+        state = {"factor": self.factor, "default_min_lr": self.default_min_lr, "min_lrs": list(self.min_lrs)}
+        state.update((name, self._core_get(name)) for name in self._fields[1:] + self._common_fields)
         state["_last_lr"] = self._last_lr
         if self.sign_aware_threshold:
             state["sign_aware_threshold"] = True
@@ -184,13 +264,17 @@ class ReduceLROnPlateau(CoreScheduler):
         As PyTorch does, ``mode_worse`` is then recomputed from ``mode``.
         """
         _check_state_dict(state_dict)
-        names = set(self._fields + self._common_fields) | {"sign_aware_threshold"}
+        held: dict[str, Any] = {k: state_dict[k] for k in ("default_min_lr", "min_lrs") if k in state_dict}
+        names = set(self._fields + self._common_fields) | {"sign_aware_threshold"} | set(held)
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in names}
         mode = core_state.get("mode", self.mode)
         if mode not in {"min", "max"}:
             raise ValueError("mode " + str(mode) + " is unknown!")
         core_state["mode_worse"] = math.inf if mode == "min" else -math.inf
-        self._core_update(core_state)
+        self._core_update(core_state)  # checks min_lrs against the param groups
+        if "min_lrs" in held:
+            held["min_lrs"] = list(held["min_lrs"])
+        self.__dict__.update(held)
         if "_last_lr" in state_dict:
             self._last_lr = state_dict["_last_lr"]
         rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr")}
