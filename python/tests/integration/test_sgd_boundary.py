@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+import swiftlr
+
 PRELUDE = """
 import threading, weakref
 import numpy as np
@@ -134,7 +136,7 @@ CASES = {
 @pytest.mark.parametrize("name", CASES)
 def test_user_code_mid_step_never_crashes(name: str) -> None:
     code = PRELUDE + textwrap.dedent(CASES[name])
-    python_dir = Path(__file__).resolve().parents[2]
+    python_dir = Path(swiftlr.__file__).resolve().parents[1]  # the swiftlr under test, installed or in-tree
     env = {"PYTHONPATH": str(python_dir), "PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
