@@ -9,18 +9,36 @@ static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
 // MARK: - Group cache
 //
 // Reading every group's lr (and OneCycleLR's five group values) is most of a
-// step's cost. CPython 3.11 stamps each dict with a new version on every
-// change, so a group whose dict has the version it had after the last step
-// still holds what that step wrote: its lr object and inputs are reused
-// without a lookup. Any change to the dict, a replaced dict, a tensor or
-// other mutable lr, or a failed step falls back to reading.
+// step's cost. A group whose dict has not changed since the last step still
+// holds what that step wrote: its lr object and inputs are reused without a
+// lookup. Any change to the dict, a replaced dict, a tensor or other mutable
+// lr, or a failed step falls back to reading.
+//
+// How "has not changed" is known depends on the interpreter:
+//  * CPython 3.11 stamps every dict with a new version on each change
+//    (`ma_version_tag`): an entry keeps the version it saw.
+//  * CPython 3.12+ deprecates that stamp but lets an extension watch dicts
+//    (`PyDict_AddWatcher`): every cached group dict is watched, and any
+//    change to any watched dict advances one counter, the generation an
+//    entry keeps. Coarse (two schedulers on one optimizer invalidate each
+//    other), never wrong: a dict stays watched once watched, because another
+//    scheduler's cache may rely on it.
 
 #if PY_VERSION_HEX < 0x030C0000
-#define DICT_VERSIONS 1
+static inline int watch(PyObject *dict) { (void)dict; return 0; }
 static inline uint64_t dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
 #else
-#define DICT_VERSIONS 0  // ma_version_tag is deprecated from 3.12: always read
-static inline uint64_t dict_version(PyObject *dict) { (void)dict; return 0; }
+static int watcher_id = -1;
+static uint64_t generation = 1;
+
+static int on_dict_change(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *value) {
+  (void)event, (void)dict, (void)key, (void)value;
+  generation++;
+  return 0;
+}
+
+static inline int watch(PyObject *dict) { return watcher_id < 0 ? -1 : PyDict_Watch(watcher_id, dict); }
+static inline uint64_t dict_version(PyObject *dict) { (void)dict; return generation; }
 #endif
 
 void group_cache_invalidate(GroupCache *cache) {
@@ -52,7 +70,7 @@ int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
 }
 
 static inline int cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_ssize_t keys) {
-  if (!DICT_VERSIONS || cache == NULL || cache->entries == NULL || cache->keys != keys) return 0;
+  if (cache == NULL || cache->entries == NULL || cache->keys != keys) return 0;
   const GroupCacheEntry *c = &cache->entries[i];
   return c->valid && c->dict == group && PyDict_CheckExact(group) && dict_version(group) == c->version;
 }
@@ -96,30 +114,21 @@ static inline int same_bits(double a, double b) {
 // MARK: - A step's storage
 
 static int allocate(GroupStep *step, Py_ssize_t n, Py_ssize_t keys) {
-  memset(step, 0, offsetof(GroupStep, stack_objects));
+  memset(step, 0, offsetof(GroupStep, stack_slots));
   step->n = n;
   step->keys = keys;
   if (n <= GROUP_STEP_STACK) {
-    // Only the first n slots of each array are used (and released).
-    for (int a = 0; a < 4; a++) memset(step->stack_objects + a * GROUP_STEP_STACK, 0, (size_t)n * sizeof(PyObject *));
-    step->groups = step->stack_objects;
-    step->old_values = step->stack_doubles;
-    step->immutable = step->stack_flags;
+    memset(step->stack_slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
+    step->slots = step->stack_slots;
+    step->lrs = step->stack_lrs;
     step->precisions = step->stack_precisions;
   } else {
-    // Four object arrays in one block, so that release can walk them as soon as it exists.
-    step->groups = PyMem_Calloc((size_t)n * 4, sizeof(PyObject *));
-    if (step->groups == NULL) goto fail;
-    step->old_values = PyMem_New(double, (size_t)n * 2);
-    step->immutable = PyMem_New(char, (size_t)n);
+    step->slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot));
+    if (step->slots == NULL) goto fail;
+    step->lrs = PyMem_New(double, (size_t)n);
     step->precisions = PyMem_New(int32_t, (size_t)n);
+    if (step->lrs == NULL || step->precisions == NULL) goto fail;
   }
-  Py_ssize_t stride = n <= GROUP_STEP_STACK ? GROUP_STEP_STACK : n;
-  step->old_lrs = step->groups + stride;
-  step->new_lrs = step->groups + 2 * stride;
-  step->old_momenta = step->groups + 3 * stride;
-  if (step->old_values == NULL || step->immutable == NULL || step->precisions == NULL) goto fail;
-  step->lrs = step->old_values + stride;
   if (keys > 0) {
     if ((size_t)n > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)keys) goto fail;
     step->inputs = PyMem_New(double, (size_t)(n * keys));
@@ -132,21 +141,21 @@ fail:
 }
 
 void group_step_release(GroupStep *step) {
-  if (step->groups == NULL) return;
+  if (step->slots == NULL) return;
   for (Py_ssize_t i = 0; i < step->n; i++) {
-    Py_XDECREF(step->groups[i]);
-    Py_XDECREF(step->old_lrs[i]);
-    Py_XDECREF(step->new_lrs[i]);
-    Py_XDECREF(step->old_momenta[i]);
+    GroupSlot *slot = &step->slots[i];
+    Py_XDECREF(slot->group);
+    Py_XDECREF(slot->old_lr);
+    Py_XDECREF(slot->new_lr);
+    Py_XDECREF(slot->old_momentum);
   }
-  if (step->groups != step->stack_objects) {
-    PyMem_Free(step->groups);
-    PyMem_Free(step->old_values);
-    PyMem_Free(step->immutable);
+  if (step->slots != step->stack_slots) {
+    PyMem_Free(step->slots);
+    PyMem_Free(step->lrs);
     PyMem_Free(step->precisions);
   }
   PyMem_Free(step->inputs);
-  step->groups = NULL;
+  step->slots = NULL;
   step->inputs = NULL;
 }
 
@@ -154,7 +163,7 @@ void group_step_release(GroupStep *step) {
 
 int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
                     GroupCache *cache) {
-  step->groups = NULL;
+  step->slots = NULL;
   PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
   if (fast == NULL) return -1;
   Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
@@ -171,24 +180,26 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
   }
   // Own every group before any Python code can run and change the list.
   PyObject **items = PySequence_Fast_ITEMS(fast);
-  for (Py_ssize_t i = 0; i < n; i++) step->groups[i] = Py_NewRef(items[i]);
+  for (Py_ssize_t i = 0; i < n; i++) step->slots[i].group = Py_NewRef(items[i]);
   Py_DECREF(fast);
 
   for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *group = step->groups[i];
+    PyObject *group = step->slots[i].group;
     double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
     if (cache_hit(cache, i, group, keys)) {
-      step->old_lrs[i] = Py_NewRef(cache->entries[i].lr);
-      if (as_double(step->old_lrs[i], &step->old_values[i]) < 0) return -1;  // an int too large
+      step->slots[i].old_lr = Py_NewRef(cache->entries[i].lr);
+      if (as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;  // an int too large
+      step->lrs[i] = step->slots[i].old_value;
       if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-      step->immutable[i] = 1;
+      step->slots[i].immutable = 1;
       step->precisions[i] = SWIFTLR_LR_FLOAT64;
       continue;
     }
-    step->old_lrs[i] = group_get(group, shim_str_lr);
-    if (step->old_lrs[i] == NULL || as_double(step->old_lrs[i], &step->old_values[i]) < 0) return -1;
-    int immutable = is_immutable_number(step->old_lrs[i]);
-    step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(step->old_lrs[i]);
+    step->slots[i].old_lr = group_get(group, shim_str_lr);
+    if (step->slots[i].old_lr == NULL || as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;
+    step->lrs[i] = step->slots[i].old_value;
+    int immutable = is_immutable_number(step->slots[i].old_lr);
+    step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(step->slots[i].old_lr);
     if (step->precisions[i] < 0) return -1;
     step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
     for (Py_ssize_t k = 0; k < keys; k++) {
@@ -199,9 +210,8 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
       Py_DECREF(value);
       if (failed) return -1;
     }
-    step->immutable[i] = (char)immutable;
+    step->slots[i].immutable = (char)immutable;
   }
-  memcpy(step->lrs, step->old_values, (size_t)n * sizeof(double));
   return 0;
 }
 
@@ -230,7 +240,7 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
   step->momentum = target;
   step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
   for (Py_ssize_t i = 0; i < step->n; i++) {
-    PyObject *group = step->groups[i];
+    PyObject *group = step->slots[i].group;
     PyObject *old = group_get(group, step->momentum_key);
     if (old == NULL) {
       // A group without `momentum` gets one (as PyTorch assigns it); betas must exist.
@@ -242,7 +252,7 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
       Py_XDECREF(old);
       return -1;
     }
-    step->old_momenta[i] = old;
+    step->slots[i].old_momentum = old;
     int failed = group_set(group, step->momentum_key, value);
     Py_DECREF(value);
     if (failed) return -1;
@@ -256,10 +266,10 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
 /// in place (PyTorch's `_update_param_group_val`). An unchanged float stays
 /// the same object, so a step that changes nothing writes nothing.
 static int write_lr(GroupStep *step, Py_ssize_t i) {
-  PyObject *group = step->groups[i], *old = step->old_lrs[i];
+  PyObject *group = step->slots[i].group, *old = step->slots[i].old_lr;
   double lr = step->lrs[i];
   if (PyFloat_CheckExact(old) && same_bits(PyFloat_AS_DOUBLE(old), lr)) {
-    step->new_lrs[i] = Py_NewRef(old);
+    step->slots[i].new_lr = Py_NewRef(old);
     return 0;
   }
   if (!PyFloat_Check(old) && !PyLong_Check(old)) {
@@ -272,8 +282,8 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
       if (r == NULL) return -1;
       Py_DECREF(r);
       step->written = i + 1;  // filled: undo fills the old value back
-      step->new_lrs[i] = PyObject_CallMethodNoArgs(old, str_clone);
-      return step->new_lrs[i] == NULL ? -1 : 0;
+      step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, str_clone);
+      return step->slots[i].new_lr == NULL ? -1 : 0;
     }
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
     PyErr_Clear();  // not a tensor: store a float, as PyTorch would assign
@@ -285,7 +295,7 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
     return -1;
   }
   step->written = i + 1;
-  step->new_lrs[i] = value;
+  step->slots[i].new_lr = value;
   return 0;
 }
 
@@ -304,12 +314,12 @@ void group_step_undo(GroupStep *step) {
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
   for (Py_ssize_t i = step->written - 1; i >= 0; i--) {
-    PyObject *old = step->old_lrs[i], *group = step->groups[i];
+    PyObject *old = step->slots[i].old_lr, *group = step->slots[i].group;
     int failed;
     if (PyFloat_Check(old) || PyLong_Check(old) || !PyObject_HasAttr(old, str_fill)) {
       failed = group_set(group, shim_str_lr, old);
     } else {
-      PyObject *number = PyFloat_FromDouble(step->old_values[i]);
+      PyObject *number = PyFloat_FromDouble(step->slots[i].old_value);
       PyObject *r = number == NULL ? NULL : PyObject_CallMethodOneArg(old, str_fill, number);
       Py_XDECREF(number);
       failed = r == NULL;
@@ -318,7 +328,7 @@ void group_step_undo(GroupStep *step) {
     if (failed) PyErr_Clear();  // best effort: the first error is the one to report
   }
   for (Py_ssize_t i = step->momenta_written - 1; i >= 0; i--) {
-    PyObject *old = step->old_momenta[i], *group = step->groups[i];
+    PyObject *old = step->slots[i].old_momentum, *group = step->slots[i].group;
     int failed = old != NULL ? group_set(group, step->momentum_key, old) : PyObject_DelItem(group, step->momentum_key);
     if (failed) PyErr_Clear();
   }
@@ -330,17 +340,16 @@ PyObject *group_step_last_lr(GroupStep *step, PyObject *last) {
   Py_ssize_t n = step->n;
   if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
     Py_ssize_t i = 0;
-    while (i < n && PyList_GET_ITEM(last, i) == step->new_lrs[i]) i++;
+    while (i < n && PyList_GET_ITEM(last, i) == step->slots[i].new_lr) i++;
     if (i == n) return Py_NewRef(last);
   }
   PyObject *list = PyList_New(n);
   if (list == NULL) return NULL;
-  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(step->new_lrs[i]));
+  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(step->slots[i].new_lr));
   return list;
 }
 
 void group_step_store(GroupStep *step, GroupCache *cache) {
-  if (!DICT_VERSIONS) return;
   Py_ssize_t n = step->n, keys = step->keys;
   if (cache->entries != NULL && (cache->count != n || cache->keys != keys)) group_cache_clear(cache);
   if (cache->entries == NULL) {
@@ -355,13 +364,17 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
-    PyObject *group = step->groups[i], *lr = step->new_lrs[i];
+    PyObject *group = step->slots[i].group, *lr = step->slots[i].new_lr;
     // The common case: the step read this group from the cache and wrote nothing.
     if (c->valid && c->dict == group && c->lr == lr && dict_version(group) == c->version) continue;
     c->valid = 0;
     Py_CLEAR(c->dict);
     Py_CLEAR(c->lr);
-    if (!PyDict_CheckExact(group) || !is_immutable_number(lr) || !step->immutable[i]) continue;
+    if (!PyDict_CheckExact(group) || !is_immutable_number(lr) || !step->slots[i].immutable) continue;
+    if (watch(group) < 0) {
+      PyErr_Clear();  // unwatchable: read it every time
+      continue;
+    }
     c->dict = Py_NewRef(group);
     c->lr = Py_NewRef(lr);
     c->version = dict_version(group);
@@ -371,6 +384,12 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
 }
 
 int param_groups_ready(void) {
+#if PY_VERSION_HEX >= 0x030C0000
+  if (watcher_id < 0) {
+    watcher_id = PyDict_AddWatcher(on_dict_change);
+    if (watcher_id < 0) PyErr_Clear();  // no watcher slot left: groups are read at every step
+  }
+#endif
   str_fill = PyUnicode_InternFromString("fill_");
   str_clone = PyUnicode_InternFromString("clone");
   str_betas = PyUnicode_InternFromString("betas");

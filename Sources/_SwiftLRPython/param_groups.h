@@ -40,27 +40,31 @@ void group_cache_clear(GroupCache *cache);
 void group_cache_invalidate(GroupCache *cache);
 int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg);
 
+/// One group in a step: what it held before, what the step put there.
+typedef struct {
+  PyObject *group;         // strong: the group, from the snapshot of param_groups
+  PyObject *old_lr;        // strong: its lr object before the step
+  PyObject *new_lr;        // strong: what `_last_lr` holds for it once written
+  PyObject *old_momentum;  // strong or NULL: "momentum" / "betas" before the step
+  double old_value;        // its lr as a float, before the step
+  char immutable;          // its lr and inputs were immutable numbers
+} GroupSlot;
+
 typedef struct {
   Py_ssize_t n;     // groups
   Py_ssize_t keys;  // group inputs read per group (0 when the caller gives inputs)
-  PyObject **groups;    // strong: the snapshot of param_groups
-  PyObject **old_lrs;   // strong: each group's lr object before the step
-  PyObject **new_lrs;   // strong: what `_last_lr` holds for each written group
-  PyObject **old_momenta;  // strong or NULL: "momentum" / "betas" before the step
-  double *old_values;   // each group's lr as a float, before the step
+  GroupSlot *slots;
   double *lrs;          // the lrs the core reads and replaces
-  double *inputs;       // n * keys group inputs, or NULL
-  char *immutable;      // per group: lr and inputs were immutable numbers
   int32_t *precisions;  // per group: the lr's dtype (SWIFTLR_LR_*)
+  double *inputs;       // n * keys group inputs, or NULL
   int tensor_lrs;       // some lr is a tensor of a dtype narrower than float64
   Py_ssize_t written;          // groups whose lr has been written
   Py_ssize_t momenta_written;  // groups whose momentum has been written
   MomentumTarget momentum;
   PyObject *momentum_key;  // borrowed interned "momentum" / "betas"
   // Storage for small steps.
-  PyObject *stack_objects[4 * GROUP_STEP_STACK];
-  double stack_doubles[2 * GROUP_STEP_STACK];
-  char stack_flags[GROUP_STEP_STACK];
+  GroupSlot stack_slots[GROUP_STEP_STACK];
+  double stack_lrs[GROUP_STEP_STACK];
   int32_t stack_precisions[GROUP_STEP_STACK];
 } GroupStep;
 
