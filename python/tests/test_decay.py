@@ -126,6 +126,46 @@ def test_multistep_milestones_are_a_counter(sgd: Any) -> None:
     assert s.milestones == Counter([1, 2])
 
 
+@pytest.mark.parametrize(
+    "counter",
+    [Counter({3: -2}), Counter({2: 2, 4: -1, 6: 0}), Counter({1: 3, 5: 1}), Counter({5: 40})],
+    ids=["negative", "mixed-signs", "positive", "large"],
+)
+def test_multistep_checkpoint_counter_steps_as_pytorch(counter: Counter[int], torch: Any) -> None:
+    """A checkpoint's Counter of any counts: each step as PyTorch's (which
+    uses the count at a milestone), each step(epoch) as its closed form
+    (which counts only the positive ones)."""
+    theirs = torch.optim.lr_scheduler.MultiStepLR(torch_optimizer(torch, [0.1, 0.03]), [1])
+    mine = ours.MultiStepLR(make_optimizer([0.1, 0.03]), [1])
+    theirs.load_state_dict({**theirs.state_dict(), "milestones": Counter(counter)})
+    mine.load_state_dict({**mine.state_dict(), "milestones": Counter(counter)})
+    assert mine.milestones == counter
+    for _ in range(8):
+        theirs.optimizer.step()
+        mine.optimizer.step()
+        theirs.step()
+        mine.step()
+        assert mine.get_last_lr() == theirs.get_last_lr()
+    for epoch in [2, 3, 5, 4, 7]:
+        with pytest.warns(UserWarning, match="The epoch parameter"):
+            theirs.step(epoch)
+        with pytest.warns(UserWarning, match="The epoch parameter"):
+            mine.step(epoch)
+        assert mine.get_last_lr() == theirs.get_last_lr()
+
+
+def test_multistep_counts_pytorch_fails_on_later_are_refused(sgd: Any) -> None:
+    s = ours.MultiStepLR(sgd, [2])
+    before = s.state_dict()
+    with pytest.raises(OverflowError, match="overflows at milestone 3"):
+        s.load_state_dict({**before, "milestones": Counter({3: -400})})  # 0.1 ** -400
+    with pytest.raises(ValueError, match="divides by zero"):
+        s.load_state_dict({**before, "milestones": Counter({3: -1}), "gamma": 0.0})
+    with pytest.raises(OverflowError, match="milestone_counts"):
+        s.load_state_dict({**before, "milestones": Counter({3: 2**63})})
+    assert s.state_dict() == before
+
+
 def test_drives_torch_sgd(torch: Any) -> None:
     opt = torch_optimizer(torch, [1.0])
     s = ours.CosineAnnealingLR(opt, T_max=4)

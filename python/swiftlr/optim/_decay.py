@@ -57,20 +57,28 @@ class StepLR(CoreScheduler):
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
 
-def _milestone_list(milestones: Any) -> list[int]:
-    """Milestones as the core keeps them: a sorted list with repeats.
+def _milestone_counter(milestones: Any) -> Counter[int]:
+    """Milestones as PyTorch holds them, a Counter ``{epoch: count}``.
 
-    Accepts any iterable of epochs, or a Counter / dict ``{epoch: count}`` as
-    PyTorch's state dicts hold them (keys may be strings, as after JSON).
+    Accepts any iterable of epochs (a repeated epoch counts again), or a
+    Counter / dict ``{epoch: count}`` as PyTorch's state dicts hold them (keys
+    may be strings, as after JSON; counts may be zero or negative, as PyTorch
+    keeps them).
     """
     if isinstance(milestones, dict):
-        out: list[int] = []
+        out: Counter[int] = Counter()
         for epoch, count in milestones.items():
-            out.extend([_epoch(epoch, allow_str=True)] * _epoch(count, allow_str=False))
-        return sorted(out)
+            out[_epoch(epoch, allow_str=True)] += _epoch(count, allow_str=False)
+        return out
     if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
         raise TypeError(f"milestones must be an iterable of ints, got {type(milestones).__name__}")
-    return sorted(_epoch(m.item() if hasattr(m, "item") else m, allow_str=False) for m in milestones)
+    return Counter(_epoch(m.item() if hasattr(m, "item") else m, allow_str=False) for m in milestones)
+
+
+def _core_milestones(counter: Counter[int]) -> dict[str, list[int]]:
+    """The core's two fields for a Counter: its epochs, ascending, and their counts."""
+    epochs = sorted(counter)
+    return {"milestones": epochs, "milestone_counts": [counter[e] for e in epochs]}
 
 
 def _epoch(value: Any, allow_str: bool) -> int:
@@ -101,10 +109,10 @@ class MultiStepLR(CoreScheduler):
             Default: 0.1.
         last_epoch (int): The index of last epoch. Default: -1.
 
-    ``milestones`` reads as a :class:`collections.Counter` (as in PyTorch, so
-    state dicts load in either library); the Swift core keeps them as a
-    sorted list with repeats. It may be set from a Counter, a dict
-    ``{epoch: count}`` or a list of epochs.
+    ``milestones`` is a :class:`collections.Counter` as in PyTorch (so state
+    dicts load in either library, zero and negative counts included), and the
+    Swift core holds it as one: ``Counter({5: 2 * 10**7})`` costs one entry. It
+    may be set from a Counter, a dict ``{epoch: count}`` or a list of epochs.
 
     Example:
         >>> # Assuming optimizer uses lr = 0.05 for all groups
@@ -118,30 +126,40 @@ class MultiStepLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("milestones", "gamma")
+    # milestone_counts is the core's half of the Counter: not a state_dict key.
+    _fields = ("milestones", "milestone_counts", "gamma")
     gamma: float
 
     def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
-        super().__init__(optimizer, last_epoch, milestones=_milestone_list(milestones), gamma=gamma)
+        super().__init__(optimizer, last_epoch, **_core_milestones(_milestone_counter(milestones)), gamma=gamma)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The base gives a subclass a core property for each field it does not
+        # define itself (the torch flavour too): milestones stay the Counter.
+        own = "milestones" in cls.__dict__
+        super().__init_subclass__(**kwargs)
+        if not own:
+            cls.milestones = MultiStepLR.milestones  # type: ignore[method-assign]
 
     @property
     def milestones(self) -> Counter[int]:
         """The milestones, as PyTorch's Counter ``{epoch: count}``."""
-        return Counter(self._core_get("milestones"))
+        return Counter(dict(zip(self._core_get("milestones"), self._core_get("milestone_counts"))))
 
     @milestones.setter
     def milestones(self, value: Any) -> None:
-        self._core_update({"milestones": _milestone_list(value)})
+        self._core_update(_core_milestones(_milestone_counter(value)))
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
+        del state["milestone_counts"]
         state["milestones"] = self.milestones
         return state
 
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         state = super()._core_state(state_dict)
         if "milestones" in state_dict:
-            state["milestones"] = _milestone_list(state_dict["milestones"])
+            state.update(_core_milestones(_milestone_counter(state_dict["milestones"])))
         return state
 
 

@@ -123,7 +123,6 @@ class Pending(NamedTuple):
 
 PENDING_REFACTOR = Pending("issue 10: fixed by the param-group module")
 PENDING_ASAN = Pending(PENDING_REFACTOR.reason + " (seen under ASan)", asan_only=True)
-PENDING_MILESTONES = Pending("issue 10 items 2/8: milestones held as a Counter")
 
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
 CASES: list[tuple[str, str, Pending | None]] = [
@@ -410,7 +409,7 @@ CASES: list[tuple[str, str, Pending | None]] = [
         s.load_state_dict({**s.state_dict(), "milestones": Counter({3: -2})})
         lrs = [stepped(s).get_last_lr()[0] for _ in range(5)]
         assert lrs == [0.1, 0.1, 10.0, 10.0, 10.0], lrs  # PyTorch 2.15
-    """, PENDING_MILESTONES),
+    """, None),
     ("multistep_huge_count_costs_nothing", """
         # PyTorch stores Counter({5: 2*10**7}) as it is; so must we, even
         # under an address-space limit of 300 MB more than we use now.
@@ -427,7 +426,7 @@ CASES: list[tuple[str, str, Pending | None]] = [
         finally:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         assert lrs == [0.1] * 4 + [0.0, 0.0], lrs  # 0.1 * 0.1 ** (2 * 10**7) underflows, as in PyTorch
-    """, PENDING_MILESTONES),
+    """, None),
 ]
 
 ALL_CASES = [(cid, HELPERS + textwrap.dedent(body)) for cid, body, _ in CASES]
