@@ -13,7 +13,10 @@ for bad input (``EXPECTED``) are not.
 Usage: ``python fuzz/fuzz_boundary.py [libFuzzer flags] [corpus dirs]``.
 ``SWIFTLR_FUZZ_REENTRANT=1`` adds hostile group values that change the
 param-group list in the middle of a call (issue 10 item 1): known to crash
-until the param-group module lands, so off by default.
+until the param-group module holds no borrowed group across user code, so off
+by default. ``fuzz/pending/`` keeps such an input (a heap-use-after-free under
+ASan): ``SWIFTLR_FUZZ_REENTRANT=1 python fuzz/fuzz_boundary.py fuzz/pending/*``
+replays it; once it passes, make REENTRANT the default and move it to corpus/.
 """
 
 from __future__ import annotations
