@@ -122,6 +122,7 @@ class Pending(NamedTuple):
 
 
 PENDING_REFACTOR = Pending("issue 10: fixed by the param-group module")
+PENDING_CONVERT = Pending("issue 10 item 2: lists crossing into Swift need a size cap in convert.c")
 PENDING_ASAN = Pending(PENDING_REFACTOR.reason + " (seen under ASan)", asan_only=True)
 
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
@@ -427,6 +428,26 @@ CASES: list[tuple[str, str, Pending | None]] = [
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         assert lrs == [0.1] * 4 + [0.0, 0.0], lrs  # 0.1 * 0.1 ** (2 * 10**7) underflows, as in PyTorch
     """, None),
+    ("long_list_under_an_address_space_limit", """
+        # Item 2: a list crossing into Swift is copied there; a Swift
+        # allocation that fails aborts the process ("Fatal error: failed to
+        # allocate"). Under any limit: MemoryError or ValueError first, or success.
+        o = make_opt(lrs=(0.1,))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        for margin in range(20, 200, 10):  # MB above what the process uses
+            milestones = list(range(3 * 10**6))
+            factors = [1.0] * len(milestones)
+            with open("/proc/self/statm") as f:
+                used = int(f.read().split()[0]) * resource.getpagesize()
+            resource.setrlimit(resource.RLIMIT_AS, (used + margin * 2**20, hard))
+            try:
+                L.PiecewiseLinearLR(o, milestones, factors)
+            except (MemoryError, ValueError) as e:
+                print(margin, type(e).__name__)
+            finally:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            del milestones, factors
+    """, PENDING_CONVERT),
 ]
 
 ALL_CASES = [(cid, HELPERS + textwrap.dedent(body)) for cid, body, _ in CASES]
