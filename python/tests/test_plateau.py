@@ -145,7 +145,7 @@ def _play_add_group(make_opt: Any, cls: Any, min_lr: Any, extend: bool, metrics:
         try:
             s.step(metric)
         except RuntimeError as error:
-            trace.append(("raised", str(error), s.num_bad_epochs, s.last_epoch))
+            trace.append(("raised", str(error)))
             break
         trace.append([float(g["lr"]) for g in opt.param_groups] + [float(x) for x in s.get_last_lr()])
     trace.append((list(s.min_lrs), s.default_min_lr, type(s.default_min_lr).__name__))
@@ -179,6 +179,17 @@ def test_add_param_group_without_torch() -> None:
     short = _play_add_group(make_opt, ReduceLROnPlateau, [0.0, 0.0], False, metrics)
     assert short[-2][0] == "raised" and "The number of param groups in the `optimizer` (3)" in short[-2][1]
     assert short[-1] == ([0.0, 0.0], None, "NoneType")
+
+
+def test_add_param_group_error_changes_nothing() -> None:
+    opt = make_optimizer([0.1, 0.3])
+    s = ReduceLROnPlateau(opt, patience=0, min_lr=[0.0, 0.0])
+    s.step(1.0)
+    opt.add_param_group({"params": [swiftlr.Parameter(np.zeros(3))], "lr": 0.05})
+    before = (s.state_dict(), [g["lr"] for g in opt.param_groups])
+    with pytest.raises(RuntimeError, match="differs from when `ReduceLROnPlateau` was initialized"):
+        s.step(2.0)
+    assert (s.state_dict(), [g["lr"] for g in opt.param_groups]) == before
 
 
 def test_min_lrs_keep_the_given_values() -> None:

@@ -198,7 +198,7 @@ class ReduceLROnPlateau(CoreScheduler):
         behaviour (pytorch/pytorch#104361): only a reduction reads ``min_lrs``;
         it extends a scalar ``min_lr`` to every group, uses a list the user
         extended, and with a list of another length raises PyTorch's
-        RuntimeError after counting the metric. The core is rebuilt for the
+        RuntimeError (changing nothing). The core is rebuilt for the
         new groups, keeping its state, once ``min_lrs`` fits them. Returns the
         new ``_last_lr``; a failure changes nothing but what PyTorch changes."""
         count, min_lrs = len(self._core_get("min_lrs")), self.min_lrs
@@ -211,11 +211,7 @@ class ReduceLROnPlateau(CoreScheduler):
                 last: list[Any] = self._core_step([current], epoch, known)
                 return last[: len(groups)] + [_lr_copy(g["lr"]) for g in groups[count:]]
             if self.default_min_lr is None:
-                stand_ins = [{"lr": float(g["lr"])} for g in groups[:count]] + [{"lr": 0.0}] * (count - len(groups))
-                # PyTorch counts the metric, then raises before the reduction resets the counters.
-                bad, cooling = self.num_bad_epochs, self.cooldown_counter
-                self._core_step([current], epoch, stand_ins)
-                self._core_update({"num_bad_epochs": bad + 1, "cooldown_counter": cooling})
+                # PyTorch has counted the metric by then; here a failed step changes nothing.
                 raise RuntimeError(
                     "The number of param groups in the `optimizer` "
                     f"({len(groups)}) differs "
