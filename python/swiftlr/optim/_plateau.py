@@ -263,6 +263,12 @@ class ReduceLROnPlateau(CoreScheduler):
         held: dict[str, Any] = {k: state_dict[k] for k in ("default_min_lr", "min_lrs") if k in state_dict}
         names = set(self._fields + self._common_fields) | {"sign_aware_threshold"} | set(held)
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in names}
+        if "min_lrs" in held and len(held["min_lrs"]) != len(self._core_get("min_lrs")):
+            # Saved with other param groups (PyTorch loads it as given): the core keeps its
+            # bounds until the next reduction regroups; the values are still checked.
+            for value in held["min_lrs"]:
+                float(value)  # numbers all the same, as the core would check
+            del core_state["min_lrs"]
         mode = core_state.get("mode", self.mode)
         if mode not in {"min", "max"}:
             raise ValueError("mode " + str(mode) + " is unknown!")

@@ -357,7 +357,7 @@ CASES: list[tuple[str, str]] = [
         s.step(1.0)
         fails(ValueError, lambda: s.load_state_dict({"mode": "bad"}), "mode bad is unknown!", s, o)
         fails(TypeError, lambda: s.load_state_dict({"patience": "x"}), "patience", s, o)
-        fails(ValueError, lambda: s.load_state_dict({"min_lrs": [0.0]}), "min_lrs", s, o)
+        fails(TypeError, lambda: s.load_state_dict({"min_lrs": ["x", 0.0]}), "min_lrs", s, o)
     """),
     ("load_state_dict_composite_all_or_nothing", """
         o = make_opt()
