@@ -119,9 +119,13 @@ static int set_flag(SchedulerCore *self, PyObject *value, void *closure) {
 
 static PyMethodDef core_methods[] = {
     {"step", (PyCFunction)(void (*)(void))scheduler_step, METH_FASTCALL | METH_KEYWORDS,
-     "step($self, /, *args, **kwargs)\n--\n\n"
-     "PyTorch's scheduler.step(): sets each param group's next lr (ReduceLROnPlateau:\n"
-     "step(metrics, epoch=None)). A step that raises changes nothing."},
+     "step($self, epoch=None)\n--\n\n"
+     "PyTorch's scheduler.step(): sets each param group's next lr. Call it after\n"
+     "optimizer.step(). A step that raises changes nothing."},
+    {"_step_metrics", (PyCFunction)(void (*)(void))scheduler_step, METH_FASTCALL | METH_KEYWORDS,
+     "_step_metrics($self, metrics, epoch=None)\n--\n\n"
+     "ReduceLROnPlateau.step: records the metric and lowers each group's lr after\n"
+     "`patience` epochs without improvement. A step that raises changes nothing."},
     {"_update_lr", (PyCFunction)(void (*)(void))scheduler_update_lr, METH_FASTCALL | METH_KEYWORDS,
      "_update_lr($self, epoch=None)\n--\n\n"
      "PyTorch's LRScheduler._update_lr: a step without warnings or _step_count."},

@@ -6,7 +6,7 @@ Private: the public API is the ``swiftlr`` package. Kept in step with
 """
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from typing import Any
+from typing import Any, SupportsFloat
 
 from typing_extensions import disjoint_base
 
@@ -58,9 +58,10 @@ class SchedulerCore:
         ``"metric"`` (``step(metrics, epoch=None)``, as ReduceLROnPlateau) or
         ``"plain"`` (no warnings, no ``_step_count``); ``python_inputs``: the
         class computes step inputs in Python (``_step_inputs(epoch)``)."""
-    # Subclasses narrow this to PyTorch's ``step(epoch=None)`` (or ``step(metrics,
-    # epoch=None)``); ``*args, **kwargs`` of Any keeps every override compatible.
-    def step(self, *args: Any, **kwargs: Any) -> None: ...
+    def step(self, epoch: float | None = None) -> None:
+        """PyTorch's ``scheduler.step()``; a step that raises changes nothing."""
+    def _step_metrics(self, metrics: SupportsFloat, epoch: float | None = None) -> None:
+        """The same C step with ReduceLROnPlateau's signature (its ``step``)."""
     def _update_lr(self, epoch: float | None = None) -> None:
         """PyTorch's ``_update_lr``: a step without warnings or ``_step_count``."""
     def _core_step(

@@ -102,7 +102,7 @@ def test_fields_are_properties_on_the_core(sgd: optim.SGD) -> None:
     s.step()
     s.step()
     assert s.get_last_lr() == [0.1 * 0.25, 0.05 * 0.25]
-    assert s._core_fields == StepLR._fields + ("base_lrs", "last_epoch")
+    assert s._core_fields == StepLR._state_fields + ("base_lrs", "last_epoch")
     with pytest.raises(ValueError):
         s.step_size = -1
     assert s.step_size == 2

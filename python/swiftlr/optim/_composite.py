@@ -14,6 +14,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
@@ -127,7 +128,7 @@ class SequentialLR(_CompositeState, LRScheduler):
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         schedulers: list[Any],
         milestones: list[int],
         last_epoch: int = -1,
@@ -220,7 +221,7 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         >>>     scheduler.step()
     """
 
-    def __init__(self, schedulers: Sequence[Any], optimizer: Any = None) -> None:
+    def __init__(self, schedulers: Sequence[Any], optimizer: SupportsParamGroups | None = None) -> None:
         if len(schedulers) < 1:
             raise ValueError(
                 f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no scheduler."

@@ -8,6 +8,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from swiftlr._typing import CyclicMode, CyclicScaleMode, OneCycleAnnealStrategy, SupportsParamGroups
 from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat, WarmRestartsCompat
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer, _check_state_dict
 
@@ -114,7 +115,7 @@ class CyclicLR(CyclicCompat, CoreScheduler):
         >>>         scheduler.step()
     """
 
-    _fields = (
+    _state_fields = (
         "max_lrs",
         "total_size",
         "step_ratio",
@@ -137,15 +138,15 @@ class CyclicLR(CyclicCompat, CoreScheduler):
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         base_lr: float | list[float],
         max_lr: float | list[float],
         step_size_up: int = 2000,
         step_size_down: int | None = None,
-        mode: str = "triangular",
+        mode: CyclicMode = "triangular",
         gamma: float = 1.0,
         scale_fn: Callable[[float], float] | None = None,
-        scale_mode: str = "cycle",
+        scale_mode: CyclicScaleMode = "cycle",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.8,
         max_momentum: float | list[float] = 0.9,
@@ -285,20 +286,20 @@ class OneCycleLR(OneCycleCompat, CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
+    _state_fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
     total_steps: int
     _anneal_func_type: str
     cycle_momentum: bool
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         max_lr: float | list[float],
         total_steps: int | None = None,
         epochs: int | None = None,
         steps_per_epoch: int | None = None,
         pct_start: float = 0.3,
-        anneal_strategy: str = "cos",
+        anneal_strategy: OneCycleAnnealStrategy = "cos",
         cycle_momentum: bool = True,
         base_momentum: float | list[float] = 0.85,
         max_momentum: float | list[float] = 0.95,
@@ -429,7 +430,7 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
         >>>         scheduler.step(epoch + i / len(data_loader))
     """
 
-    _fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
+    _state_fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
     T_0: int
     T_i: int
     T_mult: int
@@ -437,7 +438,7 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
     T_cur: float
 
     def __init__(
-        self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+        self, optimizer: SupportsParamGroups, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._scheduler_base import CoreScheduler
 
 __all__ = [
@@ -49,11 +50,11 @@ class StepLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("step_size", "gamma")
+    _state_fields = ("step_size", "gamma")
     step_size: int
     gamma: float
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
 
@@ -127,10 +128,10 @@ class MultiStepLR(CoreScheduler):
     """
 
     # milestone_counts is the core's half of the Counter: not a state_dict key.
-    _fields = ("milestones", "milestone_counts", "gamma")
+    _state_fields = ("milestones", "milestone_counts", "gamma")
     gamma: float
 
-    def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, **_core_milestones(_milestone_counter(milestones)), gamma=gamma)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -195,11 +196,11 @@ class ConstantLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("factor", "total_iters")
+    _state_fields = ("factor", "total_iters")
     factor: float
     total_iters: int
 
-    def __init__(self, optimizer: Any, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
         super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
@@ -243,14 +244,14 @@ class LinearLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("start_factor", "end_factor", "total_iters")
+    _state_fields = ("start_factor", "end_factor", "total_iters")
     start_factor: float
     end_factor: float
     total_iters: int
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         start_factor: float = 1.0 / 3,
         end_factor: float = 1.0,
         total_iters: int = 5,
@@ -290,10 +291,10 @@ class ExponentialLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("gamma",)
+    _state_fields = ("gamma",)
     gamma: float
 
-    def __init__(self, optimizer: Any, gamma: float, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, gamma: float, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, gamma=gamma)
 
 
@@ -328,11 +329,11 @@ class PolynomialLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("total_iters", "power")
+    _state_fields = ("total_iters", "power")
     total_iters: int
     power: float
 
-    def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
 
 
@@ -373,9 +374,9 @@ class CosineAnnealingLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("T_max", "eta_min")
+    _state_fields = ("T_max", "eta_min")
     T_max: int
     eta_min: float
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
         super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)

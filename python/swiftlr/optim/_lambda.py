@@ -13,6 +13,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
+from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_state_dict
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
@@ -112,7 +113,7 @@ class LambdaLR(_LambdaScheduler):
         >>>     scheduler.step()
     """
 
-    def __init__(self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
         self.lr_lambdas = _per_group(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
@@ -143,7 +144,7 @@ class MultiplicativeLR(_LambdaScheduler):
         >>>     scheduler.step()
     """
 
-    def __init__(self, optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
         lr_lambdas = _per_group(optimizer, lr_lambda)
         for fn in lr_lambdas:
             if not callable(fn):

@@ -6,6 +6,7 @@ import math
 import warnings
 from typing import Any, SupportsFloat
 
+from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
 from swiftlr import _swiftlr
 from swiftlr.optim._scheduler_base import (
     EPOCH_DEPRECATION_WARNING,
@@ -78,7 +79,7 @@ class ReduceLROnPlateau(CoreScheduler):
     # ``default_min_lr`` and ``min_lrs`` live in ``__dict__`` as PyTorch keeps
     # them (the values as given, a list the user may extend after
     # ``add_param_group``); the core holds float copies for stepping.
-    _fields = (
+    _state_fields = (
         "factor",
         "patience",
         "cooldown",
@@ -107,12 +108,12 @@ class ReduceLROnPlateau(CoreScheduler):
 
     def __init__(
         self,
-        optimizer: Any,
-        mode: str = "min",
+        optimizer: SupportsParamGroups,
+        mode: PlateauMode = "min",
         factor: float = 0.1,
         patience: int = 10,
         threshold: float = 1e-4,
-        threshold_mode: str = "rel",
+        threshold_mode: PlateauThresholdMode = "rel",
         cooldown: int = 0,
         min_lr: list[float] | float = 0,
         eps: float = 1e-8,
@@ -154,6 +155,7 @@ class ReduceLROnPlateau(CoreScheduler):
         )
 
     _step_kind = "metric"  # step(metrics, epoch=None): the metric is the step's one input
+    step = _swiftlr.SchedulerCore._step_metrics  # type: ignore[assignment]  # the C step, its own signature
 
     @property
     def in_cooldown(self) -> bool:
@@ -222,7 +224,7 @@ class ReduceLROnPlateau(CoreScheduler):
                     "of the `optimizer` param groups."
                 )
             min_lrs = [self.default_min_lr] * len(groups)
-        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
+        state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
         state["sign_aware_threshold"] = self.sign_aware_threshold
         saved, saved_config = self._core_copy(), self._core_config
         if saved_config is None:
@@ -248,7 +250,7 @@ class ReduceLROnPlateau(CoreScheduler):
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state, with PyTorch's keys."""
         state = {"factor": self.factor, "default_min_lr": self.default_min_lr, "min_lrs": list(self.min_lrs)}
-        state.update((name, self._core_get(name)) for name in self._fields[1:] + self._common_fields)
+        state.update((name, self._core_get(name)) for name in self._state_fields[1:] + self._common_fields)
         state["_last_lr"] = self._last_lr
         if self.sign_aware_threshold:
             state["sign_aware_threshold"] = True
@@ -261,7 +263,7 @@ class ReduceLROnPlateau(CoreScheduler):
         """
         _check_state_dict(state_dict)
         held: dict[str, Any] = {k: state_dict[k] for k in ("default_min_lr", "min_lrs") if k in state_dict}
-        names = set(self._fields + self._common_fields) | {"sign_aware_threshold"} | set(held)
+        names = set(self._state_fields + self._common_fields) | {"sign_aware_threshold"} | set(held)
         core_state = {k: _plain(v) for k, v in state_dict.items() if k in names}
         if "min_lrs" in held and len(held["min_lrs"]) != len(self._core_get("min_lrs")):
             # Saved with other param groups (PyTorch loads it as given): the core keeps its

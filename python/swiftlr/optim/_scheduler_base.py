@@ -9,7 +9,7 @@ Two kinds of scheduler sit on :class:`LRScheduler`:
 * swiftlr's own schedulers (:class:`CoreScheduler`), whose rule and state live
   in a Swift scheduler of the same name. Their state attributes
   (``last_epoch``, ``base_lrs``, ``step_size``, ...) are properties that read
-  and write the core, generated from ``_fields``; one ``step()`` is one native
+  and write the core, generated from ``_state_fields``; one ``step()`` is one native
   call that reads and writes every group's ``lr``.
 """
 
@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 from weakref import ref
 
+from swiftlr._typing import SupportsParamGroups
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 
@@ -123,7 +124,7 @@ class LRScheduler:
         # Over a torch optimizer, also PyTorch's class of the same name (swiftlr/_torch.py).
         return super().__new__(_flavour(cls, args, kwargs))
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1) -> None:
         base_lrs = self._attach(optimizer, last_epoch)
         self.base_lrs = base_lrs
         self.last_epoch = last_epoch
@@ -324,7 +325,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
     A subclass names its Swift scheduler (``_kind``, by default the class
-    name) and its fields (``_fields``, PyTorch's attribute names), checks
+    name) and its fields (``_state_fields``, PyTorch's attribute names), checks
     its arguments, then calls ``super().__init__(optimizer, last_epoch,
     name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
     ``state_dict`` and ``load_state_dict`` come from here.
@@ -346,7 +347,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """
 
     _kind: ClassVar[str]
-    _fields: ClassVar[tuple[str, ...]] = ()
+    _state_fields: ClassVar[tuple[str, ...]] = ()
     _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
     #: Keys of each param group that the rule reads at every step (PyTorch
     #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
@@ -363,14 +364,14 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         super().__init_subclass__(**kwargs)
         if "_kind" not in cls.__dict__:
             cls._kind = cls.__name__
-        for name in cls._fields + cls._common_fields:
+        for name in cls._state_fields + cls._common_fields:
             if not isinstance(cls.__dict__.get(name), property):
                 setattr(cls, name, _core_property(name))
 
     def __new__(cls, *args: Any, **kwargs: Any) -> CoreScheduler:
         return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
-    def __init__(self, optimizer: Any, last_epoch: int = -1, **config: Any) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **config: Any) -> None:
         base_lrs = self._attach(optimizer, last_epoch)
         config["base_lrs"] = [float(lr) for lr in base_lrs]
         config["last_epoch"] = last_epoch
@@ -433,7 +434,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         return ("optimizer",)
 
     def state_dict(self) -> dict[str, Any]:
-        state = {name: self._core_get(name) for name in self._fields + self._common_fields}
+        state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
         state.update((name, getattr(self, name)) for name in _STEP_MEMBERS)
         state.update((k, v) for k, v in self.__dict__.items() if k not in self._private_keys())
         return state
@@ -444,7 +445,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         Core fields are checked and set together, so a bad value changes nothing.
         """
         _check_state_dict(state_dict)
-        core_names = set(self._fields + self._common_fields + self._derived_keys)
+        core_names = set(self._state_fields + self._common_fields + self._derived_keys)
         unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
         if unknown:
             raise ValueError(
@@ -470,7 +471,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         """The core's fields from a state dict, converted (a subclass adds
         the keys it stores in another form). May raise; changes nothing."""
-        names = set(self._fields + self._common_fields)
+        names = set(self._state_fields + self._common_fields)
         return {k: _plain(v) for k, v in state_dict.items() if k in names}
 
     # MARK: copies

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr._typing import SupportsParamGroups, WSDDecayType
 from swiftlr.optim._scheduler_base import CoreScheduler
 
 __all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
@@ -75,7 +76,7 @@ class WarmupCosineLR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
+    _state_fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
     warmup_steps: int
     total_steps: int
     eta_min: float
@@ -83,7 +84,7 @@ class WarmupCosineLR(CoreScheduler):
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         warmup_steps: int,
         total_steps: int,
         eta_min: float = 0.0,
@@ -135,11 +136,11 @@ class InverseSqrtLR(CoreScheduler):
         >>> scheduler = InverseSqrtLR(optimizer, warmup_steps=4)
     """
 
-    _fields = ("warmup_steps", "timescale")
+    _state_fields = ("warmup_steps", "timescale")
     warmup_steps: int
     timescale: int
 
-    def __init__(self, optimizer: Any, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: SupportsParamGroups, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1) -> None:
         super().__init__(
             optimizer,
             last_epoch,
@@ -199,7 +200,7 @@ class WarmupStableDecayLR(CoreScheduler):
         >>> scheduler = WarmupStableDecayLR(optimizer, 2, 2, 4, decay_type="linear", min_lr_ratio=0.1)
     """
 
-    _fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
+    _state_fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
     warmup_steps: int
     stable_steps: int
     decay_steps: int
@@ -208,11 +209,11 @@ class WarmupStableDecayLR(CoreScheduler):
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         warmup_steps: int,
         stable_steps: int,
         decay_steps: int,
-        decay_type: str = "cosine",
+        decay_type: WSDDecayType = "cosine",
         min_lr_ratio: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
@@ -258,12 +259,12 @@ class PiecewiseLinearLR(CoreScheduler):
         >>> scheduler = PiecewiseLinearLR(optimizer, milestones=[0, 2, 6], factors=[0.0, 1.0, 0.5])
     """
 
-    _fields = ("milestones", "factors")
+    _state_fields = ("milestones", "factors")
     milestones: list[int]
     factors: list[float]
 
     def __init__(
-        self, optimizer: Any, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1
+        self, optimizer: SupportsParamGroups, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1
     ) -> None:
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise TypeError(f"milestones must be a sequence of ints, got {type(milestones).__name__}")

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr._typing import SWAAnnealStrategy, SupportsParamGroups
 from swiftlr.optim._cyclic import format_param
 from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
 
@@ -42,16 +43,16 @@ class SWALR(CoreScheduler):
         >>>     scheduler.step()
     """
 
-    _fields = ("anneal_epochs", "_anneal_strategy")
+    _state_fields = ("anneal_epochs", "_anneal_strategy")
     anneal_epochs: int
     _anneal_strategy: str
 
     def __init__(
         self,
-        optimizer: Any,
+        optimizer: SupportsParamGroups,
         swa_lr: float | list[float],
         anneal_epochs: int = 10,
-        anneal_strategy: str = "cos",
+        anneal_strategy: SWAAnnealStrategy = "cos",
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer(optimizer)

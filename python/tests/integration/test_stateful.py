@@ -117,7 +117,7 @@ class SchedulerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def write_field(self, data: st.DataObject) -> None:
-        fields = [f for f in getattr(self.sched, "_fields", ()) if f not in PENDING_KEYS and not f.startswith("_")]
+        fields = [f for f in getattr(self.sched, "_state_fields", ()) if f not in PENDING_KEYS and not f.startswith("_")]
         if not fields:
             return
         name = data.draw(st.sampled_from(fields))
@@ -129,7 +129,7 @@ class SchedulerMachine(RuleBasedStateMachine):
         state = self.sched.state_dict()
         # The core's fields: the step bookkeeping (_last_lr, ...) is taken as
         # given by PyTorch too.
-        core = set(getattr(self.sched, "_fields", ())) | {"base_lrs", "last_epoch"}
+        core = set(getattr(self.sched, "_state_fields", ())) | {"base_lrs", "last_epoch"}
         keys = sorted(k for k in state if k in core and k not in PENDING_KEYS)
         if not keys:
             return
