@@ -222,14 +222,16 @@ def operate(source: Input, sched: Any, opt: Any) -> None:
     elif op == 5:
         state = pickle.loads(pickle.dumps(sched.state_dict()))
         sched.load_state_dict(state)
-    elif op == 6:
+    elif op == 6 and isinstance(sched, L.CoreScheduler):
         state = dict(sched.state_dict())
         if state:
             key = source.pick(sorted(state))
             state[key] = source.value()
         sched.load_state_dict(state)
-    elif op == 7:
-        names = [n for n in getattr(sched, "_fields", ()) if isinstance(n, str)] + ["last_epoch", "base_lrs"]
+    elif op == 7 and isinstance(sched, L.CoreScheduler):
+        # Fields the core holds. (Ops 6 and 7 skip the composites: like
+        # PyTorch's, they take any value as an attribute and fail in Python.)
+        names = [n for n in sched._fields if isinstance(n, str)] + ["last_epoch", "base_lrs"]
         setattr(sched, source.pick(names), source.value())
     elif op == 8 and groups:
         group = groups[source.int(0, len(groups) - 1)]
