@@ -231,7 +231,7 @@ def operate(source: Input, sched: Any, opt: Any) -> None:
     elif op == 7 and isinstance(sched, L.CoreScheduler):
         # Fields the core holds. (Ops 6 and 7 skip the composites: like
         # PyTorch's, they take any value as an attribute and fail in Python.)
-        names = [n for n in sched._fields if isinstance(n, str)] + ["last_epoch", "base_lrs"]
+        names = [n for n in sched._state_fields if isinstance(n, str)] + ["last_epoch", "base_lrs"]
         setattr(sched, source.pick(names), source.value())
     elif op == 8 and groups:
         group = groups[source.int(0, len(groups) - 1)]
