@@ -1,5 +1,5 @@
-"""Schedulers that cycle the learning rate (and momentum): ``CyclicLR``,
-``OneCycleLR`` and ``CosineAnnealingWarmRestarts``."""
+"""Schedulers that cycle the learning rate and momentum: ``CyclicLR`` and
+``OneCycleLR`` (``CosineAnnealingWarmRestarts`` is in ``_warm_restarts.py``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,17 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from swiftlr._typing import CyclicMode, CyclicScaleMode, OneCycleAnnealStrategy, SupportsParamGroups
-from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat, WarmRestartsCompat
-from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer, _check_state_dict
+from swiftlr._typing import (
+    CyclicMode,
+    CyclicScaleMode,
+    OneCycleAnnealStrategy,
+    SupportsParamGroups,
+)
+from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat
+from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
 
-__all__ = ["CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "format_param"]
+__all__ = ["CyclicLR", "OneCycleLR", "format_param"]
 
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 
@@ -397,66 +403,3 @@ def _phase_ends(phases: Any) -> list[float]:
     if not isinstance(phases, (list, tuple)) or not all(isinstance(p, dict) and "end_step" in p for p in phases):
         raise TypeError("_schedule_phases must be a list of dicts with an 'end_step'")
     return [float(p["end_step"]) for p in phases]
-
-
-class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
-    r"""Sets the learning rate of each parameter group using a cosine annealing
-    schedule with warm restarts (SGDR):
-
-    .. math::
-        \eta_t = \eta_{min} + \frac{1}{2}(\eta_{max} - \eta_{min})\left(1 +
-        \cos\left(\frac{T_{cur}}{T_{i}}\pi\right)\right)
-
-    where :math:`\eta_{max}` is the initial lr, :math:`T_{cur}` the epochs
-    since the last restart and :math:`T_i` the epochs between two restarts.
-
-    Args:
-        optimizer (Optimizer): Wrapped optimizer.
-        T_0 (int): Number of iterations until the first restart.
-        T_mult (int, optional): A factor by which T_i increases after a
-            restart. Default: 1.
-        eta_min (float, optional): Minimum learning rate. Default: 0.
-        last_epoch (int, optional): The index of the last epoch. Default: -1.
-
-    ``step(epoch)`` takes fractional epochs (``epoch + i / iters``) and, as in
-    PyTorch, gives no deprecation warning. ``T_cur`` has PyTorch's type (int or float).
-
-    Example:
-        >>> # T_0=2: lr 0.1, 0.05, 0.1, 0.05, ... (eta_min=0)
-        >>> scheduler = CosineAnnealingWarmRestarts(optimizer, T_0=2)
-        >>> for epoch in range(20):
-        >>>     for i, batch in enumerate(data_loader):
-        >>>         train_batch(...)
-        >>>         scheduler.step(epoch + i / len(data_loader))
-    """
-
-    _state_fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
-    T_0: int
-    T_i: int
-    T_mult: int
-    eta_min: float
-    T_cur: float
-
-    def __init__(
-        self, optimizer: SupportsParamGroups, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
-    ) -> None:
-        if T_0 <= 0 or not isinstance(T_0, int):
-            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
-        if T_mult < 1 or not isinstance(T_mult, int):
-            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
-        if not isinstance(eta_min, (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
-        super().__init__(optimizer, last_epoch, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
-
-    #: PyTorch's own step: no warnings, no ``_step_count``, epochs may be fractional.
-    _step_kind = "plain"
-
-    def step(self, epoch: float | None = None) -> None:
-        """Steps by one, or to ``epoch`` (which may be fractional); callable after every batch.
-
-        Args:
-            epoch (float, optional): the epoch to go to, >= 0.
-        """
-        if epoch is not None and epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")  # in PyTorch's words
-        super().step(epoch)

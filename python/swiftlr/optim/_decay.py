@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._scheduler_base import CoreScheduler
+from swiftlr.optim._core_scheduler import CoreScheduler
 
 __all__ = [
     "StepLR",

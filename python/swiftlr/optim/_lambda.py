@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._scheduler_base import CoreScheduler, _check_state_dict
+from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._scheduler_base import _check_state_dict
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Any, SupportsFloat
+from typing import Any
 
-from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
 from swiftlr import _swiftlr
-from swiftlr.optim._scheduler_base import (
-    EPOCH_DEPRECATION_WARNING,
-    CoreScheduler,
-    _check_optimizer,
-    _check_state_dict,
-    _plain,
-)
+from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
+from swiftlr.optim._core_scheduler import CoreScheduler, _plain
+from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
 
 __all__ = ["ReduceLROnPlateau"]
 

@@ -1,16 +1,12 @@
-"""The machinery every scheduler shares: PyTorch's ``LRScheduler`` protocol
-(initial step, step-order warnings, ``state_dict``) and the bridge to the
-Swift core.
+"""PyTorch's ``LRScheduler`` protocol, which every scheduler shares: the
+initial step, the step-order warnings, ``state_dict``, ``preview``.
 
 Two kinds of scheduler sit on :class:`LRScheduler`:
 
 * user subclasses that implement ``get_lr()`` in Python, exactly as with
   PyTorch; their state lives in ``__dict__``;
-* swiftlr's own schedulers (:class:`CoreScheduler`), whose rule and state live
-  in a Swift scheduler of the same name. Their state attributes
-  (``last_epoch``, ``base_lrs``, ``step_size``, ...) are properties that read
-  and write the core, generated from ``_state_fields``; one ``step()`` is one native
-  call that reads and writes every group's ``lr``.
+* swiftlr's own schedulers (:class:`~swiftlr.optim._core_scheduler.CoreScheduler`,
+  in ``_core_scheduler.py``), whose rule and state live in the Swift core.
 """
 
 from __future__ import annotations
@@ -19,14 +15,14 @@ import copy
 import functools
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import Any
 from weakref import ref
 
-from swiftlr._typing import SupportsParamGroups
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
+from swiftlr._typing import SupportsParamGroups
 
-__all__ = ["LRScheduler", "CoreScheduler", "EPOCH_DEPRECATION_WARNING"]
+__all__ = ["LRScheduler", "EPOCH_DEPRECATION_WARNING"]
 
 #: PyTorch's warning texts; the C step (which owns every swiftlr scheduler's
 #: step) holds them, and user subclasses warn with the same words.
@@ -302,217 +298,3 @@ class LRScheduler:
             else:
                 group["lr"] = lr
         self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]
-
-
-def _core_property(name: str) -> property:
-    def get(self: CoreScheduler) -> Any:
-        return self._core_get(name)
-
-    def set(self: CoreScheduler, value: Any) -> None:
-        self._core_update({name: value})
-
-    return property(get, set, doc=f"``{name}``, held by the Swift core.")
-
-
-#: PyTorch's step bookkeeping, kept in the C object (not in ``__dict__``).
-_STEP_MEMBERS = ("_step_count", "_is_initial", "_get_lr_called_within_step", "_last_lr")
-
-#: Keys older PyTorch versions saved that no scheduler reads any more.
-_TOLERATED_KEYS = frozenset({"verbose", "optimizer"})
-
-
-class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
-    """A scheduler whose rule and state live in the Swift core.
-
-    A subclass names its Swift scheduler (``_kind``, by default the class
-    name) and its fields (``_state_fields``, PyTorch's attribute names), checks
-    its arguments, then calls ``super().__init__(optimizer, last_epoch,
-    name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
-    ``state_dict`` and ``load_state_dict`` come from here.
-
-    ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore` and
-    the one owner of a step: PyTorch's warnings, the deprecated epoch, user
-    functions (:meth:`_step_inputs`), the Swift rule and the param-group
-    writes run there as one transaction, so a step that raises changes
-    nothing.
-
-    Args:
-        optimizer (Optimizer): the optimizer whose learning rates this
-            scheduler adjusts (anything with ``param_groups``).
-        last_epoch (int): index of the last epoch seen; ``-1`` starts a new
-            schedule. Default: -1.
-
-    The keyword arguments after these are the scheduler's own, by PyTorch's
-    names; they go to the Swift scheduler ``_kind`` as they are.
-    """
-
-    _kind: ClassVar[str]
-    _state_fields: ClassVar[tuple[str, ...]] = ()
-    _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
-    #: Keys of each param group that the rule reads at every step (PyTorch
-    #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
-    _group_inputs: ClassVar[tuple[str, ...]] = ()
-    #: How ``step()`` behaves: ``"lr"`` (PyTorch's ``LRScheduler.step``),
-    #: ``"metric"`` (``step(metrics, epoch=None)``, as ReduceLROnPlateau) or
-    #: ``"plain"`` (no warnings, no ``_step_count``, as CosineAnnealingWarmRestarts).
-    _step_kind: ClassVar[str] = "lr"
-    #: State-dict keys that are core fields in another form (``_core_state``
-    #: converts them), e.g. OneCycleLR's ``_schedule_phases``.
-    _derived_keys: ClassVar[tuple[str, ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "_kind" not in cls.__dict__:
-            cls._kind = cls.__name__
-        for name in cls._state_fields + cls._common_fields:
-            if not isinstance(cls.__dict__.get(name), property):
-                setattr(cls, name, _core_property(name))
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> CoreScheduler:
-        return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
-
-    def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **config: Any) -> None:
-        base_lrs = self._attach(optimizer, last_epoch)
-        config["base_lrs"] = [float(lr) for lr in base_lrs]
-        config["last_epoch"] = last_epoch
-        self._build_core(config)
-        self._finish_init()
-
-    def _build_core(self, config: dict[str, Any]) -> None:
-        """Builds the Swift scheduler (the C object keeps ``config``, for pickles)."""
-        self._init_core(self._kind, config, **self._core_options(config))
-
-    def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
-        """How the C ``step`` treats this scheduler, built from ``config``
-        (see ``SchedulerCore._init_core``)."""
-        return {
-            "group_inputs": self._group_inputs,
-            "python_inputs": type(self)._step_inputs is not CoreScheduler._step_inputs,
-            "step_kind": self._step_kind,
-        }
-
-    def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
-        """The values the next step takes from Python (user factors); none by
-        default, and then the C step reads ``_group_inputs`` from the groups.
-        ``epoch`` is the explicit epoch of a deprecated ``step(epoch)`` call,
-        else None (the step goes to ``last_epoch + 1``)."""
-        return None
-
-    def _apply_momenta(self) -> None:
-        """Writes the momenta of a scheduler that cycles them (PyTorch's
-        ``get_lr()`` side effect) into each group: beta1 of ``betas`` when
-        ``use_beta1`` (an Adam-like optimizer), else ``momentum``."""
-        momenta = self._core_momenta()
-        if momenta is None:
-            return
-        beta1 = getattr(self, "use_beta1", False)
-        for group, momentum in zip(self.optimizer.param_groups, momenta):
-            if beta1:
-                group["betas"] = (momentum, *group["betas"][1:])
-            else:
-                group["momentum"] = momentum
-
-    def get_lr(self) -> list[float]:
-        """PyTorch's ``get_lr()``: the chained rule at the current ``last_epoch``."""
-        if not self._get_lr_called_within_step:
-            warnings.warn(
-                "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-                UserWarning,
-                stacklevel=2,
-            )
-        lrs: list[float] = self._core_lrs([float(g["lr"]) for g in self.optimizer.param_groups])
-        self._apply_momenta()
-        return lrs
-
-    def _get_closed_form_lr(self) -> list[float]:
-        lrs: list[float] = self._core_lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)
-        return lrs
-
-    # MARK: checkpoints
-
-    def _private_keys(self) -> tuple[str, ...]:
-        return ("optimizer",)
-
-    def state_dict(self) -> dict[str, Any]:
-        state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
-        state.update((name, getattr(self, name)) for name in _STEP_MEMBERS)
-        state.update((k, v) for k, v in self.__dict__.items() if k not in self._private_keys())
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Loads a state saved by this scheduler or by PyTorch's of the same class.
-
-        Core fields are checked and set together, so a bad value changes nothing.
-        """
-        _check_state_dict(state_dict)
-        core_names = set(self._state_fields + self._common_fields + self._derived_keys)
-        unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
-        if unknown:
-            raise ValueError(
-                f"state_dict has keys {type(self).__name__} does not have: {', '.join(sorted(map(str, unknown)))} "
-                "(is it another scheduler's state?)"
-            )
-        core_state = self._core_state(state_dict)
-        members = {k: state_dict[k] for k in _STEP_MEMBERS if k in state_dict}
-        if "_step_count" in members:
-            members["_step_count"] = _step_count(members["_step_count"])
-        for flag in ("_is_initial", "_get_lr_called_within_step"):
-            if flag in members:
-                members[flag] = bool(members[flag])
-        private = self._private_keys()
-        rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in members and k not in private}
-        # Everything is converted and checked; the core takes its fields all
-        # or none, and nothing after it can fail.
-        self._core_update(core_state)
-        for name, value in members.items():
-            setattr(self, name, value)
-        self.__dict__.update(rest)
-
-    def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
-        """The core's fields from a state dict, converted (a subclass adds
-        the keys it stores in another form). May raise; changes nothing."""
-        names = set(self._state_fields + self._common_fields)
-        return {k: _plain(v) for k, v in state_dict.items() if k in names}
-
-    # MARK: copies
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CoreScheduler:
-        clone = type(self).__new__(type(self))
-        memo[id(self)] = clone
-        clone._core_assign(self)
-        clone.optimizer = copy.deepcopy(self.optimizer, memo)
-        clone._last_lr = copy.deepcopy(self._last_lr, memo)
-        clone.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        return clone
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        state = {"dict": self.__dict__, "optimizer": self.optimizer, "config": self._core_config,
-                 "core": self.state_dict()}
-        return (_unpickle_scheduler, (type(self),), state)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state["dict"])
-        self.optimizer = state["optimizer"]
-        self._build_core(state["config"])
-        self.load_state_dict(state["core"])
-
-
-def _unpickle_scheduler(cls: type[CoreScheduler]) -> CoreScheduler:
-    return cls.__new__(cls)
-
-
-def _step_count(value: Any) -> int:
-    """A loaded ``_step_count``, checked before anything changes."""
-    count = int(value)
-    if not -(2**63) <= count < 2**63:
-        raise OverflowError(f"_step_count must fit in a signed 64-bit integer, got {count}")
-    return count
-
-
-def _plain(value: Any) -> Any:
-    """Tensors and numpy scalars (as PyTorch checkpoints may hold) as Python numbers."""
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (int, float, bool)):
-        return value.item()
-    return value

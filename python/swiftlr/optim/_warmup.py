@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups, WSDDecayType
-from swiftlr.optim._scheduler_base import CoreScheduler
+from swiftlr.optim._core_scheduler import CoreScheduler
 
 __all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
 

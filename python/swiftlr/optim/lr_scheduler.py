@@ -9,7 +9,8 @@ where PyTorch users look for them.
 """
 
 from swiftlr.optim._composite import ChainedScheduler, SequentialLR
-from swiftlr.optim._cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._cyclic import CyclicLR, OneCycleLR
 from swiftlr.optim._decay import (
     ConstantLR,
     CosineAnnealingLR,
@@ -21,8 +22,14 @@ from swiftlr.optim._decay import (
 )
 from swiftlr.optim._lambda import LambdaLR, MultiplicativeLR
 from swiftlr.optim._plateau import ReduceLROnPlateau
-from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, CoreScheduler, LRScheduler
-from swiftlr.optim._warmup import InverseSqrtLR, PiecewiseLinearLR, WarmupCosineLR, WarmupStableDecayLR
+from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, LRScheduler
+from swiftlr.optim._warm_restarts import CosineAnnealingWarmRestarts
+from swiftlr.optim._warmup import (
+    InverseSqrtLR,
+    PiecewiseLinearLR,
+    WarmupCosineLR,
+    WarmupStableDecayLR,
+)
 
 __all__ = [
     "LRScheduler",

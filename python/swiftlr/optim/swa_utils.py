@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
-from swiftlr._typing import SWAAnnealStrategy, SupportsParamGroups
+from swiftlr._typing import SupportsParamGroups, SWAAnnealStrategy
+from swiftlr.optim._core_scheduler import CoreScheduler
 from swiftlr.optim._cyclic import format_param
-from swiftlr.optim._scheduler_base import CoreScheduler, _check_optimizer
+from swiftlr.optim._scheduler_base import _check_optimizer
 
 __all__ = ["SWALR"]
 
