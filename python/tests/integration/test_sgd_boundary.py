@@ -5,6 +5,7 @@ the failure it guards against is a crash; each asserts a clean result."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -137,6 +138,7 @@ CASES = {
 def test_user_code_mid_step_never_crashes(name: str) -> None:
     code = PRELUDE + textwrap.dedent(CASES[name])
     python_dir = Path(swiftlr.__file__).resolve().parents[1]  # the swiftlr under test, installed or in-tree
-    env = {"PYTHONPATH": str(python_dir), "PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error"}
+    # os.environ too: a sanitizer build needs its LD_PRELOAD and options in the child.
+    env = {**os.environ, "PYTHONPATH": str(python_dir), "PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
