@@ -11,12 +11,10 @@ invalid access or ``SystemError`` is a finding; the exceptions PyTorch raises
 for bad input (``EXPECTED``) are not.
 
 Usage: ``python fuzz/fuzz_boundary.py [libFuzzer flags] [corpus dirs]``.
-``SWIFTLR_FUZZ_REENTRANT=1`` adds hostile group values that change the
-param-group list in the middle of a call (issue 10 item 1): known to crash
-until the param-group module holds no borrowed group across user code, so off
-by default. ``fuzz/pending/`` keeps such an input (a heap-use-after-free under
-ASan): ``SWIFTLR_FUZZ_REENTRANT=1 python fuzz/fuzz_boundary.py fuzz/pending/*``
-replays it; once it passes, make REENTRANT the default and move it to corpus/.
+Hostile group values also change the param-group list in the middle of a
+call (issue 10 item 1); ``SWIFTLR_FUZZ_REENTRANT=0`` leaves them out. The
+input in corpus/issue10-item1-groups-cleared-mid-step read freed memory
+before the param-group module.
 """
 
 from __future__ import annotations
@@ -47,7 +45,7 @@ class Refused(Exception):
 
 EXPECTED = (ValueError, TypeError, OverflowError, KeyError, IndexError, ZeroDivisionError, RuntimeError,
             MemoryError, RecursionError, Refused)
-REENTRANT = os.environ.get("SWIFTLR_FUZZ_REENTRANT") == "1"
+REENTRANT = os.environ.get("SWIFTLR_FUZZ_REENTRANT", "1") == "1"
 #: Sizes stay small: the fuzzer looks for wrong handling, not for slow paths.
 MAX_GROUPS, MAX_LEN, MAX_OPS = 5, 12, 24
 
