@@ -26,8 +26,9 @@ import pickle
 import sys
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 import atheris
 import numpy as np
@@ -38,13 +39,24 @@ with atheris.instrument_imports():  # coverage of swiftlr's Python layer
     from swiftlr.optim import lr_scheduler as L
     from swiftlr.optim.swa_utils import SWALR
 
+
 #: What bad input may raise: PyTorch's exception types, and the fuzzer's own.
 class Refused(Exception):
     """Raised by a hostile group value: the call must fail cleanly."""
 
 
-EXPECTED = (ValueError, TypeError, OverflowError, KeyError, IndexError, ZeroDivisionError, RuntimeError,
-            MemoryError, RecursionError, Refused)
+EXPECTED = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    KeyError,
+    IndexError,
+    ZeroDivisionError,
+    RuntimeError,
+    MemoryError,
+    RecursionError,
+    Refused,
+)
 REENTRANT = os.environ.get("SWIFTLR_FUZZ_REENTRANT", "1") == "1"
 #: Sizes stay small: the fuzzer looks for wrong handling, not for slow paths.
 MAX_GROUPS, MAX_LEN, MAX_OPS = 5, 12, 24
@@ -66,12 +78,50 @@ class Input:
         return self.fdp.ConsumeBool()
 
     def integer(self) -> int:
-        return self.pick([0, 1, -1, 2, 3, 7, 10, 100, 2**31, 2**53 + 1, 2**62, 2**63 - 1, -2**63, 2**63, -2**64,
-                          2**200, self.fdp.ConsumeIntInRange(-50, 50), self.fdp.ConsumeInt(8)])
+        return self.pick(
+            [
+                0,
+                1,
+                -1,
+                2,
+                3,
+                7,
+                10,
+                100,
+                2**31,
+                2**53 + 1,
+                2**62,
+                2**63 - 1,
+                -(2**63),
+                2**63,
+                -(2**64),
+                2**200,
+                self.fdp.ConsumeIntInRange(-50, 50),
+                self.fdp.ConsumeInt(8),
+            ]
+        )
 
     def real(self) -> float:
-        return self.pick([0.0, -0.0, 0.1, 0.5, 0.9, 1.0, 1.5, -1.0, 1e-300, 5e-324, 1e308, math.inf, -math.inf,
-                          math.nan, self.fdp.ConsumeRegularFloat(), self.fdp.ConsumeProbability()])
+        return self.pick(
+            [
+                0.0,
+                -0.0,
+                0.1,
+                0.5,
+                0.9,
+                1.0,
+                1.5,
+                -1.0,
+                1e-300,
+                5e-324,
+                1e308,
+                math.inf,
+                -math.inf,
+                math.nan,
+                self.fdp.ConsumeRegularFloat(),
+                self.fdp.ConsumeProbability(),
+            ]
+        )
 
     def number(self) -> Any:
         kind = self.int(0, 9)
@@ -267,8 +317,15 @@ def fuzz_sgd(source: Input) -> None:
         p.grad = source.array(shape, dtype) if source.int(0, 4) else None
         params.append(p)
     try:
-        opt = optim.SGD(params, lr=source.value(), momentum=source.value(), dampening=source.value(),
-                        weight_decay=source.value(), nesterov=source.bool(), maximize=source.bool())
+        opt = optim.SGD(
+            params,
+            lr=source.value(),
+            momentum=source.value(),
+            dampening=source.value(),
+            weight_decay=source.value(),
+            nesterov=source.bool(),
+            maximize=source.bool(),
+        )
     except EXPECTED:
         opt = optim.SGD(params, lr=0.1, momentum=0.9)
     for _ in range(source.int(0, 8)):
@@ -277,12 +334,19 @@ def fuzz_sgd(source: Input) -> None:
             if op <= 2:
                 opt.step()
             elif op == 3:
-                opt.param_groups[0][source.pick(["lr", "momentum", "dampening", "weight_decay", "nesterov",
-                                                 "maximize"])] = source.value()
+                opt.param_groups[0][
+                    source.pick(["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"])
+                ] = source.value()
             elif op == 4:
                 p = source.pick(params)
-                p._grad = source.pick([source.array(p.data.shape, dtype), np.zeros(7), None,
-                                       source.array(p.data.shape, np.float32 if dtype is np.float64 else np.float64)])
+                p._grad = source.pick(
+                    [
+                        source.array(p.data.shape, dtype),
+                        np.zeros(7),
+                        None,
+                        source.array(p.data.shape, np.float32 if dtype is np.float64 else np.float64),
+                    ]
+                )
             else:
                 opt.load_state_dict(pickle.loads(pickle.dumps(opt.state_dict())))
         except EXPECTED:
@@ -293,8 +357,23 @@ def fuzz_module(source: Input) -> None:
     """The compiled module's entry points, called directly with fuzzed arguments."""
     op = source.int(0, 3)
     if op == 0:
-        config = {source.pick(["base_lrs", "last_epoch", "step_size", "gamma", "milestones", "T_max", "total_steps",
-                               "max_lr", "milestone_counts", "eta_min"]): source.value() for _ in range(source.int(0, 5))}
+        config = {
+            source.pick(
+                [
+                    "base_lrs",
+                    "last_epoch",
+                    "step_size",
+                    "gamma",
+                    "milestones",
+                    "T_max",
+                    "total_steps",
+                    "max_lr",
+                    "milestone_counts",
+                    "eta_min",
+                ]
+            ): source.value()
+            for _ in range(source.int(0, 5))
+        }
         config.setdefault("base_lrs", [0.1])
         steps = np.array([source.integer() % 2**62 for _ in range(source.int(0, MAX_LEN))], dtype=np.int64)
         kind = source.pick(["StepLR", "MultiStepLR", "CosineAnnealingLR", "OneCycleLR", "CyclicLR", "Nope", ""])
@@ -308,8 +387,15 @@ def fuzz_module(source: Input) -> None:
     else:
         p = swiftlr.Parameter(np.zeros(source.int(0, 5)))
         p.grad = np.ones_like(p.data)
-        group = {"params": [p], "lr": source.value(), "momentum": source.value(), "dampening": 0.0,
-                 "weight_decay": 0.0, "nesterov": False, "maximize": False}
+        group = {
+            "params": [p],
+            "lr": source.value(),
+            "momentum": source.value(),
+            "dampening": 0.0,
+            "weight_decay": 0.0,
+            "nesterov": False,
+            "maximize": False,
+        }
         _swiftlr.sgd_step([group], {}, np.zeros_like, lambda d, g: g)
 
 

@@ -153,7 +153,9 @@ def run_case(body: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONFAULTHANDLER": "1", "PYTHONPATH": str(Path(swiftlr.__file__).resolve().parents[1])}
     command = [sys.executable, "-c", script]
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=Path(__file__).parent)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=Path(__file__).parent
+        )
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         return subprocess.CompletedProcess(command, 1, out, f"timed out after {TIMEOUT} s (a hang?)")

@@ -14,65 +14,91 @@ first use.
 from __future__ import annotations
 
 import pytest
-from .subprocess_cases import CaseRunner
 
+from .subprocess_cases import CaseRunner
 
 # (case id, script body). Bodies run after PRELUDE; each ends in CASE-OK.
 CASES: list[tuple[str, str]] = [
     # MARK: integer limits and types of scheduler hyperparameters
-    ("step_size_beyond_64_bits", """
+    (
+        "step_size_beyond_64_bits",
+        """
         o = make_opt()
         fails(OverflowError, lambda: L.StepLR(o, step_size=2**63), "step_size", o)
         fails(OverflowError, lambda: L.StepLR(o, step_size=2**200), "step_size", o)
-    """),
-    ("step_size_zero_negative_min", """
+    """,
+    ),
+    (
+        "step_size_zero_negative_min",
+        """
         o = make_opt()
         for bad in (0, -1, MIN):
             fails(ValueError, lambda: L.StepLR(o, step_size=bad), "step_size", o)
-    """),
-    ("step_size_wrong_types", """
+    """,
+    ),
+    (
+        "step_size_wrong_types",
+        """
         o = make_opt()
         fails(TypeError, lambda: L.StepLR(o, step_size="3"), "step_size", o)
         fails(TypeError, lambda: L.StepLR(o, step_size=1.5), "step_size", o)
         fails(TypeError, lambda: L.StepLR(o, step_size=None), "step_size", o)
         fails(TypeError, lambda: L.StepLR(o, step_size=[3]), "step_size", o)
-    """),
-    ("step_size_int_max_steps", """
+    """,
+    ),
+    (
+        "step_size_int_max_steps",
+        """
         o = make_opt()
         s = L.StepLR(o, step_size=BIG)
         for _ in range(3):
             s.step()
         assert s.get_last_lr() == [0.1, 0.05]
-    """),
-    ("last_epoch_at_int_max_then_step", """
+    """,
+    ),
+    (
+        "last_epoch_at_int_max_then_step",
+        """
         o = make_opt()
         s = L.StepLR(o, step_size=7)
         s.last_epoch = BIG - 1
         s.step()
         assert s.last_epoch == BIG
         fails(OverflowError, s.step, "last_epoch", s, o)
-    """),
-    ("last_epoch_beyond_64_bits", """
+    """,
+    ),
+    (
+        "last_epoch_beyond_64_bits",
+        """
         o = make_opt()
         s = L.StepLR(o, step_size=7)
         fails(OverflowError, lambda: s.load_state_dict({"last_epoch": 2**64}), "last_epoch", s, o)
         fails(OverflowError, lambda: setattr(s, "last_epoch", 2**63), "last_epoch", s, o)
-    """),
-    ("last_epoch_constructor_types", """
+    """,
+    ),
+    (
+        "last_epoch_constructor_types",
+        """
         o = make_opt()
         fails(TypeError, lambda: L.StepLR(o, 3, last_epoch=True), "last_epoch", o)
         fails(TypeError, lambda: L.StepLR(o, 3, last_epoch=1.0), "last_epoch", o)
         fails(KeyError, lambda: L.StepLR(o, 3, last_epoch=BIG), "initial_lr", o)
-    """),
-    ("gamma_nan_inf_wrong_type", """
+    """,
+    ),
+    (
+        "gamma_nan_inf_wrong_type",
+        """
         o = make_opt()
         fails(TypeError, lambda: L.StepLR(o, 3, gamma="x"), "gamma", o)
         fails(TypeError, lambda: L.ExponentialLR(o, gamma=None), "gamma", o)
         s = L.ExponentialLR(o, gamma=float("inf"))  # PyTorch accepts it: lrs go to inf
         s.step()
         assert s.get_last_lr() == [math.inf, math.inf]
-    """),
-    ("epoch_argument_limits", """
+    """,
+    ),
+    (
+        "epoch_argument_limits",
+        """
         o = make_opt()
         s = L.StepLR(o, step_size=3)
         fails(OverflowError, lambda: s.step(2**63), "epoch", s, o)
@@ -81,8 +107,11 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: s.step("a"), "str", s, o)
         s.step(EMAX)
         assert s.last_epoch == EMAX
-    """),
-    ("multistep_milestones_limits", """
+    """,
+    ),
+    (
+        "multistep_milestones_limits",
+        """
         o = make_opt()
         fails(OverflowError, lambda: L.MultiStepLR(o, [2**63]), "milestones", o)
         fails(OverflowError, lambda: L.MultiStepLR(o, [1, -2**64]), "milestones", o)
@@ -91,8 +120,11 @@ CASES: list[tuple[str, str]] = [
         assert s.get_last_lr() == [0.1 * 0.1, 0.05 * 0.1]  # closed form: only MIN is <= EMAX
         s.step(MIN)
         fails(OverflowError, lambda: s.step(2**63), "epoch", s, o)
-    """),
-    ("multistep_milestones_types", """
+    """,
+    ),
+    (
+        "multistep_milestones_types",
+        """
         o = make_opt()
         fails(TypeError, lambda: L.MultiStepLR(o, ["a"]), "milestones", o)
         fails(TypeError, lambda: L.MultiStepLR(o, 5), "milestones", o)
@@ -100,8 +132,11 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: L.MultiStepLR(o, "30"), "milestones", o)
         s = L.MultiStepLR(o, [2.0, np.int64(4)])
         assert s.milestones == Counter({2: 1, 4: 1})
-    """),
-    ("constantlr_factor_and_total_iters", """
+    """,
+    ),
+    (
+        "constantlr_factor_and_total_iters",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.ConstantLR(o, factor=1.5),
               "Constant multiplicative factor expected to be between 0 and 1.", o)
@@ -111,8 +146,11 @@ CASES: list[tuple[str, str]] = [
         for total in (BIG, MIN):
             s = L.ConstantLR(make_opt(), total_iters=total)
             s.step(); s.step(EMAX); s.step(MIN)
-    """),
-    ("linearlr_limits", """
+    """,
+    ),
+    (
+        "linearlr_limits",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.LinearLR(o, start_factor=0),
               "Starting multiplicative factor expected to be greater than 0 and less or equal to 1.", o)
@@ -123,24 +161,33 @@ CASES: list[tuple[str, str]] = [
             s = L.LinearLR(make_opt(), start_factor=0.5, total_iters=total)
             s.step()
             finite_lrs(s)
-    """),
-    ("linearlr_epoch_int_min_then_get_lr", """
+    """,
+    ),
+    (
+        "linearlr_epoch_int_min_then_get_lr",
+        """
         # Used to trap in Swift (lastEpoch - 1 at Int.min): SIGILL.
         o = make_opt()
         s = L.LinearLR(o, start_factor=0.5, total_iters=10)
         s.step(MIN)
         lrs = s.get_lr()
         assert len(lrs) == 2
-    """),
-    ("polynomiallr_limits", """
+    """,
+    ),
+    (
+        "polynomiallr_limits",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.PolynomialLR(o, total_iters=0), "total_iters", o)
         fails(ValueError, lambda: L.PolynomialLR(o, power=-1.0), "power", o)
         for total in (BIG, MIN):
             s = L.PolynomialLR(make_opt(), total_iters=total)
             s.step(); s.step(EMAX); s.get_lr()
-    """),
-    ("cosine_annealing_limits", """
+    """,
+    ),
+    (
+        "cosine_annealing_limits",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.CosineAnnealingLR(o, T_max=0), "T_max", o)
         fails(OverflowError, lambda: L.CosineAnnealingLR(o, T_max=2**63), "T_max", o)
@@ -150,8 +197,11 @@ CASES: list[tuple[str, str]] = [
                 s.step()
             s.step(EMAX)
             s.get_lr()
-    """),
-    ("warm_restarts_limits", """
+    """,
+    ),
+    (
+        "warm_restarts_limits",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.CosineAnnealingWarmRestarts(o, T_0=0), "Expected positive integer T_0", o)
         fails(ValueError, lambda: L.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0), "Expected integer T_mult >= 1", o)
@@ -161,8 +211,11 @@ CASES: list[tuple[str, str]] = [
         s = L.CosineAnnealingWarmRestarts(o, T_0=2**62, T_mult=4)
         s.T_cur = float(2**62 - 1)  # the period ends at the next step: T_i * T_mult overflows
         fails(OverflowError, s.step, "T_i", s, o)
-    """),
-    ("warm_restarts_epochs", """
+    """,
+    ),
+    (
+        "warm_restarts_epochs",
+        """
         o = make_opt()
         s = L.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=3)
         fails(ValueError, lambda: s.step(-1), "Expected non-negative epoch", s, o)
@@ -172,8 +225,11 @@ CASES: list[tuple[str, str]] = [
         fails(OverflowError, lambda: s.step(9.2e18), "T_i", s, o)
         s.step(2.5)
         finite_lrs(s)
-    """),
-    ("cycliclr_arguments", """
+    """,
+    ),
+    (
+        "cycliclr_arguments",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.CyclicLR(o, 0.01, 0.1, step_size_up=0), "step_size_up", o)
         fails(ValueError, lambda: L.CyclicLR(o, 0.01, 0.1, step_size_up=float("inf")), "total_size", o)
@@ -183,14 +239,20 @@ CASES: list[tuple[str, str]] = [
               "base_lr must have the same length as optimizer.param_groups", o)
         fails(ValueError, lambda: L.CyclicLR(o, 0.01, [0.1] * 3), "max_lr must have the same length", o)
         fails(ValueError, lambda: L.CyclicLR(o, 0.01, 0.1, mode="bad"), "mode is invalid and scale_fn is None", o)
-    """),
-    ("cycliclr_int_max_steps", """
+    """,
+    ),
+    (
+        "cycliclr_int_max_steps",
+        """
         o = make_opt()
         s = L.CyclicLR(o, 0.01, 0.1, step_size_up=BIG)
         s.step(); s.step(EMAX); s.step(MIN)
         finite_lrs(s)
-    """),
-    ("cycliclr_scale_fn_raises", """
+    """,
+    ),
+    (
+        "cycliclr_scale_fn_raises",
+        """
         o = make_opt()
         calls = []
         def scale(x):
@@ -201,8 +263,11 @@ CASES: list[tuple[str, str]] = [
         s = L.CyclicLR(o, 0.01, 0.1, step_size_up=3, scale_fn=scale)
         s.step()
         fails(ZeroDivisionError, s.step, "scale_fn says no", s, o)
-    """),
-    ("onecycle_arguments", """
+    """,
+    ),
+    (
+        "onecycle_arguments",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.OneCycleLR(o, 0.1, total_steps=0), "Expected positive integer total_steps", o)
         fails(ValueError, lambda: L.OneCycleLR(o, 0.1, total_steps=2.5), "Expected positive integer total_steps", o)
@@ -215,22 +280,31 @@ CASES: list[tuple[str, str]] = [
         fails(ValueError, lambda: L.OneCycleLR(o, 0.1, total_steps=10, anneal_strategy="x"),
               "anneal_strategy must be one of 'cos' or 'linear'", o)
         fails(ValueError, lambda: L.OneCycleLR(o, [0.1], total_steps=10), "max_lr must have the same length", o)
-    """),
-    ("onecycle_total_steps_limits", """
+    """,
+    ),
+    (
+        "onecycle_total_steps_limits",
+        """
         o = make_opt()
         fails(OverflowError, lambda: L.OneCycleLR(o, 0.1, total_steps=2**63), "total_steps", o)
         fails(OverflowError, lambda: L.OneCycleLR(make_opt(), 0.1, epochs=2**62, steps_per_epoch=4), "total_steps", o)
         s = L.OneCycleLR(make_opt(), 0.1, total_steps=BIG)
         s.step()
         finite_lrs(s)
-    """),
-    ("onecycle_step_past_the_end", """
+    """,
+    ),
+    (
+        "onecycle_step_past_the_end",
+        """
         o = make_opt()
         s = L.OneCycleLR(o, 0.1, total_steps=2)
         s.step(); s.step()
         fails(ValueError, s.step, "Tried to step 3 times. The specified number of total steps is 2", s, o)
-    """),
-    ("plateau_arguments", """
+    """,
+    ),
+    (
+        "plateau_arguments",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.ReduceLROnPlateau(o, factor=1.0), "Factor should be < 1.0.", o)
         fails(ValueError, lambda: L.ReduceLROnPlateau(o, mode="bad"), "mode bad is unknown!", o)
@@ -239,8 +313,11 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: L.ReduceLROnPlateau(o, min_lr="x"), "min_lr", o)
         fails(TypeError, lambda: L.ReduceLROnPlateau(o, factor="x"), "not supported", o)
         fails(OverflowError, lambda: L.ReduceLROnPlateau(o, patience=2**63), "patience", o)
-    """),
-    ("plateau_metrics", """
+    """,
+    ),
+    (
+        "plateau_metrics",
+        """
         o = make_opt()
         s = L.ReduceLROnPlateau(o, patience=1)
         fails(ValueError, lambda: s.step("abc"), "could not convert string to float", s, o)
@@ -250,8 +327,11 @@ CASES: list[tuple[str, str]] = [
         for metric in (float("nan"), float("nan"), float("inf"), -float("inf"), 1e308):
             s.step(metric)
         assert s.get_last_lr() == [0.1 * 0.1, 0.05 * 0.1], s.get_last_lr()
-    """),
-    ("plateau_counters_at_limits", """
+    """,
+    ),
+    (
+        "plateau_counters_at_limits",
+        """
         s = L.ReduceLROnPlateau(make_opt(), patience=BIG)
         s.step(1.0)
         s.num_bad_epochs = BIG
@@ -263,13 +343,19 @@ CASES: list[tuple[str, str]] = [
         s.step(1.0, epoch=EMAX)
         s.last_epoch = BIG
         fails(OverflowError, lambda: s.step(1.0), "last_epoch", s, s.optimizer)
-    """),
+    """,
+    ),
     # MARK: user functions
-    ("lr_lambda_raises_in_constructor", """
+    (
+        "lr_lambda_raises_in_constructor",
+        """
         o = make_opt()
         fails(ZeroDivisionError, lambda: L.LambdaLR(o, lambda e: 1 / 0), "division by zero", o)
-    """),
-    ("lr_lambda_raises_midway", """
+    """,
+    ),
+    (
+        "lr_lambda_raises_midway",
+        """
         o = make_opt()
         calls = []
         def fn(epoch):
@@ -281,23 +367,32 @@ CASES: list[tuple[str, str]] = [
         s.step(); s.step()
         fails(RuntimeError, s.step, "user lambda failed", s, o)
         fails(RuntimeError, s.step, "user lambda failed", s, o)
-    """),
-    ("lr_lambda_bad_values", """
+    """,
+    ),
+    (
+        "lr_lambda_bad_values",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.LambdaLR(o, lambda e: "x"), "could not convert", o)
         fails(OverflowError, lambda: L.LambdaLR(o, lambda e: 2**2000), "too large", o)
         fails(TypeError, lambda: L.LambdaLR(o, lambda e: None), "NoneType", o)
         fails(ValueError, lambda: L.LambdaLR(o, [lambda e: 1.0]), "Expected 2 lr_lambdas, but got 1", o)
         fails(TypeError, lambda: L.MultiplicativeLR(o, 5), "lr_lambda should be a function, but got int", o)
-    """),
-    ("multiplicative_lambda_raises", """
+    """,
+    ),
+    (
+        "multiplicative_lambda_raises",
+        """
         o = make_opt()
         s = L.MultiplicativeLR(o, lambda e: 0.9 if e < 2 else [][0])
         s.step()
         fails(IndexError, s.step, "list index out of range", s, o)
-    """),
+    """,
+    ),
     # MARK: SWALR and swiftlr's own schedulers
-    ("swalr_arguments", """
+    (
+        "swalr_arguments",
+        """
         o = make_opt()
         fails(OverflowError, lambda: SWALR(o, swa_lr=0.1, anneal_epochs=2**63), "anneal_epochs", o)
         fails(ValueError, lambda: SWALR(o, swa_lr=0.1, anneal_epochs=-1), "anneal_epochs must be equal or greater than 0", o)
@@ -306,8 +401,11 @@ CASES: list[tuple[str, str]] = [
         s = SWALR(make_opt(), swa_lr=0.01, anneal_epochs=BIG)
         s.step()
         finite_lrs(s)
-    """),
-    ("warmup_schedulers_limits", """
+    """,
+    ),
+    (
+        "warmup_schedulers_limits",
+        """
         o = make_opt()
         fails(ValueError, lambda: L.WarmupCosineLR(o, warmup_steps=5, total_steps=5), "total_steps", o)
         fails(TypeError, lambda: L.WarmupCosineLR(o, warmup_steps="5", total_steps=10), "warmup_steps", o)
@@ -320,9 +418,12 @@ CASES: list[tuple[str, str]] = [
                   L.WarmupStableDecayLR(make_opt(), BIG, BIG, BIG), L.PiecewiseLinearLR(make_opt(), [MIN, BIG], [0.0, 1.0])):
             s.step(); s.step(EMAX); s.step(MIN); s.get_lr()
             finite_lrs(s)
-    """),
+    """,
+    ),
     # MARK: scheduler load_state_dict
-    ("load_state_dict_not_a_dict", """
+    (
+        "load_state_dict_not_a_dict",
+        """
         for make in (lambda o: L.StepLR(o, 3), lambda o: L.LambdaLR(o, lambda e: 1.0),
                      lambda o: L.ReduceLROnPlateau(o), lambda o: L.OneCycleLR(o, 0.1, total_steps=10)):
             o = make_opt()
@@ -330,8 +431,11 @@ CASES: list[tuple[str, str]] = [
             s.step(1.0) if isinstance(s, L.ReduceLROnPlateau) else s.step()
             for bad in (None, [1], "state", 5):
                 fails(TypeError, lambda: s.load_state_dict(bad), "dict", s, o)
-    """),
-    ("load_state_dict_wrong_values", """
+    """,
+    ),
+    (
+        "load_state_dict_wrong_values",
+        """
         o = make_opt()
         s = L.StepLR(o, 3)
         s.step()
@@ -340,8 +444,11 @@ CASES: list[tuple[str, str]] = [
         fails(ValueError, lambda: s.load_state_dict({"base_lrs": [1.0]}), "base_lrs", s, o)
         fails(TypeError, lambda: s.load_state_dict({"base_lrs": "ab"}), "base_lrs", s, o)
         fails(TypeError, lambda: s.load_state_dict({"gamma": None}), "gamma", s, o)
-    """),
-    ("load_state_dict_missing_keys_lambda", """
+    """,
+    ),
+    (
+        "load_state_dict_missing_keys_lambda",
+        """
         o = make_opt()
         s = L.LambdaLR(o, lambda e: 0.5)
         s.step()
@@ -350,16 +457,22 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: s.load_state_dict({**s.state_dict(), "lr_lambdas": [5, None]}), "lr_lambdas", s, o)
         bad = {**s.state_dict(), "last_epoch": "x", "lr_lambdas": [None, None]}
         fails(TypeError, lambda: s.load_state_dict(bad), "last_epoch", s, o)
-    """),
-    ("load_state_dict_plateau_wrong_values", """
+    """,
+    ),
+    (
+        "load_state_dict_plateau_wrong_values",
+        """
         o = make_opt()
         s = L.ReduceLROnPlateau(o)
         s.step(1.0)
         fails(ValueError, lambda: s.load_state_dict({"mode": "bad"}), "mode bad is unknown!", s, o)
         fails(TypeError, lambda: s.load_state_dict({"patience": "x"}), "patience", s, o)
         fails(TypeError, lambda: s.load_state_dict({"min_lrs": ["x", 0.0]}), "min_lrs", s, o)
-    """),
-    ("load_state_dict_composite_all_or_nothing", """
+    """,
+    ),
+    (
+        "load_state_dict_composite_all_or_nothing",
+        """
         o = make_opt()
         a, b = L.StepLR(o, 3), L.ExponentialLR(o, 0.5)
         seq = L.SequentialLR(o, [a, b], milestones=[2])
@@ -372,8 +485,11 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: seq.load_state_dict(5), "dict", seq, a, b, o)
         chain = L.ChainedScheduler([L.StepLR(o, 3), L.ExponentialLR(o, 0.5)])
         fails(TypeError, lambda: chain.load_state_dict([1]), "dict", chain, o)
-    """),
-    ("load_state_dict_multistep_milestones", """
+    """,
+    ),
+    (
+        "load_state_dict_multistep_milestones",
+        """
         o = make_opt()
         s = L.MultiStepLR(o, [2, 4])
         s.step()
@@ -382,9 +498,12 @@ CASES: list[tuple[str, str]] = [
         fails(OverflowError, lambda: s.load_state_dict({"milestones": [2**64]}), "milestones", s, o)
         s.load_state_dict({"milestones": {"3": 2}})  # JSON-style keys, as after a JSON round trip
         assert s.milestones == Counter({3: 2})
-    """),
+    """,
+    ),
     # MARK: optimizer load_state_dict
-    ("optimizer_load_state_dict_bad", """
+    (
+        "optimizer_load_state_dict_bad",
+        """
         o = make_opt()
         o.step()
         good = o.state_dict()
@@ -397,8 +516,11 @@ CASES: list[tuple[str, str]] = [
         fails(ValueError, lambda: o.load_state_dict({**good, "state": {0: {"momentum_buffer": np.zeros(7)}}}), "shape", o)
         groups = [{**g, "lr": "x"} for g in good["param_groups"]]
         fails(TypeError, lambda: o.load_state_dict({**good, "param_groups": groups}), "lr", o)
-    """),
-    ("optimizer_load_state_dict_old_checkpoint_defaults", """
+    """,
+    ),
+    (
+        "optimizer_load_state_dict_old_checkpoint_defaults",
+        """
         o = make_opt()
         o.step()
         state = o.state_dict()
@@ -407,9 +529,12 @@ CASES: list[tuple[str, str]] = [
         o.load_state_dict(state)
         o.step()
         assert o.param_groups[0]["maximize"] is False
-    """),
+    """,
+    ),
     # MARK: SGD hyperparameters and arrays
-    ("sgd_hyperparameters", """
+    (
+        "sgd_hyperparameters",
+        """
         p = swiftlr.Parameter(np.zeros(3))
         fails(ValueError, lambda: optim.SGD([p], lr=-0.1), "Invalid learning rate: -0.1", p)
         fails(ValueError, lambda: optim.SGD([p], lr=0.1, momentum=-1), "Invalid momentum value: -1", p)
@@ -420,8 +545,11 @@ CASES: list[tuple[str, str]] = [
         fails(TypeError, lambda: optim.SGD(p, lr=0.1), "iterable", p)
         fails(TypeError, lambda: optim.SGD([np.zeros(3)], lr=0.1), "optimizer can only optimize swiftlr.Parameter objects, but one of the params is ndarray", p)
         fails(ValueError, lambda: optim.SGD([p, p], lr=0.1), "duplicate parameters", p)
-    """),
-    ("sgd_group_values_changed_to_bad", """
+    """,
+    ),
+    (
+        "sgd_group_values_changed_to_bad",
+        """
         o = make_opt()
         o.param_groups[1]["lr"] = "x"
         fails(TypeError, o.step, "lr must be a number", o)
@@ -430,8 +558,11 @@ CASES: list[tuple[str, str]] = [
         o.param_groups[1]["lr"] = 0.05
         o.param_groups[1]["nesterov"] = np.array([1, 2])
         fails(ValueError, o.step, "ambiguous", o)
-    """),
-    ("parameter_rejects_non_float", """
+    """,
+    ),
+    (
+        "parameter_rejects_non_float",
+        """
         for bad in (np.arange(3), np.ones(3, bool), np.ones(3, complex), "abc", np.ones(3, np.float16), [1, 2]):
             try:
                 swiftlr.Parameter(bad)
@@ -445,8 +576,11 @@ CASES: list[tuple[str, str]] = [
             fails(TypeError, lambda: setattr(p, "grad", bad), "float32 or float64", p)
         fails(TypeError, lambda: setattr(p, "grad", np.ones(2, np.float32)), "different type", p)
         fails(ValueError, lambda: setattr(p, "grad", np.ones(3)), "different size", p)
-    """),
-    ("sgd_bypassed_setters_bad_buffers", """
+    """,
+    ),
+    (
+        "sgd_bypassed_setters_bad_buffers",
+        """
         o = make_opt()
         a, b = [g["params"][0] for g in o.param_groups]
         for bad, exc, match in ((np.ones(4, np.int64), TypeError, "float32 or float64"),
@@ -458,8 +592,11 @@ CASES: list[tuple[str, str]] = [
                                 (np.ones(4, np.float32), TypeError, "format")):
             b._grad = bad
             fails(exc, o.step, match, o)
-    """),
-    ("sgd_read_only_parameter", """
+    """,
+    ),
+    (
+        "sgd_read_only_parameter",
+        """
         o = make_opt()
         a, b = [g["params"][0] for g in o.param_groups]
         b.data.setflags(write=False)
@@ -468,8 +605,11 @@ CASES: list[tuple[str, str]] = [
         b.data.setflags(write=True)
         b.grad = ro  # a read-only gradient is fine
         o.step()
-    """),
-    ("sgd_noncontiguous_and_fortran", """
+    """,
+    ),
+    (
+        "sgd_noncontiguous_and_fortran",
+        """
         # Gradients in any layout give the contiguous result; a non-contiguous
         # parameter cannot be updated in place and is refused.
         results = []
@@ -489,8 +629,11 @@ CASES: list[tuple[str, str]] = [
         view.grad = np.ones((3, 4))
         o = optim.SGD([view], lr=0.1)
         fails(ValueError, o.step, "not contiguous", o)
-    """),
-    ("sgd_parameter_resized_or_retyped", """
+    """,
+    ),
+    (
+        "sgd_parameter_resized_or_retyped",
+        """
         p = swiftlr.Parameter(np.ones(3))
         o = optim.SGD([p], lr=0.1, momentum=0.9)
         p.grad = np.ones(3)
@@ -501,8 +644,11 @@ CASES: list[tuple[str, str]] = [
         fails(ValueError, o.step, "resized or retyped", o)
         p.data = np.ones(3); p._grad = np.ones(3, np.float32)
         fails(TypeError, o.step, "format", o)
-    """),
-    ("sgd_zero_d_and_empty", """
+    """,
+    ),
+    (
+        "sgd_zero_d_and_empty",
+        """
         for data in (np.array(3.0), np.float64(3.0), np.zeros((0, 3)), np.zeros(0, np.float32)):
             p = swiftlr.Parameter(data)
             o = optim.SGD([p], lr=0.5, momentum=0.9, nesterov=True, weight_decay=0.1)
@@ -513,8 +659,11 @@ CASES: list[tuple[str, str]] = [
         p.grad = np.array(1.0)
         optim.SGD([p], lr=0.5).step()
         assert float(p.data) == 1.5
-    """),
-    ("sgd_nan_inf_gradients", """
+    """,
+    ),
+    (
+        "sgd_nan_inf_gradients",
+        """
         p = swiftlr.Parameter(np.zeros(4))
         q = swiftlr.Parameter(np.zeros(4, np.float32))
         o = optim.SGD([p, q], lr=0.1, momentum=0.9)
@@ -523,13 +672,17 @@ CASES: list[tuple[str, str]] = [
         o.step()
         for a in (p.data, q.data):
             assert np.isnan(a[0]) and a[1] == -np.inf and a[2] == np.inf and a[3] == -a.dtype.type(0.1)
-    """),
-    ("sgd_huge_values_overflow_to_inf", """
+    """,
+    ),
+    (
+        "sgd_huge_values_overflow_to_inf",
+        """
         p = swiftlr.Parameter(np.full(9, 3e38, np.float32))
         p.grad = np.full(9, -3e38, np.float32)
         optim.SGD([p], lr=10.0).step()
         assert np.isinf(p.data).all()
-    """),
+    """,
+    ),
 ]
 
 

@@ -25,6 +25,7 @@ import textwrap
 from typing import NamedTuple
 
 import pytest
+
 from .subprocess_cases import UNDER_ASAN, CaseRunner
 
 #: Helpers of this suite, run after the shared prelude.
@@ -112,6 +113,7 @@ def stepped(sched, times=1):
     return sched
 '''
 
+
 class Pending(NamedTuple):
     """A known failure, a strict xfail; `asan_only`: the plain build reads the
     freed or uninitialized memory and fails or not by luck (a non-strict xfail
@@ -128,15 +130,21 @@ PENDING_ASAN = Pending(PENDING_REFACTOR.reason + " (seen under ASan)", asan_only
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
 CASES: list[tuple[str, str, Pending | None]] = [
     # MARK: issue 10 item 1: the param-group list changes during a step
-    ("float_of_lr_clears_param_groups", """
+    (
+        "float_of_lr_clears_param_groups",
+        """
         # The issue's reproduction: SIGSEGV (a freed group read as a dict).
         o = Groups(100)
         s = stepped(L.StepLR(o, 1))
         o.param_groups[0]["lr"] = OnFloat(0.1, lambda: (o.param_groups.clear(), churn()))
         survives(s.step, s)
         survives(s.step, s)
-    """, None),
-    ("float_of_lr_replaces_groups_in_place", """
+    """,
+        None,
+    ),
+    (
+        "float_of_lr_replaces_groups_in_place",
+        """
         o = Groups(40)
         s = stepped(L.ExponentialLR(o, 0.5))
         fresh = [{"lr": 0.2} for _ in range(40)]
@@ -144,14 +152,22 @@ CASES: list[tuple[str, str, Pending | None]] = [
         survives(s.step, s)
         s.step()
         assert s.get_last_lr() == [g["lr"] for g in o.param_groups]
-    """, None),
-    ("float_of_group_input_clears_groups_onecycle", """
+    """,
+        None,
+    ),
+    (
+        "float_of_group_input_clears_groups_onecycle",
+        """
         o = Groups(20, momentum=0.9)
         s = stepped(L.OneCycleLR(o, 0.1, total_steps=100))
         o.param_groups[3]["max_lr"] = OnFloat(0.1, lambda: (o.param_groups.clear(), churn()))
         survives(s.step, s)
-    """, None),
-    ("betas_iteration_clears_groups_cyclic", """
+    """,
+        None,
+    ),
+    (
+        "betas_iteration_clears_groups_cyclic",
+        """
         o = Groups(20, betas=(0.9, 0.999))
         s = stepped(L.CyclicLR(o, 0.01, 0.1, step_size_up=5))
         class EvilBetas:
@@ -161,8 +177,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
                 return iter((0.9, 0.999))
         o.param_groups[0]["betas"] = EvilBetas()
         survives(s.step, s)
-    """, None),
-    ("dict_subclass_group_getitem_clears_groups", """
+    """,
+        None,
+    ),
+    (
+        "dict_subclass_group_getitem_clears_groups",
+        """
         armed = []
         class G(dict):
             def __getitem__(self, key):
@@ -176,14 +196,22 @@ CASES: list[tuple[str, str, Pending | None]] = [
         s = stepped(L.StepLR(o, 1))
         armed.append(1)
         survives(s.step, s)
-    """, None),
-    ("tensor_fill_clears_groups", """
+    """,
+        None,
+    ),
+    (
+        "tensor_fill_clears_groups",
+        """
         o = Groups(30)
         s = stepped(L.StepLR(o, 1, gamma=0.5))
         o.param_groups[0]["lr"] = FakeTensor(0.05, on_fill=lambda: (o.param_groups.clear(), churn()))
         survives(s.step, s)
-    """, None),
-    ("gc_finalizer_clears_groups_mid_step", """
+    """,
+        None,
+    ),
+    (
+        "gc_finalizer_clears_groups_mid_step",
+        """
         o = Groups(60, betas=(0.9, 0.999))
         s = stepped(L.CyclicLR(o, 0.01, 0.1, step_size_up=5))
         def armed_step():
@@ -191,8 +219,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
             finalizers(lambda: (o.param_groups.clear(), churn()), count=3)
             s.step()
         survives(armed_step, s)
-    """, None),
-    ("thread_replaces_groups_while_a_fraction_converts", """
+    """,
+        None,
+    ),
+    (
+        "thread_replaces_groups_while_a_fraction_converts",
+        """
         # No hostile code: Fraction's __float__ is Python, so the GIL can pass
         # to a thread that rewrites the list while the step reads it (seen
         # with a thread looping over param_groups). Made deterministic: the
@@ -213,8 +245,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
         survives(s.step, s)
         s.step()
         assert s.get_last_lr() == [0.1] * 16
-    """, None),
-    ("lr_lambda_clears_groups", """
+    """,
+        None,
+    ),
+    (
+        "lr_lambda_clears_groups",
+        """
         o = Groups(20)
         def fn(epoch):
             if epoch == 2:
@@ -223,15 +259,23 @@ CASES: list[tuple[str, str, Pending | None]] = [
             return 0.5 ** epoch
         s = stepped(L.LambdaLR(o, fn))
         survives(s.step, s)
-    """, None),
-    ("plateau_metric_float_clears_groups", """
+    """,
+        None,
+    ),
+    (
+        "plateau_metric_float_clears_groups",
+        """
         o = Groups(20)
         s = L.ReduceLROnPlateau(o, patience=0)
         s.step(1.0)
         survives(lambda: s.step(OnFloat(2.0, lambda: (o.param_groups.clear(), churn()))), s)
-    """, None),
+    """,
+        None,
+    ),
     # MARK: the scheduler itself changes during its own call
-    ("float_of_lr_steps_the_same_scheduler", """
+    (
+        "float_of_lr_steps_the_same_scheduler",
+        """
         o = Groups(8)
         s = stepped(L.StepLR(o, 1, gamma=0.5))
         o.param_groups[2]["lr"] = OnFloat(0.1, lambda: s.step())
@@ -243,8 +287,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
             assert s.get_last_lr() == [g["lr"] for g in o.param_groups]
         else:
             assert s.last_epoch == before
-    """, None),
-    ("float_of_lr_loads_an_older_state", """
+    """,
+        None,
+    ),
+    (
+        "float_of_lr_loads_an_older_state",
+        """
         o = Groups(8)
         s = L.StepLR(o, 1, gamma=0.5)
         old = s.state_dict()
@@ -252,8 +300,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
         o.param_groups[1]["lr"] = OnFloat(0.1, lambda: s.load_state_dict(old))
         survives(s.step, s)
         s.step()
-    """, None),
-    ("float_of_lr_rebuilds_the_scheduler_for_more_groups", """
+    """,
+        None,
+    ),
+    (
+        "float_of_lr_rebuilds_the_scheduler_for_more_groups",
+        """
         # __init__ again, mid-step, on an optimizer with more groups: the core
         # and its per-group storage are replaced under the running step.
         o = Groups(20)
@@ -267,8 +319,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
                 print("RAISED", e)
         del s
         gc.collect()
-    """, None),
-    ("float_in_load_state_dict_steps_the_scheduler", """
+    """,
+        None,
+    ),
+    (
+        "float_in_load_state_dict_steps_the_scheduler",
+        """
         o = make_opt()
         s = stepped(L.StepLR(o, 2), 3)
         state = s.state_dict()
@@ -281,8 +337,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
             assert s.gamma == 0.25 and s.last_epoch == state["last_epoch"], (s.gamma, s.last_epoch)
         stepped(s, 2)
         finite_lrs(s)
-    """, None),
-    ("gc_finalizer_reads_a_larger_field", """
+    """,
+        None,
+    ),
+    (
+        "gc_finalizer_reads_a_larger_field",
+        """
         # Item 3: a field read must not copy from storage that a finalizer's
         # read of a larger field replaced (seen: base_lrs read as 2261634.5).
         o = Groups(1)
@@ -297,9 +357,13 @@ CASES: list[tuple[str, str, Pending | None]] = [
             assert s.base_lrs == [0.1], s.base_lrs
             finalizers(read_larger, count=1)
             assert s.state_dict()["base_lrs"] == [0.1]
-    """, None),
+    """,
+        None,
+    ),
     # MARK: items 5-7: a call that raised must change nothing
-    ("dict_subclass_setitem_raises_after_the_core_stepped", """
+    (
+        "dict_subclass_setitem_raises_after_the_core_stepped",
+        """
         armed = []
         class G(dict):
             def __setitem__(self, key, value):
@@ -311,14 +375,22 @@ CASES: list[tuple[str, str, Pending | None]] = [
         s = stepped(L.StepLR(o, 1, gamma=0.5))
         armed.append(1)
         fails(RuntimeError, s.step, "read-only group", s, o)
-    """, None),
-    ("betas_not_a_sequence_on_a_beta1_optimizer", """
+    """,
+        None,
+    ),
+    (
+        "betas_not_a_sequence_on_a_beta1_optimizer",
+        """
         o = Groups(3, betas=(0.9, 0.999))
         s = stepped(L.CyclicLR(o, 0.01, 0.1, step_size_up=5))
         o.param_groups[2]["betas"] = 5
         fails(TypeError, s.step, "", s, o)
-    """, None),
-    ("tensor_fill_raises_on_a_later_group", """
+    """,
+        None,
+    ),
+    (
+        "tensor_fill_raises_on_a_later_group",
+        """
         armed = []
         def refuse():
             if armed:
@@ -329,8 +401,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
         s = stepped(L.StepLR(o, 1, gamma=0.5))
         armed.append(1)
         fails(RuntimeError, s.step, "fill_ failed", s, o)
-    """, None),
-    ("step_count_beyond_int64", """
+    """,
+        None,
+    ),
+    (
+        "step_count_beyond_int64",
+        """
         o = make_opt()
         s = stepped(L.CosineAnnealingLR(o, T_max=10))
         fails(OverflowError, lambda: setattr(s, "_step_count", 2**63), "", s, o)
@@ -338,22 +414,34 @@ CASES: list[tuple[str, str, Pending | None]] = [
         fails(OverflowError, lambda: s.load_state_dict({**state, "last_epoch": 7, "_step_count": 2**63}), "", s, o)
         s._step_count = 2**63 - 1
         fails(OverflowError, s.step, "", s, o)
-    """, None),
-    ("load_state_dict_onecycle_bad_phases", """
+    """,
+        None,
+    ),
+    (
+        "load_state_dict_onecycle_bad_phases",
+        """
         o = make_opt()
         s = stepped(L.OneCycleLR(o, 0.1, total_steps=20))
         state = s.state_dict()
         for bad in ([{"end_step": 1.0}], 5, [{}], [{"start_lr": "initial_lr"}], None):
             fails(Exception, lambda: s.load_state_dict({**state, "last_epoch": 7, "_schedule_phases": bad}), "", s, o)
-    """, None),
-    ("load_state_dict_cyclic_bad_scale_fn", """
+    """,
+        None,
+    ),
+    (
+        "load_state_dict_cyclic_bad_scale_fn",
+        """
         o = make_opt()
         s = stepped(L.CyclicLR(o, 0.01, 0.1, step_size_up=4, scale_fn=lambda x: 1.0))
         state = s.state_dict()
         fails(Exception, lambda: s.load_state_dict({**state, "last_epoch": 9, "_scale_fn_custom": 5}), "", s, o)
-    """, None),
+    """,
+        None,
+    ),
     # MARK: item 4: SGD hyperparameters are converted once
-    ("sgd_momentum_that_rounds_to_zero", """
+    (
+        "sgd_momentum_that_rounds_to_zero",
+        """
         # np.longdouble("1e-4000") != 0 in Python but is 0.0 as a double: one
         # layer decides, and no buffer is ever left uninitialized.
         p = swiftlr.Parameter(np.ones(64))
@@ -367,8 +455,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
         # Either reading gives the same first step; the second is 0.5 or 0.95.
         expected = [np.ones(64) - 0.05 - 0.1 * g for g in (0.5, 0.9 * 0.5 + 0.5)]
         assert any(np.array_equal(p.data, e) for e in expected), p.data[:4]
-    """, None),
-    ("sgd_float_of_lr_clears_params_and_resizes_arrays", """
+    """,
+        None,
+    ),
+    (
+        "sgd_float_of_lr_clears_params_and_resizes_arrays",
+        """
         params = [swiftlr.Parameter(np.ones(4096)) for _ in range(4)]
         for q in params:
             q.grad = np.full(4096, 0.5)
@@ -381,8 +473,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
             churn()
         o.param_groups[0]["lr"] = OnFloat(0.1, havoc)
         survives(o.step)
-    """, None),
-    ("sgd_thread_replaces_groups", """
+    """,
+        None,
+    ),
+    (
+        "sgd_thread_replaces_groups",
+        """
         params = [swiftlr.Parameter(np.ones(256)) for _ in range(8)]
         for q in params:
             q.grad = np.full(256, 0.5)
@@ -402,16 +498,24 @@ CASES: list[tuple[str, str, Pending | None]] = [
             stop.append(1)
             t.join()
         assert all(np.isfinite(q.data).all() for q in params)
-    """, None),
+    """,
+        None,
+    ),
     # MARK: items 2 and 8: milestones as PyTorch holds them
-    ("multistep_negative_count_matches_pytorch", """
+    (
+        "multistep_negative_count_matches_pytorch",
+        """
         o = make_opt(lrs=(0.1,))
         s = L.MultiStepLR(o, [1])
         s.load_state_dict({**s.state_dict(), "milestones": Counter({3: -2})})
         lrs = [stepped(s).get_last_lr()[0] for _ in range(5)]
         assert lrs == [0.1, 0.1, 10.0, 10.0, 10.0], lrs  # PyTorch 2.15
-    """, None),
-    ("multistep_huge_count_costs_nothing", """
+    """,
+        None,
+    ),
+    (
+        "multistep_huge_count_costs_nothing",
+        """
         # PyTorch stores Counter({5: 2*10**7}) as it is; so must we, even
         # under an address-space limit of 300 MB more than we use now.
         o = make_opt(lrs=(0.1,))
@@ -427,8 +531,12 @@ CASES: list[tuple[str, str, Pending | None]] = [
         finally:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         assert lrs == [0.1] * 4 + [0.0, 0.0], lrs  # 0.1 * 0.1 ** (2 * 10**7) underflows, as in PyTorch
-    """, None),
-    ("long_list_under_an_address_space_limit", """
+    """,
+        None,
+    ),
+    (
+        "long_list_under_an_address_space_limit",
+        """
         # Item 2: a list crossing into Swift is copied there; a Swift
         # allocation that fails aborts the process ("Fatal error: failed to
         # allocate"). Under any limit: MemoryError or ValueError first, or success.
@@ -447,7 +555,9 @@ CASES: list[tuple[str, str, Pending | None]] = [
             finally:
                 resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
             del milestones, factors
-    """, PENDING_CONVERT),
+    """,
+        PENDING_CONVERT,
+    ),
 ]
 
 ALL_CASES = [(cid, HELPERS + textwrap.dedent(body)) for cid, body, _ in CASES]

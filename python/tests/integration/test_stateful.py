@@ -19,7 +19,8 @@ from __future__ import annotations
 import copy
 import pickle
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -48,7 +49,9 @@ BUILDERS: dict[str, Callable[[Any], Any]] = {
 }
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.text(max_size=3),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.lists(st.integers(min_value=-5, max_value=50), max_size=4),
@@ -117,7 +120,9 @@ class SchedulerMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def write_field(self, data: st.DataObject) -> None:
-        fields = [f for f in getattr(self.sched, "_state_fields", ()) if f not in PENDING_KEYS and not f.startswith("_")]
+        fields = [
+            f for f in getattr(self.sched, "_state_fields", ()) if f not in PENDING_KEYS and not f.startswith("_")
+        ]
         if not fields:
             return
         name = data.draw(st.sampled_from(fields))
