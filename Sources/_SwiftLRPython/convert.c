@@ -29,7 +29,7 @@ int shim_doubles_from_sequence(PyObject *sequence, const char *what, double **ou
   if (items == NULL) goto fail;
   Py_ssize_t n = PyTuple_GET_SIZE(items);
   if (n > SHIM_MAX_LENGTH) {
-    PyErr_Format(PyExc_MemoryError, "%zd values are more than swiftlr takes in one list (%d)", n, SHIM_MAX_LENGTH);
+    PyErr_Format(PyExc_ValueError, "%zd values are more than swiftlr takes in one list (%d)", n, SHIM_MAX_LENGTH);
     goto fail;
   }
   values = PyMem_New(double, n > 0 ? (size_t)n : 1);
@@ -84,7 +84,7 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
   Py_ssize_t n = PyTuple_GET_SIZE(sequence);
   PyObject **items = &PyTuple_GET_ITEM(sequence, 0);
   if (n > SHIM_MAX_LENGTH) {
-    PyErr_Format(PyExc_MemoryError, "%s has %zd values, more than swiftlr takes in one list (%d)", name, n,
+    PyErr_Format(PyExc_ValueError, "%s has %zd values, more than swiftlr takes in one list (%d)", name, n,
                  SHIM_MAX_LENGTH);
     return -1;
   }

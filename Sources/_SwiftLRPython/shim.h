@@ -21,9 +21,10 @@ swiftlr_config *shim_config_from_dict(PyObject *dict);
 /// Converts a value read from the core to a new Python object.
 PyObject *shim_value_to_object(const swiftlr_value *value);
 
-/// The longest list swiftlr hands to the core (2**24 values): longer ones
-/// raise MemoryError before any allocation the core could fail at.
-#define SHIM_MAX_LENGTH (1 << 24)
+/// The longest list swiftlr hands to the core (2**20 values, 8 MB): longer
+/// ones raise ValueError before any allocation, so that no copy or sort the
+/// core makes of user input is large enough to fail (Swift would abort).
+#define SHIM_MAX_LENGTH (1 << 20)
 
 /// Reads a sequence of numbers into a new double array (PyMem_Free it).
 /// Returns -1 with an exception set.

@@ -123,9 +123,6 @@ class Pending(NamedTuple):
     asan_only: bool = False
 
 
-PENDING_REFACTOR = Pending("issue 10: fixed by the param-group module")
-PENDING_CONVERT = Pending("issue 10 item 2: lists crossing into Swift need a size cap in convert.c")
-PENDING_ASAN = Pending(PENDING_REFACTOR.reason + " (seen under ASan)", asan_only=True)
 
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
 CASES: list[tuple[str, str, Pending | None]] = [
@@ -556,7 +553,7 @@ CASES: list[tuple[str, str, Pending | None]] = [
                 resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
             del milestones, factors
     """,
-        PENDING_CONVERT,
+        None,
     ),
 ]
 
