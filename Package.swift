@@ -19,11 +19,11 @@ let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 // compiled for baseline x86-64, which has only SSE2); the core picks one at
 // run time from what the CPU has (_SwiftLRShims/shims.c). x86-64 only.
 #if arch(x86_64)
-let kernelTargets = ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"]
-let kernelCPUs = ["SwiftLRKernelsAVX2": "haswell", "SwiftLRKernelsAVX512": "skylake-avx512"]
+  let kernelTargets = ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"]
+  let kernelCPUs = ["SwiftLRKernelsAVX2": "haswell", "SwiftLRKernelsAVX512": "skylake-avx512"]
 #else
-let kernelTargets: [String] = []
-let kernelCPUs: [String: String] = [:]
+  let kernelTargets: [String] = []
+  let kernelCPUs: [String: String] = [:]
 #endif
 
 // MARK: - Swift library
@@ -33,33 +33,35 @@ var products: [Product] = [
   .executable(name: "swiftlr-benchmarks", targets: ["SwiftLRBenchmarks"]),
 ]
 
-var targets: [Target] = [
-  // The C ABI's types (swiftlr_abi.h), shared by the Swift core and the shim.
-  .target(name: "_SwiftLRShims"),
-  // No unsafeFlags here: SwiftPM refuses them in a package used by version.
-  // The per-step path mutates schedulers held in class boxes, where dynamic
-  // exclusivity checks would cost more than the rule itself; those stored
-  // properties are marked `@exclusivity(unchecked)` instead.
-  .target(
-    name: "SwiftLR",
-    dependencies: ["_SwiftLRShims"]
-  ),
-  .testTarget(
-    name: "SwiftLRTests",
-    dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) }
-  ),
-  // `swift run -c release swiftlr-benchmarks`: the kernels timed from Swift.
-  .executableTarget(
-    name: "SwiftLRBenchmarks",
-    dependencies: ["SwiftLR"] + kernelTargets.map { .target(name: $0) }
-  ),
-] + kernelTargets.map { name in
-  .target(
-    name: name,
-    dependencies: ["SwiftLR", "_SwiftLRShims"],
-    swiftSettings: [.unsafeFlags(["-target-cpu", kernelCPUs[name]!])]
-  )
-}
+var targets: [Target] =
+  [
+    // The C ABI's types (swiftlr_abi.h), shared by the Swift core and the shim.
+    .target(name: "_SwiftLRShims"),
+    // No unsafeFlags here: SwiftPM refuses them in a package used by version.
+    // The per-step path mutates schedulers held in class boxes, where dynamic
+    // exclusivity checks would cost more than the rule itself; those stored
+    // properties are marked `@exclusivity(unchecked)` instead.
+    .target(
+      name: "SwiftLR",
+      dependencies: ["_SwiftLRShims"]
+    ),
+    .testTarget(
+      name: "SwiftLRTests",
+      dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) }
+    ),
+    // `swift run -c release swiftlr-benchmarks`: the kernels timed from Swift.
+    .executableTarget(
+      name: "SwiftLRBenchmarks",
+      dependencies: ["SwiftLR"] + kernelTargets.map { .target(name: $0) }
+    ),
+  ]
+  + kernelTargets.map { name in
+    .target(
+      name: name,
+      dependencies: ["SwiftLR", "_SwiftLRShims"],
+      swiftSettings: [.unsafeFlags(["-target-cpu", kernelCPUs[name]!])]
+    )
+  }
 
 // MARK: - CPython extension (built by setup.py only)
 
@@ -72,7 +74,7 @@ if let pythonInclude {
       name: "_SwiftLRPython",
       dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) },
       cSettings: [
-        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"]),
+        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"])
       ]
     )
   )

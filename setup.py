@@ -65,13 +65,19 @@ class SwiftBuildExt(build_ext):
         env = dict(os.environ, SWIFTLR_PYTHON_INCLUDE=sysconfig.get_paths()["include"])
         configuration = "debug" if self.debug else "release"
         command = [
-            find_swift(), "build",
-            "--package-path", str(ROOT),
-            "--scratch-path", str(scratch),
-            "-c", configuration,
-            "--product", "_swiftlr",
+            find_swift(),
+            "build",
+            "--package-path",
+            str(ROOT),
+            "--scratch-path",
+            str(scratch),
+            "-c",
+            configuration,
+            "--product",
+            "_swiftlr",
             # Link the Swift runtime into the .so: the installed module needs no toolchain.
-            "-Xswiftc", "-static-stdlib",
+            "-Xswiftc",
+            "-static-stdlib",
         ]
         extra = os.environ.get("SWIFTLR_SWIFT_FLAGS", "").split()
         subprocess.run(command + extra, check=True, env=env)

@@ -15,8 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python" / "tests"))
 
-import swiftlr  # noqa: E402
 from scenarios import CASES, generate_cases, run_scheduler_case, swiftlr_api  # noqa: E402
+
+import swiftlr  # noqa: E402
 from swiftlr import _swiftlr, optim  # noqa: E402
 from swiftlr.optim import lr_scheduler  # noqa: E402
 

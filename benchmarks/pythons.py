@@ -34,8 +34,13 @@ def find(extra: list[str]) -> list[str]:
 
 def _version(python: str) -> list[int] | None:
     try:
-        out = subprocess.run([python, "-c", "import sys; print(list(sys.version_info[:3]))"],
-                             capture_output=True, text=True, timeout=60, check=True).stdout
+        out = subprocess.run(
+            [python, "-c", "import sys; print(list(sys.version_info[:3]))"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return json.loads(out)
@@ -56,17 +61,26 @@ def measure(python: str, rounds: int) -> tuple[str, list[dict[str, Any]] | str]:
     if reason:
         return version, reason
     in_tree = str(ROOT / "python")
-    probe = subprocess.run([python, "-c", "import swiftlr._swiftlr"], capture_output=True, timeout=120,
-                           env=dict(os.environ, PYTHONPATH=in_tree))
+    probe = subprocess.run(
+        [python, "-c", "import swiftlr._swiftlr"],
+        capture_output=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=in_tree),
+    )
     if probe.returncode == 0:  # the tree's own build fits this interpreter
         return version, _run(python, in_tree, rounds)
     work = Path(tempfile.mkdtemp(prefix=f"swiftlr-bench-{version}-"))
     try:
-        shutil.copytree(ROOT / "python" / "swiftlr", work / "swiftlr",
-                        ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+        shutil.copytree(
+            ROOT / "python" / "swiftlr", work / "swiftlr", ignore=shutil.ignore_patterns("*.so", "__pycache__")
+        )
         build = subprocess.run(
             [python, "setup.py", "-q", "build_ext", "--build-lib", str(work), "--build-temp", str(work / "build")],
-            cwd=ROOT, capture_output=True, text=True, timeout=1800)
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         if build.returncode != 0:
             return version, "the build failed: " + (build.stderr.strip().splitlines() or ["?"])[-1]
         return version, _run(python, str(work), rounds)
@@ -100,6 +114,8 @@ def report(extra: list[str], rounds: int, torch_times: dict[str, float]) -> None
             t = row["times"]
             theirs = torch_times.get(row["label"])
             vs_torch = f"{theirs / t['swiftlr']:.1f}x" if theirs else "–"
-            print(f"| {version} | {row['label']} | {t['swiftlr'] * 1e9:.0f} ns | {vs_torch} | "
-                  f"{t['python'] / t['swiftlr']:.1f}x |")
+            print(
+                f"| {version} | {row['label']} | {t['swiftlr'] * 1e9:.0f} ns | {vs_torch} | "
+                f"{t['python'] / t['swiftlr']:.1f}x |"
+            )
     sys.stdout.flush()

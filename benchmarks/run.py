@@ -19,10 +19,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-
-import scheduler_bench  # noqa: E402
 import pythons  # noqa: E402
+import scheduler_bench  # noqa: E402
 import sgd_bench  # noqa: E402
+
 from swiftlr import _swiftlr  # noqa: E402
 
 
@@ -44,16 +44,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per figure (best is kept)")
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds (a smoke test)")
-    parser.add_argument("--python", action="append", default=[], metavar="PATH",
-                        help="another interpreter to measure scheduler steps on (pyenv's are found)")
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another interpreter to measure scheduler steps on (pyenv's are found)",
+    )
     parser.add_argument("--no-pythons", action="store_true", help="skip scheduler steps on other interpreters")
     args = parser.parse_args()
     torch = load_torch()
     rounds = 3 if args.quick else args.rounds
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    print(f"swiftlr benchmarks, {datetime.date.today()}, {cpu}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, numpy {np.__version__}"
-          + (f", torch {torch.__version__}" if torch else ""))
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
+    print(
+        f"swiftlr benchmarks, {datetime.date.today()}, {cpu}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}"
+        + (f", torch {torch.__version__}" if torch else "")
+    )
     print()
     print("| figure | swiftlr | vs torch | vs numpy / Python | note |")
     print("|---|---|---|---|---|")
@@ -66,14 +76,20 @@ def main() -> None:
         torch_note = f"torch {t['torch'] * 1e6:.2f} µs" if "torch" in t else ""
         if "torch" in t:
             torch_times[row["label"]] = t["torch"]
-        print(f"| {row['label']} | {t['swiftlr'] * 1e6:.3f} µs | {ratio(t, 'torch')} | {ratio(t, 'python')} | {torch_note} |")
+        print(
+            f"| {row['label']} | {t['swiftlr'] * 1e6:.3f} µs | {ratio(t, 'torch')} | {ratio(t, 'python')} | {torch_note} |"
+        )
     print()
-    print(f"SGD (momentum {sgd_bench.MOMENTUM}, weight decay {sgd_bench.WEIGHT_DECAY}; swiftlr kernels: "
-          f"{_swiftlr.sgd_kernels()}): torch best is the fastest of torch.optim.SGD's foreach=False (loop), "
-          "foreach=True and fused=True; bandwidth counts 5 streams for SGD and 3 for the in-place axpy "
-          "(a += s*b on all cores) run in the same rounds.")
+    print(
+        f"SGD (momentum {sgd_bench.MOMENTUM}, weight decay {sgd_bench.WEIGHT_DECAY}; swiftlr kernels: "
+        f"{_swiftlr.sgd_kernels()}): torch best is the fastest of torch.optim.SGD's foreach=False (loop), "
+        "foreach=True and fused=True; bandwidth counts 5 streams for SGD and 3 for the in-place axpy "
+        "(a += s*b on all cores) run in the same rounds."
+    )
     print()
-    print("| parameters | swiftlr | torch best | torch best / swiftlr | swiftlr GB/s | / axpy GB/s | torch paths vs swiftlr |")
+    print(
+        "| parameters | swiftlr | torch best | torch best / swiftlr | swiftlr GB/s | / axpy GB/s | torch paths vs swiftlr |"
+    )
     print("|---|---|---|---|---|---|---|")
     sizes = sgd_bench.QUICK_SIZES if args.quick else sgd_bench.SIZES
     for row in sgd_bench.run(torch, rounds, sizes):
@@ -84,13 +100,17 @@ def main() -> None:
         others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
         if row["ufunc_calls"]:
             others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
-        print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
-              f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |")
+        print(
+            f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
+            f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
+        )
 
     if not args.no_pythons:
         print()
-        print(f"Scheduler steps on each supported CPython found, swiftlr built with each (4 param "
-              f"groups; torch's time is from the run above, Python {platform.python_version()}):")
+        print(
+            f"Scheduler steps on each supported CPython found, swiftlr built with each (4 param "
+            f"groups; torch's time is from the run above, Python {platform.python_version()}):"
+        )
         print()
         pythons.report(args.python, rounds, torch_times)
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from timing import best_of_interleaved
 
 import swiftlr
 from swiftlr import optim
-from timing import best_of_interleaved
 
 GROUPS = 4
 STEPS_PER_CALL = 2000
@@ -36,18 +36,21 @@ def python_step(name: str, groups: list[dict[str, Any]]) -> Callable[[], None]:
     state = {"t": 0, "best": math.inf, "bad": 0}
     base = [g["lr"] for g in groups]
     if name == "StepLR":
+
         def step() -> None:
             state["t"] += 1
             if state["t"] % 30 == 0:
                 for g in groups:
                     g["lr"] *= 0.9
     elif name == "CosineAnnealingLR":
+
         def step() -> None:
             state["t"] += 1
             c = 0.5 * (1 + math.cos(math.pi * state["t"] / 1e9))
             for g, b in zip(groups, base):
                 g["lr"] = 1e-5 + (b - 1e-5) * c
     elif name == "OneCycleLR":
+
         def step() -> None:
             state["t"] += 1
             pct = state["t"] / (0.3 * 1e9)
@@ -55,6 +58,7 @@ def python_step(name: str, groups: list[dict[str, Any]]) -> Callable[[], None]:
                 g["lr"] = 0.04 + (1.0 - 0.04) * pct
                 g["momentum"] = 0.95 - 0.1 * pct
     else:
+
         def step() -> None:
             metric = 1.0
             if metric < state["best"]:
@@ -65,18 +69,22 @@ def python_step(name: str, groups: list[dict[str, Any]]) -> Callable[[], None]:
                 state["bad"] = 0
                 for g in groups:
                     g["lr"] = max(g["lr"] * 0.1, 0.0)
+
     return step
 
 
 def _loop(step: Callable[..., None], metric: bool) -> Callable[[], None]:
     if metric:
+
         def run() -> None:
             for _ in range(STEPS_PER_CALL):
                 step(1.0)
     else:
+
         def run() -> None:
             for _ in range(STEPS_PER_CALL):
                 step()
+
     return run
 
 

@@ -9,10 +9,10 @@ import gc
 from typing import Any
 
 import numpy as np
+from timing import best_of_interleaved
 
 import swiftlr
 from swiftlr import _swiftlr, optim
-from timing import best_of_interleaved
 
 LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 SGD_STREAMS = 5  # read param, grad, buffer; write param, buffer

@@ -8,9 +8,7 @@ import time
 from collections.abc import Callable
 
 
-def best_of_interleaved(
-    contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1
-) -> dict[str, float]:
+def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1) -> dict[str, float]:
     """Seconds per call of each contender: the minimum over `rounds` rounds of
     the mean over `repeat` back-to-back calls. Each round runs every contender
     once, in turn, so a burst of noise hits all of them alike."""

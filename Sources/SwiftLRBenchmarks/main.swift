@@ -4,10 +4,11 @@
 // runs it), the axpy bandwidth yardstick, and one scheduler step, each as the
 // best of several rounds.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import SwiftLR
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 func now() -> Double {
   var t = timespec()
@@ -36,7 +37,9 @@ let single = best {
   param.withUnsafeMutableBufferPointer { p in
     grad.withUnsafeBufferPointer { g in
       buffer.withUnsafeMutableBufferPointer { b in
-        sgdUpdate(param: p.baseAddress!, grad: g.baseAddress!, buffer: b.baseAddress, count: n, freshBuffer: false, options: options)
+        sgdUpdate(
+          param: p.baseAddress!, grad: g.baseAddress!, buffer: b.baseAddress, count: n, freshBuffer: false,
+          options: options)
       }
     }
   }

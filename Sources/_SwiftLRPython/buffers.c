@@ -39,7 +39,7 @@ void shim_describe_shape(const Py_buffer *v, char *out, size_t size) {
 /// Takes a writable (or read-only) float buffer of `object`, contiguous if
 /// `contiguous`.
 int shim_take_strided(PyObject *object, Py_buffer *view, int writable, int contiguous, const char *role,
-                 Py_ssize_t index) {
+                      Py_ssize_t index) {
   int flags = PyBUF_RECORDS_RO | (writable ? PyBUF_WRITABLE : 0);
   if (PyObject_GetBuffer(object, view, flags) < 0) {
     // Say which array failed and why (numpy: "buffer source array is read-only", ...).
@@ -67,4 +67,3 @@ int shim_take_strided(PyObject *object, Py_buffer *view, int writable, int conti
   }
   return 0;
 }
-

@@ -6,10 +6,18 @@ PyObject *shim_str_lr = NULL;
 PyObject *shim_raise(int32_t status, const swiftlr_message *message) {
   PyObject *type;
   switch (status) {
-    case SWIFTLR_TYPE_ERROR: type = PyExc_TypeError; break;
-    case SWIFTLR_OVERFLOW_ERROR: type = PyExc_OverflowError; break;
-    case SWIFTLR_KEY_ERROR: type = PyExc_KeyError; break;
-    default: type = PyExc_ValueError; break;
+    case SWIFTLR_TYPE_ERROR:
+      type = PyExc_TypeError;
+      break;
+    case SWIFTLR_OVERFLOW_ERROR:
+      type = PyExc_OverflowError;
+      break;
+    case SWIFTLR_KEY_ERROR:
+      type = PyExc_KeyError;
+      break;
+    default:
+      type = PyExc_ValueError;
+      break;
   }
   PyErr_SetString(type, message->text);
   return NULL;
@@ -94,7 +102,10 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
   }
   if (all_ints) {
     ints = PyMem_New(int64_t, n > 0 ? n : 1);
-    if (ints == NULL) { PyErr_NoMemory(); goto done; }
+    if (ints == NULL) {
+      PyErr_NoMemory();
+      goto done;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
       ints[i] = PyLong_AsLongLong(items[i]);
       if (ints[i] == -1 && PyErr_Occurred()) {
@@ -105,7 +116,10 @@ static int put_sequence(swiftlr_config *config, const char *name, PyObject *sequ
     swiftlr_config_put_ints(config, name, ints, n);
   } else {
     doubles = PyMem_New(double, n > 0 ? n : 1);
-    if (doubles == NULL) { PyErr_NoMemory(); goto done; }
+    if (doubles == NULL) {
+      PyErr_NoMemory();
+      goto done;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
       if (!PyNumber_Check(items[i]) || PyComplex_Check(items[i])) {
         PyErr_Format(PyExc_TypeError, "%s must contain only numbers, got %.100s", name, Py_TYPE(items[i])->tp_name);
@@ -197,16 +211,23 @@ fail:
 
 PyObject *shim_value_to_object(const swiftlr_value *value) {
   switch (value->tag) {
-    case SWIFTLR_BOOL: return PyBool_FromLong((long)value->int_value);
-    case SWIFTLR_INT: return PyLong_FromLongLong(value->int_value);
-    case SWIFTLR_DOUBLE: return PyFloat_FromDouble(value->double_value);
-    case SWIFTLR_STRING: return PyUnicode_FromString(value->string);
+    case SWIFTLR_BOOL:
+      return PyBool_FromLong((long)value->int_value);
+    case SWIFTLR_INT:
+      return PyLong_FromLongLong(value->int_value);
+    case SWIFTLR_DOUBLE:
+      return PyFloat_FromDouble(value->double_value);
+    case SWIFTLR_STRING:
+      return PyUnicode_FromString(value->string);
     case SWIFTLR_INTS: {
       PyObject *list = PyList_New((Py_ssize_t)value->count);
       if (list == NULL) return NULL;
       for (int64_t i = 0; i < value->count; i++) {
         PyObject *item = PyLong_FromLongLong(value->ints[i]);
-        if (item == NULL) { Py_DECREF(list); return NULL; }
+        if (item == NULL) {
+          Py_DECREF(list);
+          return NULL;
+        }
         PyList_SET_ITEM(list, (Py_ssize_t)i, item);
       }
       return list;
@@ -216,11 +237,15 @@ PyObject *shim_value_to_object(const swiftlr_value *value) {
       if (list == NULL) return NULL;
       for (int64_t i = 0; i < value->count; i++) {
         PyObject *item = PyFloat_FromDouble(value->doubles[i]);
-        if (item == NULL) { Py_DECREF(list); return NULL; }
+        if (item == NULL) {
+          Py_DECREF(list);
+          return NULL;
+        }
         PyList_SET_ITEM(list, (Py_ssize_t)i, item);
       }
       return list;
     }
-    default: Py_RETURN_NONE;
+    default:
+      Py_RETURN_NONE;
   }
 }

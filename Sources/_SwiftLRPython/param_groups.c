@@ -25,7 +25,10 @@ static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
 //    scheduler's cache may rely on it.
 
 #if PY_VERSION_HEX < 0x030C0000
-static inline int watch(PyObject *dict) { (void)dict; return 0; }
+static inline int watch(PyObject *dict) {
+  (void)dict;
+  return 0;
+}
 static inline uint64_t dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
 #else
 static int watcher_id = -1;
@@ -38,7 +41,10 @@ static int on_dict_change(PyDict_WatchEvent event, PyObject *dict, PyObject *key
 }
 
 static inline int watch(PyObject *dict) { return watcher_id < 0 ? -1 : PyDict_Watch(watcher_id, dict); }
-static inline uint64_t dict_version(PyObject *dict) { (void)dict; return generation; }
+static inline uint64_t dict_version(PyObject *dict) {
+  (void)dict;
+  return generation;
+}
 #endif
 
 void group_cache_invalidate(GroupCache *cache) {
@@ -168,8 +174,7 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
   if (fast == NULL) return -1;
   Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
   if (n != expected) {
-    PyErr_Format(PyExc_ValueError, "the optimizer has %zd param groups, the scheduler was built for %zd", n,
-                 expected);
+    PyErr_Format(PyExc_ValueError, "the optimizer has %zd param groups, the scheduler was built for %zd", n, expected);
     Py_DECREF(fast);
     return -1;
   }

@@ -54,10 +54,10 @@ typedef struct {
   Py_ssize_t n;     // groups
   Py_ssize_t keys;  // group inputs read per group (0 when the caller gives inputs)
   GroupSlot *slots;
-  double *lrs;          // the lrs the core reads and replaces
-  int32_t *precisions;  // per group: the lr's dtype (SWIFTLR_LR_*)
-  double *inputs;       // n * keys group inputs, or NULL
-  int tensor_lrs;       // some lr is a tensor of a dtype narrower than float64
+  double *lrs;                 // the lrs the core reads and replaces
+  int32_t *precisions;         // per group: the lr's dtype (SWIFTLR_LR_*)
+  double *inputs;              // n * keys group inputs, or NULL
+  int tensor_lrs;              // some lr is a tensor of a dtype narrower than float64
   Py_ssize_t written;          // groups whose lr has been written
   Py_ssize_t momenta_written;  // groups whose momentum has been written
   MomentumTarget momentum;

@@ -16,22 +16,21 @@
 typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
 
 typedef struct {
-  PyObject_HEAD
-  swiftlr_scheduler *core;
-  PyObject *config;        // the arguments the core was built from (for copies and pickles)
-  PyObject *kind;          // the core's scheduler name (str)
-  PyObject *optimizer;     // "optimizer"
-  PyObject *last_lr;       // "_last_lr"
-  PyObject *group_inputs;  // tuple of str: keys of each group read as step inputs
-  MomentumTarget momentum; // where cycled momenta go
+  PyObject_HEAD swiftlr_scheduler *core;
+  PyObject *config;         // the arguments the core was built from (for copies and pickles)
+  PyObject *kind;           // the core's scheduler name (str)
+  PyObject *optimizer;      // "optimizer"
+  PyObject *last_lr;        // "_last_lr"
+  PyObject *group_inputs;   // tuple of str: keys of each group read as step inputs
+  MomentumTarget momentum;  // where cycled momenta go
   StepKind step_kind;
-  long long step_count;    // "_step_count"
-  char is_initial;         // "_is_initial"
-  char get_lr_called;      // "_get_lr_called_within_step"
-  char python_inputs;      // the class computes its step inputs in Python (`_step_inputs`)
-  char busy;               // a step is running: refuse calls that change the scheduler
+  long long step_count;  // "_step_count"
+  char is_initial;       // "_is_initial"
+  char get_lr_called;    // "_get_lr_called_within_step"
+  char python_inputs;    // the class computes its step inputs in Python (`_step_inputs`)
+  char busy;             // a step is running: refuse calls that change the scheduler
   Py_ssize_t group_count;
-  GroupCache cache;        // per group: what the last step read and wrote
+  GroupCache cache;  // per group: what the last step read and wrote
 } SchedulerCore;
 
 /// Raises RuntimeError and returns -1 when the core is missing or a step is

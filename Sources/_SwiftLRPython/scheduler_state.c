@@ -17,9 +17,12 @@ static swiftlr_scheduler *build(const char *kind, PyObject *dict) {
 
 /// Where `_init_core`'s `momentum_key` sends cycled momenta.
 static int momentum_target(PyObject *key, MomentumTarget *out) {
-  if (key == Py_None) *out = MOMENTUM_NONE;
-  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "momentum") == 0) *out = MOMENTUM_KEY;
-  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "betas") == 0) *out = MOMENTUM_BETA1;
+  if (key == Py_None)
+    *out = MOMENTUM_NONE;
+  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "momentum") == 0)
+    *out = MOMENTUM_KEY;
+  else if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "betas") == 0)
+    *out = MOMENTUM_BETA1;
   else {
     PyErr_Format(PyExc_ValueError, "momentum_key must be None, 'momentum' or 'betas', got %R", key);
     return -1;
@@ -28,9 +31,12 @@ static int momentum_target(PyObject *key, MomentumTarget *out) {
 }
 
 static int step_kind(const char *name, StepKind *out) {
-  if (strcmp(name, "lr") == 0) *out = STEP_LR;
-  else if (strcmp(name, "metric") == 0) *out = STEP_METRIC;
-  else if (strcmp(name, "plain") == 0) *out = STEP_PLAIN;
+  if (strcmp(name, "lr") == 0)
+    *out = STEP_LR;
+  else if (strcmp(name, "metric") == 0)
+    *out = STEP_METRIC;
+  else if (strcmp(name, "plain") == 0)
+    *out = STEP_PLAIN;
   else {
     PyErr_Format(PyExc_ValueError, "step_kind must be 'lr', 'metric' or 'plain', got '%s'", name);
     return -1;
@@ -111,8 +117,8 @@ PyObject *scheduler_momenta(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
   Py_ssize_t n = self->group_count;
   double *values = PyMem_New(double, n > 0 ? (size_t)n : 1);
   if (values == NULL) return PyErr_NoMemory();
-  PyObject *result = swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n)
-                                                                      : Py_NewRef(Py_None);
+  PyObject *result =
+      swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n) : Py_NewRef(Py_None);
   PyMem_Free(values);
   return result;
 }

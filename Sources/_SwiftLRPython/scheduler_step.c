@@ -28,12 +28,11 @@ PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, con
   }
   swiftlr_message message;
   // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
-  int32_t status = step.tensor_lrs
-                       ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs,
-                                                        input_count, has_epoch, epoch, step_count, self->is_initial,
-                                                        &message)
-                       : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, has_epoch, epoch,
-                                                step_count, self->is_initial, &message);
+  int32_t status = step.tensor_lrs ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions,
+                                                                    inputs, input_count, has_epoch, epoch, step_count,
+                                                                    self->is_initial, &message)
+                                   : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count,
+                                                            has_epoch, epoch, step_count, self->is_initial, &message);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -81,8 +80,8 @@ int scheduler_epoch(PyObject *epoch, double *out) {
     if (e == -1 && PyErr_Occurred()) return -1;
     *out = (double)e;
     if (overflow || *out >= 9223372036854775808.0 || (long long)*out != e) {
-      PyErr_Format(PyExc_OverflowError,
-                   "epoch %R cannot be represented exactly: use an epoch below 2**53 in magnitude", epoch);
+      PyErr_Format(PyExc_OverflowError, "epoch %R cannot be represented exactly: use an epoch below 2**53 in magnitude",
+                   epoch);
       return -1;
     }
     return 0;
@@ -152,7 +151,8 @@ static int python_inputs(SchedulerCore *self, PyObject *epoch, double **out, Py_
   if (!self->python_inputs) return 0;
   PyObject *values = PyObject_CallMethodOneArg((PyObject *)self, str_step_inputs, epoch);
   if (values == NULL) return -1;
-  int r = values == Py_None ? 0 : shim_doubles_from_sequence(values, "_step_inputs() must return a sequence", out, count);
+  int r =
+      values == Py_None ? 0 : shim_doubles_from_sequence(values, "_step_inputs() must return a sequence", out, count);
   Py_DECREF(values);
   return r;
 }
@@ -168,8 +168,8 @@ static PyObject *regroup_step(SchedulerCore *self, PyObject *groups, double metr
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
-  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number,
-                                       epoch != NULL ? epoch : Py_None);
+  PyObject *last =
+      PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number, epoch != NULL ? epoch : Py_None);
   self->busy = 1;
   Py_DECREF(number);
   if (last != NULL && !PyList_Check(last)) {
@@ -283,8 +283,7 @@ PyObject *scheduler_core_step(SchedulerCore *self, PyObject *args, PyObject *kwa
   }
   if (owned != NULL) {
     // With inputs given, no group inputs are read (a None leaves that to the groups).
-    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch,
-                                   self->step_count);
+    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch, self->step_count);
     Py_DECREF(owned);
   }
 done:

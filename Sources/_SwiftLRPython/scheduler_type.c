@@ -174,13 +174,13 @@ static PyGetSetDef core_getset[] = {
 };
 
 PyTypeObject SchedulerCore_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "swiftlr._swiftlr.SchedulerCore",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "swiftlr._swiftlr.SchedulerCore",
     .tp_basicsize = sizeof(SchedulerCore),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "SchedulerCore(kind=None, config=None)\n\n"
-              "A scheduler of the Swift core, built from its PyTorch class name and a dict of its\n"
-              "arguments plus 'base_lrs' and 'last_epoch'; the base class of swiftlr's schedulers.",
+    .tp_doc =
+        "SchedulerCore(kind=None, config=None)\n\n"
+        "A scheduler of the Swift core, built from its PyTorch class name and a dict of its\n"
+        "arguments plus 'base_lrs' and 'last_epoch'; the base class of swiftlr's schedulers.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)core_init,
     .tp_dealloc = (destructor)core_dealloc,

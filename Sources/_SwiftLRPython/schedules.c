@@ -52,11 +52,9 @@ PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize
   swiftlr_message message;
   int32_t status;
   double *values = (double *)PyByteArray_AS_STRING(out);
-  Py_BEGIN_ALLOW_THREADS
-  status = swiftlr_schedule_values(kind, config, (const int64_t *)view.buf, (int64_t)count, inputs,
-                                   (int64_t)input_count, values, &message);
-  Py_END_ALLOW_THREADS
-  if (status != SWIFTLR_OK) {
+  Py_BEGIN_ALLOW_THREADS status = swiftlr_schedule_values(kind, config, (const int64_t *)view.buf, (int64_t)count,
+                                                          inputs, (int64_t)input_count, values, &message);
+  Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }

@@ -19,10 +19,10 @@ static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weigh
 
 static int intern_strings(void) {
   if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2], &str_hyper[3], &str_nesterov, &str_maximize,
-                        &str_grad, &str_data, &str_momentum_buffer, &str_ndim, &str_params};
-  const char *names[] = {"lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize",
-                         "grad", "data", "momentum_buffer", "ndim", "params"};
+  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2],        &str_hyper[3], &str_nesterov, &str_maximize,
+                        &str_grad,     &str_data,     &str_momentum_buffer, &str_ndim,     &str_params};
+  const char *names[] = {"lr",   "momentum", "dampening",       "weight_decay", "nesterov", "maximize",
+                         "grad", "data",     "momentum_buffer", "ndim",         "params"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
@@ -43,8 +43,7 @@ static int sgd_number(PyObject *value, const char *name, double *out) {
     return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
   }
   if (PyBool_Check(value) || PyComplex_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value) ||
-      PyByteArray_Check(value) ||
-      !PyNumber_Check(value)) {
+      PyByteArray_Check(value) || !PyNumber_Check(value)) {
     PyErr_Format(PyExc_TypeError, "%s must be a number, got %.100s", name, Py_TYPE(value)->tp_name);
     return -1;
   }
@@ -128,7 +127,7 @@ static int read_group(PyObject *group, swiftlr_sgd_group *g, PyObject **params) 
 /// reads and the buffers it holds, all released by `release_entry`.
 typedef struct {
   PyObject *param, *data, *grad, *buffer, *param_state;
-  PyObject *weak[3];  // weak references that stop numpy resizing the arrays
+  PyObject *weak[3];   // weak references that stop numpy resizing the arrays
   Py_buffer views[3];  // data, grad, buffer
   char taken[3];
   char fresh;
@@ -193,8 +192,8 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   e->taken[1] = 1;
   Py_buffer *param_view = &e->views[0], *grad_view = &e->views[1];
   if (shim_buffer_dtype(param_view) != shim_buffer_dtype(grad_view)) {
-    PyErr_Format(PyExc_TypeError, "gradient of parameter %zd has format '%s', the parameter '%s'", i,
-                 grad_view->format, param_view->format);
+    PyErr_Format(PyExc_TypeError, "gradient of parameter %zd has format '%s', the parameter '%s'", i, grad_view->format,
+                 param_view->format);
     return -1;
   }
   char ps[128], gs[128];
@@ -217,8 +216,8 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
         !PyBuffer_IsContiguous(grad_view, 'A')) {
       shim_describe_shape(param_view, ps, sizeof ps);
       shim_describe_shape(grad_view, gs, sizeof gs);
-      PyErr_Format(PyExc_ValueError, "gradient of parameter %zd has shape %s (or memory order) unlike the parameter's %s",
-                   i, gs, ps);
+      PyErr_Format(PyExc_ValueError,
+                   "gradient of parameter %zd has shape %s (or memory order) unlike the parameter's %s", i, gs, ps);
       return -1;
     }
   }
@@ -327,10 +326,8 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   }
   swiftlr_message message;
   int32_t status;
-  Py_BEGIN_ALLOW_THREADS
-  status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
-  Py_END_ALLOW_THREADS
-  if (status != SWIFTLR_OK) {
+  Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
+  Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }
@@ -372,10 +369,8 @@ PyObject *shim_axpy(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize
   }
   int dtype = shim_buffer_dtype(&a);
   Py_ssize_t count = a.len / a.itemsize;
-  Py_BEGIN_ALLOW_THREADS
-  swiftlr_axpy(a.buf, b.buf, count, dtype, scale);
-  Py_END_ALLOW_THREADS
-  result = Py_NewRef(Py_None);
+  Py_BEGIN_ALLOW_THREADS swiftlr_axpy(a.buf, b.buf, count, dtype, scale);
+  Py_END_ALLOW_THREADS result = Py_NewRef(Py_None);
 done:
   if (have_a) PyBuffer_Release(&a);
   if (have_b) PyBuffer_Release(&b);

@@ -54,7 +54,7 @@ void shim_describe_shape(const Py_buffer *v, char *out, size_t size);
 /// Takes a writable (or read-only) float buffer of `object`, contiguous if
 /// `contiguous`; on failure raises naming `role` and `index`, holding nothing.
 int shim_take_strided(PyObject *object, Py_buffer *view, int writable, int contiguous, const char *role,
-                 Py_ssize_t index);
+                      Py_ssize_t index);
 
 /// `shim_take_strided` of a contiguous buffer.
 int shim_take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index);

@@ -13,7 +13,9 @@ final class CosineAnnealingWarmRestartsTests: XCTestCase {
     // periods 2, 4, 8: restarts at steps 0, 2, 6, 14
     var expected: [Double] = []
     for (start, length) in [(0, 2), (2, 4), (6, 8), (14, 16)] {
-      for e in start..<min(15, start + length) { expected.append(closed(0.1, 0.001, Double(e - start), Double(length))) }
+      for e in start..<min(15, start + length) {
+        expected.append(closed(0.1, 0.001, Double(e - start), Double(length)))
+      }
     }
     XCTAssertEqual(trace.map { $0[0] }, expected)
     XCTAssertEqual(s.tI, 16)
@@ -57,7 +59,9 @@ final class CosineAnnealingWarmRestartsTests: XCTestCase {
   }
 
   func testValidation() {
-    assertThrows(.value, "Expected positive integer T_0, but got 0") { _ = try CosineAnnealingWarmRestarts(baseLRs: [1], t0: 0) }
+    assertThrows(.value, "Expected positive integer T_0, but got 0") {
+      _ = try CosineAnnealingWarmRestarts(baseLRs: [1], t0: 0)
+    }
     assertThrows(.value, "Expected integer T_mult >= 1, but got 0") {
       _ = try CosineAnnealingWarmRestarts(baseLRs: [1], t0: 1, tMult: 0)
     }

@@ -21,11 +21,14 @@ final class CyclicLRTests: XCTestCase {
   func testTriangular2HalvesAndExpRangeDecays() throws {
     var t2 = try CyclicLR(baseLRs: [0.0], maxLRs: [1.0], stepSizeUp: 2, mode: "triangular2", cycleMomentum: false)
     var lrs = [0.0]
-    let peaks = try runSteps(&t2, from: lrs, steps: 15).enumerated().filter { ($0.offset - 2) % 4 == 0 }.map { $0.element[0] }
+    let peaks = try runSteps(&t2, from: lrs, steps: 15).enumerated().filter { ($0.offset - 2) % 4 == 0 }.map {
+      $0.element[0]
+    }
     XCTAssertEqual(peaks, [1.0, 0.5, 0.25, 0.125])
     XCTAssertNil(t2.momentum(group: 0))
 
-    var exp = try CyclicLR(baseLRs: [0.0], maxLRs: [1.0], stepSizeUp: 3, mode: "exp_range", gamma: 0.9, cycleMomentum: false)
+    var exp = try CyclicLR(
+      baseLRs: [0.0], maxLRs: [1.0], stepSizeUp: 3, mode: "exp_range", gamma: 0.9, cycleMomentum: false)
     lrs = [0.0]
     let trace = try runSteps(&exp, from: lrs, steps: 10)
     assertClose(trace[3][0], pow(0.9, 3.0))  // the first peak, at step 3
@@ -46,7 +49,9 @@ final class CyclicLRTests: XCTestCase {
     assertThrows(.value, "mode is invalid and scale_fn is None") {
       _ = try CyclicLR(baseLRs: [0.1], maxLRs: [1], mode: "sawtooth")
     }
-    assertThrows(.value, "step_size_up must be positive") { _ = try CyclicLR(baseLRs: [0.1], maxLRs: [1], stepSizeUp: 0) }
+    assertThrows(.value, "step_size_up must be positive") {
+      _ = try CyclicLR(baseLRs: [0.1], maxLRs: [1], stepSizeUp: 0)
+    }
     assertThrows(.value, "need one value per param group") {
       _ = try CyclicLR(baseLRs: [0.1, 0.2], maxLRs: [1, 1], baseMomentums: [0.8], maxMomentums: [0.9])
     }

@@ -3,7 +3,7 @@ import XCTest
 @testable import SwiftLR
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 final class InverseSqrtLRTests: XCTestCase {
@@ -30,8 +30,12 @@ final class InverseSqrtLRTests: XCTestCase {
   }
 
   func testValidation() {
-    assertThrows(.value, "timescale must be a positive integer") { _ = try InverseSqrtLR(baseLRs: [0.1], warmupSteps: 2, timescale: 0) }
-    assertThrows(.value, "warmup_steps must be a non-negative") { _ = try InverseSqrtLR(baseLRs: [0.1], warmupSteps: -2) }
+    assertThrows(.value, "timescale must be a positive integer") {
+      _ = try InverseSqrtLR(baseLRs: [0.1], warmupSteps: 2, timescale: 0)
+    }
+    assertThrows(.value, "warmup_steps must be a non-negative") {
+      _ = try InverseSqrtLR(baseLRs: [0.1], warmupSteps: -2)
+    }
   }
 
   func testNoTrapAtIntLimits() throws {

@@ -88,7 +88,9 @@ final class MultiStepLRTests: XCTestCase {
     assertThrows(.overflow, "overflows at milestone 3") {
       _ = try MultiStepLR(baseLRs: [0.1], milestones: [3], counts: [-400])
     }
-    assertThrows(.value, "divides by zero") { _ = try MultiStepLR(baseLRs: [0.1], milestones: [3], counts: [-1], gamma: 0) }
+    assertThrows(.value, "divides by zero") {
+      _ = try MultiStepLR(baseLRs: [0.1], milestones: [3], counts: [-1], gamma: 0)
+    }
     assertThrows(.value, "1 values for 2 milestones") {
       _ = try MultiStepLR(baseLRs: [0.1], milestones: [3, 4], counts: [1])
     }

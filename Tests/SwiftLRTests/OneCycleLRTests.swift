@@ -15,7 +15,8 @@ final class OneCycleLRTests: XCTestCase {
   }
 
   func testTwoPhases() throws {
-    var s = try OneCycleLR(maxLRs: [1.0], totalSteps: 10, pctStart: 0.5, annealStrategy: "linear", divFactor: 10, finalDivFactor: 100)
+    var s = try OneCycleLR(
+      maxLRs: [1.0], totalSteps: 10, pctStart: 0.5, annealStrategy: "linear", divFactor: 10, finalDivFactor: 100)
     let (lrs, momenta) = try run(&s, steps: 11)
     XCTAssertEqual(s.phaseEndSteps, [4, 9])
     assertClose(lrs[0], 0.1)
@@ -55,8 +56,12 @@ final class OneCycleLRTests: XCTestCase {
   }
 
   func testValidation() {
-    assertThrows(.value, "Expected positive integer total_steps, but got 0") { _ = try OneCycleLR(maxLRs: [1], totalSteps: 0) }
-    assertThrows(.value, "Expected float between 0 and 1 pct_start") { _ = try OneCycleLR(maxLRs: [1], totalSteps: 5, pctStart: 2) }
+    assertThrows(.value, "Expected positive integer total_steps, but got 0") {
+      _ = try OneCycleLR(maxLRs: [1], totalSteps: 0)
+    }
+    assertThrows(.value, "Expected float between 0 and 1 pct_start") {
+      _ = try OneCycleLR(maxLRs: [1], totalSteps: 5, pctStart: 2)
+    }
     assertThrows(.value, "anneal_strategy must be one of 'cos' or 'linear', instead got x") {
       _ = try OneCycleLR(maxLRs: [1], totalSteps: 5, annealStrategy: "x")
     }

@@ -1,9 +1,10 @@
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @testable import SwiftLR
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `parallelRanges` and its worker pool: every element once, pool reuse, and
 /// callers on several threads at once.
@@ -60,10 +61,12 @@ final class DispatchGroupLite {
     final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
     var handle = pthread_t()
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    let status = pthread_create(&handle, nil, { raw in
-      Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-      return nil
-    }, context)
+    let status = pthread_create(
+      &handle, nil,
+      { raw in
+        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+      }, context)
     precondition(status == 0)
     threads.append(handle)
   }

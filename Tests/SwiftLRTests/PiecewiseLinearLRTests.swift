@@ -27,16 +27,27 @@ final class PiecewiseLinearLRTests: XCTestCase {
   }
 
   func testValidation() {
-    assertThrows(.value, "milestones must not be empty") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [], factors: []) }
+    assertThrows(.value, "milestones must not be empty") {
+      _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [], factors: [])
+    }
     assertThrows(.value, "same length") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [1, 2], factors: [1]) }
-    assertThrows(.value, "strictly increasing") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [2, 1], factors: [1, 1]) }
-    assertThrows(.value, "strictly increasing") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [2, 2], factors: [1, 1]) }
-    assertThrows(.value, "non-negative finite") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [1], factors: [-1]) }
-    assertThrows(.value, "non-negative finite") { _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [1], factors: [.infinity]) }
+    assertThrows(.value, "strictly increasing") {
+      _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [2, 1], factors: [1, 1])
+    }
+    assertThrows(.value, "strictly increasing") {
+      _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [2, 2], factors: [1, 1])
+    }
+    assertThrows(.value, "non-negative finite") {
+      _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [1], factors: [-1])
+    }
+    assertThrows(.value, "non-negative finite") {
+      _ = try PiecewiseLinearLR(baseLRs: [0.1], milestones: [1], factors: [.infinity])
+    }
   }
 
   func testNoTrapAtIntLimits() throws {
-    var s = try PiecewiseLinearLR(baseLRs: [1.0], milestones: [Int.min, Int.max], factors: [0, 1], lastEpoch: Int.max - 1)
+    var s = try PiecewiseLinearLR(
+      baseLRs: [1.0], milestones: [Int.min, Int.max], factors: [0, 1], lastEpoch: Int.max - 1)
     var lrs = [0.0]
     try s.step(&lrs)
     XCTAssertEqual(lrs, [1])

@@ -33,7 +33,8 @@ final class ReduceLROnPlateauTests: XCTestCase {
   func testNegativeMetricsWithRelThreshold() throws {
     let metrics = [-1.0, -0.99995, -0.9999, -0.9998, -0.9997]  // slowly getting worse
     var torchLike = try ReduceLROnPlateau(groupCount: 1, factor: 0.5, patience: 1, threshold: 1e-3)
-    var fixed = try ReduceLROnPlateau(groupCount: 1, factor: 0.5, patience: 1, threshold: 1e-3, signAwareThreshold: true)
+    var fixed = try ReduceLROnPlateau(
+      groupCount: 1, factor: 0.5, patience: 1, threshold: 1e-3, signAwareThreshold: true)
     var a = [1.0], b = [1.0]
     for m in metrics {
       try step(&torchLike, &a, m)
@@ -67,7 +68,9 @@ final class ReduceLROnPlateauTests: XCTestCase {
   func testValidation() {
     assertThrows(.value, "Factor should be < 1.0.") { _ = try ReduceLROnPlateau(groupCount: 1, factor: 1.0) }
     assertThrows(.value, "mode up is unknown!") { _ = try ReduceLROnPlateau(groupCount: 1, mode: "up") }
-    assertThrows(.value, "threshold mode x is unknown!") { _ = try ReduceLROnPlateau(groupCount: 1, thresholdMode: "x") }
+    assertThrows(.value, "threshold mode x is unknown!") {
+      _ = try ReduceLROnPlateau(groupCount: 1, thresholdMode: "x")
+    }
     assertThrows(.value, "expected 2 min_lrs, got 1") {
       _ = try ReduceLROnPlateau(config: SchedulerConfig(["base_lrs": .doubles([1, 2]), "min_lr": .doubles([0])]))
     }

@@ -17,7 +17,9 @@ final class SGDABITests: XCTestCase {
     for k in counts.indices {
       expected[k].withUnsafeMutableBufferPointer { p in
         expectedBuffers[k].withUnsafeMutableBufferPointer { b in
-          sgdUpdate(param: p.baseAddress!, grad: grads[k], buffer: b.baseAddress, count: p.count, freshBuffer: true, options: options)
+          sgdUpdate(
+            param: p.baseAddress!, grad: grads[k], buffer: b.baseAddress, count: p.count, freshBuffer: true,
+            options: options)
         }
       }
     }
@@ -25,11 +27,12 @@ final class SGDABITests: XCTestCase {
     var message = swiftlr_message()
     var tensors: [swiftlr_sgd_tensor] = []
     for k in counts.indices {
-      tensors.append(swiftlr_sgd_tensor(
-        param: params[k].withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress!) },
-        grad: grads[k].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) },
-        buffer: buffers[k].withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress!) },
-        count: Int64(counts[k]), dtype: Int32(SWIFTLR_FLOAT32.rawValue), fresh_buffer: 1, group: 0))
+      tensors.append(
+        swiftlr_sgd_tensor(
+          param: params[k].withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress!) },
+          grad: grads[k].withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) },
+          buffer: buffers[k].withUnsafeMutableBufferPointer { UnsafeMutableRawPointer($0.baseAddress!) },
+          count: Int64(counts[k]), dtype: Int32(SWIFTLR_FLOAT32.rawValue), fresh_buffer: 1, group: 0))
     }
     // The arrays are not resized or copied while the pointers are in use.
     let status = swiftlr_sgd_step(&tensors, Int64(tensors.count), &group, 1, &message)

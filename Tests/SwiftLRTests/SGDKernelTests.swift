@@ -1,10 +1,11 @@
 import XCTest
-#if canImport(Glibc)
-import Glibc
-#endif
+import _SwiftLRShims
 
 @testable import SwiftLR
-import _SwiftLRShims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The kernel against a scalar transcription of torch.optim.SGD's math.
 final class SGDKernelTests: XCTestCase {

@@ -101,7 +101,8 @@ final class StepLRTests: XCTestCase {
   }
 
   func testRegistryBuildsByName() throws {
-    let s = try SchedulerRegistry.make("StepLR", config: SchedulerConfig(["step_size": .int(2), "base_lrs": .doubles([1])]))
+    let s = try SchedulerRegistry.make(
+      "StepLR", config: SchedulerConfig(["step_size": .int(2), "base_lrs": .doubles([1])]))
     XCTAssert(s is StepLR)
     assertThrows(.value, "unknown scheduler") { _ = try SchedulerRegistry.make("Nope", config: SchedulerConfig()) }
     assertThrows(.type, "missing required argument: 'step_size'") {

@@ -52,7 +52,8 @@ final class TensorLRTests: XCTestCase {
       case "fill": got = t.storing(c.x).value
       default: return XCTFail("unknown op \(c.op)")
       }
-      XCTAssertEqual(got.bitPattern, c.result.bitPattern, "\(c.precision) \(c.lr) \(c.op) \(c.x): \(got) != \(c.result)")
+      XCTAssertEqual(
+        got.bitPattern, c.result.bitPattern, "\(c.precision) \(c.lr) \(c.op) \(c.x): \(got) != \(c.result)")
     }
   }
 

@@ -7,17 +7,20 @@ final class WarmupCosineLRTests: XCTestCase {
   func testTable() throws {
     var s = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 2, totalSteps: 6, etaMin: 0.01)
     let trace = try runSteps(&s, from: [0.1], steps: 9).map { $0[0] }
-    assertClose(trace, [0, 0.05, 0.1, 0.08681980515339464, 0.055, 0.023180194846605366, 0.01, 0.01, 0.01], relative: 1e-15)
+    assertClose(
+      trace, [0, 0.05, 0.1, 0.08681980515339464, 0.055, 0.023180194846605366, 0.01, 0.01, 0.01], relative: 1e-15)
     XCTAssertEqual(trace[2], 0.1)  // the warmup ends exactly at the base lr
     XCTAssertEqual(trace[6], 0.01)  // and the cosine exactly at eta_min
   }
 
   /// `step()` and `step(epoch)` agree everywhere: the schedule is absolute.
   func testStepAgreesWithClosedForm() throws {
-    var s = try WarmupCosineLR(baseLRs: [0.5, 0.02], warmupSteps: 13, totalSteps: 150, etaMin: 1e-4, warmupStartFactor: 0.1)
+    var s = try WarmupCosineLR(
+      baseLRs: [0.5, 0.02], warmupSteps: 13, totalSteps: 150, etaMin: 1e-4, warmupStartFactor: 0.1)
     let trace = try runSteps(&s, from: [0.5, 0.02], steps: 200)
     for (k, lrs) in trace.enumerated() {
-      var c = try WarmupCosineLR(baseLRs: [0.5, 0.02], warmupSteps: 13, totalSteps: 150, etaMin: 1e-4, warmupStartFactor: 0.1)
+      var c = try WarmupCosineLR(
+        baseLRs: [0.5, 0.02], warmupSteps: 13, totalSteps: 150, etaMin: 1e-4, warmupStartFactor: 0.1)
       var fresh = [9.0, 9.0]
       try c.step(&fresh, epoch: Double(k))
       XCTAssertEqual(lrs, fresh)
@@ -32,8 +35,12 @@ final class WarmupCosineLRTests: XCTestCase {
     assertThrows(.value, "warmup_steps must be a non-negative") {
       _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: -1, totalSteps: 5)
     }
-    assertThrows(.value, "eta_min") { _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 0, totalSteps: 5, etaMin: -1) }
-    assertThrows(.value, "eta_min") { _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 0, totalSteps: 5, etaMin: .nan) }
+    assertThrows(.value, "eta_min") {
+      _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 0, totalSteps: 5, etaMin: -1)
+    }
+    assertThrows(.value, "eta_min") {
+      _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 0, totalSteps: 5, etaMin: .nan)
+    }
     assertThrows(.value, "warmup_start_factor must be between 0 and 1") {
       _ = try WarmupCosineLR(baseLRs: [0.1], warmupSteps: 1, totalSteps: 5, warmupStartFactor: 1.5)
     }

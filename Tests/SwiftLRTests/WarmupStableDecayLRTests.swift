@@ -3,12 +3,13 @@ import XCTest
 @testable import SwiftLR
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 final class WarmupStableDecayLRTests: XCTestCase {
   func testTable() throws {
-    var s = try WarmupStableDecayLR(baseLRs: [0.1], warmupSteps: 2, stableSteps: 2, decaySteps: 4, decayType: "linear", minLRRatio: 0.1)
+    var s = try WarmupStableDecayLR(
+      baseLRs: [0.1], warmupSteps: 2, stableSteps: 2, decaySteps: 4, decayType: "linear", minLRRatio: 0.1)
     let trace = try runSteps(&s, from: [0.1], steps: 10).map { $0[0] }
     assertClose(trace, [0, 0.05, 0.1, 0.1, 0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01], relative: 1e-15)
     XCTAssertEqual(trace[8], 0.1 * 0.1)  // the decay meets min_lr_ratio exactly
@@ -17,19 +18,25 @@ final class WarmupStableDecayLRTests: XCTestCase {
   /// Every decay type at every step against the formula, and `step()` against `step(epoch)`.
   func testPhases() throws {
     for type in WarmupStableDecayLR.decayTypes {
-      var s = try WarmupStableDecayLR(baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
+      var s = try WarmupStableDecayLR(
+        baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
       let trace = try runSteps(&s, from: [0.7], steps: 40)
       for (t, lrs) in trace.enumerated() {
         let f: Double
-        if t < 5 { f = Double(t) / 5 }
-        else if t < 12 { f = 1 }
-        else if t < 23 {
+        if t < 5 {
+          f = Double(t) / 5
+        } else if t < 12 {
+          f = 1
+        } else if t < 23 {
           let p = Double(t - 12) / 11
           let d = type == "linear" ? 1 - p : type == "1-sqrt" ? 1 - sqrt(p) : 0.5 * (1 + cos(Double.pi * p))
           f = 0.25 + (1 - 0.25) * d
-        } else { f = 0.25 }
+        } else {
+          f = 0.25
+        }
         XCTAssertEqual(lrs[0], 0.7 * f, "\(type) t=\(t)")
-        var c = try WarmupStableDecayLR(baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
+        var c = try WarmupStableDecayLR(
+          baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
         var one = [0.0]
         try c.step(&one, epoch: Double(t))
         XCTAssertEqual(one, lrs)
@@ -53,11 +60,14 @@ final class WarmupStableDecayLRTests: XCTestCase {
   }
 
   func testNoTrapAtIntLimits() throws {
-    var s = try WarmupStableDecayLR(baseLRs: [1], warmupSteps: Int.max, stableSteps: Int.max, decaySteps: Int.max, minLRRatio: 0.5)
+    var s = try WarmupStableDecayLR(
+      baseLRs: [1], warmupSteps: Int.max, stableSteps: Int.max, decaySteps: Int.max, minLRRatio: 0.5)
     var lrs = [0.0]
     try s.step(&lrs, epoch: Double(1 << 62))
     assertClose(lrs[0], Double(1 << 62) / Double(Int.max), relative: 1e-15)
-    var t = try WarmupStableDecayLR(baseLRs: [1], warmupSteps: 0, stableSteps: Int.max - 1, decaySteps: Int.max, minLRRatio: 0.5, lastEpoch: Int.max - 1)
+    var t = try WarmupStableDecayLR(
+      baseLRs: [1], warmupSteps: 0, stableSteps: Int.max - 1, decaySteps: Int.max, minLRRatio: 0.5,
+      lastEpoch: Int.max - 1)
     try t.step(&lrs)  // one step into the decay
     assertClose(lrs[0], 1, relative: 1e-15)
   }

@@ -25,7 +25,9 @@ _LIST_ONLY = re.compile(r"^(list|Sequence|Iterable|tuple)\[")
 def parameters(cls: type) -> list[inspect.Parameter]:
     """The scheduler's own arguments: all but ``optimizer`` and ``last_epoch``."""
     init = cls.__init__  # type: ignore[misc]  # the class's own signature, as written
-    return [p for p in inspect.signature(init).parameters.values() if p.name not in _SKIP and p.kind is not p.VAR_KEYWORD]
+    return [
+        p for p in inspect.signature(init).parameters.values() if p.name not in _SKIP and p.kind is not p.VAR_KEYWORD
+    ]
 
 
 def described_arguments(doc: str | None) -> dict[str, str]:
@@ -40,7 +42,7 @@ def described_arguments(doc: str | None) -> dict[str, str]:
     indent = len(lines[start]) - len(lines[start].lstrip())
     entry_indent: int | None = None
     current: str | None = None
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         depth = len(line) - len(line.lstrip())
         if line.strip() and depth <= indent:
             break  # the section ended
@@ -77,7 +79,7 @@ def _choices(annotation: Any) -> tuple[str, ...] | None:
             return tuple(str(v) for v in typing.get_args(alias))
         if part.startswith("Literal["):
             try:
-                values = ast.literal_eval("(" + part[len("Literal["):-1] + ",)")
+                values = ast.literal_eval("(" + part[len("Literal[") : -1] + ",)")
             except (ValueError, SyntaxError):
                 return None
             return tuple(str(v) for v in values)
@@ -132,7 +134,12 @@ def add_scheduler_options(parser: argparse.ArgumentParser, cls: type) -> None:
         elif choices is not None:
             kind = str
         group.add_argument(
-            "--" + p.name.replace("_", "-"), dest=p.name, type=kind, choices=choices,
-            required=p.default is inspect.Parameter.empty, default=argparse.SUPPRESS,
-            help=text.replace("%", "%%"), metavar=None if choices else p.name.upper(),
+            "--" + p.name.replace("_", "-"),
+            dest=p.name,
+            type=kind,
+            choices=choices,
+            required=p.default is inspect.Parameter.empty,
+            default=argparse.SUPPRESS,
+            help=text.replace("%", "%%"),
+            metavar=None if choices else p.name.upper(),
         )

@@ -38,25 +38,63 @@ _CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf, "nan
 _FUNCTIONS: dict[str, Callable[..., float]] = {
     name: getattr(math, name)
     for name in (
-        "sqrt", "exp", "expm1", "log", "log1p", "log2", "log10", "pow",
-        "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-        "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-        "floor", "ceil", "trunc", "fabs", "fmod", "copysign", "hypot",
-        "degrees", "radians", "erf", "erfc",
+        "sqrt",
+        "exp",
+        "expm1",
+        "log",
+        "log1p",
+        "log2",
+        "log10",
+        "pow",
+        "sin",
+        "cos",
+        "tan",
+        "asin",
+        "acos",
+        "atan",
+        "atan2",
+        "sinh",
+        "cosh",
+        "tanh",
+        "asinh",
+        "acosh",
+        "atanh",
+        "floor",
+        "ceil",
+        "trunc",
+        "fabs",
+        "fmod",
+        "copysign",
+        "hypot",
+        "degrees",
+        "radians",
+        "erf",
+        "erfc",
     )
 }
 _FUNCTIONS.update({"abs": abs, "min": min, "max": max})
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
 }
 _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
-    ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_,
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
+    ast.Not: operator.not_,
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
-    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
 
 
@@ -113,8 +151,10 @@ def _check(node: ast.AST) -> None:
         for arg in node.args:
             _check(arg)
     else:
-        raise ExpressionError(f"{ast.unparse(node)!r} is not allowed: only numbers, epoch, arithmetic, "
-                              "comparisons, 'if else' and math functions")
+        raise ExpressionError(
+            f"{ast.unparse(node)!r} is not allowed: only numbers, epoch, arithmetic, "
+            "comparisons, 'if else' and math functions"
+        )
 
 
 def _evaluate(node: ast.expr, value: float) -> Any:

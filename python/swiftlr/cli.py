@@ -94,25 +94,47 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
     parser = _Parser(add_help=False)
     group = parser.add_argument_group("options of every scheduler")
     group.add_argument("--lr", type=float, default=0.1, help="the optimizer's learning rate (default: 0.1)")
-    group.add_argument("--groups", type=_groups, default=None, metavar="LRS",
-                       help="several param groups: their learning rates, comma-separated (default: one group at --lr)")
-    group.add_argument("--steps", type=_bounded_int(1, MAX_STEPS), default=30,
-                       help=f"how many scheduler steps, 1 to {MAX_STEPS} (default: 30)")
+    group.add_argument(
+        "--groups",
+        type=_groups,
+        default=None,
+        metavar="LRS",
+        help="several param groups: their learning rates, comma-separated (default: one group at --lr)",
+    )
+    group.add_argument(
+        "--steps",
+        type=_bounded_int(1, MAX_STEPS),
+        default=30,
+        help=f"how many scheduler steps, 1 to {MAX_STEPS} (default: 30)",
+    )
     if metrics:
-        group.add_argument("--metrics", type=_numbers, default=None,
-                           help="ReduceLROnPlateau only (required there): the metric of each step, comma-separated")
+        group.add_argument(
+            "--metrics",
+            type=_numbers,
+            default=None,
+            help="ReduceLROnPlateau only (required there): the metric of each step, comma-separated",
+        )
     if command == "plot":
         group.add_argument("-o", "--output", required=True, help="the PNG file to write (required)")
     else:
-        group.add_argument("--format", choices=("text", "csv", "json"), default="text",
-                           help="output format (default: text)")
-        group.add_argument("--precision", type=_bounded_int(0, MAX_PRECISION), default=5,
-                           help="digits after the point in text and csv (default: 5)")
+        group.add_argument(
+            "--format", choices=("text", "csv", "json"), default="text", help="output format (default: text)"
+        )
+        group.add_argument(
+            "--precision",
+            type=_bounded_int(0, MAX_PRECISION),
+            default=5,
+            help="digits after the point in text and csv (default: 5)",
+        )
     return parser
 
 
 def scheduler_parser(name: str, cls: type, command: str) -> argparse.ArgumentParser:
-    parser = _Parser(prog=f"swiftlr {command} {name}", description=description(cls), parents=[common_options(command, name == "ReduceLROnPlateau")])
+    parser = _Parser(
+        prog=f"swiftlr {command} {name}",
+        description=description(cls),
+        parents=[common_options(command, name == "ReduceLROnPlateau")],
+    )
     add_scheduler_options(parser, cls)
     return parser
 
@@ -121,7 +143,9 @@ def command_parser(command: str, known: dict[str, type]) -> argparse.ArgumentPar
     """What ``swiftlr show --help`` prints: the command, its schedulers, the common options."""
     text = "print a schedule's learning rates, step by step" if command == "show" else "draw a schedule to a PNG file"
     parser = _Parser(
-        prog=f"swiftlr {command}", usage=f"swiftlr {command} SCHEDULER [options]", description=text,
+        prog=f"swiftlr {command}",
+        usage=f"swiftlr {command} SCHEDULER [options]",
+        description=text,
         parents=[common_options(command, True)],
         epilog=f"SCHEDULER is one of: {', '.join(known)}. 'swiftlr {command} SCHEDULER --help' lists its options.",
     )
@@ -148,7 +172,9 @@ def preview(scheduler: Any, args: argparse.Namespace) -> np.ndarray:
 
 def render(lrs: np.ndarray, fmt: str, precision: int) -> str:
     if fmt == "json":
-        return json.dumps([{"epoch": k + 1, "lr": row.tolist() if len(row) > 1 else float(row[0])} for k, row in enumerate(lrs)])
+        return json.dumps(
+            [{"epoch": k + 1, "lr": row.tolist() if len(row) > 1 else float(row[0])} for k, row in enumerate(lrs)]
+        )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
@@ -174,8 +200,9 @@ def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> Non
     metrics = getattr(options, "metrics", None)
     groups = len(options.groups) if options.groups is not None else 1
     if options.steps * groups > MAX_VALUES:
-        raise ValueError(f"--steps {options.steps} with {groups} groups is {options.steps * groups} values, "
-                         f"more than {MAX_VALUES}")
+        raise ValueError(
+            f"--steps {options.steps} with {groups} groups is {options.steps * groups} values, more than {MAX_VALUES}"
+        )
     if name == "ReduceLROnPlateau" and metrics is None:
         raise ValueError("ReduceLROnPlateau needs --metrics: the metric of each step, comma-separated")
     if command == "plot":
@@ -201,11 +228,17 @@ def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> Non
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     known = schedulers()
-    top = _Parser(prog="swiftlr", description="Print, plot and list learning-rate schedules.",
-                  epilog="'swiftlr show --help' and 'swiftlr show SCHEDULER --help' say more.")
+    top = _Parser(
+        prog="swiftlr",
+        description="Print, plot and list learning-rate schedules.",
+        epilog="'swiftlr show --help' and 'swiftlr show SCHEDULER --help' say more.",
+    )
     top.add_argument("--version", action="version", version=f"swiftlr {swiftlr.__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="{show,plot,list}")
-    for command, text in (("show", "print a schedule's learning rates, step by step"), ("plot", "draw a schedule to a PNG file")):
+    for command, text in (
+        ("show", "print a schedule's learning rates, step by step"),
+        ("plot", "draw a schedule to a PNG file"),
+    ):
         p = sub.add_parser(command, help=text, add_help=False)
         p.add_argument("scheduler", nargs="?", help="one of: " + ", ".join(known))
     sub.add_parser("list", help="list the schedulers and their parameters")

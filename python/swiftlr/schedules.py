@@ -123,8 +123,15 @@ class Schedule:
         return keras_schedule(self, steps)
 
 
-def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: dict[str, Any] | None = None,
-              inputs: list[float] | None = None, class_lr: Any = None) -> Schedule:
+def _schedule(
+    name: str,
+    cls: type,
+    lr: float,
+    kwargs: dict[str, Any],
+    config: dict[str, Any] | None = None,
+    inputs: list[float] | None = None,
+    class_lr: Any = None,
+) -> Schedule:
     """Checks the arguments with the scheduler class ``cls``, then makes the schedule.
 
     ``config`` defaults to ``kwargs`` (the class's arguments are the core's);
@@ -140,7 +147,9 @@ def _schedule(name: str, cls: type, lr: float, kwargs: dict[str, Any], config: d
     core = dict(kwargs if config is None else config)
     core["base_lrs"] = [lr]
     core["last_epoch"] = -1
-    shown = ", ".join([repr(a) for a in ((lr,) if class_lr is None else class_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    shown = ", ".join(
+        [repr(a) for a in ((lr,) if class_lr is None else class_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    )
     return Schedule(cls.__name__ if not hasattr(cls, "_kind") else cls._kind, core, inputs, f"{name}({shown})")
 
 
@@ -309,16 +318,26 @@ def one_cycle_lr(
         Schedule: the lr as a function of the step.
     """
     kwargs: dict[str, Any] = {
-        "max_lr": max_lr, "total_steps": total_steps, "epochs": epochs, "steps_per_epoch": steps_per_epoch,
-        "pct_start": pct_start, "anneal_strategy": anneal_strategy, "div_factor": div_factor,
-        "final_div_factor": final_div_factor, "three_phase": three_phase,
+        "max_lr": max_lr,
+        "total_steps": total_steps,
+        "epochs": epochs,
+        "steps_per_epoch": steps_per_epoch,
+        "pct_start": pct_start,
+        "anneal_strategy": anneal_strategy,
+        "div_factor": div_factor,
+        "final_div_factor": final_div_factor,
+        "three_phase": three_phase,
     }
     _lr.OneCycleLR(_Groups(float(max_lr)), cycle_momentum=False, **kwargs)  # the class's checks
     initial = float(max_lr) / div_factor
     config = {
         "total_steps": total_steps if total_steps is not None else epochs * steps_per_epoch,  # type: ignore[operator]
-        "pct_start": pct_start, "three_phase": bool(three_phase), "anneal_strategy": anneal_strategy,
-        "cycle_momentum": False, "base_lrs": [initial], "last_epoch": -1,
+        "pct_start": pct_start,
+        "three_phase": bool(three_phase),
+        "anneal_strategy": anneal_strategy,
+        "cycle_momentum": False,
+        "base_lrs": [initial],
+        "last_epoch": -1,
     }
     inputs = [initial, float(max_lr), initial / final_div_factor]  # initial_lr, max_lr, min_lr
     shown = ", ".join([repr(max_lr)] + [f"{k}={v!r}" for k, v in list(kwargs.items())[1:]])
@@ -353,14 +372,26 @@ def cyclic_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs: dict[str, Any] = {"max_lr": max_lr, "step_size_up": step_size_up, "step_size_down": step_size_down,
-              "mode": mode, "gamma": gamma, "scale_mode": scale_mode}
+    kwargs: dict[str, Any] = {
+        "max_lr": max_lr,
+        "step_size_up": step_size_up,
+        "step_size_down": step_size_down,
+        "mode": mode,
+        "gamma": gamma,
+        "scale_mode": scale_mode,
+    }
     _lr.CyclicLR(_Groups(float(base_lr)), base_lr, cycle_momentum=False, **kwargs)  # the class's checks
     config = {
-        "max_lr": [float(max_lr)], "step_size_up": float(step_size_up),
+        "max_lr": [float(max_lr)],
+        "step_size_up": float(step_size_up),
         "step_size_down": float(step_size_down) if step_size_down is not None else float(step_size_up),
-        "mode": mode, "gamma": gamma, "custom_scale_fn": False, "scale_mode": scale_mode,
-        "cycle_momentum": False, "base_lrs": [float(base_lr)], "last_epoch": -1,
+        "mode": mode,
+        "gamma": gamma,
+        "custom_scale_fn": False,
+        "scale_mode": scale_mode,
+        "cycle_momentum": False,
+        "base_lrs": [float(base_lr)],
+        "last_epoch": -1,
     }
     shown = ", ".join([repr(base_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()])
     return Schedule("CyclicLR", config, None, f"cyclic_lr({shown})")
@@ -382,8 +413,12 @@ def warmup_cosine_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"warmup_steps": warmup_steps, "total_steps": total_steps, "eta_min": eta_min,
-              "warmup_start_factor": warmup_start_factor}
+    kwargs = {
+        "warmup_steps": warmup_steps,
+        "total_steps": total_steps,
+        "eta_min": eta_min,
+        "warmup_start_factor": warmup_start_factor,
+    }
     return _schedule("warmup_cosine_lr", _lr.WarmupCosineLR, lr, kwargs)
 
 
@@ -403,7 +438,11 @@ def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) 
 
 
 def warmup_stable_decay_lr(
-    lr: float, warmup_steps: int, stable_steps: int, decay_steps: int, decay_type: str = "cosine",
+    lr: float,
+    warmup_steps: int,
+    stable_steps: int,
+    decay_steps: int,
+    decay_type: str = "cosine",
     min_lr_ratio: float = 0.0,
 ) -> Schedule:
     """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`).
@@ -420,8 +459,13 @@ def warmup_stable_decay_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"warmup_steps": warmup_steps, "stable_steps": stable_steps, "decay_steps": decay_steps,
-              "decay_type": decay_type, "min_lr_ratio": min_lr_ratio}
+    kwargs = {
+        "warmup_steps": warmup_steps,
+        "stable_steps": stable_steps,
+        "decay_steps": decay_steps,
+        "decay_type": decay_type,
+        "min_lr_ratio": min_lr_ratio,
+    }
     return _schedule("warmup_stable_decay_lr", _lr.WarmupStableDecayLR, lr, kwargs)
 
 

@@ -3,6 +3,7 @@ import), so tests import the ``scenarios`` helpers directly."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ def torch() -> Any:
     return pytest.importorskip("torch")
 
 
-def make_optimizer(lrs: list[float] = [0.1], momentum: float = 0.0) -> optim.SGD:
+def make_optimizer(lrs: Sequence[float] = (0.1,), momentum: float = 0.0) -> optim.SGD:
     groups = [{"params": [swiftlr.Parameter(np.zeros(3))], "lr": lr} for lr in lrs]
     return optim.SGD(groups, lr=lrs[0], momentum=momentum)
 

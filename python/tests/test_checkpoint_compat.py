@@ -9,8 +9,8 @@ import warnings
 from typing import Any
 
 import pytest
-
 from conftest import make_optimizer
+
 from swiftlr.optim.lr_scheduler import CyclicLR, OneCycleLR
 
 
@@ -49,7 +49,9 @@ def _lrs(s: OneCycleLR, steps: int = 9) -> list[list[float]]:
     return out
 
 
-@pytest.mark.parametrize("built,legacy", [("cos", "_annealing_cos"), ("cos", "_annealing_linear"), ("linear", "_annealing_cos")])
+@pytest.mark.parametrize(
+    "built,legacy", [("cos", "_annealing_cos"), ("cos", "_annealing_linear"), ("linear", "_annealing_cos")]
+)
 def test_pre_2_2_checkpoint_anneals_with_its_function(built: str, legacy: str) -> None:
     s = _one_cycle(built)
     del s._anneal_func_type  # a scheduler from before PyTorch 2.2
@@ -86,7 +88,9 @@ def test_unknown_anneal_func_changes_nothing() -> None:
     assert s.total_steps == 10 and "anneal_func" not in s.__dict__
 
 
-@pytest.mark.parametrize("cls,kwargs", [(CyclicLR, {"base_lr": 0.1, "max_lr": 1.0}), (OneCycleLR, {"max_lr": 1.0, "total_steps": 9})])
+@pytest.mark.parametrize(
+    "cls,kwargs", [(CyclicLR, {"base_lr": 0.1, "max_lr": 1.0}), (OneCycleLR, {"max_lr": 1.0, "total_steps": 9})]
+)
 def test_state_with_cycled_momentum_loads_into_one_without(cls: Any, kwargs: dict[str, Any]) -> None:
     saved = cls(make_optimizer([0.1], momentum=0.9), **kwargs).state_dict()
     assert "use_beta1" in saved
@@ -112,7 +116,9 @@ def _t_cur_trace(module: Any, optimizer: Any, t_mult: int, epochs: list[Any]) ->
 
 
 @pytest.mark.parametrize("t_mult", [1, 2])
-@pytest.mark.parametrize("epochs", [[None] * 5, [None, 3, None, 7, None], [None, 2.5, None], [None, 12, None, 30, None]])
+@pytest.mark.parametrize(
+    "epochs", [[None] * 5, [None, 3, None, 7, None], [None, 2.5, None], [None, 12, None, 30, None]]
+)
 def test_warm_restarts_t_cur_has_pytorch_type(torch: Any, t_mult: int, epochs: list[Any]) -> None:
     from swiftlr.optim import lr_scheduler
 

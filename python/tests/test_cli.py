@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_examples import expected_steplr_table
 
 from swiftlr.cli import main
-from test_examples import expected_steplr_table
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -26,7 +26,9 @@ def test_show_prints_the_documents_table() -> None:
 def test_formats_and_precision(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "ExponentialLR", "--gamma", "0.5", "--steps", "3", "--format", "csv", "--precision", "3"]) == 0
     assert capsys.readouterr().out.splitlines() == ["epoch,lr", "1,0.050", "2,0.025", "3,0.013"]
-    assert main(["show", "MultiStepLR", "--milestones", "1,2", "--steps", "2", "--format", "json", "--groups", "1,2"]) == 0
+    assert (
+        main(["show", "MultiStepLR", "--milestones", "1,2", "--steps", "2", "--format", "json", "--groups", "1,2"]) == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert rows == [{"epoch": 1, "lr": [0.1, 0.2]}, {"epoch": 2, "lr": [0.010000000000000002, 0.020000000000000004]}]
 
@@ -35,14 +37,22 @@ def test_options_from_the_signature(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "CosineAnnealingLR", "--T-max", "4", "--eta-min", "0.01", "--steps", "4"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "Epoch 4: Learning Rate = 0.01000"
     assert main(["show", "LambdaLR", "--lr-lambda", "0.5 ** epoch", "--steps", "2", "--lr", "1"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["Epoch 1: Learning Rate = 0.50000", "Epoch 2: Learning Rate = 0.25000"]
-    assert main(["show", "ReduceLROnPlateau", "--patience", "0", "--metrics", "1,1,1", "--steps", "3", "--lr", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 1: Learning Rate = 0.50000",
+        "Epoch 2: Learning Rate = 0.25000",
+    ]
+    assert (
+        main(["show", "ReduceLROnPlateau", "--patience", "0", "--metrics", "1,1,1", "--steps", "3", "--lr", "1"]) == 0
+    )
     assert capsys.readouterr().out.splitlines()[-1] == "Epoch 3: Learning Rate = 0.01000"
 
 
 def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "MultiStepLR", "--milestones", "2", "--steps", "3", "--lr", "1"]) == 0
-    assert capsys.readouterr().out.splitlines()[-2:] == ["Epoch 2: Learning Rate = 0.10000", "Epoch 3: Learning Rate = 0.10000"]
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        "Epoch 2: Learning Rate = 0.10000",
+        "Epoch 3: Learning Rate = 0.10000",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -53,11 +63,16 @@ def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> N
         (["show", "StepLR", "--steps", "3"], "the following arguments are required: --step-size"),
         (["show", "StepLR", "--step-size", "2", "--nope", "1"], "unrecognized arguments: --nope"),
         (["show", "StepLR", "--step-size", "0"], "step_size must be a positive integer"),
-        (["show", "StepLR", "--step-size", "3", "--groups", ","], "--groups: expected comma-separated numbers, got ','"),
+        (
+            ["show", "StepLR", "--step-size", "3", "--groups", ","],
+            "--groups: expected comma-separated numbers, got ','",
+        ),
         (["show", "StepLR", "--step-size", "3", "--steps", "1000000000000"], "--steps: must be between 1 and 1000000"),
         (["show", "StepLR", "--step-size", "3", "--steps", "0"], "--steps: must be between 1 and 1000000"),
-        (["show", "StepLR", "--step-size", "3", "--steps", "20000", "--groups", ",".join(["0.1"] * 600)],
-         "--steps 20000 with 600 groups is 12000000 values, more than 10000000"),
+        (
+            ["show", "StepLR", "--step-size", "3", "--steps", "20000", "--groups", ",".join(["0.1"] * 600)],
+            "--steps 20000 with 600 groups is 12000000 values, more than 10000000",
+        ),
         (["show", "StepLR", "--step-size", "3", "--precision", "1000"], "--precision: must be between 0 and 30"),
         (["show", "StepLR", "--step-size", "3", "--format", "xml"], "--format: invalid choice: 'xml'"),
         (["show", "LambdaLR", "--lr-lambda", "0.95 **"], "'0.95 **' is not an expression"),
@@ -93,8 +108,11 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path) -> None:
     """A None entry in sys.modules makes ``import matplotlib`` raise ImportError."""
     code = "import sys; sys.modules['matplotlib'] = None; from swiftlr.cli import main; raise SystemExit(main(sys.argv[1:]))"
     target = tmp_path / "x.png"
-    out = subprocess.run([sys.executable, "-c", code, "plot", "StepLR", "--step-size", "3", "-o", str(target)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, "plot", "StepLR", "--step-size", "3", "-o", str(target)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert len(out.stderr.splitlines()) == 1
     assert "error: swiftlr.plot needs matplotlib: pip install 'swiftlr[plot]'" in out.stderr
@@ -143,7 +161,8 @@ def test_a_closed_pipe_ends_quietly() -> None:
     """``swiftlr show ... | head -1``: no error line, no 'Exception ignored' noise."""
     with subprocess.Popen(
         [sys.executable, "-m", "swiftlr", "show", "StepLR", "--step-size", "3", "--steps", "1000000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     ) as process:
         assert process.stdout is not None and process.stderr is not None
         first = process.stdout.readline()

@@ -71,7 +71,10 @@ def test_a_scalar_or_list_argument_keeps_a_scalar() -> None:
     assert _parser_for("float | list[float]").parse_args(["--value", "0.5"]).value == 0.5
 
 
-@pytest.mark.parametrize("annotation", ["CyclicMode", "_typing.CyclicMode", "'CyclicMode'", "Literal['triangular', 'triangular2', 'exp_range']"])
+@pytest.mark.parametrize(
+    "annotation",
+    ["CyclicMode", "_typing.CyclicMode", "'CyclicMode'", "Literal['triangular', 'triangular2', 'exp_range']"],
+)
 def test_a_literal_argument_offers_its_values(annotation: str) -> None:
     parser = _parser_for(annotation, default="triangular")
     assert parser.parse_args(["--value", "exp_range"]).value == "exp_range"

@@ -9,8 +9,8 @@ import pickle
 from typing import Any
 
 import pytest
-
 from conftest import make_optimizer
+
 from swiftlr.optim import lr_scheduler as ours
 
 
@@ -36,7 +36,9 @@ def test_constructor_errors_match_pytorch(torch: Any) -> None:
         lambda m, o: m.ChainedScheduler([]),
         lambda m, o: m.SequentialLR(o, schedulers=[m.ExponentialLR(o, 0.9)], milestones=[3]),
         lambda m, o: m.SequentialLR(o, schedulers=[object()], milestones=[]),
-        lambda m, o: m.ChainedScheduler([m.ExponentialLR(o, 0.9)], optimizer=type(o)([{"params": o.param_groups[0]["params"]}], lr=0.1)),
+        lambda m, o: m.ChainedScheduler(
+            [m.ExponentialLR(o, 0.9)], optimizer=type(o)([{"params": o.param_groups[0]["params"]}], lr=0.1)
+        ),
     ]
     for build in cases:
         mine = _error(lambda: build(ours, make_optimizer([0.1])))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import make_optimizer
+
 from swiftlr.optim import lr_scheduler as ours_module
 
 
@@ -52,8 +53,20 @@ def sgd(torch: Any, groups: int = 2) -> Any:
 
 @pytest.mark.parametrize("mode", ["triangular", "triangular2", "exp_range"])
 def test_cyclic_lr_cycles_adam_betas_live(torch: Any, mode: str) -> None:
-    run_pair(torch, "CyclicLR", adam(torch), 60, base_lr=[0.001, 0.002], max_lr=0.1, step_size_up=5,
-             step_size_down=7, mode=mode, gamma=0.99, base_momentum=[0.8, 0.7], max_momentum=0.95)
+    run_pair(
+        torch,
+        "CyclicLR",
+        adam(torch),
+        60,
+        base_lr=[0.001, 0.002],
+        max_lr=0.1,
+        step_size_up=5,
+        step_size_down=7,
+        mode=mode,
+        gamma=0.99,
+        base_momentum=[0.8, 0.7],
+        max_momentum=0.95,
+    )
 
 
 def test_cyclic_lr_without_cycling_leaves_momentum_alone(torch: Any) -> None:
@@ -88,10 +101,28 @@ class Halving:
 
 
 def test_cyclic_lr_scale_fn_and_state_dict(torch: Any) -> None:
-    run_pair(torch, "CyclicLR", sgd(torch), 40, base_lr=0.01, max_lr=0.1, step_size_up=3,
-             scale_fn=Halving(), scale_mode="cycle")
-    run_pair(torch, "CyclicLR", sgd(torch), 40, base_lr=0.01, max_lr=0.1, step_size_up=3,
-             scale_fn=lambda x: 0.99**x, scale_mode="iterations")
+    run_pair(
+        torch,
+        "CyclicLR",
+        sgd(torch),
+        40,
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=3,
+        scale_fn=Halving(),
+        scale_mode="cycle",
+    )
+    run_pair(
+        torch,
+        "CyclicLR",
+        sgd(torch),
+        40,
+        base_lr=0.01,
+        max_lr=0.1,
+        step_size_up=3,
+        scale_fn=lambda x: 0.99**x,
+        scale_mode="iterations",
+    )
     opt = make_optimizer(momentum=0.9)
     s = ours_module.CyclicLR(opt, 0.01, 0.1, step_size_up=3, scale_fn=Halving())
     opt.step()
@@ -111,8 +142,19 @@ def test_cyclic_lr_scale_fn_and_state_dict(torch: Any) -> None:
 @pytest.mark.parametrize("three_phase", [False, True])
 @pytest.mark.parametrize("anneal", ["cos", "linear"])
 def test_one_cycle_cycles_adam_betas_live(torch: Any, three_phase: bool, anneal: str) -> None:
-    run_pair(torch, "OneCycleLR", adam(torch), 50, max_lr=[0.1, 0.3], total_steps=50, pct_start=0.25,
-             anneal_strategy=anneal, three_phase=three_phase, base_momentum=0.8, max_momentum=[0.95, 0.9])
+    run_pair(
+        torch,
+        "OneCycleLR",
+        adam(torch),
+        50,
+        max_lr=[0.1, 0.3],
+        total_steps=50,
+        pct_start=0.25,
+        anneal_strategy=anneal,
+        three_phase=three_phase,
+        base_momentum=0.8,
+        max_momentum=[0.95, 0.9],
+    )
 
 
 def test_one_cycle_sets_group_keys_and_epochs(torch: Any) -> None:

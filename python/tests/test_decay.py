@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from conftest import make_optimizer
+
 from swiftlr.optim import lr_scheduler as ours
 
 NAMES = ["MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR"]

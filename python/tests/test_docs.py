@@ -115,15 +115,21 @@ def test_each_default_is_stated(obj: Any) -> None:
     assert obj.__doc__, "no docstring"
     documented = _entries(obj.__doc__)
     missing = [
-        p.name for p in _params(obj)
+        p.name
+        for p in _params(obj)
         if p.default is not inspect.Parameter.empty and not re.search(r"\bDefault\b", documented.get(p.name, ""))
     ]
     assert missing == [], "parameters with a default but no 'Default: ...'"
 
 
 #: The schedulers: every public class with a ``step`` but the base classes.
-SCHEDULERS = [(n, obj) for n, obj in PUBLIC if inspect.isclass(obj) and hasattr(obj, "step")
-              and obj not in (lr_scheduler.LRScheduler, lr_scheduler.CoreScheduler)]
+SCHEDULERS = [
+    (n, obj)
+    for n, obj in PUBLIC
+    if inspect.isclass(obj)
+    and hasattr(obj, "step")
+    and obj not in (lr_scheduler.LRScheduler, lr_scheduler.CoreScheduler)
+]
 
 
 def test_every_scheduler_is_checked() -> None:
@@ -159,7 +165,10 @@ def test_the_checker_catches_a_gap() -> None:
             a (int): first.
         """
 
-    assert _entries(documented.__doc__ or "") == {"a": "(int): first, on two lines.", "b": "(float): second. Default: 1.0."}
+    assert _entries(documented.__doc__ or "") == {
+        "a": "(int): first, on two lines.",
+        "b": "(float): second. Default: 1.0.",
+    }
     with pytest.raises(AssertionError):
         test_args_lists_every_parameter_in_order(undocumented)
     with pytest.raises(AssertionError):

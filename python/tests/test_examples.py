@@ -65,7 +65,10 @@ def test_torch_optimizer_example_without_torch_exits_0(tmp_path: Path) -> None:
     (tmp_path / "torch.py").write_text("raise ImportError('no torch here')\n")
     out = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "torch_optimizer.py")],
-        capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert "needs PyTorch" in out.stdout
 

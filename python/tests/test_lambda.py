@@ -9,8 +9,8 @@ import pickle
 from typing import Any
 
 import pytest
-
 from conftest import make_optimizer
+
 from swiftlr.optim.lr_scheduler import LambdaLR, MultiplicativeLR
 
 CLASSES = [LambdaLR, MultiplicativeLR]

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from scenarios import CASES, generate_cases, run_scheduler_case, swiftlr_api, torch_api
+
 from swiftlr.optim import lr_scheduler
 
 LIVE_CASES = 100

@@ -31,7 +31,11 @@ def test_groups_get_defaults() -> None:
     [
         (lambda: optim.SGD([], lr=0.1), ValueError, "optimizer got an empty parameter list"),
         (lambda: optim.SGD(swiftlr.Parameter(np.zeros(1)), lr=0.1), TypeError, "should be an iterable"),
-        (lambda: optim.SGD([np.zeros(2)], lr=0.1), TypeError, "optimizer can only optimize swiftlr.Parameter objects, but one of the params is ndarray"),
+        (
+            lambda: optim.SGD([np.zeros(2)], lr=0.1),
+            TypeError,
+            "optimizer can only optimize swiftlr.Parameter objects, but one of the params is ndarray",
+        ),
         (lambda: optim.SGD([{"params": {swiftlr.Parameter(np.zeros(1))}}], lr=0.1), TypeError, "ordered collections"),
     ],
 )

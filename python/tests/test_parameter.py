@@ -20,7 +20,9 @@ def test_lists_become_float64() -> None:
     assert swiftlr.Parameter([1.0, 2.0]).dtype == np.float64
 
 
-@pytest.mark.parametrize("bad", [np.zeros(3, dtype=np.int64), np.zeros(2, dtype=bool), np.zeros(2, dtype=complex), "abc"])
+@pytest.mark.parametrize(
+    "bad", [np.zeros(3, dtype=np.int64), np.zeros(2, dtype=bool), np.zeros(2, dtype=complex), "abc"]
+)
 def test_rejects_non_float_data(bad: object) -> None:
     with pytest.raises(TypeError, match="float32 or float64"):
         swiftlr.Parameter(bad)

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import make_optimizer
 
 import swiftlr
-from conftest import make_optimizer
 from swiftlr.optim.lr_scheduler import ReduceLROnPlateau
 
 CASES: list[dict[str, Any]] = [

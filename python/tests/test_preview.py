@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scenarios import CASES, build, generate_cases, swiftlr_api
 
 import swiftlr
-from scenarios import CASES, build, generate_cases, swiftlr_api
 from swiftlr import optim
 from swiftlr.optim import lr_scheduler
 
@@ -40,7 +40,9 @@ def test_preview_equals_stepping_and_changes_nothing(name: str) -> None:
             scheduler.step(metrics[k]) if metrics is not None else scheduler.step()
             assert lrs[k].tolist() == [float(g["lr"]) for g in optimizer.param_groups], (name, k)
             if momenta is not None:
-                expected = [float(g["betas"][0]) if "betas" in g else float(g["momentum"]) for g in optimizer.param_groups]
+                expected = [
+                    float(g["betas"][0]) if "betas" in g else float(g["momentum"]) for g in optimizer.param_groups
+                ]
                 assert momenta[k].tolist() == expected
 
 
@@ -48,7 +50,9 @@ def test_momentum_only_where_it_cycles() -> None:
     opt = optim.SGD([swiftlr.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
     _, momenta = lr_scheduler.StepLR(opt, step_size=2).preview(3, with_momentum=True)
     assert momenta is None
-    cyc = lr_scheduler.OneCycleLR(optim.SGD([swiftlr.Parameter(np.zeros(1))], lr=0.1, momentum=0.9), max_lr=1.0, total_steps=20)
+    cyc = lr_scheduler.OneCycleLR(
+        optim.SGD([swiftlr.Parameter(np.zeros(1))], lr=0.1, momentum=0.9), max_lr=1.0, total_steps=20
+    )
     _, momenta = cyc.preview(5, with_momentum=True)
     assert momenta is not None and momenta.shape == (5, 1) and momenta[0, 0] < 0.95
 

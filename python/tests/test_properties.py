@@ -70,25 +70,36 @@ SCHEDULERS: dict[str, tuple[Callable[[int], Any], Build]] = {
     ),
     "CyclicLR": (
         _kw(
-            step_size_up=small, step_size_down=st.one_of(st.none(), small),
-            mode=st.sampled_from(["triangular", "triangular2", "exp_range"]), gamma=gamma,
+            step_size_up=small,
+            step_size_down=st.one_of(st.none(), small),
+            mode=st.sampled_from(["triangular", "triangular2", "exp_range"]),
+            gamma=gamma,
         ),
         lambda m, o, k: m.CyclicLR(o, base_lr=0.001, max_lr=0.1, **k),
     ),
     "OneCycleLR": (
         _kw(
-            extra=st.integers(0, 40), pct_start=st.floats(0.05, 0.95),
-            anneal_strategy=st.sampled_from(["cos", "linear"]), three_phase=st.booleans(),
+            extra=st.integers(0, 40),
+            pct_start=st.floats(0.05, 0.95),
+            anneal_strategy=st.sampled_from(["cos", "linear"]),
+            three_phase=st.booleans(),
         ),
         lambda m, o, k: m.OneCycleLR(
-            o, max_lr=0.1, total_steps=60 + k["extra"], pct_start=k["pct_start"],
-            anneal_strategy=k["anneal_strategy"], three_phase=k["three_phase"],
+            o,
+            max_lr=0.1,
+            total_steps=60 + k["extra"],
+            pct_start=k["pct_start"],
+            anneal_strategy=k["anneal_strategy"],
+            three_phase=k["three_phase"],
         ),
     ),
     "ReduceLROnPlateau": (
         _kw(
-            mode=st.sampled_from(["min", "max"]), factor=st.floats(0.1, 0.9), patience=st.integers(0, 3),
-            threshold_mode=st.sampled_from(["rel", "abs"]), cooldown=st.integers(0, 2),
+            mode=st.sampled_from(["min", "max"]),
+            factor=st.floats(0.1, 0.9),
+            patience=st.integers(0, 3),
+            threshold_mode=st.sampled_from(["rel", "abs"]),
+            cooldown=st.integers(0, 2),
         ),
         lambda m, o, k: m.ReduceLROnPlateau(o, **k),
     ),
@@ -116,7 +127,11 @@ def _swiftlr_optimizer(lrs: list[float]) -> Any:
 
 
 def run(
-    name: str, lrs: list[float], kwargs: dict[str, Any], metrics: list[float], resume_at: int | None,
+    name: str,
+    lrs: list[float],
+    kwargs: dict[str, Any],
+    metrics: list[float],
+    resume_at: int | None,
     torch: Any = None,
 ) -> list[list[float]]:
     """Every step's lrs; with ``resume_at``, the run continues from a fresh

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from scenarios import run_scheduler_case, swiftlr_api
+
 from swiftlr.optim import lr_scheduler
 
 REFERENCE = Path(__file__).parent / "reference" / "schedulers"

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import make_optimizer
 
 import swiftlr
-from conftest import make_optimizer
 from swiftlr import optim
 from swiftlr.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, StepLR
 
@@ -116,8 +116,14 @@ def test_state_dict_round_trip_through_pickle(sgd: optim.SGD) -> None:
     state = pickle.loads(pickle.dumps(s.state_dict()))
     assert copy.deepcopy(state) == state
     assert set(state) == {
-        "step_size", "gamma", "base_lrs", "last_epoch", "_step_count", "_is_initial",
-        "_get_lr_called_within_step", "_last_lr",
+        "step_size",
+        "gamma",
+        "base_lrs",
+        "last_epoch",
+        "_step_count",
+        "_is_initial",
+        "_get_lr_called_within_step",
+        "_last_lr",
     }
     other = StepLR(make_optimizer([0.1, 0.05]), step_size=99)
     other.load_state_dict(state)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,53 +19,121 @@ from swiftlr.optim import lr_scheduler as L
 Maker = Callable[[random.Random], dict[str, Any]]
 
 CASES: dict[str, tuple[Callable[..., Any], Callable[[Any, float, dict[str, Any]], Any], Maker]] = {
-    "step_lr": (schedules.step_lr, lambda o, lr, k: L.StepLR(o, **k),
-                lambda r: {"step_size": r.randint(1, 30), "gamma": r.uniform(0.1, 1)}),
-    "multi_step_lr": (schedules.multi_step_lr, lambda o, lr, k: L.MultiStepLR(o, **k),
-                      lambda r: {"milestones": [r.randint(0, 200) for _ in range(r.randint(1, 5))], "gamma": r.uniform(0.1, 1)}),
-    "exponential_lr": (schedules.exponential_lr, lambda o, lr, k: L.ExponentialLR(o, **k),
-                       lambda r: {"gamma": r.uniform(0.9, 1)}),
-    "constant_lr": (schedules.constant_lr, lambda o, lr, k: L.ConstantLR(o, **k),
-                    lambda r: {"factor": r.uniform(0.05, 1), "total_iters": r.randint(1, 50)}),
-    "linear_lr": (schedules.linear_lr, lambda o, lr, k: L.LinearLR(o, **k),
-                  lambda r: {"start_factor": r.uniform(0.05, 1), "end_factor": r.uniform(0, 1), "total_iters": r.randint(1, 80)}),
-    "polynomial_lr": (schedules.polynomial_lr, lambda o, lr, k: L.PolynomialLR(o, **k),
-                      lambda r: {"total_iters": r.randint(1, 100), "power": r.uniform(0.5, 3)}),
-    "cosine_annealing_lr": (schedules.cosine_annealing_lr, lambda o, lr, k: L.CosineAnnealingLR(o, **k),
-                            lambda r: {"T_max": r.randint(1, 100), "eta_min": r.uniform(0, 1e-3)}),
+    "step_lr": (
+        schedules.step_lr,
+        lambda o, lr, k: L.StepLR(o, **k),
+        lambda r: {"step_size": r.randint(1, 30), "gamma": r.uniform(0.1, 1)},
+    ),
+    "multi_step_lr": (
+        schedules.multi_step_lr,
+        lambda o, lr, k: L.MultiStepLR(o, **k),
+        lambda r: {"milestones": [r.randint(0, 200) for _ in range(r.randint(1, 5))], "gamma": r.uniform(0.1, 1)},
+    ),
+    "exponential_lr": (
+        schedules.exponential_lr,
+        lambda o, lr, k: L.ExponentialLR(o, **k),
+        lambda r: {"gamma": r.uniform(0.9, 1)},
+    ),
+    "constant_lr": (
+        schedules.constant_lr,
+        lambda o, lr, k: L.ConstantLR(o, **k),
+        lambda r: {"factor": r.uniform(0.05, 1), "total_iters": r.randint(1, 50)},
+    ),
+    "linear_lr": (
+        schedules.linear_lr,
+        lambda o, lr, k: L.LinearLR(o, **k),
+        lambda r: {"start_factor": r.uniform(0.05, 1), "end_factor": r.uniform(0, 1), "total_iters": r.randint(1, 80)},
+    ),
+    "polynomial_lr": (
+        schedules.polynomial_lr,
+        lambda o, lr, k: L.PolynomialLR(o, **k),
+        lambda r: {"total_iters": r.randint(1, 100), "power": r.uniform(0.5, 3)},
+    ),
+    "cosine_annealing_lr": (
+        schedules.cosine_annealing_lr,
+        lambda o, lr, k: L.CosineAnnealingLR(o, **k),
+        lambda r: {"T_max": r.randint(1, 100), "eta_min": r.uniform(0, 1e-3)},
+    ),
     "cosine_annealing_warm_restarts": (
-        schedules.cosine_annealing_warm_restarts, lambda o, lr, k: L.CosineAnnealingWarmRestarts(o, **k),
-        lambda r: {"T_0": r.randint(1, 30), "T_mult": r.randint(1, 3), "eta_min": r.uniform(0, 1e-3)}),
+        schedules.cosine_annealing_warm_restarts,
+        lambda o, lr, k: L.CosineAnnealingWarmRestarts(o, **k),
+        lambda r: {"T_0": r.randint(1, 30), "T_mult": r.randint(1, 3), "eta_min": r.uniform(0, 1e-3)},
+    ),
     "one_cycle_lr": (
-        schedules.one_cycle_lr, lambda o, lr, k: L.OneCycleLR(o, lr, cycle_momentum=False, **k),
-        lambda r: {"total_steps": 400, "pct_start": r.uniform(0.05, 0.95), "anneal_strategy": r.choice(["cos", "linear"]),
-                   "div_factor": r.uniform(5, 50), "three_phase": r.random() < 0.5}),
+        schedules.one_cycle_lr,
+        lambda o, lr, k: L.OneCycleLR(o, lr, cycle_momentum=False, **k),
+        lambda r: {
+            "total_steps": 400,
+            "pct_start": r.uniform(0.05, 0.95),
+            "anneal_strategy": r.choice(["cos", "linear"]),
+            "div_factor": r.uniform(5, 50),
+            "three_phase": r.random() < 0.5,
+        },
+    ),
     "cyclic_lr": (
-        schedules.cyclic_lr, lambda o, lr, k: L.CyclicLR(o, lr, cycle_momentum=False, **k),
-        lambda r: {"max_lr": r.uniform(0.2, 1), "step_size_up": r.randint(1, 40), "step_size_down": r.choice([None, r.randint(1, 40)]),
-                   "mode": r.choice(["triangular", "triangular2", "exp_range"]), "gamma": r.uniform(0.95, 1)}),
+        schedules.cyclic_lr,
+        lambda o, lr, k: L.CyclicLR(o, lr, cycle_momentum=False, **k),
+        lambda r: {
+            "max_lr": r.uniform(0.2, 1),
+            "step_size_up": r.randint(1, 40),
+            "step_size_down": r.choice([None, r.randint(1, 40)]),
+            "mode": r.choice(["triangular", "triangular2", "exp_range"]),
+            "gamma": r.uniform(0.95, 1),
+        },
+    ),
     "warmup_cosine_lr": (
-        schedules.warmup_cosine_lr, lambda o, lr, k: L.WarmupCosineLR(o, **k),
-        lambda r: (lambda w: {"warmup_steps": w, "total_steps": w + r.randint(1, 300), "eta_min": r.uniform(0, 1e-3),
-                              "warmup_start_factor": r.random()})(r.randint(0, 50))),
-    "inverse_sqrt_lr": (schedules.inverse_sqrt_lr, lambda o, lr, k: L.InverseSqrtLR(o, **k),
-                        lambda r: {"warmup_steps": r.randint(0, 50), "timescale": r.choice([None, r.randint(1, 100)])}),
+        schedules.warmup_cosine_lr,
+        lambda o, lr, k: L.WarmupCosineLR(o, **k),
+        lambda r: (
+            lambda w: {
+                "warmup_steps": w,
+                "total_steps": w + r.randint(1, 300),
+                "eta_min": r.uniform(0, 1e-3),
+                "warmup_start_factor": r.random(),
+            }
+        )(r.randint(0, 50)),
+    ),
+    "inverse_sqrt_lr": (
+        schedules.inverse_sqrt_lr,
+        lambda o, lr, k: L.InverseSqrtLR(o, **k),
+        lambda r: {"warmup_steps": r.randint(0, 50), "timescale": r.choice([None, r.randint(1, 100)])},
+    ),
     "warmup_stable_decay_lr": (
-        schedules.warmup_stable_decay_lr, lambda o, lr, k: L.WarmupStableDecayLR(o, **k),
-        lambda r: {"warmup_steps": r.randint(0, 50), "stable_steps": r.randint(0, 100), "decay_steps": r.randint(1, 200),
-                   "decay_type": r.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": r.random()}),
+        schedules.warmup_stable_decay_lr,
+        lambda o, lr, k: L.WarmupStableDecayLR(o, **k),
+        lambda r: {
+            "warmup_steps": r.randint(0, 50),
+            "stable_steps": r.randint(0, 100),
+            "decay_steps": r.randint(1, 200),
+            "decay_type": r.choice(["linear", "cosine", "1-sqrt"]),
+            "min_lr_ratio": r.random(),
+        },
+    ),
     "piecewise_linear_lr": (
-        schedules.piecewise_linear_lr, lambda o, lr, k: L.PiecewiseLinearLR(o, **k),
+        schedules.piecewise_linear_lr,
+        lambda o, lr, k: L.PiecewiseLinearLR(o, **k),
         lambda r: (lambda ms: {"milestones": ms, "factors": [r.uniform(0, 2) for _ in ms]})(
-            sorted(r.sample(range(0, 400), r.randint(1, 6))))),
+            sorted(r.sample(range(0, 400), r.randint(1, 6)))
+        ),
+    ),
 }
 
-KINDS = {"step_lr": "StepLR", "multi_step_lr": "MultiStepLR", "exponential_lr": "ExponentialLR",
-         "constant_lr": "ConstantLR", "linear_lr": "LinearLR", "polynomial_lr": "PolynomialLR",
-         "cosine_annealing_lr": "CosineAnnealingLR", "cosine_annealing_warm_restarts": "CosineAnnealingWarmRestarts",
-         "one_cycle_lr": "OneCycleLR", "cyclic_lr": "CyclicLR", "warmup_cosine_lr": "WarmupCosineLR",
-         "inverse_sqrt_lr": "InverseSqrtLR", "warmup_stable_decay_lr": "WarmupStableDecayLR",
-         "piecewise_linear_lr": "PiecewiseLinearLR"}
+KINDS = {
+    "step_lr": "StepLR",
+    "multi_step_lr": "MultiStepLR",
+    "exponential_lr": "ExponentialLR",
+    "constant_lr": "ConstantLR",
+    "linear_lr": "LinearLR",
+    "polynomial_lr": "PolynomialLR",
+    "cosine_annealing_lr": "CosineAnnealingLR",
+    "cosine_annealing_warm_restarts": "CosineAnnealingWarmRestarts",
+    "one_cycle_lr": "OneCycleLR",
+    "cyclic_lr": "CyclicLR",
+    "warmup_cosine_lr": "WarmupCosineLR",
+    "inverse_sqrt_lr": "InverseSqrtLR",
+    "warmup_stable_decay_lr": "WarmupStableDecayLR",
+    "piecewise_linear_lr": "PiecewiseLinearLR",
+}
 
 
 def registered(kind: str) -> bool:

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scenarios import random_sgd_case, run_sgd_case, swiftlr_api, torch_api
 
 import swiftlr
-from scenarios import random_sgd_case, run_sgd_case, swiftlr_api, torch_api
 from swiftlr import optim
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "sgd.json").read_text())
@@ -24,7 +24,9 @@ def assert_history_close(ours: list[Any], theirs: list[Any], dtype: str) -> None
     for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         for x, y in zip(a, b, strict=True):
             scale = max(1.0, float(np.max(np.abs(y), initial=0.0)))
-            np.testing.assert_allclose(x, y, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * scale, err_msg=f"step {step}")
+            np.testing.assert_allclose(
+                x, y, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * scale, err_msg=f"step {step}"
+            )
 
 
 @pytest.mark.parametrize("index", range(len(REFERENCE["entries"])))

@@ -6,8 +6,8 @@ import pickle
 from typing import Any
 
 import pytest
-
 from conftest import make_optimizer
+
 from swiftlr.optim import swa_utils
 
 
@@ -51,8 +51,9 @@ def test_follows_another_scheduler_on_a_torch_optimizer_live(torch: Any, strateg
         for _ in range(7):
             opt.step()
             decay.step()
-    theirs = torch.optim.swa_utils.SWALR(theirs_opt, swa_lr=[0.01, 0.02], anneal_epochs=anneal_epochs,
-                                         anneal_strategy=strategy)
+    theirs = torch.optim.swa_utils.SWALR(
+        theirs_opt, swa_lr=[0.01, 0.02], anneal_epochs=anneal_epochs, anneal_strategy=strategy
+    )
     ours = swa_utils.SWALR(ours_opt, swa_lr=[0.01, 0.02], anneal_epochs=anneal_epochs, anneal_strategy=strategy)
     for k in range(20):
         if k == 10:

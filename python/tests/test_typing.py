@@ -103,7 +103,9 @@ def _optimizer_protocol_in_use() -> bool:
     (the scheduler refactor wires it in); until then the strict xfails below hold."""
     import inspect
 
-    return "SupportsParamGroups" in str(inspect.signature(lr_scheduler.StepLR.__init__).parameters["optimizer"].annotation)
+    return "SupportsParamGroups" in str(
+        inspect.signature(lr_scheduler.StepLR.__init__).parameters["optimizer"].annotation
+    )
 
 
 _PENDING_SIGNATURES = pytest.mark.xfail(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from conftest import make_optimizer
-from swiftlr.optim import lr_scheduler as ours_module
 from test_cyclic import sgd, torch_params
+
+from swiftlr.optim import lr_scheduler as ours_module
 
 
 @pytest.mark.parametrize("t_mult", [1, 2, 3])

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import pickle
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from conftest import make_optimizer
@@ -48,7 +49,11 @@ def wsd(base: float, t: int, w: int, s: int, d: int, kind: str, m: float) -> flo
         f = 1.0
     elif t < w + s + d:
         p = (t - w - s) / d
-        dec = {"linear": lambda: 1 - p, "cosine": lambda: 0.5 * (1 + math.cos(math.pi * p)), "1-sqrt": lambda: 1 - math.sqrt(p)}
+        dec = {
+            "linear": lambda: 1 - p,
+            "cosine": lambda: 0.5 * (1 + math.cos(math.pi * p)),
+            "1-sqrt": lambda: 1 - math.sqrt(p),
+        }
         f = m + (1 - m) * dec[kind]()
     else:
         f = m
@@ -176,8 +181,15 @@ def test_wsd_formula_and_transformers(decay_type: str) -> None:
         w, s, d = rng.choice([0, rng.randint(1, 40)]), rng.choice([0, rng.randint(1, 80)]), rng.randint(1, 120)
         m = rng.choice([0.0, 1.0, rng.random()])
         got = trace(lambda o: WarmupStableDecayLR(o, w, s, d, decay_type=decay_type, min_lr_ratio=m), lrs)
-        hf = dict(num_warmup_steps=w, num_stable_steps=s, num_decay_steps=d, warmup_type="linear",
-                  decay_type=decay_type, min_lr_ratio=m, num_cycles=0.5)
+        hf = dict(
+            num_warmup_steps=w,
+            num_stable_steps=s,
+            num_decay_steps=d,
+            warmup_type="linear",
+            decay_type=decay_type,
+            min_lr_ratio=m,
+            num_cycles=0.5,
+        )
         for t, row in enumerate(got):
             assert row == [wsd(b, t, w, s, d, decay_type, m) for b in lrs]
             theirs = [b * hf_wsd_lambda(t, **hf) for b in lrs]
@@ -191,8 +203,19 @@ def test_wsd_formula_and_transformers(decay_type: str) -> None:
 
 def test_wsd_differs_from_transformers_only_in_warmup_with_min_ratio() -> None:
     ours = trace(lambda o: WarmupStableDecayLR(o, 4, 2, 4, decay_type="linear", min_lr_ratio=0.5), [1.0], 12)
-    hf = [hf_wsd_lambda(t, num_warmup_steps=4, num_stable_steps=2, num_decay_steps=4, warmup_type="linear",
-                        decay_type="linear", min_lr_ratio=0.5, num_cycles=0.5) for t in range(12)]
+    hf = [
+        hf_wsd_lambda(
+            t,
+            num_warmup_steps=4,
+            num_stable_steps=2,
+            num_decay_steps=4,
+            warmup_type="linear",
+            decay_type="linear",
+            min_lr_ratio=0.5,
+            num_cycles=0.5,
+        )
+        for t in range(12)
+    ]
     assert [r[0] for r in ours][:4] == [0.0, 0.25, 0.5, 0.75]
     assert hf[:4] == [0.5, 0.625, 0.75, 0.875]
     assert [r[0] for r in ours][4:] == hf[4:]

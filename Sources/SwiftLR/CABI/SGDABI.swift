@@ -13,7 +13,7 @@ public func swiftlr_sgd_step(
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   guard tensorCount >= 0, groupCount >= 0,
-        tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
+    tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
   else { return report(.value("invalid tensor or group list"), message) }
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
   let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
@@ -118,25 +118,32 @@ public func sgdRange(
     let param = t.param!.assumingMemoryBound(to: T.self) + Int(lo)
     let grad = t.grad!.assumingMemoryBound(to: T.self) + Int(lo)
     let buffer = t.buffer.map { $0.assumingMemoryBound(to: T.self) + Int(lo) }
-    sgdUpdate(param: param, grad: grad, buffer: buffer, count: Int(hi - lo), freshBuffer: t.fresh_buffer != 0, options: o)
+    sgdUpdate(
+      param: param, grad: grad, buffer: buffer, count: Int(hi - lo), freshBuffer: t.fresh_buffer != 0, options: o)
   }
   if t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) { run(Float.self) } else { run(Double.self) }
 }
 
 /// `a[lo..<hi] += scale * b[lo..<hi]`, float32 or float64 by `dtype`.
 @inlinable
-public func axpyRange(_ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double) {
+public func axpyRange(
+  _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double
+) {
   if dtype == Int32(SWIFTLR_FLOAT32.rawValue) {
-    axpyKernel(a.assumingMemoryBound(to: Float.self) + Int(lo), b.assumingMemoryBound(to: Float.self) + Int(lo),
-               count: Int(hi - lo), scale: Float(scale))
+    axpyKernel(
+      a.assumingMemoryBound(to: Float.self) + Int(lo), b.assumingMemoryBound(to: Float.self) + Int(lo),
+      count: Int(hi - lo), scale: Float(scale))
   } else {
-    axpyKernel(a.assumingMemoryBound(to: Double.self) + Int(lo), b.assumingMemoryBound(to: Double.self) + Int(lo),
-               count: Int(hi - lo), scale: scale)
+    axpyKernel(
+      a.assumingMemoryBound(to: Double.self) + Int(lo), b.assumingMemoryBound(to: Double.self) + Int(lo),
+      count: Int(hi - lo), scale: scale)
   }
 }
 
 @_cdecl("swiftlr_axpy")
-public func swiftlr_axpy(_ a: UnsafeMutableRawPointer?, _ b: UnsafeRawPointer?, _ count: Int64, _ dtype: Int32, _ scale: Double) {
+public func swiftlr_axpy(
+  _ a: UnsafeMutableRawPointer?, _ b: UnsafeRawPointer?, _ count: Int64, _ dtype: Int32, _ scale: Double
+) {
   guard let a, let b, count > 0 else { return }
   parallelRanges(total: Int(count), minimumPerThread: sgdMinimumPerThread) { range in
     let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))

@@ -10,7 +10,9 @@ public func swiftlr_schedule_values(
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   guard count >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
-  guard count == 0 || (steps != nil && out != nil) else { return report(.value("missing steps or output buffer"), message) }
+  guard count == 0 || (steps != nil && out != nil) else {
+    return report(.value("missing steps or output buffer"), message)
+  }
   guard inputCount == 0 || inputs != nil else { return report(.value("missing inputs buffer"), message) }
   let configBox: ConfigBox = unbox(config)
   let stepBuffer = UnsafeBufferPointer(start: count == 0 ? nil : steps, count: Int(count))

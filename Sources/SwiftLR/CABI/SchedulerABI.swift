@@ -1,7 +1,7 @@
 import _SwiftLRShims
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 // The scheduler half of the C ABI (swiftlr_abi.h). One generic mechanism

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The threads the kernels may use: the online cores, or fewer if the
@@ -126,11 +126,13 @@ final class WorkerPool {
     pthread_mutex_unlock(mutex)
     let context = Unmanaged.passRetained(start).toOpaque()
     var handle = pthread_t()
-    let status = pthread_create(&handle, nil, { raw in
-      let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-      start.pool.work(seen: start.generation)
-      return nil
-    }, context)
+    let status = pthread_create(
+      &handle, nil,
+      { raw in
+        let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
+        start.pool.work(seen: start.generation)
+        return nil
+      }, context)
     guard status == 0 else {
       Unmanaged<WorkerStart>.fromOpaque(context).release()
       return false

@@ -63,7 +63,8 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   // Without momentum no buffer is read or written (it points at the
   // parameter only to be a valid address).
   guard o.momentum != 0, buffer != nil else {
-    return o.maximize ? k.decay(c.useDecay, On.self, Off.self, Off.self, Off.self)
+    return o.maximize
+      ? k.decay(c.useDecay, On.self, Off.self, Off.self, Off.self)
       : k.decay(c.useDecay, Off.self, Off.self, Off.self, Off.self)
   }
   switch (o.maximize, freshBuffer, c.nesterov) {

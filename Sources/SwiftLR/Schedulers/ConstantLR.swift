@@ -13,7 +13,9 @@ public struct ConstantLR: LRScheduler {
   public var factor: Double
   public var totalIters: Int
 
-  public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: Int = 5, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: Int = 5, lastEpoch: Int = -1)
+    throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.factor = factor
     self.totalIters = totalIters

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Anneals each group's lr along a cosine from its base lr to `etaMin` over

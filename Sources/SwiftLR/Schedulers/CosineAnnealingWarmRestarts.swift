@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Cosine annealing with warm restarts, SGDR (PyTorch's `CosineAnnealingWarmRestarts`).
@@ -30,7 +30,9 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   /// `T_cur`: an integer unless a fractional epoch was given.
   public var tCur: Double
 
-  public init(baseLRs: [Double], t0: Int, tMult: Int = 1, etaMin: Double = 0, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], t0: Int, tMult: Int = 1, etaMin: Double = 0, lastEpoch: Int = -1)
+    throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.lastEpoch = lastEpoch
     self.t0 = t0

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Cycles each group's lr between `base_lr` and `max_lr` (PyTorch's `CyclicLR`),
@@ -75,7 +75,8 @@ public struct CyclicLR: LRScheduler {
   public init(config: SchedulerConfig) throws(SchedulerError) {
     let groups = try config.doubles("base_lrs").count
     let cycle = try config.bool("cycle_momentum", default: true)
-    let down: Double? = config["step_size_down"] == nil || config["step_size_down"] == SchedulerValue.none
+    let down: Double? =
+      config["step_size_down"] == nil || config["step_size_down"] == SchedulerValue.none
       ? nil : try config.double("step_size_down")
     try self.init(
       baseLRs: config.doubles("base_lrs"), maxLRs: config.perGroup("max_lr", groups: groups),

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Decays each group's lr by `gamma` every epoch (PyTorch's `ExponentialLR`).
@@ -33,7 +33,7 @@ public struct ExponentialLR: LRScheduler {
   }
 
   public static let fields: [SchedulerField<ExponentialLR>] = [
-    .double("gamma", \.gamma),
+    .double("gamma", \.gamma)
   ]
 
   public func validate() throws(SchedulerError) {

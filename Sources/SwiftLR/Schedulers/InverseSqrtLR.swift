@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Linear warmup, then decay with the inverse square root of the step
@@ -42,7 +42,11 @@ public struct InverseSqrtLR: LRScheduler {
 
   public init(config: SchedulerConfig) throws(SchedulerError) {
     let timescale: Int?
-    if let value = config["timescale"], value != .none { timescale = try value.asInt("timescale") } else { timescale = nil }
+    if let value = config["timescale"], value != .none {
+      timescale = try value.asInt("timescale")
+    } else {
+      timescale = nil
+    }
     try self.init(
       baseLRs: config.doubles("base_lrs"), warmupSteps: config.int("warmup_steps"), timescale: timescale,
       lastEpoch: config.int("last_epoch", default: -1))

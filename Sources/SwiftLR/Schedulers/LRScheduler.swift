@@ -171,7 +171,8 @@ extension LRScheduler {
       return closedForm ? (closedFormLR(group: i, current: lr) ?? lr) : chainedLR(group: i, current: lr)
     }
     let tensor = TensorLR(lr, precision)
-    return (closedForm ? (closedFormLR(group: i, current: tensor) ?? tensor) : chainedLR(group: i, current: tensor)).value
+    return (closedForm ? (closedFormLR(group: i, current: tensor) ?? tensor) : chainedLR(group: i, current: tensor))
+      .value
   }
 
   /// PyTorch's `get_lr()` (or `_get_closed_form_lr()`) at the current
@@ -286,7 +287,8 @@ func checkPrecisions(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(Sc
 /// neither allocates nor copies an array that the C step's undo state shares.
 @inlinable
 func keep(_ inputs: UnsafeBufferPointer<Double>, in values: inout [Double]) {
-  let same = values.count == inputs.count
+  let same =
+    values.count == inputs.count
     && values.withUnsafeBufferPointer { old in
       var i = 0
       while i < old.count && old[i].bitPattern == inputs[i].bitPattern { i += 1 }

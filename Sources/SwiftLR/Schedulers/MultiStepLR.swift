@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Decays each group's lr by `gamma` whenever `lastEpoch` reaches a milestone
@@ -59,7 +59,8 @@ public struct MultiStepLR: LRScheduler {
 
   public init(config: SchedulerConfig) throws(SchedulerError) {
     let milestones = try config.ints("milestones")
-    let counts = config["milestone_counts"] == nil
+    let counts =
+      config["milestone_counts"] == nil
       ? Array(repeating: 1, count: milestones.count) : try config.ints("milestone_counts")
     try self.init(
       baseLRs: config.doubles("base_lrs"), milestones: milestones, counts: counts,

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The 1cycle policy (PyTorch's `OneCycleLR`): each group's lr anneals from

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Decays each group's lr polynomially to zero over `totalIters` epochs

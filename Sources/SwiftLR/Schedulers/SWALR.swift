@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Anneals each group's lr to its `swa_lr` over `anneal_epochs` steps, then
@@ -45,7 +45,8 @@ public struct SWALR: LRScheduler {
     try self.init(
       baseLRs: baseLRs, swaLRs: config.perGroup("swa_lr", groups: baseLRs.count),
       annealEpochs: config.int("anneal_epochs", default: 10),
-      annealStrategy: config.string("anneal_strategy", default: "cos"), lastEpoch: config.int("last_epoch", default: -1))
+      annealStrategy: config.string("anneal_strategy", default: "cos"), lastEpoch: config.int("last_epoch", default: -1)
+    )
   }
 
   public static let fields: [SchedulerField<SWALR>] = [

@@ -69,7 +69,8 @@ public enum ScheduleEvaluation {
       guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
       var scheduler = fresh
       try scheduler.advance(toEpoch: Double(k), inputs: inputs)
-      let lr = closedForm ? (scheduler.closedFormLR(group: 0) ?? .nan) : scheduler.chainedLR(group: 0, current: Double.nan)
+      let lr =
+        closedForm ? (scheduler.closedFormLR(group: 0) ?? .nan) : scheduler.chainedLR(group: 0, current: Double.nan)
       if lr.isNaN {
         throw .value(
           "\(kind) cannot be evaluated as a schedule: its lr at step \(k) depends on the previous lr "

@@ -152,32 +152,38 @@ public struct SchedulerField<S>: Sendable {
   let write: @Sendable (inout S, SchedulerValue) throws(SchedulerError) -> Void
 
   public static func int(_ name: String, _ path: WritableKeyPath<S, Int> & Sendable) -> Self {
-    .init(name: name, read: { .int($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInt(name) })
+    .init(
+      name: name, read: { .int($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInt(name) })
   }
 
   public static func double(_ name: String, _ path: WritableKeyPath<S, Double> & Sendable) -> Self {
-    .init(name: name, read: { .double($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDouble(name) })
+    .init(
+      name: name, read: { .double($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDouble(name) })
   }
 
   public static func bool(_ name: String, _ path: WritableKeyPath<S, Bool> & Sendable) -> Self {
-    .init(name: name, read: { .bool($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asBool(name) })
+    .init(
+      name: name, read: { .bool($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asBool(name) })
   }
 
   public static func string(_ name: String, _ path: WritableKeyPath<S, String> & Sendable) -> Self {
-    .init(name: name, read: { .string($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asString(name) })
+    .init(
+      name: name, read: { .string($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asString(name) })
   }
 
   public static func doubles(_ name: String, _ path: WritableKeyPath<S, [Double]> & Sendable) -> Self {
-    .init(name: name, read: { .doubles($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDoubles(name) })
+    .init(
+      name: name, read: { .doubles($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDoubles(name) })
   }
 
   public static func ints(_ name: String, _ path: WritableKeyPath<S, [Int]> & Sendable) -> Self {
-    .init(name: name, read: { .ints($0[keyPath: path]) },
-          write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInts(name) })
+    .init(
+      name: name, read: { .ints($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInts(name) })
   }
 }

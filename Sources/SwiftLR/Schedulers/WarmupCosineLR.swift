@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Linear warmup, then cosine annealing to `etaMin` (swiftlr's `WarmupCosineLR`;
@@ -67,7 +67,9 @@ public struct WarmupCosineLR: LRScheduler {
         "total_steps must be greater than warmup_steps (the cosine phase would be empty), "
           + "got total_steps=\(totalSteps), warmup_steps=\(warmupSteps)")
     }
-    guard etaMin.isFinite, etaMin >= 0 else { throw .value("eta_min must be a non-negative finite float, got \(etaMin)") }
+    guard etaMin.isFinite, etaMin >= 0 else {
+      throw .value("eta_min must be a non-negative finite float, got \(etaMin)")
+    }
     try validateFactor("warmup_start_factor", warmupStartFactor)
   }
 
@@ -90,7 +92,8 @@ public struct WarmupCosineLR: LRScheduler {
       return base * (warmupStartFactor + (1 - warmupStartFactor) * Double(t) / Double(warmupSteps))
     }
     if t <= totalSteps {
-      let progress = Double.pi * Double(Int128(t) - Int128(warmupSteps)) / Double(Int128(totalSteps) - Int128(warmupSteps))
+      let progress =
+        Double.pi * Double(Int128(t) - Int128(warmupSteps)) / Double(Int128(totalSteps) - Int128(warmupSteps))
       return etaMin + (base - etaMin) * 0.5 * (1 + cos(progress))
     }
     return etaMin

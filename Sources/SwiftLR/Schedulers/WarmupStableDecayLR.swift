@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Warmup, a stable phase at the base lr, then a decay to `minLRRatio` times

@@ -76,8 +76,8 @@ typedef struct swiftlr_scheduler swiftlr_scheduler;
 /// Creates the scheduler named `kind` ("StepLR", ...) from `config`, which
 /// holds its constructor arguments plus "base_lrs" and "last_epoch".
 /// Returns NULL and fills `status` and `message` on failure.
-swiftlr_scheduler *swiftlr_scheduler_new(const char *kind, const swiftlr_config *config,
-                                         int32_t *status, swiftlr_message *message);
+swiftlr_scheduler *swiftlr_scheduler_new(const char *kind, const swiftlr_config *config, int32_t *status,
+                                         swiftlr_message *message);
 swiftlr_scheduler *swiftlr_scheduler_copy(const swiftlr_scheduler *scheduler);
 void swiftlr_scheduler_free(swiftlr_scheduler *scheduler);
 
@@ -90,10 +90,9 @@ int64_t swiftlr_scheduler_input_count(const swiftlr_scheduler *scheduler);
 /// `step_count` and `is_initial` are PyTorch's `_step_count` (counting this
 /// step) and `_is_initial`, kept by the caller. On failure nothing changes,
 /// neither the scheduler nor `lrs`.
-int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
-                               const double *inputs, int64_t input_count,
-                               int32_t has_epoch, double epoch,
-                               int64_t step_count, int32_t is_initial, swiftlr_message *message);
+int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count, const double *inputs,
+                               int64_t input_count, int32_t has_epoch, double epoch, int64_t step_count,
+                               int32_t is_initial, swiftlr_message *message);
 
 /// The dtype of a group's lr, for `swiftlr_scheduler_step_precise`: a Python
 /// float or float64 tensor, or a 0-d tensor whose arithmetic rounds to float32,
@@ -110,8 +109,8 @@ enum {
 /// lr to its dtype, so the new lrs are exactly representable in it.
 int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
                                        const int32_t *precisions, const double *inputs, int64_t input_count,
-                                       int32_t has_epoch, double epoch,
-                                       int64_t step_count, int32_t is_initial, swiftlr_message *message);
+                                       int32_t has_epoch, double epoch, int64_t step_count, int32_t is_initial,
+                                       swiftlr_message *message);
 
 /// After a successful step, before the next call: `undo_step` puts back the
 /// state the step started from (the caller could not apply its results),
@@ -123,8 +122,8 @@ void swiftlr_scheduler_commit_step(swiftlr_scheduler *scheduler);
 /// the current `last_epoch`, without stepping: `lrs` holds the current lrs on
 /// entry and the computed ones on exit. Fails for a closed form the scheduler
 /// does not have.
-int32_t swiftlr_scheduler_lrs(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
-                              int32_t closed_form, swiftlr_message *message);
+int32_t swiftlr_scheduler_lrs(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count, int32_t closed_form,
+                              swiftlr_message *message);
 
 /// The momentum each group gets after the last step (PyTorch's `get_lr()`
 /// side effect of schedulers that cycle momentum): fills `count` (the group
@@ -139,12 +138,11 @@ const char *swiftlr_scheduler_field_name(const swiftlr_scheduler *scheduler, int
 /// A list or string is copied into `buffer` when it fits in `capacity`
 /// bytes; otherwise its pointer is NULL and the caller asks again with a
 /// buffer of `count` elements. The core keeps no pointer into it.
-int32_t swiftlr_scheduler_get(swiftlr_scheduler *scheduler, const char *name, swiftlr_value *value,
-                              void *buffer, int64_t capacity);
+int32_t swiftlr_scheduler_get(swiftlr_scheduler *scheduler, const char *name, swiftlr_value *value, void *buffer,
+                              int64_t capacity);
 
 /// Sets every field in `config` at once, or none of them.
-int32_t swiftlr_scheduler_update(swiftlr_scheduler *scheduler, const swiftlr_config *config,
-                                 swiftlr_message *message);
+int32_t swiftlr_scheduler_update(swiftlr_scheduler *scheduler, const swiftlr_config *config, swiftlr_message *message);
 
 // MARK: - SGD
 
@@ -176,9 +174,8 @@ typedef struct {
 
 /// Checks every tensor and group first, then updates all parameters in place.
 /// Touches no Python object: the caller may release the GIL around it.
-int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count,
-                         const swiftlr_sgd_group *groups, int64_t group_count,
-                         swiftlr_message *message);
+int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count, const swiftlr_sgd_group *groups,
+                         int64_t group_count, swiftlr_message *message);
 
 /// `a += scale * b` over all cores (float32 when `dtype` is SWIFTLR_FLOAT32,
 /// else float64): the memory-bandwidth yardstick of the benchmarks.
@@ -210,9 +207,8 @@ const char *swiftlr_kernels_name(void);
 /// every step. Fails for negative steps and for schedulers whose lr depends
 /// on the previous lr or on inputs that change per step. Touches no Python
 /// object: the caller may release the GIL around it.
-int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps,
-                                int64_t count, const double *inputs, int64_t input_count, double *out,
-                                swiftlr_message *message);
+int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps, int64_t count,
+                                const double *inputs, int64_t input_count, double *out, swiftlr_message *message);
 
 #ifdef __cplusplus
 }

@@ -136,9 +136,7 @@ class SequentialLR(_CompositeState, LRScheduler):
         fast_forward: bool = False,
     ) -> None:
         if len(schedulers) < 1:
-            raise ValueError(
-                f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler."
-            )
+            raise ValueError(f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler.")
         _check_schedulers(self.__class__.__name__, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(

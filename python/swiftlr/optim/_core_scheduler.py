@@ -204,8 +204,12 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         return clone
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        state = {"dict": self.__dict__, "optimizer": self.optimizer, "config": self._core_config,
-                 "core": self.state_dict()}
+        state = {
+            "dict": self.__dict__,
+            "optimizer": self.optimizer,
+            "config": self._core_config,
+            "core": self.state_dict(),
+        }
         return (_unpickle_scheduler, (type(self),), state)
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -176,8 +176,10 @@ class CyclicLR(CyclicCompat, CoreScheduler):
             max_momentums = format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 _start_momenta(optimizer, max_momentums, base_momentums, self.use_beta1)
-            config = {"base_momentum": [float(m) for m in base_momentums],
-                      "max_momentum": [float(m) for m in max_momentums]}
+            config = {
+                "base_momentum": [float(m) for m in base_momentums],
+                "max_momentum": [float(m) for m in max_momentums],
+            }
         super().__init__(
             optimizer,
             last_epoch,

@@ -54,7 +54,9 @@ class StepLR(CoreScheduler):
     step_size: int
     gamma: float
 
-    def __init__(self, optimizer: SupportsParamGroups, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
 
@@ -131,7 +133,9 @@ class MultiStepLR(CoreScheduler):
     _state_fields = ("milestones", "milestone_counts", "gamma")
     gamma: float
 
-    def __init__(self, optimizer: SupportsParamGroups, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         super().__init__(optimizer, last_epoch, **_core_milestones(_milestone_counter(milestones)), gamma=gamma)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -200,7 +204,9 @@ class ConstantLR(CoreScheduler):
     factor: float
     total_iters: int
 
-    def __init__(self, optimizer: SupportsParamGroups, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
+    ) -> None:
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
         super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
@@ -258,9 +264,7 @@ class LinearLR(CoreScheduler):
         last_epoch: int = -1,
     ) -> None:
         if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError(
-                "Starting multiplicative factor expected to be greater than 0 and less or equal to 1."
-            )
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
         if end_factor > 1.0 or end_factor < 0:
             raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
         super().__init__(
@@ -333,7 +337,9 @@ class PolynomialLR(CoreScheduler):
     total_iters: int
     power: float
 
-    def __init__(self, optimizer: SupportsParamGroups, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
+    ) -> None:
         super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
 
 

@@ -114,7 +114,9 @@ class LambdaLR(_LambdaScheduler):
         >>>     scheduler.step()
     """
 
-    def __init__(self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
+    ) -> None:
         self.lr_lambdas = _per_group(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
@@ -145,7 +147,9 @@ class MultiplicativeLR(_LambdaScheduler):
         >>>     scheduler.step()
     """
 
-    def __init__(self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
+    ) -> None:
         lr_lambdas = _per_group(optimizer, lr_lambda)
         for fn in lr_lambdas:
             if not callable(fn):

@@ -188,9 +188,7 @@ class LRScheduler:
 
     # MARK: preview
 
-    def preview(
-        self, steps: int, *, metrics: Sequence[float] | None = None, with_momentum: bool = False
-    ) -> Any:
+    def preview(self, steps: int, *, metrics: Sequence[float] | None = None, with_momentum: bool = False) -> Any:
         """The learning rates the next ``steps`` calls of :meth:`step` would set.
 
         Nothing changes: not this scheduler, not the optimizer, not
@@ -224,7 +222,9 @@ class LRScheduler:
             raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
         takes_metrics = getattr(self, "_step_kind", "lr") == "metric"
         if takes_metrics and metrics is None:
-            raise TypeError(f"{type(self).__name__}.preview needs the metric of each step: preview(steps, metrics=[...])")
+            raise TypeError(
+                f"{type(self).__name__}.preview needs the metric of each step: preview(steps, metrics=[...])"
+            )
         if not takes_metrics and metrics is not None:
             raise TypeError(f"{type(self).__name__}.preview takes no metrics")
         if metrics is not None and len(metrics) < steps:

@@ -140,7 +140,9 @@ class InverseSqrtLR(CoreScheduler):
     warmup_steps: int
     timescale: int
 
-    def __init__(self, optimizer: SupportsParamGroups, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: SupportsParamGroups, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1
+    ) -> None:
         super().__init__(
             optimizer,
             last_epoch,

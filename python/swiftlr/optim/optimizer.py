@@ -99,9 +99,7 @@ class Optimizer:
                 )
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(
-                    f"parameter group didn't specify a value of required optimization parameter {name}"
-                )
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in group["params"]}) != len(group["params"]):
@@ -188,9 +186,7 @@ class Optimizer:
                 "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
             )
         id_map = {
-            saved: p
-            for g, s in zip(self.param_groups, saved_groups)
-            for saved, p in zip(s["params"], g["params"])
+            saved: p for g, s in zip(self.param_groups, saved_groups) for saved, p in zip(s["params"], g["params"])
         }
         new_state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
         for key, value in state_dict["state"].items():

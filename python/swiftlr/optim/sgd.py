@@ -120,8 +120,11 @@ def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:
     A mismatch of dtype is left for the native checks to report, and a
     non-contiguous ``data`` is refused there: it cannot be updated in place.
     """
-    if not isinstance(grad, np.ndarray) or not isinstance(data, np.ndarray) or grad.dtype != data.dtype or not (
-        data.flags.c_contiguous or data.flags.f_contiguous
+    if (
+        not isinstance(grad, np.ndarray)
+        or not isinstance(data, np.ndarray)
+        or grad.dtype != data.dtype
+        or not (data.flags.c_contiguous or data.flags.f_contiguous)
     ):
         return grad
     out = np.empty_like(data)

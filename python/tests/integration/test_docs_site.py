@@ -22,7 +22,9 @@ def documented(page: str) -> set[str]:
 
 
 def test_every_public_scheduler_has_its_entry() -> None:
-    public = {f"swiftlr.optim.lr_scheduler.{n}" for n in lr_scheduler.__all__ if inspect.isclass(getattr(lr_scheduler, n))}
+    public = {
+        f"swiftlr.optim.lr_scheduler.{n}" for n in lr_scheduler.__all__ if inspect.isclass(getattr(lr_scheduler, n))
+    }
     assert public - documented("api/lr_scheduler.md") == set()
     assert {f"swiftlr.optim.swa_utils.{n}" for n in swa_utils.__all__} <= documented("api/swa_utils.md")
 
@@ -46,7 +48,7 @@ def test_the_gallery_shows_every_drawn_scheduler_and_each_has_a_picture() -> Non
 
 def test_the_docs_stage_builds_strict_with_pinned_tools() -> None:
     stage = (ROOT / ".ci" / "docs").read_text()
-    assert "mkdocs\" build --strict" in stage and "-r docs/requirements.txt" in stage
+    assert 'mkdocs" build --strict' in stage and "-r docs/requirements.txt" in stage
     pins = [line for line in (DOCS / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")]
     assert pins and all(re.fullmatch(r"[\w.-]+==[\w.]+", line) for line in pins), pins
     assert {"mkdocs", "mkdocstrings", "mkdocstrings-python"} <= {line.split("==")[0] for line in pins}

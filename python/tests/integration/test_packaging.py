@@ -14,7 +14,7 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 
 def ci_versions() -> list[str]:
-    found = re.search(r'SWIFTLR_PYTHONS:-([\d. ]+)\}', (ROOT / ".ci" / "packaging").read_text())
+    found = re.search(r"SWIFTLR_PYTHONS:-([\d. ]+)\}", (ROOT / ".ci" / "packaging").read_text())
     assert found, "no default version list in .ci/packaging"
     return found.group(1).split()
 
@@ -25,8 +25,11 @@ def test_ci_tests_every_declared_cpython_from_the_floor() -> None:
     assert floor and versions[0] == floor.group(1)
     minors = [int(v.split(".")[1]) for v in versions]
     assert minors == list(range(minors[0], minors[0] + len(minors)))
-    declared = [c.rsplit(" :: ", 1)[1] for c in PROJECT["classifiers"]
-                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    declared = [
+        c.rsplit(" :: ", 1)[1]
+        for c in PROJECT["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    ]
     assert declared == versions
 
 

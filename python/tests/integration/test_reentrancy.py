@@ -123,7 +123,6 @@ class Pending(NamedTuple):
     asan_only: bool = False
 
 
-
 # (case id, body, pending): `pending` marks a strict xfail (see the docstring).
 CASES: list[tuple[str, str, Pending | None]] = [
     # MARK: issue 10 item 1: the param-group list changes during a step

@@ -21,7 +21,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import torch  # noqa: E402
-
 from scenarios import CASES, generate_cases, random_sgd_case, run_scheduler_case, run_sgd_case, torch_api  # noqa: E402
 
 SCHEDULER_CASES = 30

@@ -301,6 +301,11 @@ def run_sgd_case(case: Case, api: Api) -> list[list[list[float]]]:
     return history
 
 
-from scenarios import step_decay  # noqa: E402,F401  (registers the family generators)
-from scenarios import composite, decay, lambdas  # noqa: E402,F401
-from scenarios import cyclic, plateau  # noqa: E402,F401
+from scenarios import (  # noqa: E402,F401  # noqa: E402,F401
+    composite,
+    cyclic,
+    decay,
+    lambdas,
+    plateau,
+    step_decay,  # noqa: E402,F401  (registers the family generators)
+)

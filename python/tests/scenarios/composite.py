@@ -13,8 +13,17 @@ from scenarios import Case, case_generator, random_group_lrs
 def _leaf(rng: random.Random, steps: int) -> dict[str, Any]:
     """A simple sub-scheduler spec."""
     kind = rng.choice(
-        ["ConstantLR", "LinearLR", "ExponentialLR", "StepLR", "MultiStepLR", "CosineAnnealingLR", "PolynomialLR",
-         "LambdaLR", "MultiplicativeLR"]
+        [
+            "ConstantLR",
+            "LinearLR",
+            "ExponentialLR",
+            "StepLR",
+            "MultiStepLR",
+            "CosineAnnealingLR",
+            "PolynomialLR",
+            "LambdaLR",
+            "MultiplicativeLR",
+        ]
     )
     kwargs: dict[str, Any] = {
         "ConstantLR": lambda: {"factor": rng.choice([0.1, 0.5, 1.0 / 3]), "total_iters": rng.randint(0, 30)},
@@ -50,8 +59,13 @@ def _chained(rng: random.Random, steps: int, depth: int) -> dict[str, Any]:
 
 
 def _case(rng: random.Random, spec: dict[str, Any], steps: int) -> Case:
-    return {**spec, "lrs": random_group_lrs(rng), "momentum": 0.9, "steps": steps,
-            "checkpoint": rng.randint(1, steps - 1)}
+    return {
+        **spec,
+        "lrs": random_group_lrs(rng),
+        "momentum": 0.9,
+        "steps": steps,
+        "checkpoint": rng.randint(1, steps - 1),
+    }
 
 
 @case_generator("SequentialLR")

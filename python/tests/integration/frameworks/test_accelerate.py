@@ -12,8 +12,8 @@ import pytest
 from .support import LIBRARIES, assert_same_lrs, dataset, model, torch
 
 accelerate = pytest.importorskip("accelerate")
-from accelerate.state import AcceleratorState, GradientState  # noqa: E402
 from accelerate.scheduler import AcceleratedScheduler  # noqa: E402
+from accelerate.state import AcceleratorState, GradientState  # noqa: E402
 
 SCHEDULERS: dict[str, Callable[[Any, Any], Any]] = {
     "OneCycleLR": lambda lib, opt: lib.OneCycleLR(opt, max_lr=0.5, total_steps=8),

@@ -46,8 +46,9 @@ class RecordLR(transformers.TrainerCallback):  # type: ignore[misc]
         self.lrs.append(optimizer.param_groups[0]["lr"])
 
 
-def train(lib_name: str, make: Callable[[Any, Any], Any], out: Path, epochs: int = 3, resume: Any = None,
-          **arguments: Any) -> list[float]:
+def train(
+    lib_name: str, make: Callable[[Any, Any], Any], out: Path, epochs: int = 3, resume: Any = None, **arguments: Any
+) -> list[float]:
     net = Regression()
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
     options: dict[str, Any] = {
