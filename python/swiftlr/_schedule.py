@@ -1,0 +1,112 @@
+"""The :class:`Schedule` type of ``swiftlr.schedules``: a scheduler's closed
+form as a pure function of the step, evaluated in one native call, and the
+builder that checks a schedule's arguments with the scheduler class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from swiftlr import _swiftlr
+
+__all__ = ["Schedule"]
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+class _Groups:
+    """A one-group stand-in optimizer, so that a scheduler class checks the arguments."""
+
+    def __init__(self, lr: float) -> None:
+        self.param_groups = [{"lr": lr}]
+        self.defaults = {"lr": lr}
+
+
+class Schedule:
+    """The lr of a scheduler as a function of the step (see the module docs).
+
+    Call it with an int (or numpy integer) for a float, or with an integer
+    array (or a list of ints) for a float64 array of the same shape. Steps
+    must be non-negative.
+
+    Made by the functions of this module, which check the arguments first;
+    the constructor is internal.
+
+    Args:
+        kind (str): the core's scheduler name (a PyTorch class name).
+        config (dict): the scheduler's arguments for the core, with
+            ``base_lrs`` (one lr) and ``last_epoch``.
+        inputs (list of float, optional): the per-step inputs, the same at
+            every step; None if the scheduler takes none.
+        text (str): what ``repr()`` shows, e.g. ``step_lr(0.1, step_size=10)``.
+    """
+
+    __slots__ = ("_kind", "_config", "_inputs", "_repr")
+
+    def __init__(self, kind: str, config: dict[str, Any], inputs: list[float] | None, text: str) -> None:
+        _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
+        self._kind = kind
+        self._config = config
+        self._inputs = inputs
+        self._repr = text
+
+    def __repr__(self) -> str:
+        return self._repr
+
+    def __call__(self, steps: Any) -> Any:
+        if isinstance(steps, (bool, np.bool_)):
+            raise TypeError("steps must be integers, got bool")
+        scalar = np.ndim(steps) == 0
+        array = np.asarray(steps)
+        if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f" and not scalar):
+            raise TypeError(f"steps must be integers, got an array of {array.dtype}")
+        if array.dtype.kind == "u" and array.size and int(array.max()) > _INT64_MAX:
+            raise ValueError(f"steps must be at most 2**53, got {int(array.max())}")
+        flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+        values = np.frombuffer(_swiftlr.schedule_values(self._kind, self._config, flat, self._inputs), dtype=np.float64)
+        return float(values[0]) if scalar else values.reshape(array.shape)
+
+    def to_jax(self, steps: int) -> Any:
+        """A jittable function of the step for JAX / optax (``learning_rate=``):
+        this schedule's first ``steps`` values as a table, clamped past its end."""
+        from swiftlr._jax import jax_schedule
+
+        return jax_schedule(self, steps)
+
+    def to_keras(self, steps: int) -> Any:
+        """The same table as a Keras 3 ``LearningRateSchedule`` (float32), clamped past its end."""
+        from swiftlr._jax import keras_schedule
+
+        return keras_schedule(self, steps)
+
+
+def _schedule(
+    name: str,
+    cls: type,
+    lr: float,
+    kwargs: dict[str, Any],
+    config: dict[str, Any] | None = None,
+    inputs: list[float] | None = None,
+    class_lr: Any = None,
+) -> Schedule:
+    """Checks the arguments with the scheduler class ``cls``, then makes the schedule.
+
+    ``config`` defaults to ``kwargs`` (the class's arguments are the core's);
+    ``class_lr`` is the positional lr argument the class takes, if any.
+    """
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+        raise TypeError(f"lr must be a float, got {type(lr).__name__}")
+    lr = float(lr)
+    if not np.isfinite(lr):
+        raise ValueError(f"lr must be finite, got {lr}")
+    args = () if class_lr is None else class_lr
+    cls(_Groups(lr), *args, **kwargs)
+    core = dict(kwargs if config is None else config)
+    core["base_lrs"] = [lr]
+    core["last_epoch"] = -1
+    shown = ", ".join(
+        [repr(a) for a in ((lr,) if class_lr is None else class_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    )
+    return Schedule(cls.__name__ if not hasattr(cls, "_kind") else cls._kind, core, inputs, f"{name}({shown})")
