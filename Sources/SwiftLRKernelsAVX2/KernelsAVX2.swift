@@ -8,12 +8,15 @@ import _SwiftLRShims
 public func swiftlr_sgd_range_avx2(
   _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
 ) {
-  sgdRange(t, g, lo, hi)
+  sgdRange(t, g, lo, hi, isa: AVX2.self)
 }
 
 @_cdecl("swiftlr_axpy_range_avx2")
 public func swiftlr_axpy_range_avx2(
   _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double
 ) {
-  axpyRange(a, b, lo, hi, dtype, scale)
+  axpyRange(a, b, lo, hi, dtype, scale, isa: AVX2.self)
 }
+
+/// This module's kernel specializations (see `KernelISA`).
+public enum AVX2: KernelISA {}

@@ -115,7 +115,7 @@ final class SGDKernelTests: XCTestCase {
                     count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: fresh ? 1 : 0, group: 0)
                   var group = g
                   if portable {
-                    sgdRange(&t, &group, 0, Int64(count))
+                    sgdRange(&t, &group, 0, Int64(count), isa: PortableISA.self)
                   } else {
                     kernels.sgd(&t, &group, 0, Int64(count))
                   }

@@ -102,15 +102,17 @@ private let portableName = UnsafeRawPointer(("portable" as StaticString).utf8Sta
 func sgdRangeKernel(
   _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
 ) {
-  if let k = bestKernels { k.sgd(t, g, lo, hi) } else { sgdRange(t, g, lo, hi) }
+  if let k = bestKernels { k.sgd(t, g, lo, hi) } else { sgdRange(t, g, lo, hi, isa: PortableISA.self) }
 }
 
 /// The SGD kernel on elements `lo..<hi` of one tensor: what each
 /// instruction-set build of the kernels compiles (`@inlinable`, so it is
-/// compiled in the module that calls it, for that module's target CPU).
+/// compiled in the module that calls it, for that module's target CPU, with
+/// that module's `ISA` type so the builds' symbols differ; see `KernelISA`).
 @inlinable
-public func sgdRange(
-  _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64
+public func sgdRange<ISA: KernelISA>(
+  _ t: UnsafePointer<swiftlr_sgd_tensor>, _ g: UnsafePointer<swiftlr_sgd_group>, _ lo: Int64, _ hi: Int64,
+  isa: ISA.Type
 ) {
   let t = t.pointee
   let o = SGDOptions(g.pointee)
@@ -119,24 +121,26 @@ public func sgdRange(
     let grad = t.grad!.assumingMemoryBound(to: T.self) + Int(lo)
     let buffer = t.buffer.map { $0.assumingMemoryBound(to: T.self) + Int(lo) }
     sgdUpdate(
-      param: param, grad: grad, buffer: buffer, count: Int(hi - lo), freshBuffer: t.fresh_buffer != 0, options: o)
+      param: param, grad: grad, buffer: buffer, count: Int(hi - lo), freshBuffer: t.fresh_buffer != 0, options: o,
+      isa: ISA.self)
   }
   if t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) { run(Float.self) } else { run(Double.self) }
 }
 
 /// `a[lo..<hi] += scale * b[lo..<hi]`, float32 or float64 by `dtype`.
 @inlinable
-public func axpyRange(
-  _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double
+public func axpyRange<ISA: KernelISA>(
+  _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double,
+  isa: ISA.Type
 ) {
   if dtype == Int32(SWIFTLR_FLOAT32.rawValue) {
     axpyKernel(
       a.assumingMemoryBound(to: Float.self) + Int(lo), b.assumingMemoryBound(to: Float.self) + Int(lo),
-      count: Int(hi - lo), scale: Float(scale))
+      count: Int(hi - lo), scale: Float(scale), isa: ISA.self)
   } else {
     axpyKernel(
       a.assumingMemoryBound(to: Double.self) + Int(lo), b.assumingMemoryBound(to: Double.self) + Int(lo),
-      count: Int(hi - lo), scale: scale)
+      count: Int(hi - lo), scale: scale, isa: ISA.self)
   }
 }
 
@@ -147,7 +151,7 @@ public func swiftlr_axpy(
   guard let a, let b, count > 0 else { return }
   parallelRanges(total: Int(count), minimumPerThread: sgdMinimumPerThread) { range in
     let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
-    if let k = bestKernels { k.axpy(a, b, lo, hi, dtype, scale) } else { axpyRange(a, b, lo, hi, dtype, scale) }
+    if let k = bestKernels { k.axpy(a, b, lo, hi, dtype, scale) } else { axpyRange(a, b, lo, hi, dtype, scale, isa: PortableISA.self) }
   }
 }
 

@@ -11,14 +11,15 @@ public func axpy<T: BinaryFloatingPoint & SIMDScalar>(
   _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T
 ) {
   parallelRanges(total: count, minimumPerThread: 1 << 16) { range in
-    axpyKernel(a + range.lowerBound, b + range.lowerBound, count: range.count, scale: s)
+    axpyKernel(a + range.lowerBound, b + range.lowerBound, count: range.count, scale: s, isa: PortableISA.self)
   }
 }
 
-/// `a += s * b` on the calling thread, on SIMD vectors of 16 lanes.
+/// `a += s * b` on the calling thread, on SIMD vectors of 16 lanes, compiled
+/// for `ISA` (see `KernelISA`).
 @inlinable
-public func axpyKernel<T: BinaryFloatingPoint & SIMDScalar>(
-  _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T
+public func axpyKernel<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA>(
+  _ a: UnsafeMutablePointer<T>, _ b: UnsafePointer<T>, count: Int, scale s: T, isa: ISA.Type
 ) {
   var i = 0
   let vectorEnd = count & ~15

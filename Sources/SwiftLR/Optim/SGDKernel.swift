@@ -57,9 +57,21 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?,
   count: Int, freshBuffer: Bool, options o: SGDOptions
 ) {
+  sgdUpdate(
+    param: param, grad: grad, buffer: buffer, count: count, freshBuffer: freshBuffer, options: o,
+    isa: PortableISA.self)
+}
+
+/// `sgdUpdate` specialized for the instruction set `ISA` names: each kernels
+/// module passes its own `ISA` type (see `KernelISA`).
+@inlinable
+public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA>(
+  param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?,
+  count: Int, freshBuffer: Bool, options o: SGDOptions, isa: ISA.Type
+) {
   let c = SGDConstants<T>(o)
   guard count > 0 else { return }
-  let k = SGDKernelArgs(param: param, grad: grad, buffer: buffer ?? param, count: count, c: c)
+  let k = SGDKernelArgs<T, ISA>(param: param, grad: grad, buffer: buffer ?? param, count: count, c: c)
   // Without momentum no buffer is read or written (it points at the
   // parameter only to be a valid address).
   guard o.momentum != 0, buffer != nil else {
@@ -79,6 +91,18 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   }
 }
 
+/// The instruction set a specialization of the kernels is compiled for, as a
+/// type parameter of every kernel function. The core (baseline x86-64) and
+/// the AVX2 and AVX-512 modules compile the same inlinable kernels; a
+/// specialization's symbol name is made of its generic arguments only, so
+/// without a type of each module's own among them the three modules emit
+/// same-named copies and the linker keeps one (the baseline one: the wide
+/// builds then ran SSE2 code). Each module passes its own `KernelISA` type.
+public protocol KernelISA {}
+
+/// The core's kernels: baseline x86-64 (or whatever the target is).
+public enum PortableISA: KernelISA {}
+
 /// A kernel switch as a type, so that each combination is specialized with
 /// its switches as constants.
 @usableFromInline protocol SGDSwitch { static var on: Bool { get } }
@@ -87,7 +111,7 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
 
 /// The arguments of one `sgdUpdate`, and its loop.
 @usableFromInline
-struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar> {
+struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
   @usableFromInline let param: UnsafeMutablePointer<T>
   @usableFromInline let grad: UnsafePointer<T>
   @usableFromInline let buffer: UnsafeMutablePointer<T>
