@@ -151,7 +151,11 @@ public func swiftlr_axpy(
   guard let a, let b, count > 0 else { return }
   parallelRanges(total: Int(count), minimumPerThread: sgdMinimumPerThread) { range in
     let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
-    if let k = bestKernels { k.axpy(a, b, lo, hi, dtype, scale) } else { axpyRange(a, b, lo, hi, dtype, scale, isa: PortableISA.self) }
+    if let k = bestKernels {
+      k.axpy(a, b, lo, hi, dtype, scale)
+    } else {
+      axpyRange(a, b, lo, hi, dtype, scale, isa: PortableISA.self)
+    }
   }
 }
 
