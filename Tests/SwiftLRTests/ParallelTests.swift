@@ -27,6 +27,21 @@ final class ParallelTests: XCTestCase {
     }
   }
 
+  /// Every cut between two ranges falls on a multiple of `chunkGranule`, so
+  /// no cache line is written by two threads.
+  func testCutsFallOnGranules() {
+    let total = 1_000_003
+    var starts = [Bool](repeating: false, count: total)
+    starts.withUnsafeMutableBufferPointer { s in
+      let base = s.baseAddress!
+      parallelRanges(total: total, minimumPerThread: 1 << 10) { range in base[range.lowerBound] = true }
+    }
+    let cuts = starts.indices.filter { starts[$0] }
+    XCTAssertEqual(cuts.first, 0)
+    XCTAssertEqual(cuts.filter { $0 % chunkGranule != 0 }, [])
+    if onlineCores > 1 { XCTAssertGreaterThan(cuts.count, 1) }
+  }
+
   func testThreadCountFollowsTheMinimum() {
     XCTAssertEqual(parallelThreads(total: 10, minimumPerThread: 100), 1)
     XCTAssertEqual(parallelThreads(total: 1 << 30, minimumPerThread: 1), min(onlineCores, 64))

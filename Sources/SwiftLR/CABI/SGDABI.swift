@@ -47,23 +47,26 @@ public func swiftlr_sgd_step(
     for k in list.indices where list[k].count > 0 { update(k, 0..<Int(list[k].count)) }
     return 0
   }
-  // Prefix sums of element counts, for splitting the work.
-  var starts: [Int] = []
-  starts.reserveCapacity(list.count + 1)
-  var sum = 0
-  for t in list {
-    starts.append(sum)
-    sum += Int(t.count)
-  }
-  starts.append(sum)
-  parallelRanges(total: total, minimumPerThread: sgdMinimumPerThread) { range in
-    // The first tensor that ends after range.lowerBound.
-    var k = upperBound(starts, range.lowerBound) - 1
-    while k < list.count && starts[k] < range.upperBound {
-      let lo = max(range.lowerBound, starts[k]) - starts[k]
-      let hi = min(range.upperBound, starts[k + 1]) - starts[k]
-      if hi > lo { update(k, lo..<hi) }
-      k += 1
+  // Prefix sums of element counts, for splitting the work (on the stack when small).
+  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count + 1) { starts in
+    var sum = 0
+    for (k, t) in list.enumerated() {
+      starts[k] = sum
+      sum += Int(t.count)
+    }
+    starts[list.count] = sum
+    parallelRanges(total: total, minimumPerThread: sgdMinimumPerThread) { range in
+      // The first tensor that ends after range.lowerBound.
+      var k = upperBound(starts, range.lowerBound) - 1
+      while k < list.count && starts[k] < range.upperBound {
+        // A cut inside a tensor falls on a granule of the tensor's own
+        // elements (both chunks beside it round it alike): no vector tail there.
+        let end = starts[k + 1] - starts[k]
+        let lo = range.lowerBound > starts[k] ? (range.lowerBound - starts[k]) / chunkGranule * chunkGranule : 0
+        let hi = range.upperBound < starts[k + 1] ? (range.upperBound - starts[k]) / chunkGranule * chunkGranule : end
+        if hi > lo { update(k, lo..<hi) }
+        k += 1
+      }
     }
   }
   return 0
@@ -75,7 +78,7 @@ public func swiftlr_sgd_step(
 let sgdMinimumPerThread = 1 << 15
 
 /// The index of the first element of sorted `values` greater than `x`.
-private func upperBound(_ values: [Int], _ x: Int) -> Int {
+private func upperBound(_ values: UnsafeMutableBufferPointer<Int>, _ x: Int) -> Int {
   var lo = 0, hi = values.count
   while lo < hi {
     let mid = (lo + hi) / 2

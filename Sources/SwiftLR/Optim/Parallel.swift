@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -21,16 +23,27 @@ func parallelThreads(total: Int, minimumPerThread: Int) -> Int {
   min(onlineCores, max(1, total / max(1, minimumPerThread)), 64)
 }
 
+/// Chunks per thread: enough that the caller can take over the share of a
+/// worker the OS is slow to run, few enough that taking one costs nothing.
+let chunksPerThread = 4
+
+/// Chunk boundaries fall on multiples of this many elements (64 bytes of
+/// float32): no cache line is written by two threads, and a chunk's vector
+/// loop has no tail except at the end of the array.
+let chunkGranule = 16
+
 /// Runs `body` over `0..<total` split into contiguous ranges, on the calling
 /// thread and up to `onlineCores - 1` workers. Below `minimumPerThread`
 /// elements per thread a thread is not worth waking and the work stays on the
 /// caller.
 ///
-/// The work is cut into a few chunks per thread that threads take in turn, so
-/// a worker the OS is slow to run (a busy machine) costs nothing: the caller
-/// takes its chunks. The workers are started once and sleep between calls. A
-/// call made while another thread's call holds the pool runs on the caller.
-/// `body` must touch no Python object (the GIL is released around it).
+/// Thread `t` of `n` owns the `t`-th of `n` equal slices, cut into a few
+/// chunks, the same slice at every call: the slice a core updated last step
+/// is still in its cache. A thread that has run its own chunks takes the
+/// others' that are left, so a worker the OS is slow to run (a busy machine)
+/// costs nothing: the caller does its share. A call made while another
+/// thread's call holds the pool runs on the caller. `body` must touch no
+/// Python object (the GIL is released around it).
 @usableFromInline
 func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
   let threads = parallelThreads(total: total, minimumPerThread: minimumPerThread)
@@ -38,41 +51,55 @@ func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> V
     body(0..<total)
     return
   }
-  let chunks = min(total, threads * 8)
-  func range(_ c: Int) -> Range<Int> {
-    // c * total cannot overflow: total < 2^62 and c <= 512 on any real buffer.
-    (total / chunks) * c + min(c, total % chunks)..<(total / chunks) * (c + 1) + min(c + 1, total % chunks)
+  let chunks = threads * chunksPerThread
+  // Boundary c of 0...chunks, on a granule. c * total cannot overflow: total < 2^62, c <= 256.
+  func boundary(_ c: Int) -> Int {
+    c == chunks ? total : (total / chunks * c + min(c, total % chunks)) / chunkGranule * chunkGranule
   }
   withoutActuallyEscaping(body) { body in
-    pool.run(chunks: chunks) { c in body(range(c)) }
+    pool.run(threads: threads, perThread: chunksPerThread) { c in
+      let range = boundary(c)..<boundary(c + 1)
+      if !range.isEmpty { body(range) }
+    }
   }
   pool.release()
 }
 
-/// Worker threads that sleep on a condition variable until a call hands
-/// them a job; one job at a time (`acquire` / `release`).
+/// Worker threads that take a job's chunks, one job at a time (`acquire` /
+/// `release`). Between jobs a worker spins for a while, so a step that
+/// follows soon after the last one (a loop of steps) finds it awake, then
+/// sleeps on a condition variable.
+///
+/// The job's closure is written only while no job is open and no worker is
+/// active, and read by a worker only after it has counted itself active and
+/// seen the job open; `run` closes the job and waits for `active` to reach 0
+/// before it returns. All orderings are sequentially consistent.
 @usableFromInline
 final class WorkerPool {
-  // The state below is written by every step, always under `lock` or
-  // `mutex`: no dynamic exclusivity checks on it (the module is not built
-  // with -enforce-exclusivity=unchecked, which a versioned package cannot use).
+  // `shared` is written under `lock`; the pool's own state under `busy`
+  // (the caller) or through atomics: no dynamic exclusivity checks on them.
   @exclusivity(unchecked) private static var shared: WorkerPool?
   private static let lock = makeMutex()
 
-  private let mutex = makeMutex()
-  private let wake = makeCondition()
-  private let finished = makeCondition()
+  /// How long a worker spins for the next job before it sleeps.
+  private static let spinNanoseconds = 200_000
+
   private let busy = makeMutex()
+  private let sleepLock = makeMutex()
+  private let wake = makeCondition()
   private let owner = getpid()
   @exclusivity(unchecked) private var workers = 0
-  // The job, guarded by `mutex`: chunks `next..<chunks` are left to take;
-  // once `open` is false no worker joins, and `active` workers are in it.
-  @exclusivity(unchecked) private var generation = 0
+
+  private let generation = Atomic<Int>(0)
+  private let sleepers = Atomic<Int>(0)
+  private let open = Atomic<Bool>(false)
+  private let active = Atomic<Int>(0)
+  private let finished = Atomic<Int>(0)
+  private let threads = Atomic<Int>(0)
+  private let perThread = Atomic<Int>(0)
+  /// The next chunk of each thread's slice, one cache line each.
+  private let cursors = Cursors(count: 64)
   @exclusivity(unchecked) private var job: ((Int) -> Void)?
-  @exclusivity(unchecked) private var chunks = 0
-  @exclusivity(unchecked) private var next = 0
-  @exclusivity(unchecked) private var open = false
-  @exclusivity(unchecked) private var active = 0
 
   /// The pool, with up to `workers` threads (fewer if they cannot be
   /// started: the caller then does more), or nil when another call holds it.
@@ -83,54 +110,62 @@ final class WorkerPool {
     let pool = shared!
     pthread_mutex_unlock(lock)
     guard pthread_mutex_trylock(pool.busy) == 0 else { return nil }
-    while pool.workers < workers && pool.startWorker() {}
+    while pool.workers < workers && pool.startWorker(index: pool.workers + 1) {}
     return pool
   }
 
   func release() { pthread_mutex_unlock(busy) }
 
-  /// Runs `job(c)` once for each `c` in `0..<chunks`, on the caller and the
-  /// workers that wake in time; returns when all are done and no worker
-  /// holds `job` any more.
-  func run(chunks: Int, _ job: @escaping (Int) -> Void) {
-    pthread_mutex_lock(mutex)
-    (self.job, self.chunks, next, open) = (job, chunks, 0, true)
-    generation &+= 1
-    pthread_cond_broadcast(wake)
-    pthread_mutex_unlock(mutex)
-    takeChunks(job)
-    pthread_mutex_lock(mutex)
-    open = false
-    while active > 0 { pthread_cond_wait(finished, mutex) }
+  /// Runs `job(c)` once for each chunk `c` of `threads * perThread`; thread
+  /// `t` (the caller is 0) owns chunks `t * perThread ..< (t + 1) * perThread`.
+  /// Returns when all are done and no worker holds `job` any more.
+  func run(threads: Int, perThread: Int, _ job: @escaping (Int) -> Void) {
+    self.job = job
+    for t in 0..<threads { cursors[t].store(t * perThread, ordering: .sequentiallyConsistent) }
+    self.threads.store(threads, ordering: .sequentiallyConsistent)
+    self.perThread.store(perThread, ordering: .sequentiallyConsistent)
+    finished.store(0, ordering: .sequentiallyConsistent)
+    open.store(true, ordering: .sequentiallyConsistent)
+    generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+      pthread_mutex_lock(sleepLock)
+      pthread_cond_broadcast(wake)
+      pthread_mutex_unlock(sleepLock)
+    }
+    takeChunks(job, thread: 0)
+    let chunks = threads * perThread
+    while finished.load(ordering: .sequentiallyConsistent) < chunks {}
+    open.store(false, ordering: .sequentiallyConsistent)
+    while active.load(ordering: .sequentiallyConsistent) > 0 {}
     self.job = nil
-    pthread_mutex_unlock(mutex)
   }
 
-  /// Runs chunks until none is left.
-  private func takeChunks(_ job: (Int) -> Void) {
-    while true {
-      pthread_mutex_lock(mutex)
-      let c = next
-      next += 1
-      pthread_mutex_unlock(mutex)
-      guard c < chunks else { return }
-      job(c)
+  /// Runs thread `thread`'s chunks, then any other thread's left.
+  private func takeChunks(_ job: (Int) -> Void, thread: Int) {
+    let threads = self.threads.load(ordering: .sequentiallyConsistent)
+    let perThread = self.perThread.load(ordering: .sequentiallyConsistent)
+    for k in 0..<threads {
+      let owner = (thread + k) % threads
+      let end = (owner + 1) * perThread
+      while true {
+        let c = cursors[owner].wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
+        guard c < end else { break }
+        job(c)
+        finished.wrappingAdd(1, ordering: .sequentiallyConsistent)
+      }
     }
   }
 
-  private func startWorker() -> Bool {
-    // The worker waits for the job after the current one (it may start
-    // running only once that job is under way).
-    pthread_mutex_lock(mutex)
-    let start = WorkerStart(pool: self, generation: generation)
-    pthread_mutex_unlock(mutex)
+  private func startWorker(index: Int) -> Bool {
+    // The worker waits for the job after the current one.
+    let start = WorkerStart(pool: self, index: index, generation: generation.load(ordering: .sequentiallyConsistent))
     let context = Unmanaged.passRetained(start).toOpaque()
     var handle = pthread_t()
     let status = pthread_create(
       &handle, nil,
       { raw in
         let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
-        start.pool.work(seen: start.generation)
+        start.pool.work(index: start.index, seen: start.generation)
         return nil
       }, context)
     guard status == 0 else {
@@ -142,37 +177,72 @@ final class WorkerPool {
     return true
   }
 
-  /// Takes chunks of the current job. The job's closure is released on
-  /// return, before the worker leaves the job: `parallelRanges` passes it
-  /// with `withoutActuallyEscaping`, which checks that nobody keeps it.
-  private func help() {
-    pthread_mutex_lock(mutex)
-    let job = self.job
-    pthread_mutex_unlock(mutex)
-    if let job { takeChunks(job) }
+  /// Takes chunks of the open job, if there is one. The job's closure is
+  /// released on return, before the worker leaves the job: `parallelRanges`
+  /// passes it with `withoutActuallyEscaping`, which checks that nobody keeps it.
+  @inline(never)
+  private func help(index: Int) {
+    guard open.load(ordering: .sequentiallyConsistent), let job = self.job else { return }
+    if index < threads.load(ordering: .sequentiallyConsistent) { takeChunks(job, thread: index) }
   }
 
-  private func work(seen: Int) {
+  private func work(index: Int, seen: Int) {
     var seen = seen
-    pthread_mutex_lock(mutex)
     while true {
-      while generation == seen { pthread_cond_wait(wake, mutex) }
-      seen = generation
-      guard open else { continue }  // woke too late: the caller did it all
-      active += 1
-      pthread_mutex_unlock(mutex)
-      help()
-      pthread_mutex_lock(mutex)
-      active -= 1
-      if active == 0 { pthread_cond_signal(finished) }
+      waitForJob(after: seen)
+      seen = generation.load(ordering: .sequentiallyConsistent)
+      active.wrappingAdd(1, ordering: .sequentiallyConsistent)
+      help(index: index)
+      active.wrappingSubtract(1, ordering: .sequentiallyConsistent)
     }
+  }
+
+  /// Returns once `generation` differs from `seen`: spinning at first, then asleep.
+  private func waitForJob(after seen: Int) {
+    let deadline = monotonicNanoseconds() + Self.spinNanoseconds
+    var spins = 0
+    while generation.load(ordering: .relaxed) == seen {
+      spins &+= 1
+      if spins & 255 == 0 && monotonicNanoseconds() > deadline {
+        pthread_mutex_lock(sleepLock)
+        sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, sleepLock) }
+        sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(sleepLock)
+        return
+      }
+    }
+  }
+}
+
+/// One atomic counter per cache line.
+private final class Cursors {
+  private let base: UnsafeMutablePointer<Atomic<Int>>
+  private static let stride = 8  // 64 bytes of Int
+
+  init(count: Int) {
+    base = .allocate(capacity: count * Self.stride)
+    for k in 0..<count * Self.stride { (base + k).initialize(to: Atomic(0)) }
+  }
+
+  subscript(thread: Int) -> Atomic<Int> {
+    unsafeAddress { UnsafePointer(base + thread * Self.stride) }
   }
 }
 
 private final class WorkerStart {
   let pool: WorkerPool
+  let index: Int
   let generation: Int
-  init(pool: WorkerPool, generation: Int) { (self.pool, self.generation) = (pool, generation) }
+  init(pool: WorkerPool, index: Int, generation: Int) {
+    (self.pool, self.index, self.generation) = (pool, index, generation)
+  }
+}
+
+private func monotonicNanoseconds() -> Int {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return t.tv_sec * 1_000_000_000 + t.tv_nsec
 }
 
 private func makeMutex() -> UnsafeMutablePointer<pthread_mutex_t> {
