@@ -147,7 +147,16 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
     swiftlr_config_put_bool(config, name, value == Py_True);
   } else if (PyLong_Check(value)) {
     long long v = PyLong_AsLongLong(value);
-    if (v == -1 && PyErr_Occurred()) return name_conversion_error(name, 1);
+    if (v == -1 && PyErr_Occurred()) {
+      // Past 64 bits: a float if it fits one (a float argument takes it; an
+      // int argument reports it out of range), else OverflowError, as float() says.
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return -1;
+      PyErr_Clear();
+      double d = PyLong_AsDouble(value);
+      if (d == -1.0 && PyErr_Occurred()) return name_conversion_error(name, 0);
+      swiftlr_config_put_double(config, name, d);
+      return 0;
+    }
     swiftlr_config_put_int(config, name, v);
   } else if (PyFloat_Check(value)) {
     swiftlr_config_put_double(config, name, PyFloat_AS_DOUBLE(value));

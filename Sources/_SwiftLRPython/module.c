@@ -27,6 +27,20 @@ static PyMethodDef module_methods[] = {
      "The lr of group 0 of the scheduler `kind` (built fresh from `config`) at each step\n"
      "of `steps`, a contiguous int64 buffer, as native float64 bytes. `inputs`: per-step\n"
      "inputs, the same at every step. The loop runs without the GIL."},
+    {"scheduler_arguments", (PyCFunction)shim_scheduler_arguments, METH_O,
+     "scheduler_arguments(kind) -> tuple\n\n"
+     "The constructor arguments the Swift scheduler `kind` declares, in PyTorch's order:\n"
+     "(name, kind, default, checked_first) each; default is REQUIRED for a required one."},
+    {"check_arguments", (PyCFunction)(void (*)(void))shim_check_arguments, METH_FASTCALL,
+     "check_arguments(kind, values) -> None\n\n"
+     "Runs the declared checks of the arguments in the dict `values` (and no others),\n"
+     "raising PyTorch's exception for the first bad one."},
+    {"anneal_weight", (PyCFunction)(void (*)(void))shim_anneal_weight, METH_FASTCALL,
+     "anneal_weight(strategy, t) -> float\n\n"
+     "SWALR's annealing weight at t for 'cos' or 'linear' (NaN for another strategy)."},
+    {"cyclic_scale", (PyCFunction)(void (*)(void))shim_cyclic_scale, METH_FASTCALL,
+     "cyclic_scale(mode, gamma, x) -> float\n\n"
+     "A CyclicLR policy's scale at x: 'triangular', 'triangular2' or 'exp_range'."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -38,6 +52,15 @@ static struct PyModuleDef module_def = {
     .m_methods = module_methods,
 };
 
+/// `REQUIRED`: the default `scheduler_arguments` gives a required argument.
+static int add_required(PyObject *module) {
+  PyObject *sentinel = PyObject_CallObject((PyObject *)&PyBaseObject_Type, NULL);
+  if (sentinel == NULL) return -1;
+  int status = PyModule_AddObjectRef(module, "REQUIRED", sentinel);
+  Py_DECREF(sentinel);
+  return status;
+}
+
 __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__swiftlr(void) {
   if (shim_str_lr == NULL) {
     shim_str_lr = PyUnicode_InternFromString("lr");
@@ -47,7 +70,7 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__swiftlr(void) {
   PyObject *module = PyModule_Create(&module_def);
   if (module == NULL) return NULL;
   if (PyModule_AddObjectRef(module, "SchedulerCore", (PyObject *)&SchedulerCore_Type) < 0 ||
-      scheduler_add_warnings(module) < 0) {
+      scheduler_add_warnings(module) < 0 || add_required(module) < 0) {
     Py_DECREF(module);
     return NULL;
   }

@@ -67,5 +67,9 @@ PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind);
+PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif  // SWIFTLR_SHIM_H

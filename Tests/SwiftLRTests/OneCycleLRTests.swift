@@ -16,7 +16,7 @@ final class OneCycleLRTests: XCTestCase {
 
   func testTwoPhases() throws {
     var s = try OneCycleLR(
-      maxLRs: [1.0], totalSteps: 10, pctStart: 0.5, annealStrategy: "linear", divFactor: 10, finalDivFactor: 100)
+      maxLRs: [1.0], totalSteps: 10, pctStart: 0.5, annealStrategy: .linear, divFactor: 10, finalDivFactor: 100)
     let (lrs, momenta) = try run(&s, steps: 11)
     XCTAssertEqual(s.phaseEndSteps, [4, 9])
     assertClose(lrs[0], 0.1)
@@ -63,7 +63,9 @@ final class OneCycleLRTests: XCTestCase {
       _ = try OneCycleLR(maxLRs: [1], totalSteps: 5, pctStart: 2)
     }
     assertThrows(.value, "anneal_strategy must be one of 'cos' or 'linear', instead got x") {
-      _ = try OneCycleLR(maxLRs: [1], totalSteps: 5, annealStrategy: "x")
+      _ = try OneCycleLR(config: [
+        "base_lrs": .doubles([1]), "max_lr": .double(1), "total_steps": .int(5), "anneal_strategy": .string("x"),
+      ])
     }
   }
 }

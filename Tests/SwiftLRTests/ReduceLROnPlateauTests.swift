@@ -47,7 +47,7 @@ final class ReduceLROnPlateauTests: XCTestCase {
   }
 
   func testSignAwareThresholdKeepsPositiveResults() throws {
-    for mode in ["min", "max"] {
+    for mode in ReduceLROnPlateau.Mode.allCases {
       let s = try ReduceLROnPlateau(groupCount: 1, mode: mode, threshold: 0.1)
       var f = s
       f.signAwareThreshold = true
@@ -67,9 +67,11 @@ final class ReduceLROnPlateauTests: XCTestCase {
 
   func testValidation() {
     assertThrows(.value, "Factor should be < 1.0.") { _ = try ReduceLROnPlateau(groupCount: 1, factor: 1.0) }
-    assertThrows(.value, "mode up is unknown!") { _ = try ReduceLROnPlateau(groupCount: 1, mode: "up") }
+    assertThrows(.value, "mode up is unknown!") {
+      _ = try ReduceLROnPlateau(config: ["base_lrs": .doubles([1]), "mode": .string("up")])
+    }
     assertThrows(.value, "threshold mode x is unknown!") {
-      _ = try ReduceLROnPlateau(groupCount: 1, thresholdMode: "x")
+      _ = try ReduceLROnPlateau(config: ["base_lrs": .doubles([1]), "threshold_mode": .string("x")])
     }
     assertThrows(.value, "expected 2 min_lrs, got 1") {
       _ = try ReduceLROnPlateau(config: SchedulerConfig(["base_lrs": .doubles([1, 2]), "min_lr": .doubles([0])]))

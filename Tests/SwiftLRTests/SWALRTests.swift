@@ -16,7 +16,7 @@ final class SWALRTests: XCTestCase {
   }
 
   func testLinearAnnealingReachesSwaLRAndStays() throws {
-    var s = try SWALR(baseLRs: [1.0], swaLRs: [0.5], annealEpochs: 4, annealStrategy: "linear")
+    var s = try SWALR(baseLRs: [1.0], swaLRs: [0.5], annealEpochs: 4, annealStrategy: .linear)
     let trace = try run(&s, from: [1.0], steps: 8)
     assertClose(trace, [1.0, 0.875, 0.75, 0.625, 0.5, 0.5, 0.5, 0.5], relative: 1e-14)
   }
@@ -40,7 +40,7 @@ final class SWALRTests: XCTestCase {
       _ = try SWALR(baseLRs: [1], swaLRs: [1], annealEpochs: -1)
     }
     assertThrows(.value, "anneal_strategy must be one of 'cos' or 'linear', instead got x") {
-      _ = try SWALR(baseLRs: [1], swaLRs: [1], annealStrategy: "x")
+      _ = try SWALR(config: ["base_lrs": .doubles([1]), "swa_lr": .double(1), "anneal_strategy": .string("x")])
     }
     var s = try SWALR(baseLRs: [1], swaLRs: [1])
     var lrs = [1.0]

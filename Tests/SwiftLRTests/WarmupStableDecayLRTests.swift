@@ -9,7 +9,7 @@ import XCTest
 final class WarmupStableDecayLRTests: XCTestCase {
   func testTable() throws {
     var s = try WarmupStableDecayLR(
-      baseLRs: [0.1], warmupSteps: 2, stableSteps: 2, decaySteps: 4, decayType: "linear", minLRRatio: 0.1)
+      baseLRs: [0.1], warmupSteps: 2, stableSteps: 2, decaySteps: 4, decayType: .linear, minLRRatio: 0.1)
     let trace = try runSteps(&s, from: [0.1], steps: 10).map { $0[0] }
     assertClose(trace, [0, 0.05, 0.1, 0.1, 0.1, 0.0775, 0.055, 0.0325, 0.01, 0.01], relative: 1e-15)
     XCTAssertEqual(trace[8], 0.1 * 0.1)  // the decay meets min_lr_ratio exactly
@@ -17,7 +17,7 @@ final class WarmupStableDecayLRTests: XCTestCase {
 
   /// Every decay type at every step against the formula, and `step()` against `step(epoch)`.
   func testPhases() throws {
-    for type in WarmupStableDecayLR.decayTypes {
+    for type in WarmupStableDecayLR.DecayType.allCases {
       var s = try WarmupStableDecayLR(
         baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
       let trace = try runSteps(&s, from: [0.7], steps: 40)
@@ -29,7 +29,7 @@ final class WarmupStableDecayLRTests: XCTestCase {
           f = 1
         } else if t < 23 {
           let p = Double(t - 12) / 11
-          let d = type == "linear" ? 1 - p : type == "1-sqrt" ? 1 - sqrt(p) : 0.5 * (1 + cos(Double.pi * p))
+          let d = type == .linear ? 1 - p : type == .oneMinusSqrt ? 1 - sqrt(p) : 0.5 * (1 + cos(Double.pi * p))
           f = 0.25 + (1 - 0.25) * d
         } else {
           f = 0.25
@@ -52,7 +52,10 @@ final class WarmupStableDecayLRTests: XCTestCase {
       _ = try WarmupStableDecayLR(baseLRs: [0.1], warmupSteps: 1, stableSteps: -1, decaySteps: 1)
     }
     assertThrows(.value, "Unknown decay type: exp") {
-      _ = try WarmupStableDecayLR(baseLRs: [0.1], warmupSteps: 1, stableSteps: 1, decaySteps: 1, decayType: "exp")
+      _ = try WarmupStableDecayLR(config: [
+        "base_lrs": .doubles([0.1]), "warmup_steps": .int(1), "stable_steps": .int(1), "decay_steps": .int(1),
+        "decay_type": .string("exp"),
+      ])
     }
     assertThrows(.value, "min_lr_ratio must be between 0 and 1") {
       _ = try WarmupStableDecayLR(baseLRs: [0.1], warmupSteps: 1, stableSteps: 1, decaySteps: 1, minLRRatio: -0.1)

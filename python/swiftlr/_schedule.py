@@ -9,19 +9,12 @@ from typing import Any
 import numpy as np
 
 from swiftlr import _swiftlr
+from swiftlr.optim._core_scheduler import _plain
 
 __all__ = ["Schedule"]
 
 
 _INT64_MAX = np.iinfo(np.int64).max
-
-
-class _Groups:
-    """A one-group stand-in optimizer, so that a scheduler class checks the arguments."""
-
-    def __init__(self, lr: float) -> None:
-        self.param_groups = [{"lr": lr}]
-        self.defaults = {"lr": lr}
 
 
 class Schedule:
@@ -46,7 +39,6 @@ class Schedule:
     __slots__ = ("_kind", "_config", "_inputs", "_repr")
 
     def __init__(self, kind: str, config: dict[str, Any], inputs: list[float] | None, text: str) -> None:
-        _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
         self._kind = kind
         self._config = config
         self._inputs = inputs
@@ -82,31 +74,26 @@ class Schedule:
         return keras_schedule(self, steps)
 
 
-def _schedule(
-    name: str,
-    cls: type,
-    lr: float,
-    kwargs: dict[str, Any],
-    config: dict[str, Any] | None = None,
-    inputs: list[float] | None = None,
-    class_lr: Any = None,
+def make_schedule(
+    name: str, kind: str, lr: Any, arguments: dict[str, Any], *, inputs: str | None = None, hidden: tuple[str, ...] = ()
 ) -> Schedule:
-    """Checks the arguments with the scheduler class ``cls``, then makes the schedule.
+    """Makes the schedule ``name`` of the core's scheduler ``kind`` with base
+    lr ``lr`` and the scheduler's ``arguments``, which the core checks now
+    (its declared checks: the same as the scheduler class's).
 
-    ``config`` defaults to ``kwargs`` (the class's arguments are the core's);
-    ``class_lr`` is the positional lr argument the class takes, if any.
+    ``inputs`` names the core field holding the per-step inputs (OneCycleLR's
+    group values, which the core computes from the arguments); ``repr()``
+    shows ``lr`` and the arguments not ``hidden``.
     """
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
         raise TypeError(f"lr must be a float, got {type(lr).__name__}")
     lr = float(lr)
     if not np.isfinite(lr):
         raise ValueError(f"lr must be finite, got {lr}")
-    args = () if class_lr is None else class_lr
-    cls(_Groups(lr), *args, **kwargs)
-    core = dict(kwargs if config is None else config)
-    core["base_lrs"] = [lr]
-    core["last_epoch"] = -1
-    shown = ", ".join(
-        [repr(a) for a in ((lr,) if class_lr is None else class_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()]
-    )
-    return Schedule(cls.__name__ if not hasattr(cls, "_kind") else cls._kind, core, inputs, f"{name}({shown})")
+    config = _plain(arguments)
+    config["base_lrs"] = [lr]
+    config["last_epoch"] = -1
+    core = _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
+    values = core._core_get(inputs) if inputs is not None else None
+    shown = ", ".join([repr(lr)] + [f"{k}={v!r}" for k, v in arguments.items() if k not in hidden])
+    return Schedule(kind, config, values, f"{name}({shown})")

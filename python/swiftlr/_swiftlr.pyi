@@ -128,3 +128,23 @@ def schedule_values(
 ) -> bytearray:
     """The lr of group 0 of the scheduler ``kind`` at each step of ``steps`` (a
     contiguous int64 buffer), as native float64 bytes."""
+
+REQUIRED: object
+"""The default ``scheduler_arguments`` gives a required argument."""
+
+def scheduler_arguments(kind: str, /) -> tuple[tuple[str, str, Any, bool], ...]:
+    """The constructor arguments the Swift scheduler ``kind`` declares, in
+    PyTorch's order: ``(name, kind, default, checked_first)`` each, where
+    ``kind`` is ``'int'``, ``'float'``, ``'bool'``, ``'str'``, ``'ints'``,
+    ``'floats'`` or ``'per_group'`` and ``default`` is :data:`REQUIRED` for a
+    required argument."""
+
+def check_arguments(kind: str, values: dict[str, Any], /) -> None:
+    """Runs the declared checks of the arguments in ``values`` (and no others),
+    raising PyTorch's exception for the first bad one."""
+
+def anneal_weight(strategy: str, t: float, /) -> float:
+    """SWALR's annealing weight at ``t`` for ``'cos'`` or ``'linear'`` (NaN for another)."""
+
+def cyclic_scale(mode: str, gamma: float, x: float, /) -> float:
+    """A CyclicLR policy's scale at ``x``: ``'triangular'``, ``'triangular2'`` or ``'exp_range'``."""

@@ -31,8 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from swiftlr._schedule import Schedule, _Groups, _schedule
-from swiftlr.optim import lr_scheduler as _lr
+from swiftlr._schedule import Schedule, make_schedule
 
 Schedule.__module__ = __name__  # its public home (docs, reprs, pickles)
 
@@ -71,7 +70,7 @@ def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
         >>> step_lr(0.1, step_size=2, gamma=0.5)(np.arange(6))
         array([0.1  , 0.1  , 0.05 , 0.05 , 0.025, 0.025])
     """
-    return _schedule("step_lr", _lr.StepLR, lr, {"step_size": step_size, "gamma": gamma})
+    return make_schedule("step_lr", "StepLR", lr, {"step_size": step_size, "gamma": gamma})
 
 
 def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
@@ -87,9 +86,7 @@ def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> S
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"milestones": list(milestones), "gamma": gamma}
-    config = {"milestones": sorted(int(m) for m in milestones), "gamma": gamma}
-    return _schedule("multi_step_lr", _lr.MultiStepLR, lr, kwargs, config)
+    return make_schedule("multi_step_lr", "MultiStepLR", lr, {"milestones": list(milestones), "gamma": gamma})
 
 
 def exponential_lr(lr: float, gamma: float) -> Schedule:
@@ -102,7 +99,7 @@ def exponential_lr(lr: float, gamma: float) -> Schedule:
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return _schedule("exponential_lr", _lr.ExponentialLR, lr, {"gamma": gamma})
+    return make_schedule("exponential_lr", "ExponentialLR", lr, {"gamma": gamma})
 
 
 def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
@@ -118,7 +115,7 @@ def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sch
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return _schedule("constant_lr", _lr.ConstantLR, lr, {"factor": factor, "total_iters": total_iters})
+    return make_schedule("constant_lr", "ConstantLR", lr, {"factor": factor, "total_iters": total_iters})
 
 
 def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
@@ -136,7 +133,7 @@ def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
         Schedule: the lr as a function of the step.
     """
     kwargs = {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}
-    return _schedule("linear_lr", _lr.LinearLR, lr, kwargs)
+    return make_schedule("linear_lr", "LinearLR", lr, kwargs)
 
 
 def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
@@ -150,7 +147,7 @@ def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedu
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return _schedule("polynomial_lr", _lr.PolynomialLR, lr, {"total_iters": total_iters, "power": power})
+    return make_schedule("polynomial_lr", "PolynomialLR", lr, {"total_iters": total_iters, "power": power})
 
 
 def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
@@ -164,7 +161,7 @@ def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return _schedule("cosine_annealing_lr", _lr.CosineAnnealingLR, lr, {"T_max": T_max, "eta_min": eta_min})
+    return make_schedule("cosine_annealing_lr", "CosineAnnealingLR", lr, {"T_max": T_max, "eta_min": eta_min})
 
 
 def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
@@ -181,7 +178,7 @@ def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min
         Schedule: the lr as a function of the step.
     """
     kwargs = {"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
-    return _schedule("cosine_annealing_warm_restarts", _lr.CosineAnnealingWarmRestarts, lr, kwargs)
+    return make_schedule("cosine_annealing_warm_restarts", "CosineAnnealingWarmRestarts", lr, kwargs)
 
 
 def one_cycle_lr(
@@ -230,20 +227,11 @@ def one_cycle_lr(
         "final_div_factor": final_div_factor,
         "three_phase": three_phase,
     }
-    _lr.OneCycleLR(_Groups(float(max_lr)), cycle_momentum=False, **kwargs)  # the class's checks
-    initial = float(max_lr) / div_factor
-    config = {
-        "total_steps": total_steps if total_steps is not None else epochs * steps_per_epoch,  # type: ignore[operator]
-        "pct_start": pct_start,
-        "three_phase": bool(three_phase),
-        "anneal_strategy": anneal_strategy,
-        "cycle_momentum": False,
-        "base_lrs": [initial],
-        "last_epoch": -1,
-    }
-    inputs = [initial, float(max_lr), initial / final_div_factor]  # initial_lr, max_lr, min_lr
-    shown = ", ".join([repr(max_lr)] + [f"{k}={v!r}" for k, v in list(kwargs.items())[1:]])
-    return Schedule("OneCycleLR", config, inputs, f"one_cycle_lr({shown})")
+    kwargs["cycle_momentum"] = False
+    # The core computes each group's initial_lr, max_lr and min_lr: the step's inputs.
+    return make_schedule(
+        "one_cycle_lr", "OneCycleLR", max_lr, kwargs, inputs="group_values", hidden=("max_lr", "cycle_momentum")
+    )
 
 
 def cyclic_lr(
@@ -282,21 +270,8 @@ def cyclic_lr(
         "gamma": gamma,
         "scale_mode": scale_mode,
     }
-    _lr.CyclicLR(_Groups(float(base_lr)), base_lr, cycle_momentum=False, **kwargs)  # the class's checks
-    config = {
-        "max_lr": [float(max_lr)],
-        "step_size_up": float(step_size_up),
-        "step_size_down": float(step_size_down) if step_size_down is not None else float(step_size_up),
-        "mode": mode,
-        "gamma": gamma,
-        "custom_scale_fn": False,
-        "scale_mode": scale_mode,
-        "cycle_momentum": False,
-        "base_lrs": [float(base_lr)],
-        "last_epoch": -1,
-    }
-    shown = ", ".join([repr(base_lr)] + [f"{k}={v!r}" for k, v in kwargs.items()])
-    return Schedule("CyclicLR", config, None, f"cyclic_lr({shown})")
+    kwargs = {"base_lr": base_lr, **kwargs, "cycle_momentum": False}
+    return make_schedule("cyclic_lr", "CyclicLR", base_lr, kwargs, hidden=("base_lr", "cycle_momentum"))
 
 
 def warmup_cosine_lr(
@@ -321,7 +296,7 @@ def warmup_cosine_lr(
         "eta_min": eta_min,
         "warmup_start_factor": warmup_start_factor,
     }
-    return _schedule("warmup_cosine_lr", _lr.WarmupCosineLR, lr, kwargs)
+    return make_schedule("warmup_cosine_lr", "WarmupCosineLR", lr, kwargs)
 
 
 def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) -> Schedule:
@@ -336,7 +311,7 @@ def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) 
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return _schedule("inverse_sqrt_lr", _lr.InverseSqrtLR, lr, {"warmup_steps": warmup_steps, "timescale": timescale})
+    return make_schedule("inverse_sqrt_lr", "InverseSqrtLR", lr, {"warmup_steps": warmup_steps, "timescale": timescale})
 
 
 def warmup_stable_decay_lr(
@@ -368,7 +343,7 @@ def warmup_stable_decay_lr(
         "decay_type": decay_type,
         "min_lr_ratio": min_lr_ratio,
     }
-    return _schedule("warmup_stable_decay_lr", _lr.WarmupStableDecayLR, lr, kwargs)
+    return make_schedule("warmup_stable_decay_lr", "WarmupStableDecayLR", lr, kwargs)
 
 
 def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[float]) -> Schedule:
@@ -382,5 +357,5 @@ def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"milestones": [int(m) for m in milestones], "factors": [float(f) for f in factors]}
-    return _schedule("piecewise_linear_lr", _lr.PiecewiseLinearLR, lr, kwargs)
+    kwargs = {"milestones": list(milestones), "factors": list(factors)}
+    return make_schedule("piecewise_linear_lr", "PiecewiseLinearLR", lr, kwargs)

@@ -325,7 +325,7 @@ def test_sequential_composition() -> None:
         (lambda o: PiecewiseLinearLR(o, [3, 1], [1.0, 1.0]), ValueError, "strictly increasing"),
         (lambda o: PiecewiseLinearLR(o, [1, 1], [1.0, 1.0]), ValueError, "strictly increasing"),
         (lambda o: PiecewiseLinearLR(o, [1], [float("nan")]), ValueError, "non-negative finite"),
-        (lambda o: PiecewiseLinearLR(o, 5, [1.0]), TypeError, "milestones must be a sequence"),
+        (lambda o: PiecewiseLinearLR(o, 5, [1.0]), TypeError, "milestones must be a list"),
         (lambda o: PiecewiseLinearLR(o, [1.5], [1.0]), TypeError, "milestones must be an int"),
     ],
 )

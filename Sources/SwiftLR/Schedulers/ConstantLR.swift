@@ -20,13 +20,21 @@ public struct ConstantLR: LRScheduler {
     self.factor = factor
     self.totalIters = totalIters
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .float("factor", default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
+      if v > 1.0 || v < 0 { throw .value("Constant multiplicative factor expected to be between 0 and 1.") }
+      if v == 0 { throw .value("factor must be greater than 0: the lr is divided by factor at total_iters") }
+    },
+    .int("total_iters", default: 5),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), factor: config.double("factor", default: 1.0 / 3),
-      totalIters: config.int("total_iters", default: 5), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), factor: a.double("factor"), totalIters: a.int("total_iters"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<ConstantLR>] = [
@@ -34,13 +42,7 @@ public struct ConstantLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    if factor > 1.0 || factor < 0 {
-      throw .value("Constant multiplicative factor expected to be between 0 and 1.")
-    }
-    if factor == 0 {
-      throw .value("factor must be greater than 0: the lr is divided by factor at total_iters")
-    }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

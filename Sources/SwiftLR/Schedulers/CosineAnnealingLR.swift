@@ -35,13 +35,19 @@ public struct CosineAnnealingLR: LRScheduler {
     self.tMax = tMax
     self.etaMin = etaMin
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .int("T_max") { (v) throws(SchedulerError) in
+      guard v != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
+    },
+    .float("eta_min", default: 0.0),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), tMax: config.int("T_max"),
-      etaMin: config.double("eta_min", default: 0.0), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), tMax: a.int("T_max"), etaMin: a.double("eta_min"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<CosineAnnealingLR>] = [
@@ -49,8 +55,7 @@ public struct CosineAnnealingLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard tMax != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

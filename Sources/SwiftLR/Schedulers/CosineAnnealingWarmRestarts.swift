@@ -40,13 +40,31 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
     self.tMult = tMult
     self.etaMin = etaMin
     self.tCur = Double(lastEpoch)
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  /// PyTorch checks all three before it looks at the optimizer, and the
+  /// Python type too (`isinstance(T_0, int)`): `T_0=10.0` is refused.
+  public static let arguments: [SchedulerArgument] = [
+    .strictInt("T_0", first: true) { (v, i) throws(SchedulerError) in
+      guard let i, i > 0 else { throw .value("Expected positive integer T_0, but got \(v.pythonText)") }
+    },
+    .strictInt("T_mult", default: .int(1), first: true) { (v, i) throws(SchedulerError) in
+      guard let i, i >= 1 else { throw .value("Expected integer T_mult >= 1, but got \(v.pythonText)") }
+    },
+    .init("eta_min", .float, default: .double(0), first: true) { (v) throws(SchedulerError) in
+      switch v {
+      case .int, .double, .bool: return
+      default:
+        throw .value("Expected float or int eta_min, but got \(v.pythonText) of type <class '\(v.pythonTypeName)'>")
+      }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), t0: config.int("T_0"), tMult: config.int("T_mult", default: 1),
-      etaMin: config.double("eta_min", default: 0), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), t0: a.int("T_0"), tMult: a.int("T_mult"), etaMin: a.double("eta_min"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<CosineAnnealingWarmRestarts>] = [
@@ -55,9 +73,7 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard t0 > 0 else { throw .value("Expected positive integer T_0, but got \(t0)") }
-    guard tMult >= 1 else { throw .value("Expected integer T_mult >= 1, but got \(tMult)") }
+    try validateCommon(baseLRs: baseLRs)
     guard tI > 0 else { throw .value("T_i must be a positive integer, got \(tI)") }
   }
 

@@ -29,12 +29,23 @@
 /// and then divides by zero or yields meaningless lrs; this type rejects a
 /// non-positive `step_size_up` or negative `step_size_down` up front.
 public struct CyclicLR: LRScheduler {
+  /// The built-in scaling policies (PyTorch's `mode`).
+  public enum Mode: String, CaseIterable, Sendable {
+    case triangular, triangular2
+    case expRange = "exp_range"
+  }
+
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var maxLRs: [Double]
   public var totalSize: Double
   public var stepRatio: Double
-  public var mode: String
+  /// PyTorch keeps `mode` as given: any string when a `scale_fn` replaces it.
+  public var mode: String {
+    didSet { policy = Mode(rawValue: mode) }
+  }
+  /// `mode` as a policy; nil for a string that is none (with a custom scale).
+  private(set) var policy: Mode?
   public var gamma: Double
   public var scaleMode: String
   public var cycleMomentum: Bool
@@ -53,15 +64,13 @@ public struct CyclicLR: LRScheduler {
     guard stepSizeUp > 0, down >= 0 else {
       throw .value("step_size_up must be positive and step_size_down non-negative, got \(stepSizeUp) and \(down)")
     }
-    guard customScale || ["triangular", "triangular2", "exp_range"].contains(mode) else {
-      throw .value("mode is invalid and scale_fn is None")
-    }
     self.baseLRs = baseLRs
     self.lastEpoch = lastEpoch
     self.maxLRs = maxLRs
     self.totalSize = stepSizeUp + down
     self.stepRatio = stepSizeUp / totalSize
     self.mode = mode
+    self.policy = Mode(rawValue: mode)
     self.gamma = gamma
     self.customScale = customScale
     // PyTorch's `_init_scale_fn`: the built-in modes fix the scale mode.
@@ -69,24 +78,30 @@ public struct CyclicLR: LRScheduler {
     self.cycleMomentum = cycleMomentum
     self.baseMomentums = cycleMomentum ? baseMomentums : []
     self.maxMomentums = cycleMomentum ? maxMomentums : []
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let groups = try config.doubles("base_lrs").count
-    let cycle = try config.bool("cycle_momentum", default: true)
-    let down: Double? =
-      config["step_size_down"] == nil || config["step_size_down"] == SchedulerValue.none
-      ? nil : try config.double("step_size_down")
+  /// In PyTorch's order. `base_lr` (None: `base_lrs`) is checked here; the
+  /// Python class writes it into the groups and makes it `base_lrs` after the
+  /// initial step, as PyTorch does. `custom_scale_fn`: the Python class has a `scale_fn`.
+  public static let arguments: [SchedulerArgument] = [
+    .perGroup("base_lr", default: SchedulerValue.none), .perGroup("max_lr"),
+    .float("step_size_up", default: 2000), .optionalFloat("step_size_down"),
+    .string("mode", default: Mode.triangular.rawValue), .float("gamma", default: 1.0),
+    .bool("custom_scale_fn", default: false), .string("scale_mode", default: "cycle"),
+    .bool("cycle_momentum", default: true), .perGroup("base_momentum", default: .double(0.8)),
+    .perGroup("max_momentum", default: .double(0.9)),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    let (mode, custom) = (try a.string("mode"), try a.bool("custom_scale_fn"))
+    let cycle = try a.bool("cycle_momentum")
     try self.init(
-      baseLRs: config.doubles("base_lrs"), maxLRs: config.perGroup("max_lr", groups: groups),
-      stepSizeUp: config.double("step_size_up", default: 2000), stepSizeDown: down,
-      mode: config.string("mode", default: "triangular"), gamma: config.double("gamma", default: 1.0),
-      customScale: config.bool("custom_scale_fn", default: false),
-      scaleMode: config.string("scale_mode", default: "cycle"), cycleMomentum: cycle,
-      baseMomentums: cycle ? config.perGroup("base_momentum", groups: groups, default: 0.8) : [],
-      maxMomentums: cycle ? config.perGroup("max_momentum", groups: groups, default: 0.9) : [],
-      lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), maxLRs: a.perGroup("max_lr"), stepSizeUp: a.double("step_size_up"),
+      stepSizeDown: a.optional("step_size_down") == nil ? nil : a.double("step_size_down"), mode: mode,
+      gamma: a.double("gamma"), customScale: custom, scaleMode: a.string("scale_mode"), cycleMomentum: cycle,
+      baseMomentums: cycle ? a.perGroup("base_momentum") : [], maxMomentums: cycle ? a.perGroup("max_momentum") : [],
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<CyclicLR>] = [
@@ -99,16 +114,14 @@ public struct CyclicLR: LRScheduler {
   public var inputCount: Int { customScale ? 1 : 0 }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    try validateCommon(baseLRs: baseLRs)
     guard maxLRs.count == baseLRs.count else {
       throw .value("max_lrs has \(maxLRs.count) values, the optimizer has \(baseLRs.count) param groups")
     }
     guard totalSize > 0, stepRatio > 0, stepRatio <= 1 else {
       throw .value("total_size must be positive and step_ratio in (0, 1], got \(totalSize) and \(stepRatio)")
     }
-    guard customScale || ["triangular", "triangular2", "exp_range"].contains(mode) else {
-      throw .value("mode is invalid and scale_fn is None")
-    }
+    guard customScale || policy != nil else { throw .value("mode is invalid and scale_fn is None") }
     if cycleMomentum {
       guard baseMomentums.count == baseLRs.count, maxMomentums.count == baseLRs.count else {
         throw .value("base_momentums and max_momentums need one value per param group")
@@ -138,10 +151,16 @@ public struct CyclicLR: LRScheduler {
   /// The scale of the amplitude: the built-in mode's, or the caller's.
   func scale(cycle: Double) -> Double {
     if customScale { return scale }
-    switch mode {
-    case "triangular2": return 1 / pow(2.0, cycle - 1)
-    case "exp_range": return pow(gamma, Double(lastEpoch))
-    default: return 1.0
+    return Self.scale(policy ?? .triangular, gamma: gamma, at: policy == .expRange ? Double(lastEpoch) : cycle)
+  }
+
+  /// A built-in policy's scale at `x` (the cycle number, or the step for
+  /// `exp_range`): PyTorch's `_triangular_scale_fn` and its two siblings.
+  public static func scale(_ policy: Mode, gamma: Double, at x: Double) -> Double {
+    switch policy {
+    case .triangular: return 1.0
+    case .triangular2: return 1 / pow(2.0, x - 1)
+    case .expRange: return pow(gamma, x)
     }
   }
 

@@ -23,13 +23,13 @@ public struct ExponentialLR: LRScheduler {
     self.baseLRs = baseLRs
     self.gamma = gamma
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    try self.init(
-      baseLRs: config.doubles("base_lrs"), gamma: config.double("gamma"),
-      lastEpoch: config.int("last_epoch", default: -1))
+  public static let arguments: [SchedulerArgument] = [.float("gamma")]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    try self.init(baseLRs: a.doubles("base_lrs"), gamma: a.double("gamma"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<ExponentialLR>] = [
@@ -37,7 +37,7 @@ public struct ExponentialLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

@@ -37,19 +37,20 @@ public struct InverseSqrtLR: LRScheduler {
     self.warmupSteps = warmupSteps
     self.timescale = timescale ?? (warmupSteps != 0 ? warmupSteps : Self.defaultTimescale)
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let timescale: Int?
-    if let value = config["timescale"], value != .none {
-      timescale = try value.asInt("timescale")
-    } else {
-      timescale = nil
-    }
+  public static let arguments: [SchedulerArgument] = [
+    .int("warmup_steps", exact: true, where: checkWarmupSteps),
+    .optionalInt("timescale", exact: true) { (v) throws(SchedulerError) in
+      guard v > 0 else { throw .value("timescale must be a positive integer, got \(v)") }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), warmupSteps: config.int("warmup_steps"), timescale: timescale,
-      lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), warmupSteps: a.int("warmup_steps"),
+      timescale: a.optional("timescale") == nil ? nil : a.int("timescale"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<InverseSqrtLR>] = [
@@ -57,9 +58,7 @@ public struct InverseSqrtLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    try validateWarmupSteps(warmupSteps)
-    guard timescale > 0 else { throw .value("timescale must be a positive integer, got \(timescale)") }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   /// The factor of the base lr at step `t`.

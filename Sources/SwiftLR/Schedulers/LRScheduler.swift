@@ -20,8 +20,16 @@ public protocol LRScheduler {
   /// PyTorch's `base_lrs`: one per param group.
   var baseLRs: [Double] { get set }
 
-  /// Builds the scheduler from its PyTorch-named arguments.
-  init(config: SchedulerConfig) throws(SchedulerError)
+  /// The constructor's arguments, in PyTorch's order: names, types,
+  /// defaults and checks, declared once (see `SchedulerArgument`).
+  static var arguments: [SchedulerArgument] { get }
+
+  /// `last_epoch` when the caller gives none: -1 (0 for ReduceLROnPlateau).
+  static var defaultLastEpoch: Int { get }
+
+  /// Builds the scheduler from its arguments, resolved against `arguments`
+  /// (every one present, converted and checked); `init(config:)` resolves them.
+  init(arguments: SchedulerArguments) throws(SchedulerError)
 
   /// The scheduler's own hyperparameters and state, by PyTorch's attribute
   /// names (`last_epoch` and `base_lrs` are added to these by `allFields`).
@@ -31,8 +39,10 @@ public protocol LRScheduler {
   /// user functions, a metric. Zero for most schedulers.
   var inputCount: Int { get }
 
-  /// Checks hyperparameters and state; run after construction and after
-  /// every update of fields, which is rolled back when this throws.
+  /// Checks what the argument declarations cannot: invariants between
+  /// fields and of the state. `checkState()` runs the declared checks, then
+  /// this, after construction and after every update of fields (which is
+  /// rolled back when it throws).
   func validate() throws(SchedulerError)
 
   /// Advances the state by one step (by default `lastEpoch += 1`).
@@ -72,6 +82,7 @@ public protocol LRScheduler {
 }
 
 extension LRScheduler {
+  public static var defaultLastEpoch: Int { -1 }
   public var inputCount: Int { 0 }
   public static var hasClosedForm: Bool { false }
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? { nil }
@@ -222,13 +233,17 @@ extension LRScheduler {
       guard let field = fields.first(where: { $0.name == name }) else {
         throw .init(.key, "\(Self.self) has no field '\(name)'")
       }
+      // A field that is also an argument is checked as the argument is (its wording).
+      if let argument = Self.arguments.first(where: { $0.name == name }), value != .none || !argument.acceptsNone {
+        try argument.check(value)
+      }
       try field.write(&next, value)
     }
     let groups = baseLRs.count
     guard next.baseLRs.count == groups else {
       throw .value("base_lrs has \(next.baseLRs.count) values, the scheduler has \(groups) param groups")
     }
-    try next.validate()
+    try next.checkState()
     self = next
   }
 }
@@ -316,6 +331,6 @@ func floorDivide(_ a: Int, _ b: Int) -> Int {
 /// Checks `base_lrs` the way every scheduler needs them. Any `last_epoch`
 /// is valid, as in PyTorch: `step(epoch)` may set a negative one, and every
 /// rule's arithmetic on it is checked.
-func validateCommon(baseLRs: [Double], lastEpoch: Int) throws(SchedulerError) {
+func validateCommon(baseLRs: [Double]) throws(SchedulerError) {
   guard !baseLRs.isEmpty else { throw .value("the optimizer has no param groups") }
 }

@@ -17,7 +17,7 @@ public struct LambdaLR: UserFactorScheduler {
     self.baseLRs = baseLRs
     self.lastEpoch = lastEpoch
     self.factors = Array(repeating: 1, count: baseLRs.count)
-    try validate()
+    try checkState()
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

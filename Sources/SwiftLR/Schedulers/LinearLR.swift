@@ -30,14 +30,27 @@ public struct LinearLR: LRScheduler {
     self.endFactor = endFactor
     self.totalIters = totalIters
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .float("start_factor", default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
+      if v > 1.0 || v <= 0 {
+        throw .value("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+      }
+    },
+    .float("end_factor", default: 1.0, first: true) { (v) throws(SchedulerError) in
+      if v > 1.0 || v < 0 { throw .value("Ending multiplicative factor expected to be between 0 and 1.") }
+    },
+    .int("total_iters", default: 5) { (v) throws(SchedulerError) in
+      guard v != 0 else { throw .value("total_iters must not be 0: the closed form divides by total_iters") }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), startFactor: config.double("start_factor", default: 1.0 / 3),
-      endFactor: config.double("end_factor", default: 1.0), totalIters: config.int("total_iters", default: 5),
-      lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), startFactor: a.double("start_factor"), endFactor: a.double("end_factor"),
+      totalIters: a.int("total_iters"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<LinearLR>] = [
@@ -46,16 +59,7 @@ public struct LinearLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    if startFactor > 1.0 || startFactor <= 0 {
-      throw .value("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
-    }
-    if endFactor > 1.0 || endFactor < 0 {
-      throw .value("Ending multiplicative factor expected to be between 0 and 1.")
-    }
-    guard totalIters != 0 else {
-      throw .value("total_iters must not be 0: the closed form divides by total_iters")
-    }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

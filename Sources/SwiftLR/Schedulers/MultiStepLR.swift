@@ -54,17 +54,24 @@ public struct MultiStepLR: LRScheduler {
     self.gamma = gamma
     self.lastEpoch = lastEpoch
     tally()
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let milestones = try config.ints("milestones")
+  /// `milestone_counts` is the other half of PyTorch's Counter (each
+  /// milestone's count); None counts each listed milestone once.
+  public static let arguments: [SchedulerArgument] = [
+    .ints("milestones"), .init("milestone_counts", .ints, default: SchedulerValue.none, first: false) { _ in },
+    .float("gamma", default: 0.1),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    let milestones = try a.ints("milestones")
     let counts =
-      config["milestone_counts"] == nil
-      ? Array(repeating: 1, count: milestones.count) : try config.ints("milestone_counts")
+      a.optional("milestone_counts") == nil
+      ? Array(repeating: 1, count: milestones.count) : try a.ints("milestone_counts")
     try self.init(
-      baseLRs: config.doubles("base_lrs"), milestones: milestones, counts: counts,
-      gamma: config.double("gamma", default: 0.1), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), milestones: milestones, counts: counts, gamma: a.double("gamma"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<MultiStepLR>] = [
@@ -101,7 +108,7 @@ public struct MultiStepLR: LRScheduler {
   }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    try validateCommon(baseLRs: baseLRs)
     guard milestoneCounts.count == milestones.count else {
       throw .value("milestone_counts has \(milestoneCounts.count) values for \(milestones.count) milestones")
     }

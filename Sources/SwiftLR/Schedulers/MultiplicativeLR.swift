@@ -16,7 +16,7 @@ public struct MultiplicativeLR: UserFactorScheduler {
     self.baseLRs = baseLRs
     self.lastEpoch = lastEpoch
     self.factors = Array(repeating: 1, count: baseLRs.count)
-    try validate()
+    try checkState()
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

@@ -29,72 +29,94 @@ public struct OneCycleLR: LRScheduler {
   public var lastEpoch: Int
   public var totalSteps: Int
   public var phaseEndSteps: [Double]
-  public var annealStrategy: String
+  public var annealStrategy: AnnealStrategy
   public var cycleMomentum: Bool
-  /// Five values per group, as the last step's inputs.
+  /// Each group's `valuesPerGroup` values, as the last step's inputs.
   public var groupValues: [Double]
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let total = try config.int("total_steps")
-    guard total > 0 else { throw .value("Expected positive integer total_steps, but got \(total)") }
-    let phases = try Self.phaseEndSteps(
-      totalSteps: total, pctStart: config.double("pct_start", default: 0.3),
-      threePhase: config.bool("three_phase", default: false))
-    baseLRs = try config.doubles("base_lrs")
-    lastEpoch = try config.int("last_epoch", default: -1)
+  /// In PyTorch's order; `total_steps`, `epochs` and `steps_per_epoch` must be
+  /// Python ints and `pct_start` a float, as PyTorch's `isinstance` checks say.
+  public static let arguments: [SchedulerArgument] = [
+    .strictInt("total_steps", default: SchedulerValue.none) { (v, i) throws(SchedulerError) in
+      guard let i, i > 0 else { throw .value("Expected positive integer total_steps, but got \(v.pythonText)") }
+    },
+    .strictInt("epochs", default: SchedulerValue.none) { (v, i) throws(SchedulerError) in
+      guard let i, i > 0 else { throw .value("Expected positive integer epochs, but got \(v.pythonText)") }
+    },
+    .strictInt("steps_per_epoch", default: SchedulerValue.none) { (v, i) throws(SchedulerError) in
+      guard let i, i > 0 else { throw .value("Expected positive integer steps_per_epoch, but got \(v.pythonText)") }
+    },
+    // PyTorch's check, plus NaN (which it lets through into NaN lrs).
+    .init("pct_start", .float, default: .double(0.3), first: false) { (v) throws(SchedulerError) in
+      guard case .double(let p) = v, p >= 0, p <= 1 else {
+        throw .value("Expected float between 0 and 1 pct_start, but got \(v.pythonText)")
+      }
+    },
+    .choice("anneal_strategy", AnnealStrategy.self, default: .cos, message: AnnealStrategy.unknown),
+    // None: no group values; the caller passes them with each step.
+    .perGroup("max_lr", default: SchedulerValue.none), .bool("cycle_momentum", default: true),
+    .perGroup("base_momentum", default: .double(0.85)), .perGroup("max_momentum", default: .double(0.95)),
+    .float("div_factor", default: 25), .float("final_div_factor", default: 1e4), .bool("three_phase", default: false),
+  ]
+
+  /// Builds the schedule and the values PyTorch's constructor writes into
+  /// each group (`initial_lr`, `max_lr`, `min_lr`, then `max_momentum`,
+  /// `base_momentum` when momentum cycles): `groupValues`.
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    let total: Int
+    if a.optional("total_steps") != nil {
+      total = try a.int("total_steps")
+    } else if a.optional("epochs") != nil, a.optional("steps_per_epoch") != nil {
+      let (product, overflow) = try a.int("epochs").multipliedReportingOverflow(by: a.int("steps_per_epoch"))
+      guard !overflow else {
+        throw .overflow(
+          "total_steps = epochs * steps_per_epoch is out of range: it must fit in a signed 64-bit integer")
+      }
+      total = product
+    } else {
+      throw .value("You must define either total_steps OR (epochs AND steps_per_epoch)")
+    }
+    let cycle = try a.bool("cycle_momentum")
+    let (divFactor, finalDivFactor) = (try a.double("div_factor"), try a.double("final_div_factor"))
+    let maxLRs = a.optional("max_lr") == nil ? [] : try a.perGroup("max_lr")
+    let (top, base) = (try a.perGroup("max_momentum"), try a.perGroup("base_momentum"))
+    var values: [Double] = []
+    for i in maxLRs.indices {
+      let initial = maxLRs[i] / divFactor
+      values += [initial, maxLRs[i], initial / finalDivFactor]
+      if cycle { values += [top[i], base[i]] }
+    }
+    baseLRs = try a.doubles("base_lrs")
+    lastEpoch = try a.int("last_epoch")
     totalSteps = total
-    phaseEndSteps = phases
-    annealStrategy = try config.string("anneal_strategy", default: "cos")
-    cycleMomentum = try config.bool("cycle_momentum", default: true)
-    groupValues = []
-    try validate()
+    phaseEndSteps = Self.phaseEndSteps(
+      totalSteps: total, pctStart: try a.double("pct_start"), threePhase: try a.bool("three_phase"))
+    annealStrategy = try a.choice("anneal_strategy")
+    cycleMomentum = cycle
+    groupValues = values
+    try checkState()
   }
 
-  /// A schedule with the group values PyTorch's constructor writes into the groups.
-  ///
-  /// - Parameters:
-  ///   - maxLRs: each group's peak lr.
-  ///   - totalSteps: the number of steps in the cycle; positive.
-  ///   - pctStart: the fraction of the cycle spent rising, in [0, 1]. Default: 0.3.
-  ///   - annealStrategy: `"cos"` or `"linear"`. Default: `"cos"`.
-  ///   - cycleMomentum: cycle momentum inversely to the lr. Default: true.
-  ///   - baseMomentums: each group's lowest momentum. Default: 0.85.
-  ///   - maxMomentums: each group's highest momentum. Default: 0.95.
-  ///   - divFactor: `initial_lr = max_lr / divFactor`. Default: 25.
-  ///   - finalDivFactor: `min_lr = initial_lr / finalDivFactor`. Default: 1e4.
-  ///   - threePhase: a third phase anneals to `min_lr`, as in fastai. Default: false.
-  ///   - lastEpoch: the index of the last step taken. Default: -1.
+  /// A schedule from Swift values; see the Python class for the arguments.
+  /// `baseLRs` are the groups' `initial_lr`, `maxLRs / divFactor`.
   public init(
-    maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3, annealStrategy: String = "cos",
+    maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3, annealStrategy: AnnealStrategy = .cos,
     cycleMomentum: Bool = true, baseMomentums: [Double]? = nil, maxMomentums: [Double]? = nil,
     divFactor: Double = 25, finalDivFactor: Double = 1e4, threePhase: Bool = false, lastEpoch: Int = -1
   ) throws(SchedulerError) {
-    guard totalSteps > 0 else { throw .value("Expected positive integer total_steps, but got \(totalSteps)") }
-    guard pctStart >= 0, pctStart <= 1 else {
-      throw .value("Expected float between 0 and 1 pct_start, but got \(pctStart)")
-    }
-    let base = baseMomentums ?? Array(repeating: 0.85, count: maxLRs.count)
-    let top = maxMomentums ?? Array(repeating: 0.95, count: maxLRs.count)
-    guard base.count == maxLRs.count, top.count == maxLRs.count else {
-      throw .value("base_momentums and max_momentums need one value per param group")
-    }
-    var values: [Double] = []
-    for (i, maxLR) in maxLRs.enumerated() {
-      let initial = maxLR / divFactor
-      values += [initial, maxLR, initial / finalDivFactor, top[i], base[i]]
-    }
-    self.baseLRs = maxLRs.map { $0 / divFactor }
-    self.lastEpoch = lastEpoch
-    self.totalSteps = totalSteps
-    self.phaseEndSteps = try Self.phaseEndSteps(totalSteps: totalSteps, pctStart: pctStart, threePhase: threePhase)
-    self.annealStrategy = annealStrategy
-    self.cycleMomentum = cycleMomentum
-    self.groupValues = values
-    try validate()
+    var config = SchedulerConfig([
+      "base_lrs": .doubles(maxLRs.map { $0 / divFactor }), "last_epoch": .int(lastEpoch),
+      "max_lr": .doubles(maxLRs), "total_steps": .int(totalSteps), "pct_start": .double(pctStart),
+      "anneal_strategy": .string(annealStrategy.rawValue), "cycle_momentum": .bool(cycleMomentum),
+      "div_factor": .double(divFactor), "final_div_factor": .double(finalDivFactor), "three_phase": .bool(threePhase),
+    ])
+    if let baseMomentums { config["base_momentum"] = .doubles(baseMomentums) }
+    if let maxMomentums { config["max_momentum"] = .doubles(maxMomentums) }
+    try self.init(config: config)
   }
 
   /// PyTorch's `_schedule_phases` end steps, computed as PyTorch computes them.
-  static func phaseEndSteps(totalSteps: Int, pctStart: Double, threePhase: Bool) throws(SchedulerError) -> [Double] {
+  static func phaseEndSteps(totalSteps: Int, pctStart: Double, threePhase: Bool) -> [Double] {
     let total = Double(totalSteps)
     let last = total - 1
     if threePhase { return [pctStart * total - 1, 2 * pctStart * total - 2, last] }
@@ -102,7 +124,8 @@ public struct OneCycleLR: LRScheduler {
   }
 
   public static let fields: [SchedulerField<OneCycleLR>] = [
-    .int("total_steps", \.totalSteps), .string("_anneal_func_type", \.annealStrategy),
+    .int("total_steps", \.totalSteps), .choice("_anneal_func_type", \.annealStrategy),
+    .doubles("group_values", \.groupValues),
     .bool("cycle_momentum", \.cycleMomentum), .doubles("phase_end_steps", \.phaseEndSteps),
   ]
 
@@ -111,13 +134,9 @@ public struct OneCycleLR: LRScheduler {
   public var inputCount: Int { valuesPerGroup * baseLRs.count }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard totalSteps > 0 else { throw .value("Expected positive integer total_steps, but got \(totalSteps)") }
+    try validateCommon(baseLRs: baseLRs)
     guard phaseEndSteps.count == 2 || phaseEndSteps.count == 3 else {
       throw .value("OneCycleLR has two or three phases, got \(phaseEndSteps.count)")
-    }
-    guard annealStrategy == "cos" || annealStrategy == "linear" else {
-      throw .value("anneal_strategy must be one of 'cos' or 'linear', instead got \(annealStrategy)")
     }
     guard groupValues.isEmpty || groupValues.count == inputCount else {
       throw .value("expected \(inputCount) group values, got \(groupValues.count)")
@@ -171,18 +190,12 @@ public struct OneCycleLR: LRScheduler {
     return momentum ? (4, 3) : (1, 2)
   }
 
-  func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
-    if annealStrategy == "linear" { return (end - start) * pct + start }
-    let cosOut = cos(Double.pi * pct) + 1
-    return end + (start - end) / 2.0 * cosOut
-  }
-
   func value(group: Int, momentum: Bool) -> Double? {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: lastEpoch)
     let (start, end) = keys(phase: index, momentum: momentum)
-    return anneal(groupValues[offset + start], groupValues[offset + end], pct)
+    return annealStrategy.anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 
   /// Computed from the group's Python floats, then stored into its lr.

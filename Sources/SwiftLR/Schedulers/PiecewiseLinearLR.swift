@@ -30,13 +30,27 @@ public struct PiecewiseLinearLR: LRScheduler {
     self.milestones = milestones
     self.factors = factors
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .ints("milestones") { (m) throws(SchedulerError) in
+      guard !m.isEmpty else { throw .value("milestones must not be empty") }
+      for i in 1..<m.count where m[i - 1] >= m[i] {
+        throw .value("milestones must be strictly increasing, got \(m[i - 1]) then \(m[i]) at index \(i)")
+      }
+    },
+    .floats("factors") { (f) throws(SchedulerError) in
+      for (i, x) in f.enumerated() where !(x.isFinite && x >= 0) {
+        throw .value("factors must be non-negative finite floats, got \(x) at index \(i)")
+      }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), milestones: config.ints("milestones"), factors: config.doubles("factors"),
-      lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), milestones: a.ints("milestones"), factors: a.doubles("factors"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<PiecewiseLinearLR>] = [
@@ -44,19 +58,11 @@ public struct PiecewiseLinearLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard !milestones.isEmpty else { throw .value("milestones must not be empty") }
+    try validateCommon(baseLRs: baseLRs)
     guard milestones.count == factors.count else {
       throw .value(
         "milestones and factors must have the same length, got \(milestones.count) milestones "
           + "and \(factors.count) factors")
-    }
-    for i in 1..<milestones.count where milestones[i - 1] >= milestones[i] {
-      throw .value(
-        "milestones must be strictly increasing, got \(milestones[i - 1]) then \(milestones[i]) at index \(i)")
-    }
-    for (i, f) in factors.enumerated() where !(f.isFinite && f >= 0) {
-      throw .value("factors must be non-negative finite floats, got \(f) at index \(i)")
     }
   }
 

@@ -29,13 +29,24 @@ public struct PolynomialLR: LRScheduler {
     self.totalIters = totalIters
     self.power = power
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .int("total_iters", default: 5) { (v) throws(SchedulerError) in
+      guard v != 0 else { throw .value("total_iters must not be 0: the schedule divides by total_iters") }
+    },
+    .float("power", default: 1.0) { (v) throws(SchedulerError) in
+      guard !(v < 0) else {
+        throw .value("power must be non-negative: 0.0 ** power at total_iters is a division by zero")
+      }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), totalIters: config.int("total_iters", default: 5),
-      power: config.double("power", default: 1.0), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), totalIters: a.int("total_iters"), power: a.double("power"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<PolynomialLR>] = [
@@ -43,20 +54,14 @@ public struct PolynomialLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard totalIters != 0 else {
-      throw .value("total_iters must not be 0: the schedule divides by total_iters")
-    }
-    guard !(power < 0) else {
-      throw .value("power must be non-negative: 0.0 ** power at total_iters is a division by zero")
-    }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if isInitial || lastEpoch > totalIters { return current }
     let t = Double(totalIters)
-    // lastEpoch <= totalIters here; lastEpoch - 1 overflows only at Int.min, which validate() excludes.
-    let ratio = (1.0 - Double(lastEpoch) / t) / (1.0 - Double(lastEpoch &- 1) / t)
+    // Python's ints do not wrap: at lastEpoch == Int.min, lastEpoch - 1 is -2**63 - 1.
+    let ratio = (1.0 - Double(lastEpoch) / t) / (1.0 - floatOfDifference(lastEpoch, 1) / t)
     return current * pow(ratio, power)
   }
 

@@ -30,13 +30,18 @@
 /// (PyTorch's class has no `base_lrs`). The bad-epoch counter is checked and
 /// throws rather than overflowing.
 public struct ReduceLROnPlateau: LRScheduler {
+  /// Whether the metric should fall or rise.
+  public enum Mode: String, CaseIterable, Sendable { case min, max }
+  /// How `threshold` makes the margin: relative to `best`, or absolute.
+  public enum ThresholdMode: String, CaseIterable, Sendable { case rel, abs }
+
   public var baseLRs: [Double]
   public var lastEpoch: Int
-  public var mode: String
+  public var mode: Mode
   public var factor: Double
   public var patience: Int
   public var threshold: Double
-  public var thresholdMode: String
+  public var thresholdMode: ThresholdMode
   public var cooldown: Int
   public var minLRs: [Double]
   /// PyTorch's `default_min_lr`: the scalar `min_lr`, or nil when a list was given.
@@ -44,8 +49,9 @@ public struct ReduceLROnPlateau: LRScheduler {
   public var eps: Double
   /// The best metric so far; starts at `modeWorse`.
   public var best: Double
-  /// The worst value for the mode: +inf for `"min"`, -inf for `"max"`.
-  public var modeWorse: Double
+  /// The worst value for the mode: +inf for `"min"`, -inf for `"max"`
+  /// (derived from `mode`, as PyTorch's `load_state_dict` recomputes it).
+  public var modeWorse: Double { mode == .max ? -.infinity : .infinity }
   public var cooldownCounter: Int = 0
   public var numBadEpochs: Int = 0
   public var signAwareThreshold: Bool
@@ -53,8 +59,8 @@ public struct ReduceLROnPlateau: LRScheduler {
   var reducing = false
 
   public init(
-    groupCount: Int, mode: String = "min", factor: Double = 0.1, patience: Int = 10,
-    threshold: Double = 1e-4, thresholdMode: String = "rel", cooldown: Int = 0,
+    groupCount: Int, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
+    threshold: Double = 1e-4, thresholdMode: ThresholdMode = .rel, cooldown: Int = 0,
     minLRs: [Double]? = nil, minLR: Double = 0, eps: Double = 1e-8, signAwareThreshold: Bool = false,
     lastEpoch: Int = 0
   ) throws(SchedulerError) {
@@ -69,32 +75,32 @@ public struct ReduceLROnPlateau: LRScheduler {
     self.defaultMinLR = minLRs == nil ? minLR : nil
     self.minLRs = minLRs ?? Array(repeating: minLR, count: max(0, groupCount))
     self.eps = eps
-    self.modeWorse = mode == "max" ? -.infinity : .infinity
-    self.best = modeWorse
+    self.best = mode == .max ? -.infinity : .infinity
     self.signAwareThreshold = signAwareThreshold
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let groups = try config.doubles("base_lrs").count
-    var list: [Double]? = nil
-    var scalar = 0.0
-    switch config["min_lr"] {
-    case .doubles, .ints:
-      list = try config.doubles("min_lr")
-      guard list?.count == groups else {
-        throw .value("expected \(groups) min_lrs, got \(list?.count ?? 0)")
-      }
-    case nil: break
-    default: scalar = try config.double("min_lr")
-    }
+  public static var defaultLastEpoch: Int { 0 }
+
+  /// In PyTorch's order: `factor` before the optimizer, the modes last.
+  public static let arguments: [SchedulerArgument] = [
+    .float("factor", default: 0.1, first: true) { (v) throws(SchedulerError) in
+      guard !(v >= 1.0) else { throw .value("Factor should be < 1.0.") }
+    },
+    .perGroup("min_lr", default: .double(0), count: { "expected \($1) min_lrs, got \($0)" }),
+    .choice("mode", Mode.self, default: .min) { "mode \($0) is unknown!" },
+    .choice("threshold_mode", ThresholdMode.self, default: .rel) { "threshold mode \($0) is unknown!" },
+    .int("patience", default: 10), .float("threshold", default: 1e-4), .int("cooldown", default: 0),
+    .float("eps", default: 1e-8), .bool("sign_aware_threshold", default: false),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    let scalar = a.config["min_lr"].flatMap { if case .double(let v) = $0 { v } else { nil } }
     try self.init(
-      groupCount: groups, mode: config.string("mode", default: "min"), factor: config.double("factor", default: 0.1),
-      patience: config.int("patience", default: 10), threshold: config.double("threshold", default: 1e-4),
-      thresholdMode: config.string("threshold_mode", default: "rel"), cooldown: config.int("cooldown", default: 0),
-      minLRs: list, minLR: scalar, eps: config.double("eps", default: 1e-8),
-      signAwareThreshold: config.bool("sign_aware_threshold", default: false),
-      lastEpoch: config.int("last_epoch", default: 0))
+      groupCount: a.groupCount, mode: a.choice("mode"), factor: a.double("factor"), patience: a.int("patience"),
+      threshold: a.double("threshold"), thresholdMode: a.choice("threshold_mode"), cooldown: a.int("cooldown"),
+      minLRs: scalar == nil ? a.perGroup("min_lr") : nil, minLR: scalar ?? 0, eps: a.double("eps"),
+      signAwareThreshold: a.bool("sign_aware_threshold"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<ReduceLROnPlateau>] = [
@@ -105,8 +111,15 @@ public struct ReduceLROnPlateau: LRScheduler {
         s.defaultMinLR = v == .none ? nil : try v.asDouble("default_min_lr")
       }),
     .doubles("min_lrs", \.minLRs), .int("patience", \.patience), .int("cooldown", \.cooldown),
-    .double("eps", \.eps), .string("mode", \.mode), .double("threshold", \.threshold),
-    .string("threshold_mode", \.thresholdMode), .double("mode_worse", \.modeWorse), .double("best", \.best),
+    .double("eps", \.eps), .choice("mode", \.mode), .double("threshold", \.threshold),
+    .choice("threshold_mode", \.thresholdMode),
+    // Read from `mode`; a written value is checked and dropped, as PyTorch's load recomputes it.
+    SchedulerField(
+      name: "mode_worse", read: { .double($0.modeWorse) },
+      write: { (_: inout ReduceLROnPlateau, v: SchedulerValue) throws(SchedulerError) in
+        _ = try v.asDouble("mode_worse")
+      }),
+    .double("best", \.best),
     .int("cooldown_counter", \.cooldownCounter), .int("num_bad_epochs", \.numBadEpochs),
     .bool("sign_aware_threshold", \.signAwareThreshold),
   ]
@@ -114,12 +127,7 @@ public struct ReduceLROnPlateau: LRScheduler {
   public var inputCount: Int { 1 }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard !(factor >= 1.0) else { throw .value("Factor should be < 1.0.") }
-    guard mode == "min" || mode == "max" else { throw .value("mode " + mode + " is unknown!") }
-    guard thresholdMode == "rel" || thresholdMode == "abs" else {
-      throw .value("threshold mode " + thresholdMode + " is unknown!")
-    }
+    try validateCommon(baseLRs: baseLRs)
     guard minLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) min_lrs, got \(minLRs.count)") }
   }
 
@@ -127,10 +135,10 @@ public struct ReduceLROnPlateau: LRScheduler {
   public func isBetter(_ a: Double, than best: Double) -> Bool {
     let flip = signAwareThreshold && best < 0
     switch (mode, thresholdMode) {
-    case ("min", "rel"): return a < best * (flip ? threshold + 1.0 : 1.0 - threshold)
-    case ("min", _): return a < best - threshold
-    case (_, "rel"): return a > best * (flip ? 1.0 - threshold : threshold + 1.0)
-    default: return a > best + threshold
+    case (.min, .rel): return a < best * (flip ? threshold + 1.0 : 1.0 - threshold)
+    case (.min, .abs): return a < best - threshold
+    case (.max, .rel): return a > best * (flip ? 1.0 - threshold : threshold + 1.0)
+    case (.max, .abs): return a > best + threshold
     }
   }
 

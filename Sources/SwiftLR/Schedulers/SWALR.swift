@@ -23,45 +23,48 @@ public struct SWALR: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var annealEpochs: Int
-  public var annealStrategy: String
+  public var annealStrategy: AnnealStrategy
   /// PyTorch's `_step_count - 1` at the last step.
   public var stepNumber = 0
   /// Each group's `swa_lr` at the last step.
   public var swaLRs: [Double]
 
   public init(
-    baseLRs: [Double], swaLRs: [Double], annealEpochs: Int = 10, annealStrategy: String = "cos", lastEpoch: Int = -1
+    baseLRs: [Double], swaLRs: [Double], annealEpochs: Int = 10, annealStrategy: AnnealStrategy = .cos,
+    lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self.baseLRs = baseLRs
     self.swaLRs = swaLRs
     self.annealEpochs = annealEpochs
     self.annealStrategy = annealStrategy
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    let baseLRs = try config.doubles("base_lrs")
+  /// In PyTorch's order; `anneal_epochs` must be a Python int (`isinstance`).
+  public static let arguments: [SchedulerArgument] = [
+    .perGroup("swa_lr"),
+    .choice("anneal_strategy", AnnealStrategy.self, default: .cos, message: AnnealStrategy.unknown),
+    .strictInt("anneal_epochs", default: .int(10)) { (v, i) throws(SchedulerError) in
+      guard let i, i >= 0 else { throw .value("anneal_epochs must be equal or greater than 0, got \(v.pythonText)") }
+    },
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: baseLRs, swaLRs: config.perGroup("swa_lr", groups: baseLRs.count),
-      annealEpochs: config.int("anneal_epochs", default: 10),
-      annealStrategy: config.string("anneal_strategy", default: "cos"), lastEpoch: config.int("last_epoch", default: -1)
-    )
+      baseLRs: a.doubles("base_lrs"), swaLRs: a.perGroup("swa_lr"), annealEpochs: a.int("anneal_epochs"),
+      annealStrategy: a.choice("anneal_strategy"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<SWALR>] = [
-    .int("anneal_epochs", \.annealEpochs), .string("_anneal_strategy", \.annealStrategy),
+    .int("anneal_epochs", \.annealEpochs), .choice("_anneal_strategy", \.annealStrategy),
   ]
 
   public var inputCount: Int { baseLRs.count }
   public var stepCount = 0
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard annealStrategy == "cos" || annealStrategy == "linear" else {
-      throw .value("anneal_strategy must be one of 'cos' or 'linear', instead got \(annealStrategy)")
-    }
-    guard annealEpochs >= 0 else { throw .value("anneal_epochs must be equal or greater than 0, got \(annealEpochs)") }
+    try validateCommon(baseLRs: baseLRs)
     guard swaLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) swa_lrs, got \(swaLRs.count)") }
   }
 
@@ -83,10 +86,6 @@ public struct SWALR: LRScheduler {
     lastEpoch = epoch
   }
 
-  func anneal(_ t: Double) -> Double {
-    annealStrategy == "linear" ? t : (1 - cos(Double.pi * t)) / 2
-  }
-
   /// Python's `max(0, min(1, x))`.
   func clamp(_ x: Double) -> Double {
     let upper = x < 1 ? x : 1
@@ -98,8 +97,8 @@ public struct SWALR: LRScheduler {
     let swa = swaLRs[group]
     let step = annealEpochs == 0 ? max(1, stepNumber) : stepNumber
     let span = Double(max(1, annealEpochs))
-    let prevAlpha = anneal(clamp(Double(step - 1) / span))
-    let alpha = anneal(clamp(Double(step) / span))
+    let prevAlpha = annealStrategy.weight(clamp(Double(step - 1) / span))
+    let alpha = annealStrategy.weight(clamp(Double(step) / span))
     // PyTorch's `_get_initial_lr`: the lr the annealing started from; it is
     // the Python float `swa_lr` when alpha was 1, else the lr's kind.
     if prevAlpha == 1 { return current.storing(swa * alpha + swa * (1 - alpha)) }

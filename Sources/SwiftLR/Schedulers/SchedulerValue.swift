@@ -18,9 +18,8 @@ public enum SchedulerValue: Equatable, Sendable {
     case .int(let v): return v
     case .bool(let b): return b ? 1 : 0
     case .double(let d):
-      guard d.isFinite, d == d.rounded(.towardZero), let v = Int(exactly: d) else {
-        throw .type("\(name) must be an integer, got \(d)")
-      }
+      guard d.isFinite, d == d.rounded(.towardZero) else { throw .type("\(name) must be an integer, got \(d)") }
+      guard let v = Int(exactly: d) else { throw outOfRange(name) }
       return v
     default: throw .type("\(name) must be an integer, got \(self.typeName)")
     }
@@ -67,6 +66,27 @@ public enum SchedulerValue: Equatable, Sendable {
     default: throw .type("\(name) must be a list of integers, got \(self.typeName)")
     }
   }
+
+  /// An integral value beyond 64 bits (a Python int the C layer passed as a float).
+  public func outOfRange(_ name: String) -> SchedulerError {
+    .overflow("\(name) is out of range: it must fit in a signed 64-bit integer, -2**63 to 2**63-1")
+  }
+
+  /// The value as Python's `str()` shows it, for messages in PyTorch's words.
+  public var pythonText: String {
+    switch self {
+    case .none: return "None"
+    case .bool(let b): return b ? "True" : "False"
+    case .int(let v): return "\(v)"
+    case .double(let d): return d.isNaN ? "nan" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : "\(d)"
+    case .ints(let v): return "[" + v.map { "\($0)" }.joined(separator: ", ") + "]"
+    case .doubles(let v): return "[" + v.map { SchedulerValue.double($0).pythonText }.joined(separator: ", ") + "]"
+    case .string(let s): return s
+    }
+  }
+
+  /// The name of the Python type the value came from (`type(x).__name__`).
+  public var pythonTypeName: String { self == .none ? "NoneType" : typeName }
 
   var typeName: String {
     switch self {
@@ -145,6 +165,13 @@ public struct SchedulerConfig: Sendable {
   }
 }
 
+extension SchedulerConfig: ExpressibleByDictionaryLiteral {
+  /// `["base_lrs": .doubles([0.1]), "step_size": .int(10)]`.
+  public init(dictionaryLiteral elements: (String, SchedulerValue)...) {
+    self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+  }
+}
+
 /// One named, typed, writable property of a scheduler `S`, reached by key path.
 public struct SchedulerField<S>: Sendable {
   public let name: String
@@ -179,6 +206,19 @@ public struct SchedulerField<S>: Sendable {
     .init(
       name: name, read: { .doubles($0[keyPath: path]) },
       write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDoubles(name) })
+  }
+
+  /// An enum field, read and written by its raw value (PyTorch keeps a str).
+  public static func choice<E: RawRepresentable & Sendable>(_ name: String, _ path: WritableKeyPath<S, E> & Sendable)
+    -> Self where E.RawValue == String
+  {
+    .init(
+      name: name, read: { .string($0[keyPath: path].rawValue) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in
+        let text = try v.asString(name)
+        guard let value = E(rawValue: text) else { throw .value("\(name): unknown value '\(text)'") }
+        s[keyPath: path] = value
+      })
   }
 
   public static func ints(_ name: String, _ path: WritableKeyPath<S, [Int]> & Sendable) -> Self {

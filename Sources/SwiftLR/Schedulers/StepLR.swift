@@ -25,13 +25,20 @@ public struct StepLR: LRScheduler {
     self.stepSize = stepSize
     self.gamma = gamma
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .int("step_size") { (v) throws(SchedulerError) in
+      guard v > 0 else { throw .value("step_size must be a positive integer, got \(v)") }
+    },
+    .float("gamma", default: 0.1),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), stepSize: config.int("step_size"),
-      gamma: config.double("gamma", default: 0.1), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), stepSize: a.int("step_size"), gamma: a.double("gamma"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<StepLR>] = [
@@ -39,8 +46,7 @@ public struct StepLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    guard stepSize > 0 else { throw .value("step_size must be a positive integer, got \(stepSize)") }
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

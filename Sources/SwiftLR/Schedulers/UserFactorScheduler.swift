@@ -12,8 +12,10 @@ public protocol UserFactorScheduler: LRScheduler {
 }
 
 extension UserFactorScheduler {
-  public init(config: SchedulerConfig) throws(SchedulerError) {
-    try self.init(baseLRs: config.doubles("base_lrs"), lastEpoch: config.int("last_epoch", default: -1))
+  public static var arguments: [SchedulerArgument] { [] }
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
+    try self.init(baseLRs: a.doubles("base_lrs"), lastEpoch: a.int("last_epoch"))
   }
 
   public static var fields: [SchedulerField<Self>] { [] }
@@ -21,7 +23,7 @@ extension UserFactorScheduler {
   public var inputCount: Int { baseLRs.count }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
+    try validateCommon(baseLRs: baseLRs)
   }
 
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {

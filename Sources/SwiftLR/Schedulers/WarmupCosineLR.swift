@@ -43,15 +43,21 @@ public struct WarmupCosineLR: LRScheduler {
     self.etaMin = etaMin
     self.warmupStartFactor = warmupStartFactor
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .int("warmup_steps", exact: true, where: checkWarmupSteps), .int("total_steps", exact: true),
+    .float("eta_min", default: 0, exact: true) { (v) throws(SchedulerError) in
+      guard v.isFinite, v >= 0 else { throw .value("eta_min must be a non-negative finite float, got \(v)") }
+    },
+    .float("warmup_start_factor", default: 0, exact: true, where: checkFactor("warmup_start_factor")),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), warmupSteps: config.int("warmup_steps"),
-      totalSteps: config.int("total_steps"), etaMin: config.double("eta_min", default: 0),
-      warmupStartFactor: config.double("warmup_start_factor", default: 0),
-      lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), warmupSteps: a.int("warmup_steps"), totalSteps: a.int("total_steps"),
+      etaMin: a.double("eta_min"), warmupStartFactor: a.double("warmup_start_factor"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<WarmupCosineLR>] = [
@@ -60,17 +66,12 @@ public struct WarmupCosineLR: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    try validateWarmupSteps(warmupSteps)
+    try validateCommon(baseLRs: baseLRs)
     guard totalSteps > warmupSteps else {
       throw .value(
         "total_steps must be greater than warmup_steps (the cosine phase would be empty), "
           + "got total_steps=\(totalSteps), warmup_steps=\(warmupSteps)")
     }
-    guard etaMin.isFinite, etaMin >= 0 else {
-      throw .value("eta_min must be a non-negative finite float, got \(etaMin)")
-    }
-    try validateFactor("warmup_start_factor", warmupStartFactor)
   }
 
   /// Computed in float64, then stored into the group's lr (a tensor's dtype).
@@ -102,11 +103,13 @@ public struct WarmupCosineLR: LRScheduler {
 
 // MARK: - Shared checks of the warmup schedulers
 
-func validateWarmupSteps(_ warmupSteps: Int) throws(SchedulerError) {
+@Sendable func checkWarmupSteps(_ warmupSteps: Int) throws(SchedulerError) {
   guard warmupSteps >= 0 else { throw .value("warmup_steps must be a non-negative integer, got \(warmupSteps)") }
 }
 
 /// A factor of the base lr that must lie in [0, 1] (NaN fails).
-func validateFactor(_ name: String, _ value: Double) throws(SchedulerError) {
-  guard value >= 0, value <= 1 else { throw .value("\(name) must be between 0 and 1, got \(value)") }
+func checkFactor(_ name: String) -> @Sendable (Double) throws(SchedulerError) -> Void {
+  { (value) throws(SchedulerError) in
+    guard value >= 0, value <= 1 else { throw .value("\(name) must be between 0 and 1, got \(value)") }
+  }
 }

@@ -38,13 +38,17 @@ public struct WarmupStableDecayLR: LRScheduler {
   public var warmupSteps: Int
   public var stableSteps: Int
   public var decaySteps: Int
-  public var decayType: String
+  public var decayType: DecayType
   public var minLRRatio: Double
 
-  public static let decayTypes = ["linear", "cosine", "1-sqrt"]
+  /// The shape of the decay phase.
+  public enum DecayType: String, CaseIterable, Sendable {
+    case linear, cosine
+    case oneMinusSqrt = "1-sqrt"
+  }
 
   public init(
-    baseLRs: [Double], warmupSteps: Int, stableSteps: Int, decaySteps: Int, decayType: String = "cosine",
+    baseLRs: [Double], warmupSteps: Int, stableSteps: Int, decaySteps: Int, decayType: DecayType = .cosine,
     minLRRatio: Double = 0, lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self.baseLRs = baseLRs
@@ -54,31 +58,37 @@ public struct WarmupStableDecayLR: LRScheduler {
     self.decayType = decayType
     self.minLRRatio = minLRRatio
     self.lastEpoch = lastEpoch
-    try validate()
+    try checkState()
   }
 
-  public init(config: SchedulerConfig) throws(SchedulerError) {
+  public static let arguments: [SchedulerArgument] = [
+    .int("warmup_steps", exact: true, where: checkWarmupSteps),
+    .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
+      guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
+    },
+    .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
+      guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
+    },
+    .choice("decay_type", DecayType.self, default: .cosine) {
+      "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
+    },
+    .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
+  ]
+
+  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: config.doubles("base_lrs"), warmupSteps: config.int("warmup_steps"),
-      stableSteps: config.int("stable_steps"), decaySteps: config.int("decay_steps"),
-      decayType: config.string("decay_type", default: "cosine"),
-      minLRRatio: config.double("min_lr_ratio", default: 0), lastEpoch: config.int("last_epoch", default: -1))
+      baseLRs: a.doubles("base_lrs"), warmupSteps: a.int("warmup_steps"), stableSteps: a.int("stable_steps"),
+      decaySteps: a.int("decay_steps"), decayType: a.choice("decay_type"), minLRRatio: a.double("min_lr_ratio"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<WarmupStableDecayLR>] = [
     .int("warmup_steps", \.warmupSteps), .int("stable_steps", \.stableSteps), .int("decay_steps", \.decaySteps),
-    .string("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
+    .choice("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs, lastEpoch: lastEpoch)
-    try validateWarmupSteps(warmupSteps)
-    guard stableSteps >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(stableSteps)") }
-    guard decaySteps > 0 else { throw .value("decay_steps must be a positive integer, got \(decaySteps)") }
-    guard Self.decayTypes.contains(decayType) else {
-      throw .value("Unknown decay type: \(decayType), expected 'linear', 'cosine' or '1-sqrt'")
-    }
-    try validateFactor("min_lr_ratio", minLRRatio)
+    try validateCommon(baseLRs: baseLRs)
   }
 
   /// The factor of the base lr at step `t`.
@@ -90,9 +100,9 @@ public struct WarmupStableDecayLR: LRScheduler {
     let p = Double(intoDecay) / Double(decaySteps)
     let d: Double
     switch decayType {
-    case "linear": d = 1 - p
-    case "1-sqrt": d = 1 - sqrt(p)
-    default: d = 0.5 * (1 + cos(Double.pi * p))
+    case .linear: d = 1 - p
+    case .oneMinusSqrt: d = 1 - sqrt(p)
+    case .cosine: d = 0.5 * (1 + cos(Double.pi * p))
     }
     return minLRRatio + (1 - minLRRatio) * d
   }

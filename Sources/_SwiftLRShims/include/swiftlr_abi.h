@@ -69,6 +69,32 @@ void swiftlr_config_put_ints(swiftlr_config *config, const char *name, const int
 void swiftlr_config_put_doubles(swiftlr_config *config, const char *name, const double *values, int64_t count);
 void swiftlr_config_put_string(swiftlr_config *config, const char *name, const char *value);
 
+// MARK: - Declared arguments
+
+/// One constructor argument of a scheduler, as the Swift core declares it
+/// (`SchedulerArgument`). The strings and lists live as long as the process.
+typedef struct {
+  const char *name;
+  /// "int", "float", "bool", "str", "ints", "floats" or "per_group".
+  const char *kind;
+  /// 0: required. Else `default_value` holds the default (SWIFTLR_NONE: None).
+  int32_t has_default;
+  /// PyTorch checks it before it looks at the optimizer.
+  int32_t checked_first;
+  swiftlr_value default_value;
+} swiftlr_argument;
+
+/// How many arguments the scheduler `kind` declares; -1 for an unknown kind.
+int64_t swiftlr_scheduler_argument_count(const char *kind);
+/// Fills `out` with argument `index` of `kind`; 0 when out of range.
+int32_t swiftlr_scheduler_argument(const char *kind, int64_t index, swiftlr_argument *out);
+/// Runs the declared checks of the arguments `config` holds (and no others).
+int32_t swiftlr_scheduler_check(const char *kind, const swiftlr_config *config, swiftlr_message *message);
+/// SWALR's annealing weight at `t` for the strategy "cos" or "linear"; NaN for another.
+double swiftlr_anneal_weight(const char *strategy, double t);
+/// A CyclicLR policy's scale at `x` ("triangular", "triangular2", "exp_range"); NaN for another.
+double swiftlr_cyclic_scale(const char *mode, double gamma, double x);
+
 // MARK: - Schedulers
 
 typedef struct swiftlr_scheduler swiftlr_scheduler;

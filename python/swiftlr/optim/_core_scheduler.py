@@ -10,6 +10,7 @@ reads and writes every group's ``lr`` as a transaction.
 from __future__ import annotations
 
 import copy
+import functools
 import warnings
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -17,9 +18,9 @@ from typing import Any, ClassVar
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
+from swiftlr.optim._scheduler_base import LRScheduler, _check_last_epoch, _check_optimizer, _check_state_dict
 
-__all__ = ["CoreScheduler"]
+__all__ = ["CoreScheduler", "per_group"]
 
 
 def _core_property(name: str) -> property:
@@ -42,11 +43,15 @@ _TOLERATED_KEYS = frozenset({"verbose", "optimizer"})
 class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
-    A subclass names its Swift scheduler (``_kind``, by default the class
-    name) and its fields (``_state_fields``, PyTorch's attribute names), checks
-    its arguments, then calls ``super().__init__(optimizer, last_epoch,
-    name=value, ...)``. Properties for the fields, ``step``, ``get_lr``,
-    ``state_dict`` and ``load_state_dict`` come from here.
+    A subclass is PyTorch's signature and docstring: it names its Swift
+    scheduler (``_kind``, by default the class name) and its state fields
+    (``_state_fields``, PyTorch's attribute names), and passes its arguments
+    on with ``super().__init__(optimizer, last_epoch, name=value, ...)``. It
+    checks none of them: the Swift scheduler declares each argument once
+    (type, default, check, whether PyTorch checks it before the optimizer;
+    ``_swiftlr.scheduler_arguments``), and its checks run here in PyTorch's
+    order, before any param group is written. Properties for the fields,
+    ``step``, ``get_lr``, ``state_dict`` and ``load_state_dict`` come from here.
 
     ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore` and
     the one owner of a step: PyTorch's warnings, the deprecated epoch, user
@@ -89,12 +94,39 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
     def __new__(cls, *args: Any, **kwargs: Any) -> CoreScheduler:
         return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
-    def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **config: Any) -> None:
-        base_lrs = self._attach(optimizer, last_epoch)
-        config["base_lrs"] = [float(lr) for lr in base_lrs]
+    def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **arguments: Any) -> None:
+        self._check_first(arguments)
+        _check_optimizer(optimizer)
+        _check_last_epoch(last_epoch)
+        self._prepare(optimizer, arguments)
+        # Built from the groups as they are: every check runs before anything is written.
+        config = _plain(arguments)
+        config["base_lrs"] = [
+            float(g["lr"] if last_epoch == -1 else g.get("initial_lr", g["lr"])) for g in optimizer.param_groups
+        ]
         config["last_epoch"] = last_epoch
         self._build_core(config)
+        self._write_groups(optimizer, arguments, last_epoch)
+        base_lrs = [float(lr) for lr in self._attach(optimizer, last_epoch)]
+        if base_lrs != config["base_lrs"]:
+            self._core_update({"base_lrs": base_lrs})
         self._finish_init()
+
+    def _check_first(self, arguments: dict[str, Any]) -> None:
+        """Runs the core's checks of the arguments PyTorch checks before it
+        looks at the optimizer (e.g. ConstantLR's ``factor``)."""
+        first = {name: arguments[name] for name in _checked_first(self._kind) if name in arguments}
+        if first:
+            _swiftlr.check_arguments(self._kind, _plain(first))
+
+    def _prepare(self, optimizer: SupportsParamGroups, arguments: dict[str, Any]) -> None:
+        """Python's own checks of Python objects, before the core is built
+        (e.g. whether the optimizer has a momentum to cycle). None by default."""
+
+    def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
+        """Writes what PyTorch's constructor writes into the param groups
+        besides ``initial_lr`` (CyclicLR's lr, OneCycleLR's bounds, SWALR's
+        ``swa_lr``); the arguments are checked by then. None by default."""
 
     def _build_core(self, config: dict[str, Any]) -> None:
         """Builds the Swift scheduler (the C object keeps ``config``, for pickles)."""
@@ -232,9 +264,31 @@ def _step_count(value: Any) -> int:
 
 
 def _plain(value: Any) -> Any:
-    """Tensors and numpy scalars (as PyTorch checkpoints may hold) as Python numbers."""
+    """A value as the core takes it: tensors and numpy scalars (as PyTorch
+    checkpoints may hold) as Python numbers, any other iterable as a list,
+    dicts value by value."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (int, float, bool)):
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
         return value.item()
+    if hasattr(value, "__iter__"):
+        return [_plain(v) for v in value]
     return value
+
+
+@functools.cache
+def _checked_first(kind: str) -> tuple[str, ...]:
+    """The arguments of ``kind`` that PyTorch checks before the optimizer."""
+    return tuple(name for name, _, _, first in _swiftlr.scheduler_arguments(kind) if first)
+
+
+def per_group(optimizer: SupportsParamGroups, value: Any) -> list[Any]:
+    """One value per param group, as PyTorch's ``_format_param`` gives them
+    (tensors cloned); the core has checked the length of a list."""
+    if isinstance(value, (list, tuple)):
+        return [v.clone() if hasattr(v, "clone") else v for v in value]
+    return [value.clone() if hasattr(value, "clone") else value for _ in optimizer.param_groups]

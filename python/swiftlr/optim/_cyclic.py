@@ -8,6 +8,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from swiftlr import _swiftlr
 from swiftlr._typing import (
     CyclicMode,
     CyclicScaleMode,
@@ -15,24 +16,12 @@ from swiftlr._typing import (
     SupportsParamGroups,
 )
 from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat
-from swiftlr.optim._core_scheduler import CoreScheduler
-from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
+from swiftlr.optim._core_scheduler import CoreScheduler, per_group
+from swiftlr.optim._scheduler_base import _check_state_dict
 
-__all__ = ["CyclicLR", "OneCycleLR", "format_param"]
+__all__ = ["CyclicLR", "OneCycleLR"]
 
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-
-
-def format_param(name: str, optimizer: Any, param: Any) -> list[Any]:
-    """One value per param group from a scalar or a list (PyTorch's ``_format_param``)."""
-    if isinstance(param, (list, tuple)):
-        if len(param) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} must have the same length as optimizer.param_groups. "
-                f"{name} has {len(param)} values, param_groups has {len(optimizer.param_groups)}."
-            )
-        return [p.clone() if hasattr(p, "clone") else p for p in param]
-    return [param.clone() if hasattr(param, "clone") else param] * len(optimizer.param_groups)
 
 
 def _set_lr(group: dict[str, Any], lr: Any) -> None:
@@ -42,12 +31,34 @@ def _set_lr(group: dict[str, Any], lr: Any) -> None:
         group["lr"] = lr
 
 
-def _use_beta1(optimizer: Any) -> bool:
-    """PyTorch's test: the optimizer cycles ``betas[0]`` if it has betas, else ``momentum``."""
-    defaults = getattr(optimizer, "defaults", {})
-    if "momentum" not in defaults and "betas" not in defaults:
-        raise ValueError(_MOMENTUM_ERROR)
-    return "betas" in defaults
+class _CyclesMomentum:
+    """What CyclicLR and OneCycleLR share: cycling an optimizer's momentum,
+    or ``betas[0]`` for an optimizer with betas (PyTorch's ``use_beta1``)."""
+
+    use_beta1: bool
+
+    def _prepare(self, optimizer: SupportsParamGroups, arguments: dict[str, Any]) -> None:
+        # Before the core is built: the C step needs to know where momenta go.
+        if arguments["cycle_momentum"]:
+            self.use_beta1 = "betas" in getattr(optimizer, "defaults", {})
+
+    def _start_momenta(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
+        """PyTorch's check that the optimizer has a momentum (after the core's
+        checks, as in PyTorch), then its setup of a new scheduler: each group
+        starts at its max momentum and records both bounds."""
+        if not arguments["cycle_momentum"]:
+            return
+        defaults = getattr(optimizer, "defaults", {})
+        if "momentum" not in defaults and "betas" not in defaults:
+            raise ValueError(_MOMENTUM_ERROR)
+        if last_epoch != -1:
+            return
+        max_momentums = per_group(optimizer, arguments["max_momentum"])
+        base_momentums = per_group(optimizer, arguments["base_momentum"])
+        for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+            _set_momentum(group, m_momentum, self.use_beta1)
+            group["max_momentum"] = m_momentum
+            group["base_momentum"] = b_momentum
 
 
 def _momentum_key(scheduler: Any, config: dict[str, Any]) -> str | None:
@@ -57,15 +68,6 @@ def _momentum_key(scheduler: Any, config: dict[str, Any]) -> str | None:
     return "betas" if scheduler.__dict__.get("use_beta1", False) else "momentum"
 
 
-def _start_momenta(optimizer: Any, max_momentums: list[Any], base_momentums: list[Any], use_beta1: bool) -> None:
-    """PyTorch's momentum setup of a new CyclicLR or OneCycleLR: each group
-    starts at its max momentum and records both bounds."""
-    for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-        _set_momentum(group, m_momentum, use_beta1)
-        group["max_momentum"] = m_momentum
-        group["base_momentum"] = b_momentum
-
-
 def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
@@ -73,7 +75,7 @@ def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None
         group["momentum"] = momentum
 
 
-class CyclicLR(CyclicCompat, CoreScheduler):
+class CyclicLR(_CyclesMomentum, CyclicCompat, CoreScheduler):
     r"""Sets the learning rate of each parameter group according to the
     cyclical learning rate policy (CLR), cycling between two boundaries with a
     constant frequency (`Cyclical Learning Rates for Training Neural Networks`).
@@ -158,55 +160,37 @@ class CyclicLR(CyclicCompat, CoreScheduler):
         max_momentum: float | list[float] = 0.9,
         last_epoch: int = -1,
     ) -> None:
-        _check_optimizer(optimizer)
-        base_lrs = format_param("base_lr", optimizer, base_lr)
-        if last_epoch == -1:
-            for lr, group in zip(base_lrs, optimizer.param_groups):
-                _set_lr(group, lr)
-        max_lrs = format_param("max_lr", optimizer, max_lr)
-        up = float(step_size_up)
-        down = float(step_size_down) if step_size_down is not None else up
-        if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
-            raise ValueError("mode is invalid and scale_fn is None")
         self._scale_fn_custom = scale_fn
-        config: dict[str, Any] = {}
-        if cycle_momentum:
-            self.use_beta1 = _use_beta1(optimizer)
-            base_momentums = format_param("base_momentum", optimizer, base_momentum)
-            max_momentums = format_param("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                _start_momenta(optimizer, max_momentums, base_momentums, self.use_beta1)
-            config = {
-                "base_momentum": [float(m) for m in base_momentums],
-                "max_momentum": [float(m) for m in max_momentums],
-            }
         super().__init__(
             optimizer,
             last_epoch,
-            max_lr=[float(lr) for lr in max_lrs],
-            step_size_up=up,
-            step_size_down=down,
+            base_lr=base_lr,
+            max_lr=max_lr,
+            step_size_up=step_size_up,
+            step_size_down=step_size_down,
             mode=mode,
             gamma=gamma,
             custom_scale_fn=scale_fn is not None,
             scale_mode=scale_mode,
-            cycle_momentum=bool(cycle_momentum),
-            **config,
+            cycle_momentum=cycle_momentum,
+            base_momentum=base_momentum,
+            max_momentum=max_momentum,
         )
         # As in PyTorch: the initial step ran from the groups' initial_lr,
         # the schedule then runs from base_lr.
-        self.base_lrs = [float(lr) for lr in base_lrs]
+        self.base_lrs = [float(lr) for lr in per_group(optimizer, base_lr)]
+
+    def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
+        if last_epoch == -1:
+            for lr, group in zip(per_group(optimizer, arguments["base_lr"]), optimizer.param_groups):
+                _set_lr(group, lr)
+        self._start_momenta(optimizer, arguments, last_epoch)
 
     def scale_fn(self, x: Any) -> float:
         """The scaling policy at ``x`` (a cycle number or an iteration)."""
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
-        mode = self.mode
-        scale: float = 1.0
-        if mode == "triangular2":
-            scale = 1 / (2.0 ** (x - 1))
-        elif mode == "exp_range":
-            scale = self.gamma**x
+        scale: float = _swiftlr.cyclic_scale(self.mode, self.gamma, x)
         return scale
 
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +230,7 @@ class CyclicLR(CyclicCompat, CoreScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class OneCycleLR(OneCycleCompat, CoreScheduler):
+class OneCycleLR(_CyclesMomentum, OneCycleCompat, CoreScheduler):
     r"""Sets the learning rate of each parameter group according to the 1cycle
     policy: from an initial lr up to a maximum, then down to a minimum much
     lower than the initial one (`Super-Convergence`). Call :meth:`step`
@@ -316,44 +300,34 @@ class OneCycleLR(OneCycleCompat, CoreScheduler):
         three_phase: bool = False,
         last_epoch: int = -1,
     ) -> None:
-        _check_optimizer(optimizer)
-        if total_steps is not None:
-            if total_steps <= 0 or not isinstance(total_steps, int):
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-        elif epochs is not None and steps_per_epoch is not None:
-            if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
-            total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        # PyTorch's check, plus NaN (which it lets through into NaN lrs).
-        if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float) or math.isnan(pct_start):
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ["cos", "linear"]:
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        max_lrs = format_param("max_lr", optimizer, max_lr)
-        if last_epoch == -1:
-            for idx, group in enumerate(optimizer.param_groups):
-                group["initial_lr"] = max_lrs[idx] / div_factor
-                group["max_lr"] = max_lrs[idx]
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        if cycle_momentum:
-            self.use_beta1 = _use_beta1(optimizer)
-            max_momentums = format_param("max_momentum", optimizer, max_momentum)
-            base_momentums = format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                _start_momenta(optimizer, max_momentums, base_momentums, self.use_beta1)
         super().__init__(
             optimizer,
             last_epoch,
             total_steps=total_steps,
+            epochs=epochs,
+            steps_per_epoch=steps_per_epoch,
             pct_start=pct_start,
-            three_phase=bool(three_phase),
             anneal_strategy=anneal_strategy,
-            cycle_momentum=bool(cycle_momentum),
+            max_lr=max_lr,
+            cycle_momentum=cycle_momentum,
+            base_momentum=base_momentum,
+            max_momentum=max_momentum,
+            div_factor=div_factor,
+            final_div_factor=final_div_factor,
+            three_phase=three_phase,
         )
+
+    def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
+        """PyTorch's writes: each group's ``initial_lr``, ``max_lr`` and
+        ``min_lr`` (the core computes the two bounds) and, when momentum
+        cycles, its starting momentum and both momentum bounds."""
+        if last_epoch == -1:
+            values = self._core_get("group_values")
+            width = 5 if arguments["cycle_momentum"] else 3
+            for i, (group, max_lr) in enumerate(zip(optimizer.param_groups, per_group(optimizer, arguments["max_lr"]))):
+                group["initial_lr"], _, group["min_lr"] = values[i * width : i * width + 3]
+                group["max_lr"] = max_lr
+        self._start_momenta(optimizer, arguments, last_epoch)
 
     @property
     def _schedule_phases(self) -> list[dict[str, Any]]:

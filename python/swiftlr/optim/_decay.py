@@ -207,8 +207,6 @@ class ConstantLR(CoreScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
-        if factor > 1.0 or factor < 0:
-            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
         super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
 
 
@@ -263,10 +261,6 @@ class LinearLR(CoreScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        if start_factor > 1.0 or start_factor <= 0:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
-        if end_factor > 1.0 or end_factor < 0:
-            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
         super().__init__(
             optimizer, last_epoch, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from swiftlr import _swiftlr
@@ -114,39 +113,31 @@ class ReduceLROnPlateau(CoreScheduler):
         *,
         sign_aware_threshold: bool = False,
     ) -> None:
-        # PyTorch's checks, in its order and with its wording. Like PyTorch,
-        # this scheduler records no initial_lr and takes no initial step.
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
+        # The core checks every argument in PyTorch's order (``factor`` before
+        # the optimizer). Like PyTorch, this scheduler records no initial_lr
+        # and takes no initial step.
+        arguments = {
+            "mode": mode,
+            "factor": factor,
+            "patience": patience,
+            "threshold": threshold,
+            "threshold_mode": threshold_mode,
+            "cooldown": cooldown,
+            "min_lr": min_lr,
+            "eps": eps,
+            "sign_aware_threshold": sign_aware_threshold,
+        }
+        self._check_first(arguments)
         _check_optimizer(optimizer)
         self.optimizer = optimizer
-        groups = len(optimizer.param_groups)
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != groups:
-                raise ValueError(f"expected {groups} min_lrs, got {len(min_lr)}")
-            min_lr = [float(v) for v in min_lr]
-        if mode not in {"min", "max"}:
-            raise ValueError("mode " + mode + " is unknown!")
-        if threshold_mode not in {"rel", "abs"}:
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
+        config = _plain(arguments)
+        config["base_lrs"] = [float(g["lr"]) for g in optimizer.param_groups]
+        self._build_core(config)
         self._last_lr = [_lr_copy(g["lr"]) for g in optimizer.param_groups]
-        self.__dict__["default_min_lr"] = None if isinstance(min_lr, list) else min_lr
-        self.__dict__["min_lrs"] = list(min_lr) if isinstance(min_lr, list) else [min_lr] * groups
-        self._build_core(
-            {
-                "base_lrs": [float(g["lr"]) for g in optimizer.param_groups],
-                "last_epoch": 0,
-                "mode": mode,
-                "factor": factor,
-                "patience": patience,
-                "threshold": threshold,
-                "threshold_mode": threshold_mode,
-                "cooldown": cooldown,
-                "min_lr": min_lr,
-                "eps": eps,
-                "sign_aware_threshold": bool(sign_aware_threshold),
-            }
-        )
+        if isinstance(min_lr, (list, tuple)):
+            self.__dict__["default_min_lr"], self.__dict__["min_lrs"] = None, list(min_lr)
+        else:
+            self.__dict__["default_min_lr"], self.__dict__["min_lrs"] = min_lr, [min_lr] * len(optimizer.param_groups)
 
     _step_kind = "metric"  # step(metrics, epoch=None): the metric is the step's one input
     step = _swiftlr.SchedulerCore._step_metrics  # type: ignore[assignment]  # the C step, its own signature
@@ -253,7 +244,7 @@ class ReduceLROnPlateau(CoreScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state saved by this scheduler or by PyTorch's ``ReduceLROnPlateau``.
 
-        As PyTorch does, ``mode_worse`` is then recomputed from ``mode``.
+        As PyTorch does, ``mode_worse`` is then recomputed from ``mode`` (by the core).
         """
         _check_state_dict(state_dict)
         held: dict[str, Any] = {k: state_dict[k] for k in ("default_min_lr", "min_lrs") if k in state_dict}
@@ -265,11 +256,9 @@ class ReduceLROnPlateau(CoreScheduler):
             for value in held["min_lrs"]:
                 float(value)  # numbers all the same, as the core would check
             del core_state["min_lrs"]
-        mode = core_state.get("mode", self.mode)
-        if mode not in {"min", "max"}:
-            raise ValueError("mode " + str(mode) + " is unknown!")
-        core_state["mode_worse"] = math.inf if mode == "min" else -math.inf
-        self._core_update(core_state)  # checks min_lrs against the param groups
+        self._core_update(
+            core_state
+        )  # mode_worse follows mode there, as PyTorch's load recomputes it  # checks min_lrs against the param groups
         if "min_lrs" in held:
             held["min_lrs"] = list(held["min_lrs"])
         self.__dict__.update(held)

@@ -49,6 +49,11 @@ def _check_optimizer(optimizer: Any) -> None:
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+def _check_last_epoch(last_epoch: Any) -> None:
+    if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
+        raise TypeError(f"last_epoch must be an int, got {type(last_epoch).__name__}")
+
+
 def _patch_track_step_called(optimizer: Any) -> None:
     """Wraps ``optimizer.step`` to record that it ran (PyTorch issue #20124)."""
     step = getattr(optimizer, "step", None)
@@ -131,8 +136,7 @@ class LRScheduler:
     def _attach(self, optimizer: Any, last_epoch: int) -> list[Any]:
         """Checks the optimizer, records ``initial_lr``, returns the base lrs."""
         _check_optimizer(optimizer)
-        if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
-            raise TypeError(f"last_epoch must be an int, got {type(last_epoch).__name__}")
+        _check_last_epoch(last_epoch)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:

@@ -50,12 +50,6 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        if T_0 <= 0 or not isinstance(T_0, int):
-            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
-        if T_mult < 1 or not isinstance(T_mult, int):
-            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
-        if not isinstance(eta_min, (float, int)):
-            raise ValueError(f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
         super().__init__(optimizer, last_epoch, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
 
     #: PyTorch's own step: no warnings, no ``_step_count``, epochs may be fractional.
@@ -67,6 +61,4 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
         Args:
             epoch (float, optional): the epoch to go to, >= 0.
         """
-        if epoch is not None and epoch < 0:
-            raise ValueError(f"Expected non-negative epoch, but got {epoch}")  # in PyTorch's words
         super().step(epoch)

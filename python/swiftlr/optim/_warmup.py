@@ -12,25 +12,11 @@ as step 0.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from swiftlr._typing import SupportsParamGroups, WSDDecayType
 from swiftlr.optim._core_scheduler import CoreScheduler
 
 __all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
-
-
-def _check_int(name: str, value: Any) -> int:
-    """An int argument (numpy integers too; bools and floats are refused)."""
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    return int(value.__index__())
-
-
-def _check_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-        raise TypeError(f"{name} must be a float, got {type(value).__name__}")
-    return float(value)
 
 
 class WarmupCosineLR(CoreScheduler):
@@ -94,10 +80,10 @@ class WarmupCosineLR(CoreScheduler):
         super().__init__(
             optimizer,
             last_epoch,
-            warmup_steps=_check_int("warmup_steps", warmup_steps),
-            total_steps=_check_int("total_steps", total_steps),
-            eta_min=_check_float("eta_min", eta_min),
-            warmup_start_factor=_check_float("warmup_start_factor", warmup_start_factor),
+            warmup_steps=warmup_steps,
+            total_steps=total_steps,
+            eta_min=eta_min,
+            warmup_start_factor=warmup_start_factor,
         )
 
 
@@ -146,8 +132,8 @@ class InverseSqrtLR(CoreScheduler):
         super().__init__(
             optimizer,
             last_epoch,
-            warmup_steps=_check_int("warmup_steps", warmup_steps),
-            timescale=None if timescale is None else _check_int("timescale", timescale),
+            warmup_steps=warmup_steps,
+            timescale=None if timescale is None else timescale,
         )
 
 
@@ -219,16 +205,14 @@ class WarmupStableDecayLR(CoreScheduler):
         min_lr_ratio: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
-        if not isinstance(decay_type, str):
-            raise TypeError(f"decay_type must be a str, got {type(decay_type).__name__}")
         super().__init__(
             optimizer,
             last_epoch,
-            warmup_steps=_check_int("warmup_steps", warmup_steps),
-            stable_steps=_check_int("stable_steps", stable_steps),
-            decay_steps=_check_int("decay_steps", decay_steps),
+            warmup_steps=warmup_steps,
+            stable_steps=stable_steps,
+            decay_steps=decay_steps,
             decay_type=decay_type,
-            min_lr_ratio=_check_float("min_lr_ratio", min_lr_ratio),
+            min_lr_ratio=min_lr_ratio,
         )
 
 
@@ -268,13 +252,9 @@ class PiecewiseLinearLR(CoreScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1
     ) -> None:
-        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
-            raise TypeError(f"milestones must be a sequence of ints, got {type(milestones).__name__}")
-        if isinstance(factors, (str, bytes)) or not hasattr(factors, "__iter__"):
-            raise TypeError(f"factors must be a sequence of floats, got {type(factors).__name__}")
         super().__init__(
             optimizer,
             last_epoch,
-            milestones=[_check_int("milestones", m) for m in milestones],
-            factors=[_check_float("factors", f) for f in factors],
+            milestones=milestones,
+            factors=factors,
         )

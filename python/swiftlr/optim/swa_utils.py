@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import math
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups, SWAAnnealStrategy
-from swiftlr.optim._core_scheduler import CoreScheduler
-from swiftlr.optim._cyclic import format_param
-from swiftlr.optim._scheduler_base import _check_optimizer
+from swiftlr.optim._core_scheduler import CoreScheduler, per_group
 
 __all__ = ["SWALR"]
 
@@ -55,35 +55,20 @@ class SWALR(CoreScheduler):
         anneal_strategy: SWAAnnealStrategy = "cos",
         last_epoch: int = -1,
     ) -> None:
-        _check_optimizer(optimizer)
-        swa_lrs = format_param("swa_lr", optimizer, swa_lr)
-        for value, group in zip(swa_lrs, optimizer.param_groups):
-            group["swa_lr"] = value
-        if anneal_strategy not in ["cos", "linear"]:
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
-            raise ValueError(f"anneal_epochs must be equal or greater than 0, got {anneal_epochs}")
         super().__init__(
-            optimizer,
-            last_epoch,
-            swa_lr=[float(v) for v in swa_lrs],
-            anneal_epochs=anneal_epochs,
-            anneal_strategy=anneal_strategy,
+            optimizer, last_epoch, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=anneal_strategy
         )
 
+    def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
+        for value, group in zip(per_group(optimizer, arguments["swa_lr"]), optimizer.param_groups):
+            group["swa_lr"] = value
+
     @property
-    def anneal_func(self) -> Any:
-        """The annealing function of ``_anneal_strategy`` (PyTorch's attribute)."""
-        return _linear_anneal if self._anneal_strategy == "linear" else _cosine_anneal
+    def anneal_func(self) -> Callable[[float], float]:
+        """The annealing function of ``_anneal_strategy`` (PyTorch's attribute):
+        the weight of ``swa_lr`` at progress ``t`` in [0, 1], from the core."""
+        return functools.partial(_swiftlr.anneal_weight, self._anneal_strategy)
 
     #: PyTorch reads each group's ``swa_lr`` at every step; so does the C step.
     #: The step number (``_step_count - 1``) reaches the core with every step.
     _group_inputs = ("swa_lr",)
-
-
-def _linear_anneal(t: float) -> float:
-    return t
-
-
-def _cosine_anneal(t: float) -> float:
-    return (1 - math.cos(math.pi * t)) / 2

@@ -1,0 +1,102 @@
+import _SwiftLRShims
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// The declarations half of the C ABI (swiftlr_abi.h): each scheduler's
+// arguments, their checks, and the few pure functions PyTorch exposes as
+// attributes (SWALR's `anneal_func`, CyclicLR's `scale_fn`).
+
+/// Every registered scheduler's arguments in C form, made once. The names,
+/// kinds and defaults are copied to C memory that is never freed: the table
+/// lives as long as the process, so the pointers handed out stay valid.
+struct ArgumentTable: @unchecked Sendable {
+  let rows: [String: [swiftlr_argument]]
+
+  static let shared = ArgumentTable()
+
+  private init() {
+    var rows: [String: [swiftlr_argument]] = [:]
+    for (kind, entry) in SchedulerRegistry.entries {
+      rows[kind] = entry.type.arguments.map(Self.row)
+    }
+    self.rows = rows
+  }
+
+  private static func row(_ argument: SchedulerArgument) -> swiftlr_argument {
+    var row = swiftlr_argument()
+    row.name = UnsafePointer(strdup(argument.name))
+    row.kind = UnsafePointer(strdup(argument.kind.rawValue))
+    row.has_default = argument.defaultValue == nil ? 0 : 1
+    row.checked_first = argument.checkedFirst ? 1 : 0
+    if let value = argument.defaultValue { row.default_value = permanent(value) }
+    return row
+  }
+
+  /// A `swiftlr_value` whose list or string is copied to memory never freed.
+  private static func permanent(_ value: SchedulerValue) -> swiftlr_value {
+    var v = swiftlr_value()
+    func copy<T>(_ items: [T]) -> UnsafePointer<T> {
+      let p = UnsafeMutablePointer<T>.allocate(capacity: max(items.count, 1))
+      p.initialize(from: items, count: items.count)
+      v.count = Int64(items.count)
+      return UnsafePointer(p)
+    }
+    switch value {
+    case .none: v.tag = Int32(SWIFTLR_NONE.rawValue)
+    case .bool(let x): v.tag = Int32(SWIFTLR_BOOL.rawValue); v.int_value = x ? 1 : 0
+    case .int(let x): v.tag = Int32(SWIFTLR_INT.rawValue); v.int_value = Int64(x)
+    case .double(let x): v.tag = Int32(SWIFTLR_DOUBLE.rawValue); v.double_value = x
+    case .ints(let x): v.tag = Int32(SWIFTLR_INTS.rawValue); v.ints = copy(x.map { Int64($0) })
+    case .doubles(let x): v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.doubles = copy(x)
+    case .string(let x): v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = copy(Array(x.utf8CString))
+    }
+    return v
+  }
+}
+
+@_cdecl("swiftlr_scheduler_argument_count")
+public func swiftlr_scheduler_argument_count(_ kind: UnsafePointer<CChar>) -> Int64 {
+  guard let rows = ArgumentTable.shared.rows[String(cString: kind)] else { return -1 }
+  return Int64(rows.count)
+}
+
+@_cdecl("swiftlr_scheduler_argument")
+public func swiftlr_scheduler_argument(
+  _ kind: UnsafePointer<CChar>, _ index: Int64, _ out: UnsafeMutablePointer<swiftlr_argument>
+) -> Int32 {
+  guard let rows = ArgumentTable.shared.rows[String(cString: kind)], index >= 0, index < Int64(rows.count) else {
+    return 0
+  }
+  out.pointee = rows[Int(index)]
+  return 1
+}
+
+@_cdecl("swiftlr_scheduler_check")
+public func swiftlr_scheduler_check(
+  _ kind: UnsafePointer<CChar>, _ config: OpaquePointer, _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> Int32 {
+  let name = String(cString: kind)
+  guard let entry = SchedulerRegistry.entries[name] else {
+    return report(.value("unknown scheduler '\(name)'"), message)
+  }
+  let box: ConfigBox = unbox(config)
+  do throws(SchedulerError) {
+    try entry.type.check(box.config.values)
+    return 0
+  } catch {
+    return report(error, message)
+  }
+}
+
+@_cdecl("swiftlr_anneal_weight")
+public func swiftlr_anneal_weight(_ strategy: UnsafePointer<CChar>, _ t: Double) -> Double {
+  AnnealStrategy(rawValue: String(cString: strategy))?.weight(t) ?? .nan
+}
+
+@_cdecl("swiftlr_cyclic_scale")
+public func swiftlr_cyclic_scale(_ mode: UnsafePointer<CChar>, _ gamma: Double, _ x: Double) -> Double {
+  guard let policy = CyclicLR.Mode(rawValue: String(cString: mode)) else { return .nan }
+  return CyclicLR.scale(policy, gamma: gamma, at: x)
+}

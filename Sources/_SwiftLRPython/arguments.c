@@ -1,0 +1,94 @@
+// The declarations of `_swiftlr`: each scheduler's arguments as the Swift
+// core declares them, their checks, and the pure functions PyTorch exposes as
+// attributes. Glue only: conversion and exceptions.
+#include "shim.h"
+
+/// The `kind` argument as UTF-8, or NULL with TypeError set.
+static const char *kind_name(PyObject *kind) {
+  if (!PyUnicode_Check(kind)) {
+    PyErr_Format(PyExc_TypeError, "kind must be a str, got %.100s", Py_TYPE(kind)->tp_name);
+    return NULL;
+  }
+  return PyUnicode_AsUTF8(kind);
+}
+
+// scheduler_arguments(kind) -> tuple of (name, kind, default, checked_first);
+// default is `required` (the module's sentinel) for a required argument.
+PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind) {
+  const char *name = kind_name(kind);
+  if (name == NULL) return NULL;
+  int64_t count = swiftlr_scheduler_argument_count(name);
+  if (count < 0) return PyErr_Format(PyExc_ValueError, "unknown scheduler %R", kind);
+  PyObject *required = PyObject_GetAttrString(module, "REQUIRED");
+  if (required == NULL) return NULL;
+  PyObject *rows = PyTuple_New((Py_ssize_t)count);
+  if (rows == NULL) goto fail;
+  for (int64_t i = 0; i < count; i++) {
+    swiftlr_argument argument;
+    if (!swiftlr_scheduler_argument(name, i, &argument)) {
+      PyErr_SetString(PyExc_RuntimeError, "the argument table changed while it was read");
+      goto fail;
+    }
+    PyObject *value = argument.has_default ? shim_value_to_object(&argument.default_value) : Py_NewRef(required);
+    if (value == NULL) goto fail;
+    PyObject *row =
+        Py_BuildValue("(ssNO)", argument.name, argument.kind, value, argument.checked_first ? Py_True : Py_False);
+    if (row == NULL) goto fail;
+    PyTuple_SET_ITEM(rows, (Py_ssize_t)i, row);
+  }
+  Py_DECREF(required);
+  return rows;
+fail:
+  Py_XDECREF(rows);
+  Py_DECREF(required);
+  return NULL;
+}
+
+// check_arguments(kind, values: dict) -> None: the declared checks of the given arguments.
+PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "check_arguments() takes 2 arguments (%zd given)", nargs);
+  const char *name = kind_name(args[0]);
+  if (name == NULL) return NULL;
+  swiftlr_config *config = shim_config_from_dict(args[1]);
+  if (config == NULL) return NULL;
+  swiftlr_message message;
+  int32_t status = swiftlr_scheduler_check(name, config, &message);
+  swiftlr_config_free(config);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  Py_RETURN_NONE;
+}
+
+/// Reads (str, float...) arguments; -1 with an exception set.
+static int text_and_doubles(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, const char *function,
+                            const char **text, double *values) {
+  if (nargs != want) {
+    PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", function, want, nargs);
+    return -1;
+  }
+  *text = kind_name(args[0]);
+  if (*text == NULL) return -1;
+  for (Py_ssize_t i = 1; i < want; i++) {
+    values[i - 1] = PyFloat_AsDouble(args[i]);
+    if (values[i - 1] == -1.0 && PyErr_Occurred()) return -1;
+  }
+  return 0;
+}
+
+// anneal_weight(strategy, t) -> float: SWALR's `anneal_func(t)`.
+PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  const char *strategy;
+  double t;
+  if (text_and_doubles(args, nargs, 2, "anneal_weight", &strategy, &t) < 0) return NULL;
+  return PyFloat_FromDouble(swiftlr_anneal_weight(strategy, t));
+}
+
+// cyclic_scale(mode, gamma, x) -> float: CyclicLR's built-in `scale_fn(x)`.
+PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  const char *mode;
+  double values[2];
+  if (text_and_doubles(args, nargs, 3, "cyclic_scale", &mode, values) < 0) return NULL;
+  return PyFloat_FromDouble(swiftlr_cyclic_scale(mode, values[0], values[1]));
+}
