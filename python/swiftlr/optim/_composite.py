@@ -25,7 +25,10 @@ def _is_plateau(scheduler: Any) -> bool:
     return any(cls.__name__ == "ReduceLROnPlateau" for cls in type(scheduler).__mro__)
 
 
-def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:
+def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any], purpose: str = "") -> None:
+    """PyTorch's checks of a composite's schedulers, in its words."""
+    if len(schedulers) < 1:
+        raise ValueError(f"{owner} expects at least one scheduler{purpose}, but got no scheduler.")
     for scheduler_idx, scheduler in enumerate(schedulers):
         if not hasattr(scheduler, "optimizer"):
             raise TypeError(f"{owner} at index {scheduler_idx} should have `optimizer` as its attribute.")
@@ -135,8 +138,6 @@ class SequentialLR(_CompositeState, LRScheduler):
         *,
         fast_forward: bool = False,
     ) -> None:
-        if len(schedulers) < 1:
-            raise ValueError(f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler.")
         _check_schedulers(self.__class__.__name__, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
@@ -220,12 +221,8 @@ class ChainedScheduler(_CompositeState, LRScheduler):
     """
 
     def __init__(self, schedulers: Sequence[Any], optimizer: SupportsParamGroups | None = None) -> None:
-        if len(schedulers) < 1:
-            raise ValueError(
-                f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no scheduler."
-            )
-        optimizer = optimizer or schedulers[0].optimizer
-        _check_schedulers(self.__class__.__name__, optimizer, schedulers)
+        optimizer = optimizer or (schedulers[0].optimizer if len(schedulers) else None)
+        _check_schedulers(self.__class__.__name__, optimizer, schedulers, " to be chained")
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _lr_list(self._schedulers[-1].optimizer)

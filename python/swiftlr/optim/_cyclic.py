@@ -17,7 +17,7 @@ from swiftlr._typing import (
 )
 from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat
 from swiftlr.optim._core_scheduler import CoreScheduler, per_group
-from swiftlr.optim._scheduler_base import _check_state_dict
+from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -223,8 +223,10 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, CoreScheduler):
         _check_state_dict(state_dict)
         state = dict(state_dict)
         fn = state.pop("_scale_fn_custom", None)
-        if fn is not None and not isinstance(fn, dict):
-            raise TypeError(f"_scale_fn_custom must be None or a dict (a callable's __dict__), got {type(fn).__name__}")
+        if self._scale_fn_custom is None:
+            fn = None  # PyTorch ignores a saved scale_fn state without a scale_fn
+        else:
+            (fn,) = _check_saved_callables([self._scale_fn_custom], [fn], "_scale_fn_custom")
         super().load_state_dict(state)
         if fn is not None and self._scale_fn_custom is not None:
             self._scale_fn_custom.__dict__.update(fn)

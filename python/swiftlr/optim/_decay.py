@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._core_scheduler import CoreScheduler, _plain
 
 __all__ = [
     "StepLR",
@@ -60,41 +60,24 @@ class StepLR(CoreScheduler):
         super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
 
 
-def _milestone_counter(milestones: Any) -> Counter[int]:
-    """Milestones as PyTorch holds them, a Counter ``{epoch: count}``.
+def _core_milestones(milestones: Any) -> dict[str, Any]:
+    """The core's two fields for PyTorch's milestones, a Counter ``{epoch:
+    count}``: its epochs, ascending, and their counts.
 
-    Accepts any iterable of epochs (a repeated epoch counts again), or a
-    Counter / dict ``{epoch: count}`` as PyTorch's state dicts hold them (keys
-    may be strings, as after JSON; counts may be zero or negative, as PyTorch
-    keeps them).
+    Takes any iterable of epochs (a repeated epoch counts again), or a Counter
+    / dict ``{epoch: count}`` as PyTorch's state dicts hold them (keys may be
+    strings, as after JSON; counts may be zero or negative, as PyTorch keeps
+    them). The core checks that epochs and counts are integers: ``2.5`` is
+    refused, not truncated (PyTorch would keep a milestone no epoch hits).
     """
-    if isinstance(milestones, dict):
-        out: Counter[int] = Counter()
-        for epoch, count in milestones.items():
-            out[_epoch(epoch, allow_str=True)] += _epoch(count, allow_str=False)
-        return out
-    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
-        raise TypeError(f"milestones must be an iterable of ints, got {type(milestones).__name__}")
-    return Counter(_epoch(m.item() if hasattr(m, "item") else m, allow_str=False) for m in milestones)
-
-
-def _core_milestones(counter: Counter[int]) -> dict[str, list[int]]:
-    """The core's two fields for a Counter: its epochs, ascending, and their counts."""
-    epochs = sorted(counter)
-    return {"milestones": epochs, "milestone_counts": [counter[e] for e in epochs]}
-
-
-def _epoch(value: Any, allow_str: bool) -> int:
-    """An integer milestone (or count). An integral float (``30.0``) is
-    accepted; ``2.5`` or ``"x"`` raise TypeError rather than being truncated
-    (PyTorch would keep a milestone ``2.5`` that no integer epoch ever hits)."""
-    if allow_str and isinstance(value, str) and value.lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"milestones must be integers, got {value!r}")
-    return int(value.__index__())
+    value = milestones if isinstance(milestones, dict) else _plain(milestones)
+    if isinstance(value, list):
+        value = Counter(value)
+    if not isinstance(value, dict):
+        return {"milestones": value}  # not a collection: the core says so
+    counts = {int(k) if isinstance(k, str) and k.lstrip("-").isdigit() else k: c for k, c in _plain(value).items()}
+    epochs = sorted(counts)
+    return {"milestones": epochs, "milestone_counts": [counts[e] for e in epochs]}
 
 
 class MultiStepLR(CoreScheduler):
@@ -136,7 +119,7 @@ class MultiStepLR(CoreScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        super().__init__(optimizer, last_epoch, **_core_milestones(_milestone_counter(milestones)), gamma=gamma)
+        super().__init__(optimizer, last_epoch, **_core_milestones(milestones), gamma=gamma)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The base gives a subclass a core property for each field it does not
@@ -153,7 +136,7 @@ class MultiStepLR(CoreScheduler):
 
     @milestones.setter
     def milestones(self, value: Any) -> None:
-        self._core_update(_core_milestones(_milestone_counter(value)))
+        self._core_update(_core_milestones(value))
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
@@ -164,7 +147,7 @@ class MultiStepLR(CoreScheduler):
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         state = super()._core_state(state_dict)
         if "milestones" in state_dict:
-            state.update(_core_milestones(_milestone_counter(state_dict["milestones"])))
+            state.update(_core_milestones(state_dict["milestones"]))
         return state
 
 

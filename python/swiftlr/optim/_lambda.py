@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._core_scheduler import CoreScheduler
-from swiftlr.optim._scheduler_base import _check_state_dict
+from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -69,17 +69,8 @@ class _LambdaScheduler(CoreScheduler):
         ``__dict__`` back. ``state_dict`` itself is left unchanged."""
         # Everything is checked before anything changes.
         _check_state_dict(state_dict)
-        lr_lambdas = state_dict["lr_lambdas"]  # KeyError when missing, as in PyTorch
-        if not isinstance(lr_lambdas, (list, tuple)) or len(lr_lambdas) != len(self.lr_lambdas):
-            raise ValueError(
-                f"state_dict['lr_lambdas'] must be a list of {len(self.lr_lambdas)} entries (one per lr_lambda), "
-                f"got {lr_lambdas!r:.100}"
-            )
-        for idx, fn in enumerate(lr_lambdas):
-            if fn is not None and not isinstance(fn, dict):
-                raise TypeError(f"state_dict['lr_lambdas'][{idx}] must be None or a dict, got {type(fn).__name__}")
-            if fn is not None and not hasattr(self.lr_lambdas[idx], "__dict__"):
-                raise TypeError(f"lr_lambda {idx} has no __dict__ to load its saved state into")
+        # KeyError when missing, as in PyTorch.
+        lr_lambdas = _check_saved_callables(self.lr_lambdas, state_dict["lr_lambdas"], "lr_lambdas")
         super().load_state_dict({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
         for idx, fn in enumerate(lr_lambdas):
             if fn is not None:

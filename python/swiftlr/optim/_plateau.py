@@ -189,8 +189,6 @@ class ReduceLROnPlateau(CoreScheduler):
         new groups, keeping its state, once ``min_lrs`` fits them. Returns the
         new ``_last_lr``; a failure changes nothing but what PyTorch changes."""
         count, min_lrs = len(self._core_get("min_lrs")), self.min_lrs
-        if not groups:
-            raise ValueError("the optimizer has no param groups")
         if len(min_lrs) != len(groups):
             if not self._reduces(current, epoch):
                 # No lr changes: step the groups the core knows (stand-ins for removed ones).
@@ -211,9 +209,7 @@ class ReduceLROnPlateau(CoreScheduler):
             min_lrs = [self.default_min_lr] * len(groups)
         state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
         state["sign_aware_threshold"] = self.sign_aware_threshold
-        saved, saved_config = self._core_copy(), self._core_config
-        if saved_config is None:
-            raise RuntimeError("the scheduler's core is not initialized")
+        saved, saved_config = self._core_copy(), dict(self._core_config or {})
         config = dict(saved_config)
         config["base_lrs"] = [float(g["lr"]) for g in groups]
         config["min_lr"] = [float(v) for v in min_lrs]

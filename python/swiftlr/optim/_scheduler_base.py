@@ -49,6 +49,21 @@ def _check_optimizer(optimizer: Any) -> None:
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+def _check_saved_callables(callables: Sequence[Any], saved: Any, key: str) -> list[dict[str, Any] | None]:
+    """Checks the saved state of user callables (``lr_lambdas``, ``scale_fn``:
+    each callable object's ``__dict__``, None for a function) before a load
+    changes anything; returns it as a list, one entry per callable."""
+    if not isinstance(saved, (list, tuple)) or len(saved) != len(callables):
+        raise ValueError(f"state_dict[{key!r}] must be a list of {len(callables)} entries, got {saved!r:.100}")
+    for idx, (fn, state) in enumerate(zip(callables, saved)):
+        if state is not None and (not isinstance(state, dict) or not hasattr(fn, "__dict__")):
+            raise TypeError(
+                f"state_dict[{key!r}][{idx}] must be None or the __dict__ of a callable object, "
+                f"got {type(state).__name__} for {type(fn).__name__}"
+            )
+    return list(saved)
+
+
 def _check_last_epoch(last_epoch: Any) -> None:
     if isinstance(last_epoch, bool) or not isinstance(last_epoch, int):
         raise TypeError(f"last_epoch must be an int, got {type(last_epoch).__name__}")

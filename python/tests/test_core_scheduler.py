@@ -1,0 +1,142 @@
+"""The bridge to the Swift core (``optim/_core_scheduler.py``): every
+scheduler's arguments come from one declaration in Swift, and the Python
+classes only mirror PyTorch's signatures."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+from swiftlr import _swiftlr
+from swiftlr.optim import lr_scheduler as L
+from swiftlr.optim import swa_utils
+from swiftlr.optim._core_scheduler import CoreScheduler, _plain
+
+#: Declared arguments that are not constructor parameters of the Python class:
+#: values the class derives from Python objects (a Counter's counts, whether a
+#: ``scale_fn`` callable was given).
+_DERIVED = {("MultiStepLR", "milestone_counts"), ("CyclicLR", "custom_scale_fn")}
+#: Required in Python (PyTorch's signature), optional for Swift callers, for
+#: whom ``base_lrs`` or each step's inputs stand in.
+_SWIFT_OPTIONAL = {("CyclicLR", "base_lr"), ("OneCycleLR", "max_lr")}
+
+_CLASSES = sorted(
+    {
+        cls
+        for cls in (*vars(L).values(), *vars(swa_utils).values())
+        if isinstance(cls, type) and issubclass(cls, CoreScheduler) and cls is not CoreScheduler
+    },
+    key=lambda cls: cls.__name__,
+)
+
+
+def _parameters(cls: type) -> dict[str, inspect.Parameter]:
+    skip = {"self", "optimizer", "last_epoch", "scale_fn"}
+    return {n: p for n, p in inspect.signature(cls.__init__).parameters.items() if n not in skip}
+
+
+def test_every_swiftlr_scheduler_is_covered() -> None:
+    assert len(_CLASSES) >= 17
+    assert {cls._kind for cls in _CLASSES} >= {"StepLR", "OneCycleLR", "ReduceLROnPlateau", "SWALR", "CyclicLR"}
+
+
+@pytest.mark.parametrize("cls", _CLASSES, ids=lambda cls: cls.__name__)
+def test_signature_mirrors_the_swift_declaration(cls: type) -> None:
+    """Names and defaults: the Python signature is PyTorch's, the declaration
+    the core's; they must say the same thing."""
+    declared = {name: default for name, _, default, _ in _swiftlr.scheduler_arguments(cls._kind)}
+    params = _parameters(cls)
+    for name, param in params.items():
+        if name in ("lr_lambda",):  # a Python callable: Python's own
+            continue
+        assert name in declared, f"{cls.__name__}({name}=...) is not declared in Swift"
+        default = declared[name]
+        if (cls._kind, name) in _SWIFT_OPTIONAL:
+            assert param.default is inspect.Parameter.empty and default is None
+        elif param.default is inspect.Parameter.empty:
+            assert default is _swiftlr.REQUIRED, f"{cls.__name__}.{name}: Swift has a default, Python none"
+        else:
+            assert default == param.default, f"{cls.__name__}.{name}: {param.default!r} != Swift's {default!r}"
+    for name in declared:
+        assert name in params or (cls._kind, name) in _DERIVED, f"{cls.__name__}: {name} is declared but not taken"
+
+
+def test_declarations_are_well_formed() -> None:
+    kinds = {"int", "float", "bool", "str", "ints", "floats", "per_group"}
+    for cls in _CLASSES:
+        rows = _swiftlr.scheduler_arguments(cls._kind)
+        assert len({name for name, *_ in rows}) == len(rows)
+        assert all(kind in kinds and isinstance(first, bool) for _, kind, _, first in rows)
+    with pytest.raises(ValueError, match="unknown scheduler"):
+        _swiftlr.scheduler_arguments("NoSuchLR")
+
+
+class _NotAnOptimizer:
+    pass
+
+
+def test_checked_first_arguments_win_over_a_bad_optimizer() -> None:
+    """PyTorch checks ConstantLR's factor before the optimizer, StepLR's nothing."""
+    with pytest.raises(ValueError, match="Constant multiplicative factor"):
+        L.ConstantLR(_NotAnOptimizer(), factor=2.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Factor should be < 1.0"):
+        L.ReduceLROnPlateau(_NotAnOptimizer(), factor=1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        L.StepLR(_NotAnOptimizer(), step_size=0)  # type: ignore[arg-type]
+
+
+def test_check_arguments_checks_only_what_it_is_given() -> None:
+    _swiftlr.check_arguments("StepLR", {})  # step_size is required, but not given: no check
+    _swiftlr.check_arguments("StepLR", {"step_size": 3})
+    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
+        _swiftlr.check_arguments("StepLR", {"step_size": 0})
+    with pytest.raises(TypeError, match="gamma must be a float, got str"):
+        _swiftlr.check_arguments("StepLR", {"gamma": "x"})
+
+
+def test_a_rejected_argument_writes_no_group() -> None:
+    """The core checks every argument before the constructor writes a group."""
+    groups = [{"lr": 0.1, "momentum": 0.9, "params": []}]
+
+    class Opt:
+        param_groups = groups
+        defaults = {"lr": 0.1, "momentum": 0.9}
+
+    before = [dict(g) for g in groups]
+    with pytest.raises(ValueError, match="anneal_strategy"):
+        L.OneCycleLR(Opt(), max_lr=1.0, total_steps=10, anneal_strategy="square")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
+        CoreScheduler.__init__(L.StepLR.__new__(L.StepLR), Opt(), -1, step_size=1, bogus=2)  # type: ignore[arg-type]
+    assert groups == before
+
+
+def test_field_updates_use_the_declared_checks() -> None:
+    s = L.StepLR(_opt(), step_size=2)
+    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
+        s.step_size = 0
+    assert s.step_size == 2
+    p = L.ReduceLROnPlateau(_opt())
+    with pytest.raises(ValueError, match="mode sideways is unknown!"):
+        p.load_state_dict({**p.state_dict(), "mode": "sideways"})
+    p.load_state_dict({**p.state_dict(), "mode": "max", "mode_worse": 123.0})
+    assert p.mode_worse == float("-inf")  # recomputed from mode, as PyTorch's load does
+
+
+def _opt() -> Any:
+    class Opt:
+        param_groups = [{"lr": 0.1, "params": []}]
+        defaults = {"lr": 0.1}
+
+    return Opt()
+
+
+def test_plain_makes_what_the_core_takes() -> None:
+    np = pytest.importorskip("numpy")
+    assert _plain({"a": (1, np.float64(2.5)), "b": range(3), "c": np.int64(4)}) == {
+        "a": [1, 2.5],
+        "b": [0, 1, 2],
+        "c": 4,
+    }
+    assert _plain("abc") == "abc" and _plain(None) is None
