@@ -4,86 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
-static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
-
-// MARK: - Group cache
-//
-// Reading every group's lr (and OneCycleLR's five group values) is most of a
-// step's cost. A group whose dict has not changed since the last step still
-// holds what that step wrote: its lr object and inputs are reused without a
-// lookup. Any change to the dict, a replaced dict, a tensor or other mutable
-// lr, or a failed step falls back to reading.
-//
-// How "has not changed" is known depends on the interpreter:
-//  * CPython 3.11 stamps every dict with a new version on each change
-//    (`ma_version_tag`): an entry keeps the version it saw.
-//  * CPython 3.12+ deprecates that stamp but lets an extension watch dicts
-//    (`PyDict_AddWatcher`): every cached group dict is watched, and any
-//    change to any watched dict advances one counter, the generation an
-//    entry keeps. Coarse (two schedulers on one optimizer invalidate each
-//    other), never wrong: a dict stays watched once watched, because another
-//    scheduler's cache may rely on it.
-
-#if PY_VERSION_HEX < 0x030C0000
-static inline int watch(PyObject *dict) {
-  (void)dict;
-  return 0;
-}
-static inline uint64_t dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
-#else
-static int watcher_id = -1;
-static uint64_t generation = 1;
-
-static int on_dict_change(PyDict_WatchEvent event, PyObject *dict, PyObject *key, PyObject *value) {
-  (void)event, (void)dict, (void)key, (void)value;
-  generation++;
-  return 0;
-}
-
-static inline int watch(PyObject *dict) { return watcher_id < 0 ? -1 : PyDict_Watch(watcher_id, dict); }
-static inline uint64_t dict_version(PyObject *dict) {
-  (void)dict;
-  return generation;
-}
-#endif
-
-void group_cache_invalidate(GroupCache *cache) {
-  if (cache->entries == NULL) return;
-  for (Py_ssize_t i = 0; i < cache->count; i++) cache->entries[i].valid = 0;
-}
-
-void group_cache_clear(GroupCache *cache) {
-  if (cache->entries != NULL) {
-    for (Py_ssize_t i = 0; i < cache->count; i++) {
-      Py_CLEAR(cache->entries[i].dict);
-      Py_CLEAR(cache->entries[i].lr);
-    }
-  }
-  PyMem_Free(cache->entries);
-  PyMem_Free(cache->inputs);
-  cache->entries = NULL;
-  cache->inputs = NULL;
-  cache->count = cache->keys = 0;
-}
-
-int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
-  if (cache->entries == NULL) return 0;
-  for (Py_ssize_t i = 0; i < cache->count; i++) {
-    Py_VISIT(cache->entries[i].dict);
-    Py_VISIT(cache->entries[i].lr);
-  }
-  return 0;
-}
-
-static inline int cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_ssize_t keys) {
-  if (cache == NULL || cache->entries == NULL || cache->keys != keys) return 0;
-  const GroupCacheEntry *c = &cache->entries[i];
-  return c->valid && c->dict == group && PyDict_CheckExact(group) && dict_version(group) == c->version;
-}
-
-static int is_immutable_number(PyObject *value) {
-  return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
-}
+PyObject *group_str_fill, *group_str_clone, *group_str_betas, *group_str_momentum;
 
 // MARK: - Access to one group
 
@@ -103,18 +24,22 @@ static inline int group_set(PyObject *group, PyObject *key, PyObject *value) {
   return PyDict_CheckExact(group) ? PyDict_SetItem(group, key, value) : PyObject_SetItem(group, key, value);
 }
 
+/// A step's write into its group: a plain dict's version follows the step's
+/// own writes, and a change made by someone else since the step read it
+/// leaves the group untracked (not cached).
+static int slot_set(GroupSlot *slot, PyObject *key, PyObject *value) {
+  PyObject *group = slot->group;
+  if (!PyDict_CheckExact(group)) return PyObject_SetItem(group, key, value);
+  if (group_dict_version(group) != slot->version) slot->tracked = 0;
+  int r = group_dict_set(group, key, value);
+  slot->version = group_dict_version(group);
+  return r;
+}
+
 /// `float(value)`; -1 with an exception set (the value may run Python code).
 static inline int as_double(PyObject *value, double *out) {
   *out = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
   return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
-}
-
-/// Whether two doubles are the same bits (so -0.0 differs from 0.0, and a NaN equals itself).
-static inline int same_bits(double a, double b) {
-  uint64_t x, y;
-  memcpy(&x, &a, sizeof x);
-  memcpy(&y, &b, sizeof y);
-  return x == y;
 }
 
 // MARK: - A step's storage
@@ -191,7 +116,16 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
   for (Py_ssize_t i = 0; i < n; i++) {
     PyObject *group = step->slots[i].group;
     double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
-    if (cache_hit(cache, i, group, keys)) {
+    if (PyDict_CheckExact(group)) {
+      // Its version before anything is read: a change by Python code from here on leaves it uncached.
+      if (group_watch(group) < 0) {
+        PyErr_Clear();
+      } else {
+        step->slots[i].tracked = 1;
+      }
+      step->slots[i].version = group_dict_version(group);
+    }
+    if (group_cache_hit(cache, i, group, keys)) {
       step->slots[i].old_lr = Py_NewRef(cache->entries[i].lr);
       if (as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;  // an int too large
       step->lrs[i] = step->slots[i].old_value;
@@ -203,14 +137,14 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
     step->slots[i].old_lr = group_get(group, shim_str_lr);
     if (step->slots[i].old_lr == NULL || as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;
     step->lrs[i] = step->slots[i].old_value;
-    int immutable = is_immutable_number(step->slots[i].old_lr);
+    int immutable = group_immutable_number(step->slots[i].old_lr);
     step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(step->slots[i].old_lr);
     if (step->precisions[i] < 0) return -1;
     step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
     for (Py_ssize_t k = 0; k < keys; k++) {
       PyObject *value = group_get(group, PyTuple_GET_ITEM(input_keys, k));
       if (value == NULL) return -1;
-      immutable &= is_immutable_number(value);
+      immutable &= group_immutable_number(value);
       int failed = as_double(value, &inputs[k]);
       Py_DECREF(value);
       if (failed) return -1;
@@ -243,7 +177,7 @@ static PyObject *momentum_value(PyObject *old_betas, double momentum, MomentumTa
 
 static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget target) {
   step->momentum = target;
-  step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
+  step->momentum_key = target == MOMENTUM_BETA1 ? group_str_betas : group_str_momentum;
   for (Py_ssize_t i = 0; i < step->n; i++) {
     PyObject *group = step->slots[i].group;
     PyObject *old = group_get(group, step->momentum_key);
@@ -258,7 +192,7 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
       return -1;
     }
     step->slots[i].old_momentum = old;
-    int failed = group_set(group, step->momentum_key, value);
+    int failed = slot_set(&step->slots[i], step->momentum_key, value);
     Py_DECREF(value);
     if (failed) return -1;
     step->momenta_written = i + 1;
@@ -271,14 +205,14 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
 /// in place (PyTorch's `_update_param_group_val`). An unchanged float stays
 /// the same object, so a step that changes nothing writes nothing.
 static int write_lr(GroupStep *step, Py_ssize_t i) {
-  PyObject *group = step->slots[i].group, *old = step->slots[i].old_lr;
+  PyObject *old = step->slots[i].old_lr;
   double lr = step->lrs[i];
-  if (PyFloat_CheckExact(old) && same_bits(PyFloat_AS_DOUBLE(old), lr)) {
+  if (PyFloat_CheckExact(old) && group_same_bits(PyFloat_AS_DOUBLE(old), lr)) {
     step->slots[i].new_lr = Py_NewRef(old);
     return 0;
   }
   if (!PyFloat_Check(old) && !PyLong_Check(old)) {
-    PyObject *fill = PyObject_GetAttr(old, str_fill);
+    PyObject *fill = PyObject_GetAttr(old, group_str_fill);
     if (fill != NULL) {
       PyObject *number = PyFloat_FromDouble(lr);
       PyObject *r = number == NULL ? NULL : PyObject_CallOneArg(fill, number);
@@ -287,7 +221,7 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
       if (r == NULL) return -1;
       Py_DECREF(r);
       step->written = i + 1;  // filled: undo fills the old value back
-      step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, str_clone);
+      step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, group_str_clone);
       return step->slots[i].new_lr == NULL ? -1 : 0;
     }
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -295,7 +229,7 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
   }
   PyObject *value = PyFloat_FromDouble(lr);
   if (value == NULL) return -1;
-  if (group_set(group, shim_str_lr, value) < 0) {
+  if (slot_set(&step->slots[i], shim_str_lr, value) < 0) {
     Py_DECREF(value);
     return -1;
   }
@@ -321,11 +255,11 @@ void group_step_undo(GroupStep *step) {
   for (Py_ssize_t i = step->written - 1; i >= 0; i--) {
     PyObject *old = step->slots[i].old_lr, *group = step->slots[i].group;
     int failed;
-    if (PyFloat_Check(old) || PyLong_Check(old) || !PyObject_HasAttr(old, str_fill)) {
+    if (PyFloat_Check(old) || PyLong_Check(old) || !PyObject_HasAttr(old, group_str_fill)) {
       failed = group_set(group, shim_str_lr, old);
     } else {
       PyObject *number = PyFloat_FromDouble(step->slots[i].old_value);
-      PyObject *r = number == NULL ? NULL : PyObject_CallMethodOneArg(old, str_fill, number);
+      PyObject *r = number == NULL ? NULL : PyObject_CallMethodOneArg(old, group_str_fill, number);
       Py_XDECREF(number);
       failed = r == NULL;
       Py_XDECREF(r);
@@ -354,50 +288,11 @@ PyObject *group_step_last_lr(GroupStep *step, PyObject *last) {
   return list;
 }
 
-void group_step_store(GroupStep *step, GroupCache *cache) {
-  Py_ssize_t n = step->n, keys = step->keys;
-  if (cache->entries != NULL && (cache->count != n || cache->keys != keys)) group_cache_clear(cache);
-  if (cache->entries == NULL) {
-    cache->entries = PyMem_Calloc((size_t)n, sizeof(GroupCacheEntry));
-    cache->inputs = keys > 0 ? PyMem_Calloc((size_t)(n * keys), sizeof(double)) : NULL;
-    if (cache->entries == NULL || (keys > 0 && cache->inputs == NULL)) {
-      group_cache_clear(cache);  // a cache is an optimization: without memory, do without
-      return;
-    }
-    cache->count = n;
-    cache->keys = keys;
-  }
-  for (Py_ssize_t i = 0; i < n; i++) {
-    GroupCacheEntry *c = &cache->entries[i];
-    PyObject *group = step->slots[i].group, *lr = step->slots[i].new_lr;
-    // The common case: the step read this group from the cache and wrote nothing.
-    if (c->valid && c->dict == group && c->lr == lr && dict_version(group) == c->version) continue;
-    c->valid = 0;
-    Py_CLEAR(c->dict);
-    Py_CLEAR(c->lr);
-    if (!PyDict_CheckExact(group) || !is_immutable_number(lr) || !step->slots[i].immutable) continue;
-    if (watch(group) < 0) {
-      PyErr_Clear();  // unwatchable: read it every time
-      continue;
-    }
-    c->dict = Py_NewRef(group);
-    c->lr = Py_NewRef(lr);
-    c->version = dict_version(group);
-    if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
-    c->valid = 1;
-  }
-}
-
 int param_groups_ready(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-  if (watcher_id < 0) {
-    watcher_id = PyDict_AddWatcher(on_dict_change);
-    if (watcher_id < 0) PyErr_Clear();  // no watcher slot left: groups are read at every step
-  }
-#endif
-  str_fill = PyUnicode_InternFromString("fill_");
-  str_clone = PyUnicode_InternFromString("clone");
-  str_betas = PyUnicode_InternFromString("betas");
-  str_momentum = PyUnicode_InternFromString("momentum");
-  return (str_fill && str_clone && str_betas && str_momentum) ? 0 : -1;
+  group_str_fill = PyUnicode_InternFromString("fill_");
+  group_str_clone = PyUnicode_InternFromString("clone");
+  group_str_betas = PyUnicode_InternFromString("betas");
+  group_str_momentum = PyUnicode_InternFromString("momentum");
+  if (!(group_str_fill && group_str_clone && group_str_betas && group_str_momentum)) return -1;
+  return group_cache_ready();
 }

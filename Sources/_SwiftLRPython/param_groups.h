@@ -14,6 +14,8 @@
 
 #include "shim.h"
 
+#include <string.h>
+
 /// Param groups handled without a heap allocation.
 #define GROUP_STEP_STACK 8
 
@@ -21,11 +23,11 @@
 typedef enum { MOMENTUM_NONE = 0, MOMENTUM_KEY = 1, MOMENTUM_BETA1 = 2 } MomentumTarget;
 
 /// What one group held after the last step, to skip reading it again (see
-/// param_groups.c, "Group cache").
+/// group_cache.c).
 typedef struct {
   PyObject *dict;    // the group (strong), compared by identity
   PyObject *lr;      // its lr after the step: an immutable number (strong)
-  uint64_t version;  // the dict's version after the step
+  uint64_t version;  // the dict's version after the step's writes
   int valid;
 } GroupCacheEntry;
 
@@ -40,12 +42,35 @@ void group_cache_clear(GroupCache *cache);
 void group_cache_invalidate(GroupCache *cache);
 int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg);
 
+/// Whether group `i` (in `param_groups` of a step reading `keys` group
+/// inputs) still holds what the last step left: its lr and inputs are then
+/// the cached ones. Runs no Python code.
+int group_cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_ssize_t keys);
+
+/// The whole-step fast path: when `param_groups` is a list of the cached
+/// groups, all unchanged since the last step with Python float lrs, fills
+/// `lrs` (`cache->count` of them, at most GROUP_STEP_STACK) and returns 1;
+/// else 0. Runs no Python code and takes nothing.
+int group_cache_read(const GroupCache *cache, PyObject *param_groups, Py_ssize_t keys, MomentumTarget target,
+                     double *lrs);
+
+/// After `group_cache_read` and the core's step: writes `momenta` (NULL:
+/// none) and `lrs` into the cached groups and returns the new `_last_lr`
+/// (`last` itself when it holds exactly the groups' lr objects). On failure
+/// returns NULL with the exception set, every write undone and the cache
+/// invalidated. The cache owns every group and old lr, so Python code run
+/// meanwhile (an allocation's finalizers) finds no borrowed pointer.
+PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *momenta, MomentumTarget target,
+                            PyObject *last);
+
 /// One group in a step: what it held before, what the step put there.
 typedef struct {
   PyObject *group;         // strong: the group, from the snapshot of param_groups
   PyObject *old_lr;        // strong: its lr object before the step
   PyObject *new_lr;        // strong: what `_last_lr` holds for it once written
   PyObject *old_momentum;  // strong or NULL: "momentum" / "betas" before the step
+  uint64_t version;        // its dict's version when read, then after each of the step's writes
+  char tracked;            // a watched plain dict that only this step changed since it was read
   double old_value;        // its lr as a float, before the step
   char immutable;          // its lr and inputs were immutable numbers
 } GroupSlot;
@@ -94,5 +119,46 @@ void group_step_store(GroupStep *step, GroupCache *cache);
 void group_step_release(GroupStep *step);
 
 int param_groups_ready(void);
+int group_cache_ready(void);
+
+/// Makes changes to a plain dict group visible to `group_dict_version`; -1
+/// with an exception set when it cannot (then the group is never cached).
+int group_watch(PyObject *dict);
+
+/// `dict[key] = value` for a step's own write into a plain dict group: on
+/// 3.12+ it does not advance the version (see group_cache.c).
+int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
+
+// MARK: - Helpers shared by param_groups.c and group_cache.c
+
+/// Interned "fill_", "clone", "betas", "momentum".
+extern PyObject *group_str_fill, *group_str_clone, *group_str_betas, *group_str_momentum;
+
+/// A number that no Python code can change: a float or an int (not a bool).
+static inline int group_immutable_number(PyObject *value) {
+  return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
+}
+
+/// Whether two doubles are the same bits (so -0.0 differs from 0.0, and a NaN equals itself).
+static inline int group_same_bits(double a, double b) {
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+/// How "this dict has not changed" is known: CPython 3.11 stamps every dict
+/// with a new version at each change; 3.12+ deprecates that stamp, and
+/// group_cache.c watches the cached dicts instead (one generation counter
+/// that any change to any watched dict advances).
+#if PY_VERSION_HEX < 0x030C0000
+static inline uint64_t group_dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
+#else
+extern uint64_t group_dict_generation;
+static inline uint64_t group_dict_version(PyObject *dict) {
+  (void)dict;
+  return group_dict_generation;
+}
+#endif
 
 #endif  // SWIFTLR_PARAM_GROUPS_H

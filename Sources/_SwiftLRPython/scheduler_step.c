@@ -13,8 +13,37 @@ static PyObject *epoch_warning, *order_warning, *overridden_warning;
 
 // MARK: - The transaction
 
+/// The step over groups the cache knows unchanged (`group_cache_read`):
+/// nothing is read from them, nothing is owned but what the cache owns.
+static PyObject *cached_step(SchedulerCore *self, double *lrs, const double *inputs, Py_ssize_t input_count,
+                             int has_epoch, double epoch, long long step_count) {
+  Py_ssize_t n = self->cache.count;
+  swiftlr_message message;
+  int32_t status = swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, has_epoch, epoch, step_count,
+                                          self->is_initial, &message);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  double momenta[GROUP_STEP_STACK];
+  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, momenta, n);
+  PyObject *result = group_cache_write(&self->cache, lrs, cycled ? momenta : NULL, self->momentum, self->last_lr);
+  if (result == NULL) {
+    swiftlr_scheduler_undo_step(self->core);
+  } else {
+    swiftlr_scheduler_commit_step(self->core);
+  }
+  return result;
+}
+
 PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, const double *inputs,
                                 Py_ssize_t input_count, int has_epoch, double epoch, long long step_count) {
+  double cached_lrs[GROUP_STEP_STACK];
+  Py_ssize_t cached_keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
+  if (group_cache_read(&self->cache, param_groups, cached_keys, self->momentum, cached_lrs)) {
+    if (cached_keys > 0) {
+      inputs = self->cache.inputs;
+      input_count = self->cache.count * cached_keys;
+    }
+    return cached_step(self, cached_lrs, inputs, input_count, has_epoch, epoch, step_count);
+  }
   GroupStep step;
   PyObject *result = NULL;
   double momenta_stack[GROUP_STEP_STACK];

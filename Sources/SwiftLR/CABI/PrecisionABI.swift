@@ -21,8 +21,7 @@ public func swiftlr_scheduler_step_precise(
     let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
     var scheduler = b.scheduler
     try stepOpened(&scheduler, lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context, codes)
-    b.saveForUndo()  // as `swiftlr_scheduler_step` does: the C step may undo it
-    b.scheduler = scheduler
+    b.stepped(scheduler)  // as `swiftlr_scheduler_step` leaves it: the C step commits or undoes it
     return 0
   } catch {
     return report(error, message)

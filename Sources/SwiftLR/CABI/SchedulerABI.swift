@@ -30,11 +30,14 @@ final class SchedulerBox {
     set { write(newValue) }
   }
   let step: Step
-  /// Puts back the state the last `step` started from (the C step's rollback
-  /// when writing its results into Python objects fails), or forgets it.
-  let saveForUndo: () -> Void
+  /// After a successful `step`, before the next: puts back the state the
+  /// step started from (the C step's rollback when writing its results into
+  /// Python objects fails), or keeps the new one (see `StepStorage`).
   let undoStep: () -> Void
   let commitStep: () -> Void
+  /// Stores a state stepped outside `step` (the tensor-lr path), to be
+  /// committed or undone as a step's.
+  let stepped: (any LRScheduler) -> Void
   /// Each group's cycled momentum into the buffer; false when momentum does not cycle.
   let momenta: (UnsafeMutableBufferPointer<Double>) -> Bool
   let copy: () -> SchedulerBox
@@ -47,34 +50,27 @@ final class SchedulerBox {
   /// C copies of the field names, owned by the box, for `field_name`.
   let cNames: [UnsafeMutablePointer<CChar>]
 
-  /// The one stored copy of the scheduler, shared by the closures, and the
-  /// state before the step in progress. Keeping `saved` costs retains, not a
-  /// copy: the rules replace their arrays only when the values change.
-  private final class Storage<S> {
-    @exclusivity(unchecked) var value: S  // stepped in place; no dynamic check per step
-    @exclusivity(unchecked) var saved: S?
-    init(_ value: S) { self.value = value }
-  }
-
   init<S: LRScheduler>(_ value: S) {
-    let storage = Storage(value)
+    // The one stored copy of the scheduler, shared by the closures.
+    let storage = StepStorage(value)
     read = { storage.value }
-    write = { if let v = $0 as? S { storage.value = v } }
+    write = { if let v = $0 as? S { storage.replace(v) } }
     step = { (lrs, epoch, inputs, context) throws(SchedulerError) in
-      storage.saved = storage.value
+      storage.beginStep()
       do throws(SchedulerError) {
         try storage.value.step(lrs, epoch: epoch, inputs: inputs, context: context)
       } catch {
-        storage.saved = nil
+        storage.undo()  // `step` changes nothing when it throws: this only makes sure
         throw error
       }
     }
-    saveForUndo = { storage.saved = storage.value }
-    undoStep = {
-      if let saved = storage.saved { storage.value = saved }
-      storage.saved = nil
+    stepped = { next in
+      guard let next = next as? S else { return }
+      storage.beginStep()
+      storage.value = next
     }
-    commitStep = { storage.saved = nil }
+    undoStep = { storage.undo() }
+    commitStep = { storage.commit() }
     momenta = { out in
       guard out.count == storage.value.groupCount, storage.value.momentum(group: 0) != nil else { return false }
       for i in out.indices { out[i] = storage.value.momentum(group: i) ?? .nan }
@@ -95,6 +91,13 @@ final class SchedulerBox {
 @inline(__always)
 func unbox<T: AnyObject>(_ pointer: OpaquePointer) -> T {
   Unmanaged<T>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+}
+
+/// Runs `body` on the object behind `pointer`, which the caller keeps alive:
+/// no retain and release around the call (the per-step entry points).
+@inline(__always)
+func withBox<T: AnyObject, R>(_ pointer: OpaquePointer, _ body: (T) -> R) -> R {
+  Unmanaged<T>.fromOpaque(UnsafeRawPointer(pointer))._withUnsafeGuaranteedRef(body)
 }
 
 @inline(__always)
@@ -229,29 +232,28 @@ public func swiftlr_scheduler_step(
   _ hasEpoch: Int32, _ epoch: Double, _ stepCount: Int64, _ isInitial: Int32,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
   guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
   let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
-  do throws(SchedulerError) {
-    let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
-    try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
-    return 0
-  } catch {
-    return report(error, message)
+  return withBox(s) { (b: SchedulerBox) -> Int32 in
+    do throws(SchedulerError) {
+      let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
+      try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
+      return 0
+    } catch {
+      return report(error, message)
+    }
   }
 }
 
 @_cdecl("swiftlr_scheduler_undo_step")
 public func swiftlr_scheduler_undo_step(_ s: OpaquePointer) {
-  let b: SchedulerBox = unbox(s)
-  b.undoStep()
+  withBox(s) { (b: SchedulerBox) in b.undoStep() }
 }
 
 @_cdecl("swiftlr_scheduler_commit_step")
 public func swiftlr_scheduler_commit_step(_ s: OpaquePointer) {
-  let b: SchedulerBox = unbox(s)
-  b.commitStep()
+  withBox(s) { (b: SchedulerBox) in b.commitStep() }
 }
 
 @_cdecl("swiftlr_scheduler_lrs")
@@ -274,9 +276,10 @@ public func swiftlr_scheduler_lrs(
 public func swiftlr_scheduler_momenta(
   _ s: OpaquePointer, _ momenta: UnsafeMutablePointer<Double>?, _ count: Int64
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
-  guard let momenta, count > 0, count == Int64(b.groupCount) else { return 0 }
-  return b.momenta(UnsafeMutableBufferPointer(start: momenta, count: Int(count))) ? 1 : 0
+  withBox(s) { (b: SchedulerBox) -> Int32 in
+    guard let momenta, count > 0, count == Int64(b.groupCount) else { return 0 }
+    return b.momenta(UnsafeMutableBufferPointer(start: momenta, count: Int(count))) ? 1 : 0
+  }
 }
 
 @_cdecl("swiftlr_scheduler_field_count")
