@@ -167,57 +167,66 @@ static int cached_set(PyObject *group, PyObject *key, PyObject *value, uint64_t 
 
 PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *momenta, MomentumTarget target,
                             PyObject *last) {
-  Py_ssize_t n = cache->count, written = 0, momenta_written = 0;
-  PyObject *new_lrs[GROUP_STEP_STACK] = {NULL}, *old_momenta[GROUP_STEP_STACK] = {NULL}, *list = NULL;
+  Py_ssize_t n = cache->count, written = 0, momenta_taken = 0;
+  // new_lrs[i]: the float written into group i, or NULL where its lr did not change.
+  PyObject *new_lrs[GROUP_STEP_STACK], *old_momenta[GROUP_STEP_STACK], *list = NULL;
   uint64_t versions[GROUP_STEP_STACK];
-  for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
-  if (momenta != NULL && target == MOMENTUM_KEY) {
-    for (Py_ssize_t i = 0; i < n; i++) {
-      PyObject *group = cache->entries[i].dict;
-      PyObject *old = PyDict_GetItemWithError(group, group_str_momentum);  // a plain dict: no Python code
-      if (old == NULL && PyErr_Occurred()) goto fail;
-      old_momenta[i] = Py_XNewRef(old);
-      PyObject *value = PyFloat_FromDouble(momenta[i]);
-      if (value == NULL) goto fail;
-      int failed = cached_set(group, group_str_momentum, value, &versions[i]);
-      Py_DECREF(value);
-      momenta_written = i + 1;  // a failed set may have changed the dict: undo sets the old value back
-      if (failed) goto fail;
+  int cycled = momenta != NULL && target == MOMENTUM_KEY;
+  if (!cycled && last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
+    // The common step that changes no lr: nothing to write, `_last_lr` stays.
+    Py_ssize_t same = 0;
+    while (same < n && PyList_GET_ITEM(last, same) == cache->entries[same].lr &&
+           group_same_bits(PyFloat_AS_DOUBLE(cache->entries[same].lr), lrs[same])) {
+      same++;
     }
+    if (same == n) return Py_NewRef(last);
+  }
+  for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
+  for (Py_ssize_t i = 0; cycled && i < n; i++) {
+    PyObject *group = cache->entries[i].dict;
+    PyObject *old = PyDict_GetItemWithError(group, group_str_momentum);  // a plain dict: no Python code
+    if (old == NULL && PyErr_Occurred()) goto fail;
+    old_momenta[i] = Py_XNewRef(old);
+    momenta_taken = i + 1;  // a failed set may have changed the dict: undo sets the old value back
+    PyObject *value = PyFloat_FromDouble(momenta[i]);
+    if (value == NULL) goto fail;
+    int failed = cached_set(group, group_str_momentum, value, &versions[i]);
+    Py_DECREF(value);
+    if (failed) goto fail;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
-    if (group_same_bits(PyFloat_AS_DOUBLE(c->lr), lrs[i])) {
-      new_lrs[i] = Py_NewRef(c->lr);  // unchanged: the group keeps its object, nothing is written
-      continue;
-    }
-    new_lrs[i] = PyFloat_FromDouble(lrs[i]);
-    if (new_lrs[i] == NULL) goto fail;
+    new_lrs[i] = NULL;
     written = i + 1;
-    if (cached_set(c->dict, shim_str_lr, new_lrs[i], &versions[i]) < 0) goto fail;
+    if (group_same_bits(PyFloat_AS_DOUBLE(c->lr), lrs[i])) continue;  // unchanged: nothing is written
+    new_lrs[i] = PyFloat_FromDouble(lrs[i]);
+    if (new_lrs[i] == NULL || cached_set(c->dict, shim_str_lr, new_lrs[i], &versions[i]) < 0) goto fail;
   }
   // Python code may run from here on (the list's allocation can collect garbage).
   Py_ssize_t same = 0;
   if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
-    while (same < n && PyList_GET_ITEM(last, same) == new_lrs[same]) same++;
+    while (same < n && PyList_GET_ITEM(last, same) == (new_lrs[same] ? new_lrs[same] : cache->entries[same].lr)) {
+      same++;
+    }
   }
   if (same == n) {
     list = Py_NewRef(last);
   } else {
     list = PyList_New(n);
     if (list == NULL) goto fail;
-    for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(new_lrs[i]));
+    for (Py_ssize_t i = 0; i < n; i++) {
+      PyList_SET_ITEM(list, i, Py_NewRef(new_lrs[i] ? new_lrs[i] : cache->entries[i].lr));
+    }
   }
+  // Committed. A version of 0 marks a group someone else changed during the
+  // writes; a change after them leaves the dict's version unequal to the entry's.
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
-    PyObject *old_lr = c->lr;
-    c->lr = new_lrs[i];  // the entry takes the reference
-    new_lrs[i] = NULL;
     c->version = versions[i];
-    c->valid = versions[i] != 0 && group_dict_version(c->dict) == versions[i];
-    Py_DECREF(old_lr);  // an exact float: no Python code
+    c->valid = versions[i] != 0;
+    if (new_lrs[i] != NULL) Py_SETREF(c->lr, new_lrs[i]);  // the old one an exact float: no Python code
   }
-  for (Py_ssize_t i = 0; i < n; i++) Py_XDECREF(old_momenta[i]);
+  for (Py_ssize_t i = 0; i < momenta_taken; i++) Py_XDECREF(old_momenta[i]);
   return list;
 
 fail:;
@@ -225,9 +234,11 @@ fail:;
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
   for (Py_ssize_t i = written - 1; i >= 0; i--) {
-    if (group_dict_set(cache->entries[i].dict, shim_str_lr, cache->entries[i].lr) < 0) PyErr_Clear();
+    if (new_lrs[i] != NULL && group_dict_set(cache->entries[i].dict, shim_str_lr, cache->entries[i].lr) < 0) {
+      PyErr_Clear();
+    }
   }
-  for (Py_ssize_t i = momenta_written - 1; i >= 0; i--) {
+  for (Py_ssize_t i = momenta_taken - 1; i >= 0; i--) {
     PyObject *group = cache->entries[i].dict;
     int failed = old_momenta[i] != NULL ? group_dict_set(group, group_str_momentum, old_momenta[i])
                                         : PyDict_DelItem(group, group_str_momentum);
@@ -235,9 +246,7 @@ fail:;
   }
   PyErr_Restore(type, value, traceback);
   group_cache_invalidate(cache);
-  for (Py_ssize_t i = 0; i < n; i++) {
-    Py_XDECREF(new_lrs[i]);
-    Py_XDECREF(old_momenta[i]);
-  }
+  for (Py_ssize_t i = 0; i < written; i++) Py_XDECREF(new_lrs[i]);
+  for (Py_ssize_t i = 0; i < momenta_taken; i++) Py_XDECREF(old_momenta[i]);
   return NULL;
 }

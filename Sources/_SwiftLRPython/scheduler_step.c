@@ -122,6 +122,10 @@ int scheduler_epoch(PyObject *epoch, double *out) {
 /// Parses `step(epoch=None)`, or `step(metrics, epoch=None)` when `metrics` is not NULL.
 static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                            PyObject **metrics, PyObject **epoch) {
+  if (kwnames == NULL && nargs == (metrics != NULL ? 1 : 0)) {  // step() / step(metrics): every step of a loop
+    if (metrics != NULL) *metrics = args[0];
+    return 0;
+  }
   Py_ssize_t positional_max = metrics != NULL ? 2 : 1;
   if (nargs > positional_max) {
     PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)", name, positional_max,

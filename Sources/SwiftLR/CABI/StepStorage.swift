@@ -1,9 +1,5 @@
 @_spi(Reflection) import Swift
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The one stored copy of a scheduler behind a `SchedulerBox`, and the state
 /// its last step started from, so that the C step can undo a step whose
 /// results it could not write into Python objects.
@@ -84,8 +80,17 @@ final class StepStorage<S> {
     withUnsafeBytes(of: &value) { a in
       withUnsafeBytes(of: &before) { b in
         for range in references {
-          guard memcmp(a.baseAddress! + range.offset, b.baseAddress! + range.offset, range.count) == 0 else {
-            return false
+          var k = range.offset
+          let end = range.offset + range.count
+          while k + 8 <= end {
+            guard
+              a.loadUnaligned(fromByteOffset: k, as: UInt64.self) == b.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            else { return false }
+            k += 8
+          }
+          while k < end {
+            guard a[k] == b[k] else { return false }
+            k += 1
           }
         }
         return true
@@ -118,7 +123,16 @@ private func referenceRanges<S>(of type: S.Type) -> UnsafeMutableBufferPointer<(
   } else {
     ranges = [(0, size)]
   }
-  let buffer = UnsafeMutableBufferPointer<(offset: Int, count: Int)>.allocate(capacity: ranges.count)
-  _ = buffer.initialize(from: ranges)
+  // Adjacent fields make one range (fewer, longer comparisons).
+  var merged: [(offset: Int, count: Int)] = []
+  for range in ranges.sorted(by: { $0.offset < $1.offset }) {
+    if let last = merged.last, last.offset + last.count == range.offset {
+      merged[merged.count - 1].count += range.count
+    } else {
+      merged.append(range)
+    }
+  }
+  let buffer = UnsafeMutableBufferPointer<(offset: Int, count: Int)>.allocate(capacity: merged.count)
+  _ = buffer.initialize(from: merged)
   return buffer
 }

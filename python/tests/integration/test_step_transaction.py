@@ -1,0 +1,154 @@
+"""A scheduler step is a transaction (scheduler_step.c): a step that fails
+after the core stepped puts back the core's state, whether that step changed
+only plain fields or replaced an array, on the cached fast path and off it;
+and the group cache never hides a change made by Python code in the middle
+of a step (group_cache.c)."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+
+import pytest
+
+from swiftlr.optim import lr_scheduler as L
+
+# The groups belong to no optimizer that steps: PyTorch's step-order warning is expected.
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`:UserWarning")
+
+
+class Groups:
+    """An optimizer-like object: schedulers drive anything with param_groups."""
+
+    def __init__(self, n: int = 3, lr: float = 0.1, **extra: float) -> None:
+        self.param_groups = [{"lr": lr, **extra} for _ in range(n)]
+        self.defaults = dict(extra)
+
+    def step(self) -> None:
+        pass
+
+
+class Refusing(dict):  # type: ignore[type-arg]
+    """A group whose lr writes fail while `armed`."""
+
+    armed = False
+
+    def __setitem__(self, key: str, value: object) -> None:
+        if Refusing.armed and key == "lr":
+            raise RuntimeError("read-only group")
+        dict.__setitem__(self, key, value)
+
+
+@pytest.fixture(autouse=True)
+def disarmed() -> object:
+    Refusing.armed = False
+    yield
+    Refusing.armed = False
+
+
+def state(scheduler: L.LRScheduler, groups: Groups) -> bytes:
+    return pickle.dumps((scheduler.state_dict(), scheduler.get_last_lr(), groups.param_groups))
+
+
+def twin_steps(make: object, opt: Groups, twin_opt: Groups, scheduler: object, twin: object, step: object) -> None:
+    """After the failure, `scheduler` steps exactly as `twin`, which never failed."""
+    for _ in range(12):
+        step(scheduler)
+        step(twin)
+        assert scheduler.get_last_lr() == twin.get_last_lr()
+        assert [g["lr"] for g in opt.param_groups] == [g["lr"] for g in twin_opt.param_groups]
+
+
+def fail_then_match(
+    make: object, step: object, prepare: object = lambda s: None, warmup: int = 3, **extra: float
+) -> None:
+    opt, twin_opt = Groups(**extra), Groups(**extra)
+    opt.param_groups[2] = Refusing(opt.param_groups[2])
+    scheduler, twin = make(opt), make(twin_opt)
+    for _ in range(warmup):
+        step(scheduler)
+        step(twin)
+    prepare(opt)
+    prepare(twin_opt)
+    before = state(scheduler, opt)
+    Refusing.armed = True
+    with pytest.raises(RuntimeError, match="read-only group"):
+        step(scheduler)
+    assert state(scheduler, opt) == before, "a failed step changed the scheduler or the groups"
+    Refusing.armed = False
+    twin_steps(make, opt, twin_opt, scheduler, twin, step)
+
+
+def test_failed_write_puts_back_plain_fields() -> None:
+    # Every ExponentialLR step writes: the failure comes after the core advanced last_epoch.
+    fail_then_match(lambda o: L.ExponentialLR(o, gamma=0.5), lambda s: s.step())
+
+
+def test_failed_write_puts_back_a_plateau_that_reduced() -> None:
+    # patience 0: the second bad metric reduces; the failed step had counted it.
+    fail_then_match(lambda o: L.ReduceLROnPlateau(o, patience=0, cooldown=2), lambda s: s.step(1.0), warmup=1)
+
+
+def test_failed_write_puts_back_an_array_the_step_replaced() -> None:
+    # New group values: OneCycleLR's step replaces the array it keeps them in;
+    # its cycled momenta, written before the lrs, go back too.
+    def new_max_lr(opt: Groups) -> None:
+        for group in opt.param_groups:
+            group["max_lr"] = 2.0
+
+    fail_then_match(
+        lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=100), lambda s: s.step(), prepare=new_max_lr, momentum=0.9
+    )
+
+
+def test_change_by_a_finalizer_after_the_writes_is_seen() -> None:
+    """A collection in the allocation of the new `_last_lr` list runs a
+    finalizer that sets a group's lr after the step wrote it: the next step
+    chains from that value, not from a cached one."""
+    opt = Groups(n=2, lr=1.0)
+    scheduler = L.ExponentialLR(opt, gamma=0.5)
+    for _ in range(3):
+        scheduler.step()  # cached: every group is a plain dict of floats
+    ran = []
+
+    class Bomb:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            if not ran:
+                ran.append(1)
+                opt.param_groups[0]["lr"] = 0.75
+
+    thresholds = gc.get_threshold()
+    gc.disable()
+    try:
+        Bomb()
+        # Lists come from a free list without counting as allocations: drain it.
+        drained = [[] for _ in range(200)]
+        gc.set_threshold(1, 1, 1)
+        gc.enable()
+        scheduler.step()
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.enable()
+    del drained
+    if not ran:
+        pytest.fail("the finalizer did not run during the step")
+    assert opt.param_groups[0]["lr"] == 0.75, "the finalizer ran before the step's writes"
+    scheduler.step()
+    assert opt.param_groups[0]["lr"] == 0.375
+    assert opt.param_groups[1]["lr"] == 1.0 * 0.5**5
+
+
+def test_change_between_steps_is_seen_on_the_fast_path() -> None:
+    opt = Groups(n=4, lr=1.0)
+    scheduler = L.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(4):
+        scheduler.step()
+    opt.param_groups[3]["lr"] = 0.3
+    scheduler.step()  # last_epoch 5: no decay, the group keeps the value it was given
+    assert [g["lr"] for g in opt.param_groups] == [0.25, 0.25, 0.25, 0.3]
+    assert scheduler.get_last_lr() == [0.25, 0.25, 0.25, 0.3]
+    scheduler.step()
+    assert [g["lr"] for g in opt.param_groups] == [0.125, 0.125, 0.125, 0.15]
