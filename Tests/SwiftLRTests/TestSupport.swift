@@ -1,4 +1,5 @@
 import XCTest
+import _SwiftLRShims
 
 @testable import SwiftLR
 
@@ -50,4 +51,49 @@ func runSteps<S: LRScheduler>(_ scheduler: inout S, from lrs: [Double], steps co
     out.append(current)
   }
   return out
+}
+
+// MARK: - The C ABI as the shim calls it
+
+/// The text of a C ABI message buffer.
+func text(of message: swiftlr_message) -> String {
+  withUnsafeBytes(of: message.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+}
+
+/// A `swiftlr_config *` holding `values`, each put with the `swiftlr_config_put_*`
+/// function of its type, as the shim builds one. Free it with `swiftlr_config_free`.
+func makeCConfig(_ values: [String: SchedulerValue]) -> OpaquePointer {
+  let config = SwiftLR.swiftlr_config_new()
+  for (name, value) in values {
+    switch value {
+    case .none: SwiftLR.swiftlr_config_put_none(config, name)
+    case .bool(let b): SwiftLR.swiftlr_config_put_bool(config, name, b ? 1 : 0)
+    case .int(let i): SwiftLR.swiftlr_config_put_int(config, name, Int64(i))
+    case .double(let d): SwiftLR.swiftlr_config_put_double(config, name, d)
+    case .ints(let list): SwiftLR.swiftlr_config_put_ints(config, name, list.map { Int64($0) }, Int64(list.count))
+    case .doubles(let list): SwiftLR.swiftlr_config_put_doubles(config, name, list, Int64(list.count))
+    case .string(let s): SwiftLR.swiftlr_config_put_string(config, name, s)
+    }
+  }
+  return config
+}
+
+/// A C ABI value as a `SchedulerValue`; nil for a list or string whose
+/// pointer is NULL (it did not fit the caller's buffer) or an unknown tag.
+func schedulerValue(_ v: swiftlr_value) -> SchedulerValue? {
+  let count = Int(v.count)
+  switch v.tag {
+  case Int32(SWIFTLR_NONE.rawValue): return SchedulerValue.none
+  case Int32(SWIFTLR_BOOL.rawValue): return .bool(v.int_value != 0)
+  case Int32(SWIFTLR_INT.rawValue): return .int(Int(v.int_value))
+  case Int32(SWIFTLR_DOUBLE.rawValue): return .double(v.double_value)
+  case Int32(SWIFTLR_INTS.rawValue):
+    return v.ints.map { p in .ints((0..<count).map { Int(p[$0]) }) }
+  case Int32(SWIFTLR_DOUBLES.rawValue):
+    return v.doubles.map { p in .doubles((0..<count).map { p[$0] }) }
+  case Int32(SWIFTLR_STRING.rawValue):
+    // `count` includes the NUL.
+    return v.string.map { p in .string(String(cString: p)) }
+  default: return nil
+  }
 }

@@ -262,10 +262,18 @@ extension LRScheduler {
 
   /// Runs the declared checks of the named arguments only (values as given,
   /// before the optimizer is looked at: PyTorch's `checkedFirst` order).
+  /// The group count is unknown then: a per-group list is checked value by
+  /// value, its length when the scheduler is built.
   public static func check(_ values: [String: SchedulerValue]) throws(SchedulerError) {
     for argument in arguments {
       guard let value = values[argument.name] else { continue }
-      _ = try argument.resolve(value, groups: 1)
+      let groups: Int
+      switch value {
+      case .doubles(let list): groups = list.count
+      case .ints(let list): groups = list.count
+      default: groups = 1
+      }
+      _ = try argument.resolve(value, groups: groups)
     }
   }
 
