@@ -144,8 +144,10 @@ final class SchedulerArgumentTests: XCTestCase {
     let a = try resolve("mode", .string("max"))
     XCTAssertEqual(try a.choice("mode") as ReduceLROnPlateau.Mode, .max)
     assertThrows(.value, "anneal_strategy must be one of 'cos' or 'linear', instead got cosine") {
-      _ = try SchedulerConfig(["base_lrs": .doubles([0.1]), "swa_lr": .double(0.05), "anneal_strategy": .string("cosine")])
-        .resolved(for: SWALR.self)
+      _ = try SchedulerConfig([
+        "base_lrs": .doubles([0.1]), "swa_lr": .double(0.05), "anneal_strategy": .string("cosine"),
+      ])
+      .resolved(for: SWALR.self)
     }
   }
 

@@ -71,13 +71,21 @@ public enum ScheduleEvaluation {
       try scheduler.advance(toEpoch: Double(k), inputs: inputs)
       let lr =
         closedForm ? (scheduler.closedFormLR(group: 0) ?? .nan) : scheduler.chainedLR(group: 0, current: Double.nan)
-      if lr.isNaN {
+      // A NaN the rule makes itself (a NaN max_lr) comes back whatever the
+      // previous lr: only a NaN that a finite previous lr avoids means the lr
+      // depends on it.
+      if lr.isNaN, closedForm ? scheduler.closedFormLR(group: 0) == nil : dependsOnCurrent(scheduler) {
         throw .value(
           "\(kind) cannot be evaluated as a schedule: its lr at step \(k) depends on the previous lr "
             + "(it has no closed form)")
       }
       out[i] = lr
     }
+  }
+
+  /// Whether the rule's lr changes with the previous lr: probed with two finite ones.
+  static func dependsOnCurrent<S: LRScheduler>(_ scheduler: S) -> Bool {
+    !scheduler.chainedLR(group: 0, current: 0.0).isNaN || !scheduler.chainedLR(group: 0, current: 1.0).isNaN
   }
 
   /// An array-returning convenience for Swift callers.
