@@ -42,7 +42,7 @@ def ratio(times: dict[str, float], other: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds per figure (best is kept)")
+    parser.add_argument("--rounds", type=int, default=25, help="interleaved rounds per figure (best is kept)")
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds (a smoke test)")
     parser.add_argument(
         "--python",
