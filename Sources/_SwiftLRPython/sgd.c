@@ -12,21 +12,51 @@
 #define PyObject_GetOptionalAttr _PyObject_LookupAttr
 #endif
 
-static PyObject *str_params, *str_grad, *str_data, *str_momentum_buffer, *str_ndim;
+static PyObject *str_params, *str_grad, *str_data, *str_momentum_buffer, *str_ndim, *str_slot_grad, *str_slot_data;
 static PyObject *str_hyper[4];  // lr, momentum, dampening, weight_decay
 static PyObject *str_nesterov, *str_maximize;
 static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weight_decay"};
 
 static int intern_strings(void) {
   if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2],        &str_hyper[3], &str_nesterov, &str_maximize,
-                        &str_grad,     &str_data,     &str_momentum_buffer, &str_ndim,     &str_params};
-  const char *names[] = {"lr",   "momentum", "dampening",       "weight_decay", "nesterov", "maximize",
-                         "grad", "data",     "momentum_buffer", "ndim",         "params"};
+  PyObject **slots[] = {&str_hyper[0], &str_hyper[1],  &str_hyper[2], &str_hyper[3],        &str_nesterov,
+                        &str_maximize, &str_grad,      &str_data,     &str_momentum_buffer, &str_ndim,
+                        &str_params,   &str_slot_grad, &str_slot_data};
+  const char *names[] = {"lr",   "momentum",        "dampening", "weight_decay", "nesterov", "maximize", "grad",
+                         "data", "momentum_buffer", "ndim",      "params",       "_grad",    "_data"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
   return 0;
+}
+
+// MARK: - Parameters
+
+/// `swiftlr.Parameter`, looked up once (NULL if it cannot be imported: every
+/// parameter then takes the general path).
+static PyTypeObject *parameter_type(void) {
+  static PyObject *type = NULL;
+  static int looked_up = 0;
+  if (!looked_up) {
+    looked_up = 1;
+    PyObject *module = PyImport_ImportModule("swiftlr._parameter");
+    if (module != NULL) {
+      type = PyObject_GetAttrString(module, "Parameter");
+      Py_DECREF(module);
+    }
+    if (type != NULL && !PyType_Check(type)) Py_CLEAR(type);
+    PyErr_Clear();
+  }
+  return (PyTypeObject *)type;
+}
+
+/// `param.data` or `param.grad` (`name`), a new reference. swiftlr.Parameter's
+/// are properties that return the slots `_data` and `_grad`: for that exact
+/// type the slot is read (a member descriptor, no Python frame per parameter,
+/// a third of a 2,000-parameter step); subclasses, which may override the
+/// properties, and other objects read the attribute.
+static PyObject *param_attr(PyObject *param, PyObject *name, PyObject *slot, PyTypeObject *fast) {
+  return PyObject_GetAttr(param, fast != NULL && Py_TYPE(param) == fast ? slot : name);
 }
 
 /// The one conversion of an SGD hyperparameter to the double the kernel uses:
@@ -181,8 +211,8 @@ static int record_buffer(PyObject *state, PyObject *param, PyObject **param_stat
 /// Resolves one parameter to memory: data, grad (copied into the data's
 /// layout when it differs), momentum buffer (a new zeroed one when fresh).
 static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *state, PyObject *zeros_like,
-                      PyObject *relayout, Py_ssize_t i) {
-  if ((e->data = PyObject_GetAttr(param, str_data)) == NULL) return -1;
+                      PyObject *relayout, Py_ssize_t i, PyTypeObject *fast) {
+  if ((e->data = param_attr(param, str_data, str_slot_data, fast)) == NULL) return -1;
   // Each array is pinned before its memory is taken: any later Python code
   // (a finalizer at an allocation, another thread) cannot resize it.
   if (pin(e->data, &e->weak[0]) < 0 || pin(e->grad, &e->weak[1]) < 0) return -1;
@@ -274,6 +304,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   }
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
   if (intern_strings() < 0) return NULL;
+  PyTypeObject *fast = parameter_type();
   // A tuple of the groups: the list may change while user code runs.
   if ((groups = PySequence_Tuple(args[0])) == NULL) return NULL;
   group_count = PyTuple_GET_SIZE(groups);
@@ -301,7 +332,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
     int momentum = options[g].momentum != 0;
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(params[g]); k++) {
       PyObject *param = PyTuple_GET_ITEM(params[g], k);
-      PyObject *grad = PyObject_GetAttr(param, str_grad);
+      PyObject *grad = param_attr(param, str_grad, str_slot_grad, fast);
       if (grad == NULL) goto done;
       if (grad == Py_None) {
         Py_DECREF(grad);
@@ -312,7 +343,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
       e->grad = grad;
       e->param = Py_NewRef(param);
       n++;
-      if (fill_entry(e, param, momentum, state, zeros_like, relayout, n - 1) < 0) goto done;
+      if (fill_entry(e, param, momentum, state, zeros_like, relayout, n - 1, fast) < 0) goto done;
       tensors[n - 1] = (swiftlr_sgd_tensor){
           .param = e->views[0].buf,
           .grad = e->views[1].buf,

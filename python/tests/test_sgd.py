@@ -283,3 +283,21 @@ def test_steady_state_step_needs_no_new_buffers() -> None:
     buffer = opt.state[p]["momentum_buffer"]
     opt.step()
     assert opt.state[p]["momentum_buffer"] is buffer  # updated in place
+
+
+def test_subclass_properties_are_honoured() -> None:
+    # The step reads swiftlr.Parameter's slots directly; a subclass that
+    # overrides `data` or `grad` is read through its properties.
+    class Scaled(swiftlr.Parameter):
+        @property
+        def grad(self) -> Any:
+            return None if self._grad is None else self._grad * 2
+
+        @grad.setter
+        def grad(self, value: Any) -> None:
+            swiftlr.Parameter.grad.fset(self, value)
+
+    plain, scaled = swiftlr.Parameter(np.ones(3)), Scaled(np.ones(3))
+    plain.grad, scaled.grad = np.full(3, 2.0), np.ones(3)
+    optim.SGD([plain, scaled], lr=0.5).step()
+    assert scaled.data.tolist() == plain.data.tolist() == [0.0, 0.0, 0.0]
