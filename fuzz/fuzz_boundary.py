@@ -270,13 +270,13 @@ def operate(source: Input, sched: Any, opt: Any) -> None:
     elif op == 5:
         state = pickle.loads(pickle.dumps(sched.state_dict()))
         sched.load_state_dict(state)
-    elif op == 6 and isinstance(sched, L.CoreScheduler):
+    elif op == 6 and isinstance(sched, L.SwiftScheduler):
         state = dict(sched.state_dict())
         if state:
             key = source.pick(sorted(state))
             state[key] = source.value()
         sched.load_state_dict(state)
-    elif op == 7 and isinstance(sched, L.CoreScheduler):
+    elif op == 7 and isinstance(sched, L.SwiftScheduler):
         # Fields the core holds. (Ops 6 and 7 skip the composites: like
         # PyTorch's, they take any value as an attribute and fail in Python.)
         names = [n for n in sched._state_fields if isinstance(n, str)] + ["last_epoch", "base_lrs"]

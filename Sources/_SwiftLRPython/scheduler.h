@@ -1,5 +1,5 @@
 // `_swiftlr.SchedulerCore`, the native half of every swiftlr scheduler
-// (internal to the shim). The Python base class `CoreScheduler` derives from
+// (internal to the shim). The Python base class `SwiftScheduler` derives from
 // it; together they are one object:
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
 //   scheduler_step.c   `step()` and `_update_lr()`: PyTorch's step, in C

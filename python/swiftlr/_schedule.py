@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from swiftlr import _swiftlr
-from swiftlr.optim._core_scheduler import _plain
+from swiftlr.optim._swift_scheduler import _plain
 
 __all__ = ["Schedule"]
 

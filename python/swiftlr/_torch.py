@@ -113,7 +113,7 @@ def flavour_class(cls: _C) -> _C:
                 "_torch_flavour_of": cls,
             }
             if hasattr(cls, "_kind"):
-                namespace["_kind"] = cls._kind  # else CoreScheduler names the core after the class
+                namespace["_kind"] = cls._kind  # else SwiftScheduler names the core after the class
             made = type(cls.__name__, (cls, _torch_base(cls)), namespace)
             _FLAVOURS[cls] = made
             _skip_in_dynamo(made)

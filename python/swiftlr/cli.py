@@ -33,7 +33,7 @@ from swiftlr.optim import SGD, lr_scheduler, swa_utils
 
 #: Schedulers the CLI can build: every public scheduler but the composites,
 #: whose arguments are schedulers.
-_SKIP = {"LRScheduler", "CoreScheduler", "SequentialLR", "ChainedScheduler"}
+_SKIP = {"LRScheduler", "SwiftScheduler", "SequentialLR", "ChainedScheduler"}
 #: Bounds that keep a typo (``--steps 1000000000000``) from exhausting memory:
 #: a million steps is far more than a table or a plot can show.
 MAX_STEPS = 1_000_000

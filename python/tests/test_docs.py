@@ -128,7 +128,7 @@ SCHEDULERS = [
     for n, obj in PUBLIC
     if inspect.isclass(obj)
     and hasattr(obj, "step")
-    and obj not in (lr_scheduler.LRScheduler, lr_scheduler.CoreScheduler)
+    and obj not in (lr_scheduler.LRScheduler, lr_scheduler.SwiftScheduler)
 ]
 
 

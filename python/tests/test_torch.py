@@ -128,7 +128,7 @@ def test_dynamo_skips_swiftlr_scheduler_files_as_it_skips_torchs(torch: Any, tor
     skipped = trace_rules.FORCE_SKIP_FILES
     assert inspect.getfile(S.StepLR) in skipped
     assert inspect.getfile(_torch) in skipped
-    assert inspect.getfile(S.CoreScheduler) in skipped
+    assert inspect.getfile(S.SwiftScheduler) in skipped
 
 
 def test_dynamo_loaded_after_the_scheduler_still_skips_its_files(torch: Any) -> None:

@@ -90,7 +90,7 @@ class OneCycleCompat(_MomentumStateCompat):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # After CoreScheduler made its plain core property for the field: this one can be deleted.
+        # After SwiftScheduler made its plain core property for the field: this one can be deleted.
         cls._anneal_func_type = property(  # type: ignore[attr-defined]
             _anneal_get, _anneal_set, _anneal_delete, doc="``'cos'`` or ``'linear'``, held by the Swift core."
         )

@@ -16,8 +16,8 @@ from swiftlr._typing import (
     SupportsParamGroups,
 )
 from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat
-from swiftlr.optim._core_scheduler import CoreScheduler, per_group
 from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
+from swiftlr.optim._swift_scheduler import SwiftScheduler, per_group
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -75,7 +75,7 @@ def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None
         group["momentum"] = momentum
 
 
-class CyclicLR(_CyclesMomentum, CyclicCompat, CoreScheduler):
+class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
     r"""Sets the learning rate of each parameter group according to the
     cyclical learning rate policy (CLR), cycling between two boundaries with a
     constant frequency (`Cyclical Learning Rates for Training Neural Networks`).
@@ -232,7 +232,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, CoreScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class OneCycleLR(_CyclesMomentum, OneCycleCompat, CoreScheduler):
+class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
     r"""Sets the learning rate of each parameter group according to the 1cycle
     policy: from an initial lr up to a maximum, then down to a minimum much
     lower than the initial one (`Super-Convergence`). Call :meth:`step`

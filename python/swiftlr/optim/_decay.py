@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._core_scheduler import CoreScheduler, _plain
+from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
 
 __all__ = [
     "StepLR",
@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-class StepLR(CoreScheduler):
+class StepLR(SwiftScheduler):
     """Decays the learning rate of each parameter group by gamma every step_size epochs.
 
     Such decay can happen together with other changes to the learning rate
@@ -80,7 +80,7 @@ def _core_milestones(milestones: Any) -> dict[str, Any]:
     return {"milestones": epochs, "milestone_counts": [counts[e] for e in epochs]}
 
 
-class MultiStepLR(CoreScheduler):
+class MultiStepLR(SwiftScheduler):
     """Decays the learning rate of each parameter group by gamma once the number of epoch reaches one of the milestones.
 
     Notice that such decay can happen simultaneously with other changes to the
@@ -151,7 +151,7 @@ class MultiStepLR(CoreScheduler):
         return state
 
 
-class ConstantLR(CoreScheduler):
+class ConstantLR(SwiftScheduler):
     """Multiply the learning rate of each parameter group by a small constant factor.
 
     The multiplication is done until the number of epoch reaches a pre-defined
@@ -193,7 +193,7 @@ class ConstantLR(CoreScheduler):
         super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
 
 
-class LinearLR(CoreScheduler):
+class LinearLR(SwiftScheduler):
     """Decays the learning rate of each parameter group by linearly changing small multiplicative factor.
 
     The multiplication is done until the number of epoch reaches a pre-defined
@@ -249,7 +249,7 @@ class LinearLR(CoreScheduler):
         )
 
 
-class ExponentialLR(CoreScheduler):
+class ExponentialLR(SwiftScheduler):
     """Decays the learning rate of each parameter group by gamma every epoch.
 
     When last_epoch=-1, sets initial lr as lr.
@@ -279,7 +279,7 @@ class ExponentialLR(CoreScheduler):
         super().__init__(optimizer, last_epoch, gamma=gamma)
 
 
-class PolynomialLR(CoreScheduler):
+class PolynomialLR(SwiftScheduler):
     """Decays the learning rate of each parameter group using a polynomial function in the given total_iters.
 
     When last_epoch=-1, sets initial lr as lr.
@@ -320,7 +320,7 @@ class PolynomialLR(CoreScheduler):
         super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
 
 
-class CosineAnnealingLR(CoreScheduler):
+class CosineAnnealingLR(SwiftScheduler):
     r"""Set the learning rate of each parameter group using a cosine annealing schedule.
 
     The learning rate is updated recursively, as in PyTorch:

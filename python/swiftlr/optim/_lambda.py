@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._core_scheduler import CoreScheduler
 from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
+from swiftlr.optim._swift_scheduler import SwiftScheduler
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
 
@@ -32,7 +32,7 @@ def _per_group(optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda]) -> list
     return list(lr_lambda)
 
 
-class _LambdaScheduler(CoreScheduler):
+class _LambdaScheduler(SwiftScheduler):
     """What both user-function schedulers share: factors as step inputs, a
     failed user function that changes nothing, PyTorch's state dict."""
 

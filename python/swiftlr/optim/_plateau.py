@@ -6,13 +6,13 @@ from typing import Any
 
 from swiftlr import _swiftlr
 from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
-from swiftlr.optim._core_scheduler import CoreScheduler, _plain
 from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
+from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau(CoreScheduler):
+class ReduceLROnPlateau(SwiftScheduler):
     """Reduce learning rate when a metric has stopped improving.
 
     Models often benefit from reducing the learning rate by a factor of 2-10

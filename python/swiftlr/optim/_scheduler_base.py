@@ -5,8 +5,8 @@ Two kinds of scheduler sit on :class:`LRScheduler`:
 
 * user subclasses that implement ``get_lr()`` in Python, exactly as with
   PyTorch; their state lives in ``__dict__``;
-* swiftlr's own schedulers (:class:`~swiftlr.optim._core_scheduler.CoreScheduler`,
-  in ``_core_scheduler.py``), whose rule and state live in the Swift core.
+* swiftlr's own schedulers (:class:`~swiftlr.optim._swift_scheduler.SwiftScheduler`,
+  in ``_swift_scheduler.py``), whose rule and state live in the Swift core.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class LRScheduler:
     r"""Base class for all learning rate schedulers (PyTorch's ``LRScheduler``).
 
     Subclass it and implement :meth:`get_lr` to write a scheduler in Python;
-    swiftlr's own schedulers derive from :class:`CoreScheduler` instead.
+    swiftlr's own schedulers derive from :class:`SwiftScheduler` instead.
 
     Args:
         optimizer (Optimizer): the optimizer whose learning rates this
@@ -146,7 +146,7 @@ class LRScheduler:
         self.last_epoch = last_epoch
         self._finish_init()
 
-    # MARK: construction, shared with CoreScheduler
+    # MARK: construction, shared with SwiftScheduler
 
     def _attach(self, optimizer: Any, last_epoch: int) -> list[Any]:
         """Checks the optimizer, records ``initial_lr``, returns the base lrs."""

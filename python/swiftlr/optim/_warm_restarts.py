@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._checkpoint_compat import WarmRestartsCompat
-from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._swift_scheduler import SwiftScheduler
 
 __all__ = ["CosineAnnealingWarmRestarts"]
 
 
-class CosineAnnealingWarmRestarts(WarmRestartsCompat, CoreScheduler):
+class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
     r"""Sets the learning rate of each parameter group using a cosine annealing
     schedule with warm restarts (SGDR):
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from swiftlr._typing import SupportsParamGroups, WSDDecayType
-from swiftlr.optim._core_scheduler import CoreScheduler
+from swiftlr.optim._swift_scheduler import SwiftScheduler
 
 __all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
 
 
-class WarmupCosineLR(CoreScheduler):
+class WarmupCosineLR(SwiftScheduler):
     r"""Linear warmup from ``warmup_start_factor * base_lr`` to the base lr,
     then cosine annealing down to ``eta_min`` at ``total_steps``; ``eta_min``
     after that.
@@ -87,7 +87,7 @@ class WarmupCosineLR(CoreScheduler):
         )
 
 
-class InverseSqrtLR(CoreScheduler):
+class InverseSqrtLR(SwiftScheduler):
     r"""Linear warmup from 0 to the base lr, then decay with the inverse
     square root of the step (transformers' ``get_inverse_sqrt_schedule``).
 
@@ -137,7 +137,7 @@ class InverseSqrtLR(CoreScheduler):
         )
 
 
-class WarmupStableDecayLR(CoreScheduler):
+class WarmupStableDecayLR(SwiftScheduler):
     r"""Warmup-stable-decay ("WSD"): a linear warmup from 0 to the base lr, a
     stable phase at the base lr, then a decay to ``min_lr_ratio * base_lr``.
 
@@ -216,7 +216,7 @@ class WarmupStableDecayLR(CoreScheduler):
         )
 
 
-class PiecewiseLinearLR(CoreScheduler):
+class PiecewiseLinearLR(SwiftScheduler):
     r"""The base lr times a factor interpolated linearly between the points
     ``(milestones[i], factors[i])``; ``factors[0]`` before the first
     milestone, ``factors[-1]`` from the last one on.

@@ -9,7 +9,6 @@ where PyTorch users look for them.
 """
 
 from swiftlr.optim._composite import ChainedScheduler, SequentialLR
-from swiftlr.optim._core_scheduler import CoreScheduler
 from swiftlr.optim._cyclic import CyclicLR, OneCycleLR
 from swiftlr.optim._decay import (
     ConstantLR,
@@ -23,6 +22,7 @@ from swiftlr.optim._decay import (
 from swiftlr.optim._lambda import LambdaLR, MultiplicativeLR
 from swiftlr.optim._plateau import ReduceLROnPlateau
 from swiftlr.optim._scheduler_base import EPOCH_DEPRECATION_WARNING, LRScheduler
+from swiftlr.optim._swift_scheduler import SwiftScheduler
 from swiftlr.optim._warm_restarts import CosineAnnealingWarmRestarts
 from swiftlr.optim._warmup import (
     InverseSqrtLR,
@@ -33,7 +33,7 @@ from swiftlr.optim._warmup import (
 
 __all__ = [
     "LRScheduler",
-    "CoreScheduler",
+    "SwiftScheduler",
     "EPOCH_DEPRECATION_WARNING",
     "StepLR",
     "MultiStepLR",

@@ -9,12 +9,12 @@ from typing import Any
 
 from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups, SWAAnnealStrategy
-from swiftlr.optim._core_scheduler import CoreScheduler, per_group
+from swiftlr.optim._swift_scheduler import SwiftScheduler, per_group
 
 __all__ = ["SWALR"]
 
 
-class SWALR(CoreScheduler):
+class SWALR(SwiftScheduler):
     r"""Anneals the learning rate in each parameter group to a fixed value, for
     Stochastic Weight Averaging (`Averaging Weights Leads to Wider Optima and
     Better Generalization`).

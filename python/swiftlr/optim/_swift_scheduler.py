@@ -1,4 +1,4 @@
-"""The bridge to the Swift core: :class:`CoreScheduler`, the base of every
+"""The bridge to the Swift core: :class:`SwiftScheduler`, the base of every
 swiftlr scheduler, is one object with the C type ``_swiftlr.SchedulerCore``.
 
 Its state attributes (``last_epoch``, ``base_lrs``, ``step_size``, ...) are
@@ -20,14 +20,14 @@ from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._scheduler_base import LRScheduler, _check_last_epoch, _check_optimizer, _check_state_dict
 
-__all__ = ["CoreScheduler", "per_group"]
+__all__ = ["SwiftScheduler", "per_group"]
 
 
 def _core_property(name: str) -> property:
-    def get(self: CoreScheduler) -> Any:
+    def get(self: SwiftScheduler) -> Any:
         return self._core_get(name)
 
-    def set(self: CoreScheduler, value: Any) -> None:
+    def set(self: SwiftScheduler, value: Any) -> None:
         self._core_update({name: value})
 
     return property(get, set, doc=f"``{name}``, held by the Swift core.")
@@ -40,7 +40,7 @@ _STEP_MEMBERS = ("_step_count", "_is_initial", "_get_lr_called_within_step", "_l
 _TOLERATED_KEYS = frozenset({"verbose", "optimizer"})
 
 
-class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
+class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
     A subclass is PyTorch's signature and docstring: it names its Swift
@@ -91,7 +91,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
             if not isinstance(cls.__dict__.get(name), property):
                 setattr(cls, name, _core_property(name))
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> CoreScheduler:
+    def __new__(cls, *args: Any, **kwargs: Any) -> SwiftScheduler:
         return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
     def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **arguments: Any) -> None:
@@ -137,7 +137,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         (see ``SchedulerCore._init_core``)."""
         return {
             "group_inputs": self._group_inputs,
-            "python_inputs": type(self)._step_inputs is not CoreScheduler._step_inputs,
+            "python_inputs": type(self)._step_inputs is not SwiftScheduler._step_inputs,
             "step_kind": self._step_kind,
         }
 
@@ -226,7 +226,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
 
     # MARK: copies
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> CoreScheduler:
+    def __deepcopy__(self, memo: dict[int, Any]) -> SwiftScheduler:
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
         clone._core_assign(self)
@@ -251,7 +251,7 @@ class CoreScheduler(_swiftlr.SchedulerCore, LRScheduler):
         self.load_state_dict(state["core"])
 
 
-def _unpickle_scheduler(cls: type[CoreScheduler]) -> CoreScheduler:
+def _unpickle_scheduler(cls: type[SwiftScheduler]) -> SwiftScheduler:
     return cls.__new__(cls)
 
 

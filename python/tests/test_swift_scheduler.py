@@ -1,4 +1,4 @@
-"""The bridge to the Swift core (``optim/_core_scheduler.py``): every
+"""The bridge to the Swift core (``optim/_swift_scheduler.py``): every
 scheduler's arguments come from one declaration in Swift, and the Python
 classes only mirror PyTorch's signatures."""
 
@@ -12,7 +12,7 @@ import pytest
 from swiftlr import _swiftlr
 from swiftlr.optim import lr_scheduler as L
 from swiftlr.optim import swa_utils
-from swiftlr.optim._core_scheduler import CoreScheduler, _plain
+from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
 
 #: Declared arguments that are not constructor parameters of the Python class:
 #: values the class derives from Python objects (a Counter's counts, whether a
@@ -26,7 +26,7 @@ _CLASSES = sorted(
     {
         cls
         for cls in (*vars(L).values(), *vars(swa_utils).values())
-        if isinstance(cls, type) and issubclass(cls, CoreScheduler) and cls is not CoreScheduler
+        if isinstance(cls, type) and issubclass(cls, SwiftScheduler) and cls is not SwiftScheduler
     },
     key=lambda cls: cls.__name__,
 )
@@ -108,7 +108,7 @@ def test_a_rejected_argument_writes_no_group() -> None:
     with pytest.raises(ValueError, match="anneal_strategy"):
         L.OneCycleLR(Opt(), max_lr=1.0, total_steps=10, anneal_strategy="square")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="unexpected keyword argument 'bogus'"):
-        CoreScheduler.__init__(L.StepLR.__new__(L.StepLR), Opt(), -1, step_size=1, bogus=2)  # type: ignore[arg-type]
+        SwiftScheduler.__init__(L.StepLR.__new__(L.StepLR), Opt(), -1, step_size=1, bogus=2)  # type: ignore[arg-type]
     assert groups == before
 
 
