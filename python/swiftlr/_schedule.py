@@ -75,25 +75,34 @@ class Schedule:
 
 
 def make_schedule(
-    name: str, kind: str, lr: Any, arguments: dict[str, Any], *, inputs: str | None = None, hidden: tuple[str, ...] = ()
+    name: str,
+    kind: str,
+    parameters: dict[str, Any],
+    *,
+    lr: str = "lr",
+    fixed: dict[str, Any] | None = None,
+    inputs: str | None = None,
 ) -> Schedule:
-    """Makes the schedule ``name`` of the core's scheduler ``kind`` with base
-    lr ``lr`` and the scheduler's ``arguments``, which the core checks now
-    (its declared checks: the same as the scheduler class's).
+    """Makes the schedule ``name`` of the core's scheduler ``kind`` from a
+    schedule function's ``parameters`` (its ``locals()``), which the core
+    checks now, with its declared checks: the scheduler class's.
 
-    ``inputs`` names the core field holding the per-step inputs (OneCycleLR's
-    group values, which the core computes from the arguments); ``repr()``
-    shows ``lr`` and the arguments not ``hidden``.
+    ``lr`` names the parameter that is the base lr (for ``"lr"`` itself, not a
+    scheduler argument); ``fixed`` adds arguments the function does not take
+    (OneCycleLR's ``cycle_momentum=False``); ``inputs`` names the core field
+    holding the per-step inputs (OneCycleLR's group values, which the core
+    computes from the arguments). ``repr()`` shows the call.
     """
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
-        raise TypeError(f"lr must be a float, got {type(lr).__name__}")
-    lr = float(lr)
-    if not np.isfinite(lr):
-        raise ValueError(f"lr must be finite, got {lr}")
-    config = _plain(arguments)
-    config["base_lrs"] = [lr]
+    base = parameters[lr]
+    if isinstance(base, bool) or not isinstance(base, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{lr} must be a float, got {type(base).__name__}")
+    if not np.isfinite(float(base)):
+        raise ValueError(f"{lr} must be finite, got {float(base)}")
+    arguments = {k: v for k, v in parameters.items() if k != "lr"}
+    config = _plain({**arguments, **(fixed or {})})
+    config["base_lrs"] = [float(base)]
     config["last_epoch"] = -1
     core = _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
     values = core._core_get(inputs) if inputs is not None else None
-    shown = ", ".join([repr(lr)] + [f"{k}={v!r}" for k, v in arguments.items() if k not in hidden])
+    shown = ", ".join([repr(base)] + [f"{k}={v!r}" for k, v in arguments.items() if k != lr])
     return Schedule(kind, config, values, f"{name}({shown})")

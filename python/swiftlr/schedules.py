@@ -8,8 +8,8 @@ steps to a float64 array of the same shape::
 
     >>> from swiftlr import schedules
     >>> sched = schedules.step_lr(0.1, step_size=10, gamma=0.9)
-    >>> sched(25)
-    0.081
+    >>> sched(25)  # 0.1 * 0.9 ** 2, rounded as PyTorch's closed form rounds it
+    0.08100000000000002
     >>> sched(np.arange(10**6)).shape
     (1000000,)
 
@@ -29,7 +29,6 @@ have no pure form.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from swiftlr._schedule import Schedule, make_schedule
 
@@ -70,7 +69,7 @@ def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
         >>> step_lr(0.1, step_size=2, gamma=0.5)(np.arange(6))
         array([0.1  , 0.1  , 0.05 , 0.05 , 0.025, 0.025])
     """
-    return make_schedule("step_lr", "StepLR", lr, {"step_size": step_size, "gamma": gamma})
+    return make_schedule("step_lr", "StepLR", locals())
 
 
 def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
@@ -86,7 +85,7 @@ def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> S
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("multi_step_lr", "MultiStepLR", lr, {"milestones": list(milestones), "gamma": gamma})
+    return make_schedule("multi_step_lr", "MultiStepLR", locals())
 
 
 def exponential_lr(lr: float, gamma: float) -> Schedule:
@@ -99,7 +98,7 @@ def exponential_lr(lr: float, gamma: float) -> Schedule:
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("exponential_lr", "ExponentialLR", lr, {"gamma": gamma})
+    return make_schedule("exponential_lr", "ExponentialLR", locals())
 
 
 def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
@@ -115,7 +114,7 @@ def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sch
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("constant_lr", "ConstantLR", lr, {"factor": factor, "total_iters": total_iters})
+    return make_schedule("constant_lr", "ConstantLR", locals())
 
 
 def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
@@ -132,8 +131,7 @@ def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}
-    return make_schedule("linear_lr", "LinearLR", lr, kwargs)
+    return make_schedule("linear_lr", "LinearLR", locals())
 
 
 def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
@@ -147,7 +145,7 @@ def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedu
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("polynomial_lr", "PolynomialLR", lr, {"total_iters": total_iters, "power": power})
+    return make_schedule("polynomial_lr", "PolynomialLR", locals())
 
 
 def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
@@ -161,7 +159,7 @@ def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("cosine_annealing_lr", "CosineAnnealingLR", lr, {"T_max": T_max, "eta_min": eta_min})
+    return make_schedule("cosine_annealing_lr", "CosineAnnealingLR", locals())
 
 
 def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
@@ -177,8 +175,7 @@ def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min}
-    return make_schedule("cosine_annealing_warm_restarts", "CosineAnnealingWarmRestarts", lr, kwargs)
+    return make_schedule("cosine_annealing_warm_restarts", "CosineAnnealingWarmRestarts", locals())
 
 
 def one_cycle_lr(
@@ -216,21 +213,8 @@ def one_cycle_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs: dict[str, Any] = {
-        "max_lr": max_lr,
-        "total_steps": total_steps,
-        "epochs": epochs,
-        "steps_per_epoch": steps_per_epoch,
-        "pct_start": pct_start,
-        "anneal_strategy": anneal_strategy,
-        "div_factor": div_factor,
-        "final_div_factor": final_div_factor,
-        "three_phase": three_phase,
-    }
-    kwargs["cycle_momentum"] = False
-    # The core computes each group's initial_lr, max_lr and min_lr: the step's inputs.
     return make_schedule(
-        "one_cycle_lr", "OneCycleLR", max_lr, kwargs, inputs="group_values", hidden=("max_lr", "cycle_momentum")
+        "one_cycle_lr", "OneCycleLR", locals(), lr="max_lr", fixed={"cycle_momentum": False}, inputs="group_values"
     )
 
 
@@ -262,16 +246,7 @@ def cyclic_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs: dict[str, Any] = {
-        "max_lr": max_lr,
-        "step_size_up": step_size_up,
-        "step_size_down": step_size_down,
-        "mode": mode,
-        "gamma": gamma,
-        "scale_mode": scale_mode,
-    }
-    kwargs = {"base_lr": base_lr, **kwargs, "cycle_momentum": False}
-    return make_schedule("cyclic_lr", "CyclicLR", base_lr, kwargs, hidden=("base_lr", "cycle_momentum"))
+    return make_schedule("cyclic_lr", "CyclicLR", locals(), lr="base_lr", fixed={"cycle_momentum": False})
 
 
 def warmup_cosine_lr(
@@ -290,13 +265,7 @@ def warmup_cosine_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {
-        "warmup_steps": warmup_steps,
-        "total_steps": total_steps,
-        "eta_min": eta_min,
-        "warmup_start_factor": warmup_start_factor,
-    }
-    return make_schedule("warmup_cosine_lr", "WarmupCosineLR", lr, kwargs)
+    return make_schedule("warmup_cosine_lr", "WarmupCosineLR", locals())
 
 
 def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) -> Schedule:
@@ -311,7 +280,7 @@ def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) 
     Returns:
         Schedule: the lr as a function of the step.
     """
-    return make_schedule("inverse_sqrt_lr", "InverseSqrtLR", lr, {"warmup_steps": warmup_steps, "timescale": timescale})
+    return make_schedule("inverse_sqrt_lr", "InverseSqrtLR", locals())
 
 
 def warmup_stable_decay_lr(
@@ -336,14 +305,7 @@ def warmup_stable_decay_lr(
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {
-        "warmup_steps": warmup_steps,
-        "stable_steps": stable_steps,
-        "decay_steps": decay_steps,
-        "decay_type": decay_type,
-        "min_lr_ratio": min_lr_ratio,
-    }
-    return make_schedule("warmup_stable_decay_lr", "WarmupStableDecayLR", lr, kwargs)
+    return make_schedule("warmup_stable_decay_lr", "WarmupStableDecayLR", locals())
 
 
 def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[float]) -> Schedule:
@@ -357,5 +319,4 @@ def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[
     Returns:
         Schedule: the lr as a function of the step.
     """
-    kwargs = {"milestones": list(milestones), "factors": list(factors)}
-    return make_schedule("piecewise_linear_lr", "PiecewiseLinearLR", lr, kwargs)
+    return make_schedule("piecewise_linear_lr", "PiecewiseLinearLR", locals())

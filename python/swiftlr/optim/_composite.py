@@ -114,19 +114,13 @@ class SequentialLR(_CompositeState, LRScheduler):
             ``N``).
 
     Example:
-        >>> # Assuming optimizer uses lr = 1. for all groups
-        >>> # lr = 0.1     if epoch == 0
-        >>> # lr = 0.1     if epoch == 1
-        >>> # lr = 0.9     if epoch == 2
-        >>> # lr = 0.81    if epoch == 3
-        >>> # lr = 0.729   if epoch == 4
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=1.0)
+        >>> # lr = 0.1 for epochs 0-1 (ConstantLR), then 1.0 * 0.9 ** (epoch - 2) (ExponentialLR)
         >>> scheduler1 = ConstantLR(optimizer, factor=0.1, total_iters=2)
         >>> scheduler2 = ExponentialLR(optimizer, gamma=0.9)
         >>> scheduler = SequentialLR(optimizer, schedulers=[scheduler1, scheduler2], milestones=[2])
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> scheduler.preview(4)[:, 0].round(6)
+        array([0.1 , 1.  , 0.9 , 0.81])
     """
 
     def __init__(
@@ -204,20 +198,13 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         optimizer (Optimizer, optional): Wrapped optimizer. Default: None.
 
     Example:
-        >>> # Assuming optimizer uses lr = 1. for all groups
-        >>> # lr = 0.09     if epoch == 0
-        >>> # lr = 0.081    if epoch == 1
-        >>> # lr = 0.729    if epoch == 2
-        >>> # lr = 0.6561   if epoch == 3
-        >>> # lr = 0.59049  if epoch == 4
-        >>> # ...           (0.9 times the last lr from then on)
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=1.0)
+        >>> # both step at every step: 0.1, 0.09, 0.81 (ConstantLR ends), then 0.9 times the last lr
         >>> scheduler1 = ConstantLR(optimizer, factor=0.1, total_iters=2)
         >>> scheduler2 = ExponentialLR(optimizer, gamma=0.9)
         >>> scheduler = ChainedScheduler([scheduler1, scheduler2], optimizer=optimizer)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> scheduler.get_last_lr(), scheduler.preview(3)[:, 0].round(6)
+        ([0.1], array([0.09 , 0.81 , 0.729]))
     """
 
     def __init__(self, schedulers: Sequence[Any], optimizer: SupportsParamGroups | None = None) -> None:

@@ -17,7 +17,7 @@ from swiftlr._typing import (
 )
 from swiftlr.optim._checkpoint_compat import CyclicCompat, OneCycleCompat
 from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
-from swiftlr.optim._swift_scheduler import SwiftScheduler, per_group
+from swiftlr.optim._swift_scheduler import OMIT, SwiftScheduler, arguments_of, per_group
 
 __all__ = ["CyclicLR", "OneCycleLR"]
 
@@ -115,12 +115,11 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
             meaningless lrs).
 
     Example:
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # lr: 0.01, 0.0325, 0.055, 0.0775, 0.1, 0.0775, ... (step_size_up=4)
         >>> scheduler = CyclicLR(optimizer, base_lr=0.01, max_lr=0.1, step_size_up=4)
-        >>> for epoch in range(10):
-        >>>     for batch in data_loader:
-        >>>         train_batch(...)
-        >>>         scheduler.step()
+        >>> scheduler.get_last_lr(), scheduler.preview(5)[:, 0]
+        ([0.01], array([0.0325, 0.055 , 0.0775, 0.1   , 0.0775]))
     """
 
     _state_fields = (
@@ -161,21 +160,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
         last_epoch: int = -1,
     ) -> None:
         self._scale_fn_custom = scale_fn
-        super().__init__(
-            optimizer,
-            last_epoch,
-            base_lr=base_lr,
-            max_lr=max_lr,
-            step_size_up=step_size_up,
-            step_size_down=step_size_down,
-            mode=mode,
-            gamma=gamma,
-            custom_scale_fn=scale_fn is not None,
-            scale_mode=scale_mode,
-            cycle_momentum=cycle_momentum,
-            base_momentum=base_momentum,
-            max_momentum=max_momentum,
-        )
+        super().__init__(**arguments_of(locals(), scale_fn=OMIT, custom_scale_fn=scale_fn is not None))
         # As in PyTorch: the initial step ran from the groups' initial_lr,
         # the schedule then runs from base_lr.
         self.base_lrs = [float(lr) for lr in per_group(optimizer, base_lr)]
@@ -272,12 +257,12 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
     raises ZeroDivisionError; swiftlr raises ValueError("float division by zero").
 
     Example:
-        >>> # 100 steps: lr rises from 0.004 to 0.1 over 30 steps, then anneals to 4e-7
-        >>> scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)
-        >>> for batch in data_loader:
-        >>>     train_batch(...)
-        >>>     optimizer.step()
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # 10 steps: lr rises from 0.004 to 0.1 over 3 steps, then anneals to 4e-7
+        >>> scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=10)
+        >>> scheduler.get_last_lr(), scheduler.preview(9)[:, 0].round(7)
+        ([0.0040000000000000036], array([5.20000e-02, 1.00000e-01, 9.50485e-02, 8.11746e-02, 6.11262e-02,
+               3.88742e-02, 1.88258e-02, 4.95190e-03, 4.00000e-07]))
     """
 
     _state_fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
@@ -302,22 +287,7 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
         three_phase: bool = False,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(
-            optimizer,
-            last_epoch,
-            total_steps=total_steps,
-            epochs=epochs,
-            steps_per_epoch=steps_per_epoch,
-            pct_start=pct_start,
-            anneal_strategy=anneal_strategy,
-            max_lr=max_lr,
-            cycle_momentum=cycle_momentum,
-            base_momentum=base_momentum,
-            max_momentum=max_momentum,
-            div_factor=div_factor,
-            final_div_factor=final_div_factor,
-            three_phase=three_phase,
-        )
+        super().__init__(**arguments_of(locals()))
 
     def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
         """PyTorch's writes: each group's ``initial_lr``, ``max_lr`` and

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
+from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain, arguments_of
 
 __all__ = [
     "StepLR",
@@ -40,14 +40,11 @@ class StepLR(SwiftScheduler):
             fails with ZeroDivisionError at the first step).
 
     Example:
-        >>> # lr = 0.05     if epoch < 30
-        >>> # lr = 0.005    if 30 <= epoch < 60
-        >>> # lr = 0.0005   if 60 <= epoch < 90
-        >>> scheduler = StepLR(optimizer, step_size=30, gamma=0.1)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.05)
+        >>> # lr = 0.05 for epochs 0-1, 0.005 for 2-3, 0.0005 for 4-5 (PyTorch's example: step_size=30)
+        >>> scheduler = StepLR(optimizer, step_size=2, gamma=0.1)
+        >>> scheduler.preview(5)[:, 0]  # the lrs of epochs 1..5
+        array([0.05  , 0.005 , 0.005 , 0.0005, 0.0005])
     """
 
     _state_fields = ("step_size", "gamma")
@@ -57,7 +54,7 @@ class StepLR(SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        super().__init__(optimizer, last_epoch, step_size=step_size, gamma=gamma)
+        super().__init__(**arguments_of(locals()))
 
 
 def _core_milestones(milestones: Any) -> dict[str, Any]:
@@ -101,15 +98,11 @@ class MultiStepLR(SwiftScheduler):
     may be set from a Counter, a dict ``{epoch: count}`` or a list of epochs.
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.05 for all groups
-        >>> # lr = 0.05     if epoch < 30
-        >>> # lr = 0.005    if 30 <= epoch < 80
-        >>> # lr = 0.0005   if epoch >= 80
-        >>> scheduler = MultiStepLR(optimizer, milestones=[30, 80], gamma=0.1)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.05)
+        >>> # lr = 0.05 before epoch 2, 0.005 from 2, 0.0005 from 5
+        >>> scheduler = MultiStepLR(optimizer, milestones=[2, 5], gamma=0.1)
+        >>> scheduler.preview(6)[:, 0]  # epochs 1..6
+        array([0.05  , 0.005 , 0.005 , 0.005 , 0.0005, 0.0005])
     """
 
     # milestone_counts is the core's half of the Counter: not a state_dict key.
@@ -173,14 +166,11 @@ class ConstantLR(SwiftScheduler):
             (PyTorch accepts 0, then raises ZeroDivisionError at total_iters).
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.05 for all groups
-        >>> # lr = 0.025   if epoch < 40
-        >>> # lr = 0.05    if epoch >= 40
-        >>> scheduler = ConstantLR(optimizer, factor=0.5, total_iters=40)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.05)
+        >>> # lr = 0.025 for epochs 0-2, 0.05 from epoch 3
+        >>> scheduler = ConstantLR(optimizer, factor=0.5, total_iters=3)
+        >>> scheduler.get_last_lr(), scheduler.preview(4)[:, 0]
+        ([0.025], array([0.025, 0.025, 0.05 , 0.05 ]))
     """
 
     _state_fields = ("factor", "total_iters")
@@ -190,7 +180,7 @@ class ConstantLR(SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1
     ) -> None:
-        super().__init__(optimizer, last_epoch, factor=factor, total_iters=total_iters)
+        super().__init__(**arguments_of(locals()))
 
 
 class LinearLR(SwiftScheduler):
@@ -218,17 +208,11 @@ class LinearLR(SwiftScheduler):
             ZeroDivisionError in the closed form used by ``step(epoch)``).
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.05 for all groups
-        >>> # lr = 0.0025   if epoch == 0
-        >>> # lr = 0.00375  if epoch == 1
-        >>> # lr = 0.005    if epoch == 2
-        >>> # ...
-        >>> # lr = 0.05     if epoch >= 40
-        >>> scheduler = LinearLR(optimizer, start_factor=0.05, total_iters=40)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.05)
+        >>> # lr = 0.0025 at epoch 0, rising linearly to 0.05 at epoch 4
+        >>> scheduler = LinearLR(optimizer, start_factor=0.05, total_iters=4)
+        >>> scheduler.get_last_lr(), scheduler.preview(5)[:, 0]
+        ([0.0025000000000000005], array([0.014375, 0.02625 , 0.038125, 0.05    , 0.05    ]))
     """
 
     _state_fields = ("start_factor", "end_factor", "total_iters")
@@ -244,9 +228,7 @@ class LinearLR(SwiftScheduler):
         total_iters: int = 5,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(
-            optimizer, last_epoch, start_factor=start_factor, end_factor=end_factor, total_iters=total_iters
-        )
+        super().__init__(**arguments_of(locals()))
 
 
 class ExponentialLR(SwiftScheduler):
@@ -260,23 +242,18 @@ class ExponentialLR(SwiftScheduler):
         last_epoch (int): The index of last epoch. Default: -1.
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.1 for all groups
-        >>> # lr = 0.1       if epoch == 0
-        >>> # lr = 0.095     if epoch == 1
-        >>> # lr = 0.09025   if epoch == 2
-        >>> # ...            (0.1 * 0.95 ** epoch, as a running product)
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr = 0.1 * 0.95 ** epoch, as a running product
         >>> scheduler = ExponentialLR(optimizer, gamma=0.95)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> scheduler.preview(3)[:, 0]
+        array([0.095    , 0.09025  , 0.0857375])
     """
 
     _state_fields = ("gamma",)
     gamma: float
 
     def __init__(self, optimizer: SupportsParamGroups, gamma: float, last_epoch: int = -1) -> None:
-        super().__init__(optimizer, last_epoch, gamma=gamma)
+        super().__init__(**arguments_of(locals()))
 
 
 class PolynomialLR(SwiftScheduler):
@@ -297,17 +274,11 @@ class PolynomialLR(SwiftScheduler):
             ZeroDivisionError computing ``0.0 ** power`` at total_iters).
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.001 for all groups
-        >>> # lr = 0.001     if epoch == 0
-        >>> # lr = 0.00075   if epoch == 1
-        >>> # lr = 0.00050   if epoch == 2
-        >>> # lr = 0.00025   if epoch == 3
-        >>> # lr = 0.0       if epoch >= 4
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.001)
+        >>> # lr = 0.001, 0.00075, 0.0005, 0.00025, then 0.0 from epoch 4
         >>> scheduler = PolynomialLR(optimizer, total_iters=4, power=1.0)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> scheduler.preview(5)[:, 0]
+        array([0.00075, 0.0005 , 0.00025, 0.     , 0.     ])
     """
 
     _state_fields = ("total_iters", "power")
@@ -317,7 +288,7 @@ class PolynomialLR(SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1
     ) -> None:
-        super().__init__(optimizer, last_epoch, total_iters=total_iters, power=power)
+        super().__init__(**arguments_of(locals()))
 
 
 class CosineAnnealingLR(SwiftScheduler):
@@ -345,16 +316,11 @@ class CosineAnnealingLR(SwiftScheduler):
             ZeroDivisionError at the first step).
 
     Example:
-        >>> # Assuming optimizer uses lr = 0.1 for all groups
-        >>> # lr = 0.1      if epoch == 0
-        >>> # lr = 0.0505   if epoch == 50
-        >>> # lr = 0.001    if epoch == 100
-        >>> # (past T_max the cosine goes on: the lr rises again, as in PyTorch)
-        >>> scheduler = CosineAnnealingLR(optimizer, T_max=100, eta_min=0.001)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr = 0.1 at epoch 0, 0.0505 at 2, 0.001 at 4 (past T_max the cosine goes on, as in PyTorch)
+        >>> scheduler = CosineAnnealingLR(optimizer, T_max=4, eta_min=0.001)
+        >>> scheduler.preview(5)[:, 0]
+        array([0.08550179, 0.0505    , 0.01549821, 0.001     , 0.01549821])
     """
 
     _state_fields = ("T_max", "eta_min")
@@ -362,4 +328,4 @@ class CosineAnnealingLR(SwiftScheduler):
     eta_min: float
 
     def __init__(self, optimizer: SupportsParamGroups, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        super().__init__(optimizer, last_epoch, T_max=T_max, eta_min=eta_min)
+        super().__init__(**arguments_of(locals()))

@@ -93,16 +93,11 @@ class LambdaLR(_LambdaScheduler):
     core, which computes ``base_lr * factor``.
 
     Example:
-        >>> # Assuming optimizer has two groups.
-        >>> lambda1 = lambda epoch: epoch // 30
-        >>> lambda2 = lambda epoch: 0.95**epoch
-        >>> scheduler = LambdaLR(optimizer, lr_lambda=[lambda1, lambda2])
-        >>> # group 0: lr = 0.0 for epochs 0-29, base_lr for 30-59, ...
-        >>> # group 1: lr = base_lr * 0.95 ** epoch
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr = 0.1 * 0.5 ** (epoch // 2): the function's factor times the base lr
+        >>> scheduler = LambdaLR(optimizer, lr_lambda=lambda epoch: 0.5 ** (epoch // 2))
+        >>> scheduler.preview(5)[:, 0]
+        array([0.1  , 0.05 , 0.05 , 0.025, 0.025])
     """
 
     def __init__(
@@ -119,9 +114,10 @@ class MultiplicativeLR(_LambdaScheduler):
 
     Args:
         optimizer (Optimizer): Wrapped optimizer.
-        lr_lambda (function or list): A function which computes a
-            multiplicative factor given an integer parameter epoch, or a list
-            of such functions, one for each group in optimizer.param_groups.
+        lr_lambda (function or list): A function of the epoch (an int)
+            giving the factor that multiplies the current lr at each step, or
+            a list of such functions, one for each group in
+            optimizer.param_groups.
         last_epoch (int): The index of last epoch. Default: -1.
 
     As in PyTorch, the functions are not called on the constructor's initial
@@ -129,13 +125,11 @@ class MultiplicativeLR(_LambdaScheduler):
     ``epoch`` (there is no closed form).
 
     Example:
-        >>> # lr = base_lr * 0.95 ** epoch, as a running product
-        >>> lmbda = lambda epoch: 0.95
-        >>> scheduler = MultiplicativeLR(optimizer, lr_lambda=lmbda)
-        >>> for epoch in range(100):
-        >>>     train(...)
-        >>>     validate(...)
-        >>>     scheduler.step()
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr = 0.1 * 0.5 ** epoch, as a running product
+        >>> scheduler = MultiplicativeLR(optimizer, lr_lambda=lambda epoch: 0.5)
+        >>> scheduler.preview(3)[:, 0]
+        array([0.05  , 0.025 , 0.0125])
     """
 
     def __init__(

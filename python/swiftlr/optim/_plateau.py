@@ -7,7 +7,7 @@ from typing import Any
 from swiftlr import _swiftlr
 from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
 from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
-from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
+from swiftlr.optim._swift_scheduler import OMIT, SwiftScheduler, _plain, arguments_of
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -57,12 +57,11 @@ class ReduceLROnPlateau(SwiftScheduler):
     counts as a bad epoch; infinities compare as floats do.
 
     Example:
-        >>> # lr = 0.1 while the loss improves, 0.01 after 3 epochs without
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr = 0.1 while the loss improves, 0.01 after 3 epochs without (patience=2)
         >>> scheduler = ReduceLROnPlateau(optimizer, "min", patience=2)
-        >>> for epoch in range(10):
-        >>>     train(...)
-        >>>     val_loss = validate(...)
-        >>>     scheduler.step(val_loss)
+        >>> scheduler.preview(6, metrics=[1.0, 0.9, 0.9, 0.9, 0.9, 0.9])[:, 0]
+        array([0.1 , 0.1 , 0.1 , 0.1 , 0.01, 0.01])
 
     ``step(metrics, epoch=None)``: one step with the epoch's metric (a float
     or anything ``float()`` takes, such as a zero-dim tensor); ``epoch`` is
@@ -116,17 +115,7 @@ class ReduceLROnPlateau(SwiftScheduler):
         # The core checks every argument in PyTorch's order (``factor`` before
         # the optimizer). Like PyTorch, this scheduler records no initial_lr
         # and takes no initial step.
-        arguments = {
-            "mode": mode,
-            "factor": factor,
-            "patience": patience,
-            "threshold": threshold,
-            "threshold_mode": threshold_mode,
-            "cooldown": cooldown,
-            "min_lr": min_lr,
-            "eps": eps,
-            "sign_aware_threshold": sign_aware_threshold,
-        }
+        arguments = arguments_of(locals(), optimizer=OMIT)
         self._check_first(arguments)
         _check_optimizer(optimizer)
         self.optimizer = optimizer

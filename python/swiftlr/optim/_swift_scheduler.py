@@ -20,7 +20,7 @@ from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._scheduler_base import LRScheduler, _check_last_epoch, _check_optimizer, _check_state_dict
 
-__all__ = ["SwiftScheduler", "per_group"]
+__all__ = ["SwiftScheduler", "arguments_of", "per_group", "OMIT"]
 
 
 def _core_property(name: str) -> property:
@@ -46,7 +46,7 @@ class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
     A subclass is PyTorch's signature and docstring: it names its Swift
     scheduler (``_kind``, by default the class name) and its state fields
     (``_state_fields``, PyTorch's attribute names), and passes its arguments
-    on with ``super().__init__(optimizer, last_epoch, name=value, ...)``. It
+    on with ``super().__init__(**arguments_of(locals()))``. It
     checks none of them: the Swift scheduler declares each argument once
     (type, default, check, whether PyTorch checks it before the optimizer;
     ``_swiftlr.scheduler_arguments``), and its checks run here in PyTorch's
@@ -284,6 +284,22 @@ def _plain(value: Any) -> Any:
 def _checked_first(kind: str) -> tuple[str, ...]:
     """The arguments of ``kind`` that PyTorch checks before the optimizer."""
     return tuple(name for name, _, _, first in _swiftlr.scheduler_arguments(kind) if first)
+
+
+#: In ``arguments_of``'s overrides: leave this parameter out.
+OMIT: Any = object()
+
+
+def arguments_of(parameters: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A constructor's parameters as keyword arguments for
+    ``SwiftScheduler.__init__``: ``locals()`` taken first thing in
+    ``__init__``, without ``self`` (and ``__class__``, which ``super()``
+    adds), with ``overrides`` applied (``OMIT`` drops a parameter, such as a
+    Python callable the core does not take). So a class names each argument
+    once, in its PyTorch signature."""
+    arguments = {k: v for k, v in parameters.items() if k not in ("self", "__class__")}
+    arguments.update(overrides)
+    return {k: v for k, v in arguments.items() if v is not OMIT}
 
 
 def per_group(optimizer: SupportsParamGroups, value: Any) -> list[Any]:

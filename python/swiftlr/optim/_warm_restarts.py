@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim._checkpoint_compat import WarmRestartsCompat
-from swiftlr.optim._swift_scheduler import SwiftScheduler
+from swiftlr.optim._swift_scheduler import SwiftScheduler, arguments_of
 
 __all__ = ["CosineAnnealingWarmRestarts"]
 
@@ -32,12 +32,11 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
     PyTorch, gives no deprecation warning. ``T_cur`` has PyTorch's type (int or float).
 
     Example:
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # T_0=2: lr 0.1, 0.05, 0.1, 0.05, ... (eta_min=0)
         >>> scheduler = CosineAnnealingWarmRestarts(optimizer, T_0=2)
-        >>> for epoch in range(20):
-        >>>     for i, batch in enumerate(data_loader):
-        >>>         train_batch(...)
-        >>>         scheduler.step(epoch + i / len(data_loader))
+        >>> scheduler.preview(4)[:, 0]  # by epoch; step(epoch + i / iters) goes by fractions of one
+        array([0.05, 0.1 , 0.05, 0.1 ])
     """
 
     _state_fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
@@ -50,7 +49,7 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        super().__init__(optimizer, last_epoch, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
+        super().__init__(**arguments_of(locals()))
 
     #: PyTorch's own step: no warnings, no ``_step_count``, epochs may be fractional.
     _step_kind = "plain"

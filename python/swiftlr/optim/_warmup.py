@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from swiftlr._typing import SupportsParamGroups, WSDDecayType
-from swiftlr.optim._swift_scheduler import SwiftScheduler
+from swiftlr.optim._swift_scheduler import SwiftScheduler, arguments_of
 
 __all__ = ["WarmupCosineLR", "InverseSqrtLR", "WarmupStableDecayLR", "PiecewiseLinearLR"]
 
@@ -53,13 +53,12 @@ class WarmupCosineLR(SwiftScheduler):
             is outside [0, 1].
 
     Example:
-        >>> # lr 0.1, warmup_steps=2, total_steps=6, eta_min=0.01
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # step:  0      1      2      3       4       5       6      7
         >>> # lr:    0.0    0.05   0.1    0.0868  0.055   0.0232  0.01   0.01
         >>> scheduler = WarmupCosineLR(optimizer, warmup_steps=2, total_steps=6, eta_min=0.01)
-        >>> for step in range(8):
-        >>>     train_batch(...)
-        >>>     scheduler.step()
+        >>> scheduler.get_last_lr(), scheduler.preview(7)[:, 0].round(4)
+        ([0.0], array([0.05  , 0.1   , 0.0868, 0.055 , 0.0232, 0.01  , 0.01  ]))
     """
 
     _state_fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
@@ -77,14 +76,7 @@ class WarmupCosineLR(SwiftScheduler):
         warmup_start_factor: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(
-            optimizer,
-            last_epoch,
-            warmup_steps=warmup_steps,
-            total_steps=total_steps,
-            eta_min=eta_min,
-            warmup_start_factor=warmup_start_factor,
-        )
+        super().__init__(**arguments_of(locals()))
 
 
 class InverseSqrtLR(SwiftScheduler):
@@ -116,10 +108,12 @@ class InverseSqrtLR(SwiftScheduler):
         ValueError: if ``warmup_steps < 0`` or ``timescale <= 0``.
 
     Example:
-        >>> # lr 0.1, warmup_steps=4 (timescale 4)
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # step:  0     2      4      5        8        12      20
         >>> # lr:    0.0   0.05   0.1    0.0894   0.0707   0.0577  0.0447
         >>> scheduler = InverseSqrtLR(optimizer, warmup_steps=4)
+        >>> scheduler.preview(20)[[1, 3, 4, 7, 11, 19], 0].round(4)  # steps 2, 4, 5, 8, 12, 20
+        array([0.05  , 0.1   , 0.0894, 0.0707, 0.0577, 0.0447])
     """
 
     _state_fields = ("warmup_steps", "timescale")
@@ -129,12 +123,7 @@ class InverseSqrtLR(SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, warmup_steps: int, timescale: int | None = None, last_epoch: int = -1
     ) -> None:
-        super().__init__(
-            optimizer,
-            last_epoch,
-            warmup_steps=warmup_steps,
-            timescale=None if timescale is None else timescale,
-        )
+        super().__init__(**arguments_of(locals()))
 
 
 class WarmupStableDecayLR(SwiftScheduler):
@@ -182,10 +171,13 @@ class WarmupStableDecayLR(SwiftScheduler):
             ``decay_type`` or a ratio outside [0, 1].
 
     Example:
-        >>> # lr 0.1, warmup 2, stable 2, decay 4, decay_type="linear", min_lr_ratio=0.1
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # step:  0     1      2     3     4     5       6      7       8     9
         >>> # lr:    0.0   0.05   0.1   0.1   0.1   0.0775  0.055  0.0325  0.01  0.01
         >>> scheduler = WarmupStableDecayLR(optimizer, 2, 2, 4, decay_type="linear", min_lr_ratio=0.1)
+        >>> scheduler.get_last_lr(), scheduler.preview(9)[:, 0].round(4)
+        ([0.0], array([0.05  , 0.1   , 0.1   , 0.1   , 0.0775, 0.055 , 0.0325, 0.01  ,
+               0.01  ]))
     """
 
     _state_fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
@@ -205,15 +197,7 @@ class WarmupStableDecayLR(SwiftScheduler):
         min_lr_ratio: float = 0.0,
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(
-            optimizer,
-            last_epoch,
-            warmup_steps=warmup_steps,
-            stable_steps=stable_steps,
-            decay_steps=decay_steps,
-            decay_type=decay_type,
-            min_lr_ratio=min_lr_ratio,
-        )
+        super().__init__(**arguments_of(locals()))
 
 
 class PiecewiseLinearLR(SwiftScheduler):
@@ -239,10 +223,12 @@ class PiecewiseLinearLR(SwiftScheduler):
             mismatch, or negative or non-finite factors.
 
     Example:
-        >>> # lr 0.1, milestones=[0, 2, 6], factors=[0.0, 1.0, 0.5]
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> # step:  0     1      2     3       4      5       6      7
         >>> # lr:    0.0   0.05   0.1   0.0875  0.075  0.0625  0.05   0.05
         >>> scheduler = PiecewiseLinearLR(optimizer, milestones=[0, 2, 6], factors=[0.0, 1.0, 0.5])
+        >>> scheduler.get_last_lr(), scheduler.preview(7)[:, 0].round(4)
+        ([0.0], array([0.05  , 0.1   , 0.0875, 0.075 , 0.0625, 0.05  , 0.05  ]))
     """
 
     _state_fields = ("milestones", "factors")
@@ -252,9 +238,4 @@ class PiecewiseLinearLR(SwiftScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, milestones: Sequence[int], factors: Sequence[float], last_epoch: int = -1
     ) -> None:
-        super().__init__(
-            optimizer,
-            last_epoch,
-            milestones=milestones,
-            factors=factors,
-        )
+        super().__init__(**arguments_of(locals()))

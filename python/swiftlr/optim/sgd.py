@@ -51,9 +51,12 @@ class SGD(Optimizer):
     not supported.
 
     Example:
+        >>> w = Parameter(np.array([1.0, -2.0]))
         >>> optimizer = SGD([w], lr=0.1, momentum=0.9)
-        >>> w.grad = compute_gradient(w.data)
+        >>> w.grad = 2 * w.data  # the gradient of sum(w ** 2)
         >>> optimizer.step()
+        >>> w.data
+        array([ 0.8, -1.6])
     """
 
     def __init__(

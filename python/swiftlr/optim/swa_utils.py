@@ -9,7 +9,7 @@ from typing import Any
 
 from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups, SWAAnnealStrategy
-from swiftlr.optim._swift_scheduler import SwiftScheduler, per_group
+from swiftlr.optim._swift_scheduler import SwiftScheduler, arguments_of, per_group
 
 __all__ = ["SWALR"]
 
@@ -36,11 +36,11 @@ class SWALR(SwiftScheduler):
         last_epoch (int): the index of the last epoch. Default: -1.
 
     Example:
-        >>> # lr 0.1 -> 0.05 over 5 epochs (cosine): 0.1, 0.0952, 0.0827, 0.0673, 0.0548, 0.05, 0.05, ...
+        >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
+        >>> # lr 0.1 -> 0.05 over 5 epochs (cosine), then 0.05
         >>> scheduler = SWALR(optimizer, swa_lr=0.05, anneal_epochs=5)
-        >>> for epoch in range(20):
-        >>>     train(...)
-        >>>     scheduler.step()
+        >>> scheduler.preview(6)[:, 0].round(4)
+        array([0.0952, 0.0827, 0.0673, 0.0548, 0.05  , 0.05  ])
     """
 
     _state_fields = ("anneal_epochs", "_anneal_strategy")
@@ -55,9 +55,7 @@ class SWALR(SwiftScheduler):
         anneal_strategy: SWAAnnealStrategy = "cos",
         last_epoch: int = -1,
     ) -> None:
-        super().__init__(
-            optimizer, last_epoch, swa_lr=swa_lr, anneal_epochs=anneal_epochs, anneal_strategy=anneal_strategy
-        )
+        super().__init__(**arguments_of(locals()))
 
     def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
         for value, group in zip(per_group(optimizer, arguments["swa_lr"]), optimizer.param_groups):
