@@ -82,7 +82,7 @@ final class WorkerPool {
   private static let lock = makeMutex()
 
   /// How long a worker spins for the next job before it sleeps.
-  private static let spinNanoseconds = 200_000
+  private static let spinNanoseconds = 50_000
 
   private let busy = makeMutex()
   private let sleepLock = makeMutex()
