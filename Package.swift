@@ -74,7 +74,12 @@ if let pythonInclude {
       name: "_SwiftLRPython",
       dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) },
       cSettings: [
-        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"])
+        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"]),
+        // CPython's inline accessors (PyList_GET_ITEM, PyFloat_AS_DOUBLE, ...)
+        // assert their argument's type unless NDEBUG is set, which SwiftPM
+        // does not set for C: in a release build, a check on every access
+        // of the per-step path (the shim checks types itself).
+        .define("NDEBUG", .when(configuration: .release)),
       ]
     )
   )

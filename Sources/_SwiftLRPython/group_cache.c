@@ -10,14 +10,15 @@
 // "Has not changed" is a dict version (`group_dict_version`): each step
 // records a group's version when it starts reading it and follows its own
 // writes, so a change made by Python code in the middle of the step (a
-// `__float__`, a finalizer) leaves the group uncached. On CPython 3.12+ the
-// version is one generation counter advanced by any change to any watched
-// dict but the step's own writes: coarse (two schedulers on one optimizer
-// make each other read), never wrong. A dict stays watched once watched,
-// because another scheduler's cache may rely on it.
+// `__float__`, a finalizer) leaves the group uncached. Where CPython no longer
+// stamps dicts with versions (3.14+), the version is one generation counter
+// advanced by any change to any watched dict but the step's own writes:
+// coarse (two schedulers on one optimizer make each other read), never
+// wrong. A dict stays watched once watched, because another scheduler's
+// cache may rely on it.
 #include "param_groups.h"
 
-#if PY_VERSION_HEX >= 0x030C0000
+#if !GROUP_DICT_STAMPS
 static int watcher_id = -1;
 uint64_t group_dict_generation = 1;
 /// The dict a step is writing: its own change does not count (once).
@@ -52,7 +53,7 @@ int group_dict_set(PyObject *dict, PyObject *key, PyObject *value) { return PyDi
 #endif
 
 int group_cache_ready(void) {
-#if PY_VERSION_HEX >= 0x030C0000
+#if !GROUP_DICT_STAMPS
   if (watcher_id < 0) {
     watcher_id = PyDict_AddWatcher(on_dict_change);
     if (watcher_id < 0) PyErr_Clear();  // no watcher slot left: groups are read at every step
@@ -71,6 +72,7 @@ void group_cache_clear(GroupCache *cache) {
     for (Py_ssize_t i = 0; i < cache->count; i++) {
       Py_CLEAR(cache->entries[i].dict);
       Py_CLEAR(cache->entries[i].lr);
+      Py_CLEAR(cache->entries[i].momentum);
     }
   }
   PyMem_Free(cache->entries);
@@ -85,6 +87,7 @@ int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
   for (Py_ssize_t i = 0; i < cache->count; i++) {
     Py_VISIT(cache->entries[i].dict);
     Py_VISIT(cache->entries[i].lr);
+    Py_VISIT(cache->entries[i].momentum);
   }
   return 0;
 }
@@ -111,11 +114,16 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
     GroupSlot *slot = &step->slots[i];
+    // This step may have written momenta: the fast path looks the next one up.
+    PyObject *old_momentum = c->momentum;
+    c->momentum = NULL;
     // Cacheable: a plain dict of immutable numbers that only this step changed since it was read.
     int cacheable = PyDict_CheckExact(slot->group) && group_immutable_number(slot->new_lr) && slot->immutable &&
                     slot->tracked && group_dict_version(slot->group) == slot->version;
     if (cacheable && c->valid && c->dict == slot->group && c->lr == slot->new_lr) {
-      c->version = slot->version;  // the common case: read from the cache, nothing written
+      c->version = slot->version;  // the same group and lr object: only the version and inputs move on
+      if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
+      Py_XDECREF(old_momentum);
       continue;
     }
     // Releasing an old group may run finalizers: the entry is invalid meanwhile.
@@ -131,6 +139,7 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
     }
     Py_XDECREF(old_dict);
     Py_XDECREF(old_lr);
+    Py_XDECREF(old_momentum);
     if (!cacheable || group_dict_version(slot->group) != c->version) c->valid = 0;
   }
 }
@@ -169,7 +178,8 @@ PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *
                             PyObject *last) {
   Py_ssize_t n = cache->count, written = 0, momenta_taken = 0;
   // new_lrs[i]: the float written into group i, or NULL where its lr did not change.
-  PyObject *new_lrs[GROUP_STEP_STACK], *old_momenta[GROUP_STEP_STACK], *list = NULL;
+  PyObject *new_lrs[GROUP_STEP_STACK], *old_momenta[GROUP_STEP_STACK], *new_momenta[GROUP_STEP_STACK];
+  PyObject *list = NULL;
   uint64_t versions[GROUP_STEP_STACK];
   int cycled = momenta != NULL && target == MOMENTUM_KEY;
   if (!cycled && last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
@@ -183,16 +193,16 @@ PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *
   }
   for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
   for (Py_ssize_t i = 0; cycled && i < n; i++) {
-    PyObject *group = cache->entries[i].dict;
-    PyObject *old = PyDict_GetItemWithError(group, group_str_momentum);  // a plain dict: no Python code
-    if (old == NULL && PyErr_Occurred()) goto fail;
+    PyObject *group = cache->entries[i].dict, *old = cache->entries[i].momentum;
+    if (old == NULL) {
+      old = PyDict_GetItemWithError(group, group_str_momentum);  // a plain dict: no Python code
+      if (old == NULL && PyErr_Occurred()) goto fail;
+    }
     old_momenta[i] = Py_XNewRef(old);
+    new_momenta[i] = NULL;
     momenta_taken = i + 1;  // a failed set may have changed the dict: undo sets the old value back
-    PyObject *value = PyFloat_FromDouble(momenta[i]);
-    if (value == NULL) goto fail;
-    int failed = cached_set(group, group_str_momentum, value, &versions[i]);
-    Py_DECREF(value);
-    if (failed) goto fail;
+    new_momenta[i] = PyFloat_FromDouble(momenta[i]);
+    if (new_momenta[i] == NULL || cached_set(group, group_str_momentum, new_momenta[i], &versions[i]) < 0) goto fail;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
@@ -225,8 +235,16 @@ PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *
     c->version = versions[i];
     c->valid = versions[i] != 0;
     if (new_lrs[i] != NULL) Py_SETREF(c->lr, new_lrs[i]);  // the old one an exact float: no Python code
+    if (i < momenta_taken) {
+      PyObject *known = c->momentum;  // released below, once every entry is whole
+      c->momentum = new_momenta[i];
+      new_momenta[i] = known;
+    }
   }
-  for (Py_ssize_t i = 0; i < momenta_taken; i++) Py_XDECREF(old_momenta[i]);
+  for (Py_ssize_t i = 0; i < momenta_taken; i++) {
+    Py_XDECREF(new_momenta[i]);
+    Py_XDECREF(old_momenta[i]);
+  }
   return list;
 
 fail:;
@@ -247,6 +265,9 @@ fail:;
   PyErr_Restore(type, value, traceback);
   group_cache_invalidate(cache);
   for (Py_ssize_t i = 0; i < written; i++) Py_XDECREF(new_lrs[i]);
-  for (Py_ssize_t i = 0; i < momenta_taken; i++) Py_XDECREF(old_momenta[i]);
+  for (Py_ssize_t i = 0; i < momenta_taken; i++) {
+    Py_XDECREF(new_momenta[i]);
+    Py_XDECREF(old_momenta[i]);
+  }
   return NULL;
 }

@@ -25,9 +25,10 @@ typedef enum { MOMENTUM_NONE = 0, MOMENTUM_KEY = 1, MOMENTUM_BETA1 = 2 } Momentu
 /// What one group held after the last step, to skip reading it again (see
 /// group_cache.c).
 typedef struct {
-  PyObject *dict;    // the group (strong), compared by identity
-  PyObject *lr;      // its lr after the step: an immutable number (strong)
-  uint64_t version;  // the dict's version after the step's writes
+  PyObject *dict;      // the group (strong), compared by identity
+  PyObject *lr;        // its lr after the step: an immutable number (strong)
+  PyObject *momentum;  // what the fast path wrote under "momentum" (strong), or NULL: not known
+  uint64_t version;    // the dict's version after the step's writes
   int valid;
 } GroupCacheEntry;
 
@@ -125,8 +126,8 @@ int group_cache_ready(void);
 /// with an exception set when it cannot (then the group is never cached).
 int group_watch(PyObject *dict);
 
-/// `dict[key] = value` for a step's own write into a plain dict group: on
-/// 3.12+ it does not advance the version (see group_cache.c).
+/// `dict[key] = value` for a step's own write into a plain dict group: where
+/// dicts are watched, it does not advance the version (see group_cache.c).
 int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
 
 // MARK: - Helpers shared by param_groups.c and group_cache.c
@@ -147,13 +148,27 @@ static inline int group_same_bits(double a, double b) {
   return x == y;
 }
 
-/// How "this dict has not changed" is known: CPython 3.11 stamps every dict
-/// with a new version at each change; 3.12+ deprecates that stamp, and
-/// group_cache.c watches the cached dicts instead (one generation counter
-/// that any change to any watched dict advances).
-#if PY_VERSION_HEX < 0x030C0000
-static inline uint64_t group_dict_version(PyObject *dict) { return ((PyDictObject *)dict)->ma_version_tag; }
+/// How "this dict has not changed" is known: CPython up to 3.13 stamps every
+/// dict with a new, globally unique version at each change (`ma_version_tag`,
+/// deprecated since 3.12 but kept and maintained through 3.13); 3.14 drops
+/// it, and group_cache.c watches the cached dicts instead (one generation
+/// counter that any change to any watched dict advances). Watching costs an
+/// event per write of a watched dict, which is why the stamp is read while
+/// it exists.
+#if PY_VERSION_HEX < 0x030E0000
+#define GROUP_DICT_STAMPS 1
+static inline uint64_t group_dict_version(PyObject *dict) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  return ((PyDictObject *)dict)->ma_version_tag;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
 #else
+#define GROUP_DICT_STAMPS 0
 extern uint64_t group_dict_generation;
 static inline uint64_t group_dict_version(PyObject *dict) {
   (void)dict;

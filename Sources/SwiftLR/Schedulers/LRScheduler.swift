@@ -289,8 +289,13 @@ func differenceIsMultiple(_ a: Int, _ b: Int, of m: Int128) -> Bool {
 }
 
 /// Checks per-group precision codes: none (all Python floats) or one known code per group.
+@inline(__always)
 func checkPrecisions(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(SchedulerError) {
-  guard !codes.isEmpty else { return }
+  guard !codes.isEmpty else { return }  // every step of Python float lrs: no call
+  try checkPrecisionCodes(codes, groups: groups)
+}
+
+func checkPrecisionCodes(_ codes: UnsafeBufferPointer<Int32>, groups: Int) throws(SchedulerError) {
   guard codes.count == groups else { throw .value("expected \(groups) lr precisions, got \(codes.count)") }
   for code in codes where LRPrecision(rawValue: code) == nil {
     throw .value("unknown lr precision code \(code)")
