@@ -227,10 +227,14 @@ static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_obj
 
   if (metrics != NULL) {
     // PyTorch: current = float(metrics) (which also parses a str).
-    PyObject *number = PyFloat_CheckExact(metrics) ? Py_NewRef(metrics) : PyNumber_Float(metrics);
-    if (number == NULL) goto done;
-    metric = PyFloat_AS_DOUBLE(number);
-    Py_DECREF(number);
+    if (PyFloat_CheckExact(metrics)) {
+      metric = PyFloat_AS_DOUBLE(metrics);
+    } else {
+      PyObject *number = PyNumber_Float(metrics);
+      if (number == NULL) goto done;
+      metric = PyFloat_AS_DOUBLE(number);
+      Py_DECREF(number);
+    }
   }
   if (count && self->step_count == LLONG_MAX) {
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
@@ -257,7 +261,7 @@ static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_obj
 done:
   Py_DECREF(optimizer);
   Py_XDECREF(groups);
-  PyMem_Free(inputs);
+  if (inputs != NULL) PyMem_Free(inputs);
   return last == NULL ? NULL : Py_NewRef(Py_None);
 }
 
