@@ -84,6 +84,18 @@ PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t
   return PyFloat_FromDouble(swiftlr_anneal_weight(strategy, t));
 }
 
+// cyclic_cycle(total_size, step) -> int: the cycle number PyTorch passes a `scale_fn`.
+PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "cyclic_cycle() takes 2 arguments (%zd given)", nargs);
+  double values[2];
+  for (Py_ssize_t i = 0; i < 2; i++) {
+    values[i] = PyFloat_AsDouble(args[i]);
+    if (values[i] == -1.0 && PyErr_Occurred()) return NULL;
+  }
+  return PyLong_FromDouble(swiftlr_cyclic_cycle(values[0], values[1]));
+}
+
 // cyclic_scale(mode, gamma, x) -> float: CyclicLR's built-in `scale_fn(x)`.
 PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;

@@ -38,6 +38,9 @@ static PyMethodDef module_methods[] = {
     {"anneal_weight", (PyCFunction)(void (*)(void))shim_anneal_weight, METH_FASTCALL,
      "anneal_weight(strategy, t) -> float\n\n"
      "SWALR's annealing weight at t for 'cos' or 'linear' (NaN for another strategy)."},
+    {"cyclic_cycle", (PyCFunction)(void (*)(void))shim_cyclic_cycle, METH_FASTCALL,
+     "cyclic_cycle(total_size, step) -> int\n\n"
+     "CyclicLR's cycle number at `step`, floor(1 + step / total_size): what a scale_fn gets."},
     {"cyclic_scale", (PyCFunction)(void (*)(void))shim_cyclic_scale, METH_FASTCALL,
      "cyclic_scale(mode, gamma, x) -> float\n\n"
      "A CyclicLR policy's scale at x: 'triangular', 'triangular2' or 'exp_range'."},

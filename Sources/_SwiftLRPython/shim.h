@@ -70,6 +70,7 @@ PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind);
 PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif  // SWIFTLR_SHIM_H

@@ -146,5 +146,8 @@ def check_arguments(kind: str, values: dict[str, Any], /) -> None:
 def anneal_weight(strategy: str, t: float, /) -> float:
     """SWALR's annealing weight at ``t`` for ``'cos'`` or ``'linear'`` (NaN for another)."""
 
+def cyclic_cycle(total_size: float, step: float, /) -> int:
+    """CyclicLR's cycle number at ``step``, ``floor(1 + step / total_size)``: what a ``scale_fn`` gets."""
+
 def cyclic_scale(mode: str, gamma: float, x: float, /) -> float:
     """A CyclicLR policy's scale at ``x``: ``'triangular'``, ``'triangular2'`` or ``'exp_range'``."""

@@ -95,6 +95,11 @@ public func swiftlr_anneal_weight(_ strategy: UnsafePointer<CChar>, _ t: Double)
   AnnealStrategy(rawValue: String(cString: strategy))?.weight(t) ?? .nan
 }
 
+@_cdecl("swiftlr_cyclic_cycle")
+public func swiftlr_cyclic_cycle(_ totalSize: Double, _ step: Double) -> Double {
+  CyclicLR.cycle(at: step, totalSize: totalSize)
+}
+
 @_cdecl("swiftlr_cyclic_scale")
 public func swiftlr_cyclic_scale(_ mode: UnsafePointer<CChar>, _ gamma: Double, _ x: Double) -> Double {
   guard let policy = CyclicLR.Mode(rawValue: String(cString: mode)) else { return .nan }

@@ -142,10 +142,16 @@ public struct CyclicLR: LRScheduler {
   /// The cycle number and the scale factor of the current step (PyTorch's `get_lr` prologue).
   var position: (cycle: Double, factor: Double) {
     let t = Double(lastEpoch)
-    let cycle = (1 + t / totalSize).rounded(.down)
+    let cycle = Self.cycle(at: t, totalSize: totalSize)
     let x = 1.0 + t / totalSize - cycle
     let factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1)
     return (cycle, factor)
+  }
+
+  /// The cycle number of step `t`, `floor(1 + t / total_size)`: also what
+  /// PyTorch passes a user's `scale_fn` in `"cycle"` scale mode.
+  public static func cycle(at t: Double, totalSize: Double) -> Double {
+    (1 + t / totalSize).rounded(.down)
   }
 
   /// The scale of the amplitude: the built-in mode's, or the caller's.

@@ -92,6 +92,8 @@ int32_t swiftlr_scheduler_argument(const char *kind, int64_t index, swiftlr_argu
 int32_t swiftlr_scheduler_check(const char *kind, const swiftlr_config *config, swiftlr_message *message);
 /// SWALR's annealing weight at `t` for the strategy "cos" or "linear"; NaN for another.
 double swiftlr_anneal_weight(const char *strategy, double t);
+/// CyclicLR's cycle number at `step`: floor(1 + step / total_size).
+double swiftlr_cyclic_cycle(double total_size, double step);
 /// A CyclicLR policy's scale at `x` ("triangular", "triangular2", "exp_range"); NaN for another.
 double swiftlr_cyclic_scale(const char *mode, double gamma, double x);
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 import types
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -187,7 +186,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
             return None
         step = self.last_epoch + 1 if epoch is None else epoch
         if self.scale_mode == "cycle":
-            return [float(self._scale_fn_custom(math.floor(1 + step / self.total_size)))]
+            return [float(self._scale_fn_custom(_swiftlr.cyclic_cycle(self.total_size, step)))]
         return [float(self._scale_fn_custom(step))]
 
     def state_dict(self) -> dict[str, Any]:
