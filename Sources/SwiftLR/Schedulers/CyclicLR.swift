@@ -129,13 +129,8 @@ public struct CyclicLR: LRScheduler {
     }
   }
 
-  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try checkedIncrement(lastEpoch)
-    if customScale, let value = inputs.first { scale = value }
-  }
-
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try exactEpoch(epoch)
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = epoch
     if customScale, let value = inputs.first { scale = value }
   }
 

@@ -45,14 +45,19 @@ public protocol LRScheduler {
   /// rolled back when it throws).
   func validate() throws(SchedulerError)
 
-  /// Advances the state by one step (by default `lastEpoch += 1`).
+  /// Moves the state to `epoch`, taking the step's inputs (by default:
+  /// `lastEpoch = epoch`). Both `advance`s come here unless a rule has its
+  /// own notion of an epoch (CosineAnnealingWarmRestarts' fractions).
   ///
   /// Atomic: it either throws before changing anything or succeeds, so
   /// `step` needs no copy of the state (whose arrays would then be copied
   /// on write at every step).
+  mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
+
+  /// Advances the state by one step: `move(to: lastEpoch + 1)`, checked.
   mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
-  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path; atomic too.
+  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path: `move(to:)` an integral epoch.
   mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
   /// PyTorch's `get_lr()` for one group, from that group's current lr: a
@@ -100,12 +105,16 @@ extension LRScheduler {
     set {}
   }
 
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = epoch
+  }
+
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try checkedIncrement(lastEpoch)
+    try move(to: checkedIncrement(lastEpoch), inputs: inputs)
   }
 
   public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try exactEpoch(epoch)
+    try move(to: exactEpoch(epoch), inputs: inputs)
   }
 
   /// Every field: the scheduler's own, then `base_lrs` and `last_epoch`.

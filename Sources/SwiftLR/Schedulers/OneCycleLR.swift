@@ -143,15 +143,7 @@ public struct OneCycleLR: LRScheduler {
     }
   }
 
-  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try enter(checkedIncrement(lastEpoch), inputs)
-  }
-
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try enter(exactEpoch(epoch), inputs)
-  }
-
-  mutating func enter(_ step: Int, _ inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+  public mutating func move(to step: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     if step > totalSteps {
       throw .value("Tried to step \(step) times. The specified number of total steps is \(totalSteps)")
     }
@@ -178,7 +170,7 @@ public struct OneCycleLR: LRScheduler {
   /// 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum
   /// (PyTorch's `_schedule_phases`). A switch, not a table: no array to
   /// retain and release on every call.
-  func keys(phase index: Int, momentum: Bool) -> (Int, Int) {
+  func valueIndices(phase index: Int, momentum: Bool) -> (Int, Int) {
     if phaseEndSteps.count == 3 {
       switch index {
       case 0: return momentum ? (3, 4) : (0, 1)
@@ -194,7 +186,7 @@ public struct OneCycleLR: LRScheduler {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: lastEpoch)
-    let (start, end) = keys(phase: index, momentum: momentum)
+    let (start, end) = valueIndices(phase: index, momentum: momentum)
     return annealStrategy.anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 

@@ -142,16 +142,8 @@ public struct ReduceLROnPlateau: LRScheduler {
     }
   }
 
-  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try observe(inputs, epoch: checkedIncrement(lastEpoch))
-  }
-
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try observe(inputs, epoch: exactEpoch(epoch))
-  }
-
   /// PyTorch's `step(metrics)`, up to the lr update `chainedLR` performs.
-  mutating func observe(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     guard let current = inputs.first else { throw .value("ReduceLROnPlateau.step needs a metric") }
     // Everything that can throw comes before the first change (`advance` is atomic).
     let improved = isBetter(current, than: best)

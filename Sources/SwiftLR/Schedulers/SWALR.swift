@@ -68,15 +68,7 @@ public struct SWALR: LRScheduler {
     guard swaLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) swa_lrs, got \(swaLRs.count)") }
   }
 
-  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try take(inputs, epoch: checkedIncrement(lastEpoch))
-  }
-
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try take(inputs, epoch: exactEpoch(epoch))
-  }
-
-  mutating func take(_ inputs: UnsafeBufferPointer<Double>, epoch: Int) throws(SchedulerError) {
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     // PyTorch's `_step_count - 1`, kept well inside Int for the arithmetic below.
     guard stepCount > Int.min / 2 + 1, stepCount < Int.max / 2 else {
       throw .overflow("_step_count is out of range: \(stepCount)")

@@ -26,13 +26,8 @@ extension UserFactorScheduler {
     try validateCommon(baseLRs: baseLRs)
   }
 
-  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try checkedIncrement(lastEpoch)
-    setFactors(inputs)
-  }
-
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    lastEpoch = try exactEpoch(epoch)
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = epoch
     setFactors(inputs)
   }
 
