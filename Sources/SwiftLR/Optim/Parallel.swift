@@ -134,10 +134,21 @@ final class WorkerPool {
     }
     takeChunks(job, thread: 0)
     let chunks = threads * perThread
-    while finished.load(ordering: .sequentiallyConsistent) < chunks {}
+    waitUntil { finished.load(ordering: .sequentiallyConsistent) >= chunks }
     open.store(false, ordering: .sequentiallyConsistent)
-    while active.load(ordering: .sequentiallyConsistent) > 0 {}
+    waitUntil { active.load(ordering: .sequentiallyConsistent) == 0 }
     self.job = nil
+  }
+
+  /// Spins until `done()`, yielding the core after a few microseconds: a
+  /// worker the OS has preempted in the middle of a chunk (more threads
+  /// than cores) may be waiting for this very core.
+  private func waitUntil(_ done: () -> Bool) {
+    var spins = 0
+    while !done() {
+      spins &+= 1
+      if spins > 4096 { sched_yield() }
+    }
   }
 
   /// Runs thread `thread`'s chunks, then any other thread's left.
