@@ -182,15 +182,6 @@ PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *
   PyObject *list = NULL;
   uint64_t versions[GROUP_STEP_STACK];
   int cycled = momenta != NULL && target == MOMENTUM_KEY;
-  if (!cycled && last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
-    // The common step that changes no lr: nothing to write, `_last_lr` stays.
-    Py_ssize_t same = 0;
-    while (same < n && PyList_GET_ITEM(last, same) == cache->entries[same].lr &&
-           group_same_bits(PyFloat_AS_DOUBLE(cache->entries[same].lr), lrs[same])) {
-      same++;
-    }
-    if (same == n) return Py_NewRef(last);
-  }
   for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
   for (Py_ssize_t i = 0; cycled && i < n; i++) {
     PyObject *group = cache->entries[i].dict, *old = cache->entries[i].momentum;

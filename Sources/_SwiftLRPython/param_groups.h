@@ -55,6 +55,24 @@ int group_cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_s
 int group_cache_read(const GroupCache *cache, PyObject *param_groups, Py_ssize_t keys, MomentumTarget target,
                      double *lrs);
 
+/// After `group_cache_read` and the core's step, the common step that
+/// changes no lr and cycles no momentum: `last` (a new reference) when it
+/// holds exactly the groups' lr objects and every lr in `lrs` is the cached
+/// one; else NULL, with no exception: `group_cache_write` does the rest.
+static inline PyObject *group_cache_unchanged(const GroupCache *cache, const double *lrs, PyObject *last) {
+  Py_ssize_t n = cache->count;
+  if (last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != n) return NULL;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *lr = cache->entries[i].lr;
+    uint64_t a, b;
+    double value = PyFloat_AS_DOUBLE(lr);
+    memcpy(&a, &value, sizeof a);
+    memcpy(&b, &lrs[i], sizeof b);
+    if (PyList_GET_ITEM(last, i) != lr || a != b) return NULL;
+  }
+  return Py_NewRef(last);
+}
+
 /// After `group_cache_read` and the core's step: writes `momenta` (NULL:
 /// none) and `lrs` into the cached groups and returns the new `_last_lr`
 /// (`last` itself when it holds exactly the groups' lr objects). On failure

@@ -24,7 +24,10 @@ static PyObject *cached_step(SchedulerCore *self, double *lrs, const double *inp
   if (status != SWIFTLR_OK) return shim_raise(status, &message);
   double momenta[GROUP_STEP_STACK];
   int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, momenta, n);
-  PyObject *result = group_cache_write(&self->cache, lrs, cycled ? momenta : NULL, self->momentum, self->last_lr);
+  PyObject *result = cycled ? NULL : group_cache_unchanged(&self->cache, lrs, self->last_lr);
+  if (result == NULL) {
+    result = group_cache_write(&self->cache, lrs, cycled ? momenta : NULL, self->momentum, self->last_lr);
+  }
   if (result == NULL) {
     swiftlr_scheduler_undo_step(self->core);
   } else {
@@ -122,10 +125,6 @@ int scheduler_epoch(PyObject *epoch, double *out) {
 /// Parses `step(epoch=None)`, or `step(metrics, epoch=None)` when `metrics` is not NULL.
 static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                            PyObject **metrics, PyObject **epoch) {
-  if (kwnames == NULL && nargs == (metrics != NULL ? 1 : 0)) {  // step() / step(metrics): every step of a loop
-    if (metrics != NULL) *metrics = args[0];
-    return 0;
-  }
   Py_ssize_t positional_max = metrics != NULL ? 2 : 1;
   if (nargs > positional_max) {
     PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)", name, positional_max,
@@ -268,7 +267,11 @@ done:
 PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *metrics = NULL, *epoch = Py_None;
   int metric_step = self->step_kind == STEP_METRIC;
-  if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) return NULL;
+  if (kwnames == NULL && nargs == metric_step) {  // step() / step(metrics): every step of a loop
+    if (metric_step) metrics = args[0];
+  } else if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) {
+    return NULL;
+  }
   if (scheduler_check_idle(self, "step") < 0) return NULL;
   self->busy = 1;
   PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
