@@ -41,7 +41,7 @@ def sgd_paths() -> None:
 def scheduler_paths(cases: list[dict]) -> None:
     for case in cases:
         run_scheduler_case(case, swiftlr_api(), lr_scheduler)
-    core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1, 0.2], "step_size": 2})
+    core = _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1, 0.2], "step_size": 2})
     for bad in ({"step_size": 0}, {"nope": 1}, {"base_lrs": [1.0]}, {"gamma": "x"}):
         try:
             core._core_update(bad)
@@ -49,7 +49,7 @@ def scheduler_paths(cases: list[dict]) -> None:
             pass
     core._core_copy()._core_get("base_lrs")
     try:
-        _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1]})
+        _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1]})
     except TypeError:
         pass
 

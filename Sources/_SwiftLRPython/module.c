@@ -72,7 +72,7 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit__swiftlr(void) {
   if (shim_scheduler_ready() < 0) return NULL;
   PyObject *module = PyModule_Create(&module_def);
   if (module == NULL) return NULL;
-  if (PyModule_AddObjectRef(module, "SchedulerCore", (PyObject *)&SchedulerCore_Type) < 0 ||
+  if (PyModule_AddObjectRef(module, "NativeScheduler", (PyObject *)&NativeScheduler_Type) < 0 ||
       scheduler_add_warnings(module) < 0 || add_required(module) < 0) {
     Py_DECREF(module);
     return NULL;

@@ -1,4 +1,4 @@
-// `_swiftlr.SchedulerCore`, the native half of every swiftlr scheduler
+// `_swiftlr.NativeScheduler`, the native half of every swiftlr scheduler
 // (internal to the shim). The Python base class `SwiftScheduler` derives from
 // it; together they are one object:
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
@@ -31,20 +31,20 @@ typedef struct {
   char busy;             // a step is running: refuse calls that change the scheduler
   Py_ssize_t group_count;
   GroupCache cache;  // per group: what the last step read and wrote
-} SchedulerCore;
+} NativeScheduler;
 
 /// Raises RuntimeError and returns -1 when the core is missing or a step is
 /// running (user code called back into the scheduler in the middle of it).
-int scheduler_check_idle(SchedulerCore *self, const char *what);
+int scheduler_check_idle(NativeScheduler *self, const char *what);
 
 /// Replaces the core (taking ownership) and resets what depended on the old one.
-void scheduler_adopt(SchedulerCore *self, swiftlr_scheduler *core);
+void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 
 /// One step of the core over `param_groups`, as a transaction: reads the
 /// groups, steps the core with `inputs` (NULL: the group inputs), writes the
 /// lrs and momenta back. On success returns the new `_last_lr` list; on any
 /// failure NULL, with the core, the groups and the bookkeeping unchanged.
-PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, const double *inputs,
+PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
                                 Py_ssize_t input_count, int has_epoch, double epoch, long long step_count);
 
 /// An epoch of PyTorch's deprecated `step(epoch)` as a double; integers must
@@ -53,22 +53,22 @@ int scheduler_epoch(PyObject *epoch, double *out);
 
 // The methods of the type (scheduler_type.c has the table), by file.
 // scheduler_step.c
-PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-PyObject *scheduler_update_lr(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
-PyObject *scheduler_core_step(SchedulerCore *self, PyObject *args, PyObject *kwargs);
+PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
+PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 int scheduler_step_ready(void);
 int scheduler_add_warnings(PyObject *module);
 // scheduler_state.c
-PyObject *scheduler_init_core(SchedulerCore *self, PyObject *args, PyObject *kwargs);
-PyObject *scheduler_lrs(SchedulerCore *self, PyObject *args);
-PyObject *scheduler_momenta(SchedulerCore *self, PyObject *ignored);
-PyObject *scheduler_get(SchedulerCore *self, PyObject *name);
-PyObject *scheduler_update(SchedulerCore *self, PyObject *dict);
-PyObject *scheduler_copy(SchedulerCore *self, PyObject *ignored);
-PyObject *scheduler_assign(SchedulerCore *self, PyObject *other);
-PyObject *scheduler_fields(SchedulerCore *self, void *closure);
-PyObject *scheduler_input_count(SchedulerCore *self, void *closure);
-PyObject *scheduler_config(SchedulerCore *self, void *closure);
-PyObject *scheduler_kind(SchedulerCore *self, void *closure);
+PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs);
+PyObject *scheduler_lrs(NativeScheduler *self, PyObject *args);
+PyObject *scheduler_momenta(NativeScheduler *self, PyObject *ignored);
+PyObject *scheduler_get(NativeScheduler *self, PyObject *name);
+PyObject *scheduler_update(NativeScheduler *self, PyObject *dict);
+PyObject *scheduler_copy(NativeScheduler *self, PyObject *ignored);
+PyObject *scheduler_assign(NativeScheduler *self, PyObject *other);
+PyObject *scheduler_fields(NativeScheduler *self, void *closure);
+PyObject *scheduler_input_count(NativeScheduler *self, void *closure);
+PyObject *scheduler_config(NativeScheduler *self, void *closure);
+PyObject *scheduler_kind(NativeScheduler *self, void *closure);
 
 #endif  // SWIFTLR_SCHEDULER_H

@@ -1,4 +1,4 @@
-// The state half of `_swiftlr.SchedulerCore`: building the core, its fields
+// The state half of `_swiftlr.NativeScheduler`: building the core, its fields
 // by name, copies, and `get_lr()`'s values without stepping.
 #include "scheduler.h"
 
@@ -45,7 +45,7 @@ static int step_kind(const char *name, StepKind *out) {
 }
 
 // _init_core(kind, config, *, group_inputs=(), momentum_key=None, step_kind="lr", python_inputs=False)
-PyObject *scheduler_init_core(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"kind", "config", "group_inputs", "momentum_key", "step_kind", "python_inputs", NULL};
   PyObject *kind, *dict, *group_inputs = NULL, *momentum_key = Py_None;
   const char *kind_of_step = "lr";
@@ -91,7 +91,7 @@ fail:
 }
 
 // _core_lrs(current, closed_form=False) -> list[float]
-PyObject *scheduler_lrs(SchedulerCore *self, PyObject *args) {
+PyObject *scheduler_lrs(NativeScheduler *self, PyObject *args) {
   PyObject *current, *result = NULL;
   int closed_form = 0;
   double *lrs = NULL;
@@ -112,7 +112,7 @@ done:
 }
 
 // _core_momenta() -> list[float] | None
-PyObject *scheduler_momenta(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
+PyObject *scheduler_momenta(NativeScheduler *self, PyObject *Py_UNUSED(ignored)) {
   if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
   Py_ssize_t n = self->group_count;
   double *values = PyMem_New(double, n > 0 ? (size_t)n : 1);
@@ -125,7 +125,7 @@ PyObject *scheduler_momenta(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
 
 // _core_get(name) -> value; AttributeError for an unknown name. Reading is
 // allowed during a step (it sees the state the step started from).
-PyObject *scheduler_get(SchedulerCore *self, PyObject *name) {
+PyObject *scheduler_get(NativeScheduler *self, PyObject *name) {
   if (self->core == NULL) return PyErr_Format(PyExc_RuntimeError, "the scheduler's core is not initialized");
   const char *key = PyUnicode_AsUTF8(name);
   if (key == NULL) return NULL;
@@ -157,7 +157,7 @@ PyObject *scheduler_get(SchedulerCore *self, PyObject *name) {
 }
 
 // _core_update(dict): sets all the named fields, or none.
-PyObject *scheduler_update(SchedulerCore *self, PyObject *dict) {
+PyObject *scheduler_update(NativeScheduler *self, PyObject *dict) {
   if (scheduler_check_idle(self, "change the scheduler's state") < 0) return NULL;
   swiftlr_config *config = shim_config_from_dict(dict);
   if (config == NULL) return NULL;
@@ -175,7 +175,7 @@ PyObject *scheduler_update(SchedulerCore *self, PyObject *dict) {
 }
 
 /// Copies the core and the step bookkeeping of `from` into `to`.
-static void copy_state(SchedulerCore *to, SchedulerCore *from) {
+static void copy_state(NativeScheduler *to, NativeScheduler *from) {
   scheduler_adopt(to, swiftlr_scheduler_copy(from->core));
   Py_XSETREF(to->kind, Py_XNewRef(from->kind));
   Py_XSETREF(to->config, Py_XNewRef(from->config));
@@ -188,10 +188,10 @@ static void copy_state(SchedulerCore *to, SchedulerCore *from) {
   to->python_inputs = from->python_inputs;
 }
 
-// _core_copy() -> SchedulerCore: an independent bare core with the same state.
-PyObject *scheduler_copy(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
+// _core_copy() -> NativeScheduler: an independent bare core with the same state.
+PyObject *scheduler_copy(NativeScheduler *self, PyObject *Py_UNUSED(ignored)) {
   if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
-  SchedulerCore *copy = (SchedulerCore *)SchedulerCore_Type.tp_alloc(&SchedulerCore_Type, 0);
+  NativeScheduler *copy = (NativeScheduler *)NativeScheduler_Type.tp_alloc(&NativeScheduler_Type, 0);
   if (copy == NULL) return NULL;
   copy_state(copy, self);
   return (PyObject *)copy;
@@ -199,19 +199,19 @@ PyObject *scheduler_copy(SchedulerCore *self, PyObject *Py_UNUSED(ignored)) {
 
 // _core_assign(other): takes a copy of other's core and step bookkeeping
 // (deepcopy of a scheduler).
-PyObject *scheduler_assign(SchedulerCore *self, PyObject *other) {
-  if (!PyObject_TypeCheck(other, &SchedulerCore_Type)) {
-    PyErr_SetString(PyExc_TypeError, "_core_assign needs a SchedulerCore");
+PyObject *scheduler_assign(NativeScheduler *self, PyObject *other) {
+  if (!PyObject_TypeCheck(other, &NativeScheduler_Type)) {
+    PyErr_SetString(PyExc_TypeError, "_core_assign needs a NativeScheduler");
     return NULL;
   }
-  if (scheduler_check_idle((SchedulerCore *)other, "copy the scheduler") < 0 || self->busy) {
+  if (scheduler_check_idle((NativeScheduler *)other, "copy the scheduler") < 0 || self->busy) {
     return NULL;
   }
-  copy_state(self, (SchedulerCore *)other);
+  copy_state(self, (NativeScheduler *)other);
   Py_RETURN_NONE;
 }
 
-PyObject *scheduler_fields(SchedulerCore *self, void *Py_UNUSED(closure)) {
+PyObject *scheduler_fields(NativeScheduler *self, void *Py_UNUSED(closure)) {
   if (self->core == NULL) return PyErr_Format(PyExc_RuntimeError, "the scheduler's core is not initialized");
   int64_t n = swiftlr_scheduler_field_count(self->core);
   PyObject *names = PyTuple_New((Py_ssize_t)n);
@@ -227,15 +227,15 @@ PyObject *scheduler_fields(SchedulerCore *self, void *Py_UNUSED(closure)) {
   return names;
 }
 
-PyObject *scheduler_input_count(SchedulerCore *self, void *Py_UNUSED(closure)) {
+PyObject *scheduler_input_count(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return PyLong_FromLongLong(self->core == NULL ? 0 : swiftlr_scheduler_input_count(self->core));
 }
 
 /// A copy of the arguments the core was built from (None before `_init_core`).
-PyObject *scheduler_config(SchedulerCore *self, void *Py_UNUSED(closure)) {
+PyObject *scheduler_config(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return self->config == NULL ? Py_NewRef(Py_None) : PyDict_Copy(self->config);
 }
 
-PyObject *scheduler_kind(SchedulerCore *self, void *Py_UNUSED(closure)) {
+PyObject *scheduler_kind(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return Py_NewRef(self->kind == NULL ? Py_None : self->kind);
 }

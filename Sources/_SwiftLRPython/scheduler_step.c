@@ -15,7 +15,7 @@ static PyObject *epoch_warning, *order_warning, *overridden_warning;
 
 /// The step over groups the cache knows unchanged (`group_cache_read`):
 /// nothing is read from them, nothing is owned but what the cache owns.
-static PyObject *cached_step(SchedulerCore *self, double *lrs, const double *inputs, Py_ssize_t input_count,
+static PyObject *cached_step(NativeScheduler *self, double *lrs, const double *inputs, Py_ssize_t input_count,
                              int has_epoch, double epoch, long long step_count) {
   Py_ssize_t n = self->cache.count;
   swiftlr_message message;
@@ -36,7 +36,7 @@ static PyObject *cached_step(SchedulerCore *self, double *lrs, const double *inp
   return result;
 }
 
-PyObject *scheduler_step_groups(SchedulerCore *self, PyObject *param_groups, const double *inputs,
+PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
                                 Py_ssize_t input_count, int has_epoch, double epoch, long long step_count) {
   double cached_lrs[GROUP_STEP_STACK];
   Py_ssize_t cached_keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
@@ -177,7 +177,7 @@ static int warn_step_order(PyObject *optimizer) {
 
 /// The step inputs the class computes in Python (user functions), as a new
 /// array in `*out` (PyMem_Free it), or none.
-static int python_inputs(SchedulerCore *self, PyObject *epoch, double **out, Py_ssize_t *count) {
+static int python_inputs(NativeScheduler *self, PyObject *epoch, double **out, Py_ssize_t *count) {
   *out = NULL;
   *count = 0;
   if (!self->python_inputs) return 0;
@@ -196,7 +196,7 @@ static int python_inputs(SchedulerCore *self, PyObject *epoch, double **out, Py_
 /// `_step_regrouping(groups, metric, epoch)` rebuilds the core for the groups
 /// and steps through `_core_step`, so the step is not busy meanwhile. Returns
 /// the new `_last_lr` (a list), or NULL.
-static PyObject *regroup_step(SchedulerCore *self, PyObject *groups, double metric, PyObject *epoch) {
+static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double metric, PyObject *epoch) {
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
@@ -212,7 +212,7 @@ static PyObject *regroup_step(SchedulerCore *self, PyObject *groups, double metr
 }
 
 /// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
-static PyObject *run(SchedulerCore *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
+static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
   double metric = 0, epoch = 0, *inputs = NULL;
   Py_ssize_t input_count = 0;
   PyObject *groups = NULL, *last = NULL;
@@ -264,7 +264,7 @@ done:
   return last == NULL ? NULL : Py_NewRef(Py_None);
 }
 
-PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *metrics = NULL, *epoch = Py_None;
   int metric_step = self->step_kind == STEP_METRIC;
   if (kwnames == NULL && nargs == metric_step) {  // step() / step(metrics): every step of a loop
@@ -279,7 +279,7 @@ PyObject *scheduler_step(SchedulerCore *self, PyObject *const *args, Py_ssize_t 
   return result;
 }
 
-PyObject *scheduler_update_lr(SchedulerCore *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *epoch = Py_None;
   if (parse_step_args("_update_lr", args, nargs, kwnames, NULL, &epoch) < 0) return NULL;
   if (self->step_kind == STEP_METRIC) {
@@ -296,7 +296,7 @@ PyObject *scheduler_update_lr(SchedulerCore *self, PyObject *const *args, Py_ssi
 // _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the
 // core over `groups` (default: the optimizer's) with this object's
 // `_step_count` and `_is_initial`; returns what `_last_lr` would become.
-PyObject *scheduler_core_step(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"inputs", "epoch", "groups", NULL};
   PyObject *input_object = Py_None, *epoch_object = Py_None, *groups = Py_None, *result = NULL;
   double *inputs = NULL, epoch = 0;

@@ -1,4 +1,4 @@
-// `_swiftlr.SchedulerCore`: the type, its lifetime and PyTorch's step
+// `_swiftlr.NativeScheduler`: the type, its lifetime and PyTorch's step
 // bookkeeping attributes. See scheduler.h for what the other files hold.
 #include "scheduler.h"
 
@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <structmember.h>
 
-int scheduler_check_idle(SchedulerCore *self, const char *what) {
+int scheduler_check_idle(NativeScheduler *self, const char *what) {
   if (self->busy) {
     PyErr_Format(PyExc_RuntimeError,
                  "cannot %s while the scheduler is in the middle of a step (called back from user code)", what);
@@ -19,7 +19,7 @@ int scheduler_check_idle(SchedulerCore *self, const char *what) {
   return 0;
 }
 
-void scheduler_adopt(SchedulerCore *self, swiftlr_scheduler *core) {
+void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core) {
   group_cache_clear(&self->cache);
   if (self->core != NULL) swiftlr_scheduler_free(self->core);
   self->core = core;
@@ -28,15 +28,15 @@ void scheduler_adopt(SchedulerCore *self, swiftlr_scheduler *core) {
 
 // MARK: - Lifetime
 
-static int core_init(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
+static int core_init(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"kind", "config", NULL};
   PyObject *kind = NULL, *dict = NULL;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|UO!:SchedulerCore", keywords, &kind, &PyDict_Type, &dict)) {
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|UO!:NativeScheduler", keywords, &kind, &PyDict_Type, &dict)) {
     return -1;
   }
   if (kind == NULL) return 0;
   if (dict == NULL) {
-    PyErr_SetString(PyExc_TypeError, "SchedulerCore(kind, config) needs a config dict");
+    PyErr_SetString(PyExc_TypeError, "NativeScheduler(kind, config) needs a config dict");
     return -1;
   }
   PyObject *init_args = Py_BuildValue("(OO)", kind, dict);
@@ -48,14 +48,14 @@ static int core_init(SchedulerCore *self, PyObject *args, PyObject *kwargs) {
   return 0;
 }
 
-static int core_traverse(SchedulerCore *self, visitproc visit, void *arg) {
+static int core_traverse(NativeScheduler *self, visitproc visit, void *arg) {
   Py_VISIT(self->optimizer);
   Py_VISIT(self->last_lr);
   Py_VISIT(self->config);
   return group_cache_traverse(&self->cache, visit, arg);
 }
 
-static int core_clear(SchedulerCore *self) {
+static int core_clear(NativeScheduler *self) {
   Py_CLEAR(self->optimizer);
   Py_CLEAR(self->last_lr);
   Py_CLEAR(self->config);
@@ -63,7 +63,7 @@ static int core_clear(SchedulerCore *self) {
   return 0;
 }
 
-static void core_dealloc(SchedulerCore *self) {
+static void core_dealloc(NativeScheduler *self) {
   PyObject_GC_UnTrack(self);
   core_clear(self);
   Py_CLEAR(self->kind);
@@ -75,13 +75,13 @@ static void core_dealloc(SchedulerCore *self) {
 
 // MARK: - Step bookkeeping (PyTorch's attribute names)
 
-static PyObject *get_step_count(SchedulerCore *self, void *Py_UNUSED(closure)) {
+static PyObject *get_step_count(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return PyLong_FromLongLong(self->step_count);
 }
 
 /// `_step_count` is checked before it is stored: a value that does not fit
 /// raises and leaves the old one (a plain T_LONGLONG member would store -1).
-static int set_step_count(SchedulerCore *self, PyObject *value, void *Py_UNUSED(closure)) {
+static int set_step_count(NativeScheduler *self, PyObject *value, void *Py_UNUSED(closure)) {
   if (value == NULL) {
     PyErr_SetString(PyExc_AttributeError, "cannot delete _step_count");
     return -1;
@@ -102,11 +102,11 @@ static int set_step_count(SchedulerCore *self, PyObject *value, void *Py_UNUSED(
   return 0;
 }
 
-static PyObject *get_flag(SchedulerCore *self, void *closure) {
+static PyObject *get_flag(NativeScheduler *self, void *closure) {
   return PyBool_FromLong(*((char *)self + (Py_ssize_t)closure));
 }
 
-static int set_flag(SchedulerCore *self, PyObject *value, void *closure) {
+static int set_flag(NativeScheduler *self, PyObject *value, void *closure) {
   if (value == NULL) {
     PyErr_SetString(PyExc_AttributeError, "cannot delete a step flag");
     return -1;
@@ -148,24 +148,24 @@ static PyMethodDef core_methods[] = {
     {"_core_get", (PyCFunction)scheduler_get, METH_O, "_core_get(name) -> the field's value"},
     {"_core_update", (PyCFunction)scheduler_update, METH_O, "_core_update(fields: dict) -> None; all or nothing"},
     {"_core_copy", (PyCFunction)scheduler_copy, METH_NOARGS,
-     "_core_copy() -> a bare SchedulerCore with the same state"},
+     "_core_copy() -> a bare NativeScheduler with the same state"},
     {"_core_assign", (PyCFunction)scheduler_assign, METH_O,
      "_core_assign(other) -> None: copy other's core state here"},
     {NULL, NULL, 0, NULL},
 };
 
 static PyMemberDef core_members[] = {
-    {"optimizer", T_OBJECT_EX, offsetof(SchedulerCore, optimizer), 0, "the optimizer whose lrs are scheduled"},
-    {"_last_lr", T_OBJECT_EX, offsetof(SchedulerCore, last_lr), 0, "the lrs of the last step"},
+    {"optimizer", T_OBJECT_EX, offsetof(NativeScheduler, optimizer), 0, "the optimizer whose lrs are scheduled"},
+    {"_last_lr", T_OBJECT_EX, offsetof(NativeScheduler, last_lr), 0, "the lrs of the last step"},
     {NULL, 0, 0, 0, NULL},
 };
 
 static PyGetSetDef core_getset[] = {
     {"_step_count", (getter)get_step_count, (setter)set_step_count, "PyTorch's _step_count", NULL},
     {"_is_initial", (getter)get_flag, (setter)set_flag, "PyTorch's _is_initial",
-     (void *)offsetof(SchedulerCore, is_initial)},
+     (void *)offsetof(NativeScheduler, is_initial)},
     {"_get_lr_called_within_step", (getter)get_flag, (setter)set_flag, "PyTorch's _get_lr_called_within_step",
-     (void *)offsetof(SchedulerCore, get_lr_called)},
+     (void *)offsetof(NativeScheduler, get_lr_called)},
     {"_core_fields", (getter)scheduler_fields, NULL, "names of the scheduler's fields", NULL},
     {"_core_input_count", (getter)scheduler_input_count, NULL, "values each step takes", NULL},
     {"_core_config", (getter)scheduler_config, NULL, "a copy of the arguments the core was built from", NULL},
@@ -173,12 +173,12 @@ static PyGetSetDef core_getset[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-PyTypeObject SchedulerCore_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "swiftlr._swiftlr.SchedulerCore",
-    .tp_basicsize = sizeof(SchedulerCore),
+PyTypeObject NativeScheduler_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "swiftlr._swiftlr.NativeScheduler",
+    .tp_basicsize = sizeof(NativeScheduler),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc =
-        "SchedulerCore(kind=None, config=None)\n\n"
+        "NativeScheduler(kind=None, config=None)\n\n"
         "A scheduler of the Swift core, built from its PyTorch class name and a dict of its\n"
         "arguments plus 'base_lrs' and 'last_epoch'; the base class of swiftlr's schedulers.",
     .tp_new = PyType_GenericNew,
@@ -193,5 +193,5 @@ PyTypeObject SchedulerCore_Type = {
 
 int shim_scheduler_ready(void) {
   if (param_groups_ready() < 0 || scheduler_step_ready() < 0) return -1;
-  return PyType_Ready(&SchedulerCore_Type);
+  return PyType_Ready(&NativeScheduler_Type);
 }

@@ -37,7 +37,7 @@ int shim_lr_precision(PyObject *lr);
 /// A new list of floats.
 PyObject *shim_doubles_to_list(const double *values, Py_ssize_t n);
 
-extern PyTypeObject SchedulerCore_Type;
+extern PyTypeObject NativeScheduler_Type;
 
 /// Interns the scheduler type's strings and readies the type; -1 on error.
 int shim_scheduler_ready(void);

@@ -102,7 +102,7 @@ def make_schedule(
     config = _plain({**arguments, **(fixed or {})})
     config["base_lrs"] = [float(base)]
     config["last_epoch"] = -1
-    core = _swiftlr.SchedulerCore(kind, config)  # the core's checks, now rather than at the first call
+    core = _swiftlr.NativeScheduler(kind, config)  # the core's checks, now rather than at the first call
     values = core._core_get(inputs) if inputs is not None else None
     shown = ", ".join([repr(base)] + [f"{k}={v!r}" for k, v in arguments.items() if k != lr])
     return Schedule(kind, config, values, f"{name}({shown})")

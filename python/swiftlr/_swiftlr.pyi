@@ -1,7 +1,7 @@
 """Type stub of ``swiftlr._swiftlr``, the compiled core (``Sources/_SwiftLRPython``).
 
 Private: the public API is the ``swiftlr`` package. Kept in step with
-``module.c`` (the function table), ``scheduler_*.c`` (``SchedulerCore``),
+``module.c`` (the function table), ``scheduler_*.c`` (``NativeScheduler``),
 ``schedules.c`` and ``sgd.c``.
 """
 
@@ -22,12 +22,12 @@ OVERRIDDEN_STEP_WARNING: str
 
 # A C layout: a class cannot derive from it and another such type (PEP 800).
 @disjoint_base
-class SchedulerCore:
+class NativeScheduler:
     """A scheduler of the Swift core, and the base class of swiftlr's schedulers.
 
     Built from a PyTorch class name (``kind``) and a dict of its arguments
-    plus ``base_lrs`` and ``last_epoch``, either by ``SchedulerCore(kind,
-    config)`` or, in a subclass, by ``SchedulerCore.__init__(self)`` and then
+    plus ``base_lrs`` and ``last_epoch``, either by ``NativeScheduler(kind,
+    config)`` or, in a subclass, by ``NativeScheduler.__init__(self)`` and then
     ``self._init_core(kind, config)``.
     """
 
@@ -82,9 +82,9 @@ class SchedulerCore:
         """A field's value; AttributeError for an unknown name."""
     def _core_update(self, fields: dict[str, Any], /) -> None:
         """Sets all the named fields, or none."""
-    def _core_copy(self) -> SchedulerCore:
-        """An independent bare ``SchedulerCore`` with the same core state and step bookkeeping."""
-    def _core_assign(self, other: SchedulerCore, /) -> None:
+    def _core_copy(self) -> NativeScheduler:
+        """An independent bare ``NativeScheduler`` with the same core state and step bookkeeping."""
+    def _core_assign(self, other: NativeScheduler, /) -> None:
         """Takes a copy of ``other``'s core state and step bookkeeping (deepcopy of a scheduler)."""
     @property
     def _core_fields(self) -> tuple[str, ...]:

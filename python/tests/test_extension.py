@@ -32,14 +32,14 @@ def test_imports_without_swift_on_library_paths() -> None:
 
 def test_scheduler_core_errors() -> None:
     with pytest.raises(ValueError, match="unknown scheduler 'Nope'"):
-        _swiftlr.SchedulerCore("Nope", {"base_lrs": [0.1]})
+        _swiftlr.NativeScheduler("Nope", {"base_lrs": [0.1]})
     with pytest.raises(TypeError, match="keys must be str"):
-        _swiftlr.SchedulerCore("StepLR", {1: 2})
+        _swiftlr.NativeScheduler("StepLR", {1: 2})
     with pytest.raises(TypeError, match="missing required argument: 'step_size'"):
-        _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1]})
+        _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1]})
     with pytest.raises(RuntimeError, match="not initialized"):
-        _swiftlr.SchedulerCore()._core_get("last_epoch")
-    core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
+        _swiftlr.NativeScheduler()._core_get("last_epoch")
+    core = _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
     with pytest.raises(ValueError, match="param groups"):
         core._core_step(groups=[{"lr": 0.1}, {"lr": 0.2}])
     with pytest.raises(AttributeError, match="no optimizer"):
@@ -58,7 +58,7 @@ def test_scheduler_core_errors() -> None:
 def test_step_writes_only_changed_lrs() -> None:
     """An unchanged lr stays the same float object: a step that changes
     nothing writes nothing into the group."""
-    core = _swiftlr.SchedulerCore("StepLR", {"base_lrs": [0.1], "step_size": 3, "gamma": 0.5})
+    core = _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1], "step_size": 3, "gamma": 0.5})
     lr = 0.1
     groups = [{"lr": lr}]
     core._core_step(groups=groups)

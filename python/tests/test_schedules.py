@@ -138,7 +138,7 @@ KINDS = {
 
 def registered(kind: str) -> bool:
     try:
-        _swiftlr.SchedulerCore(kind, {})
+        _swiftlr.NativeScheduler(kind, {})
     except ValueError as error:
         return "unknown scheduler" not in str(error)
     except TypeError:

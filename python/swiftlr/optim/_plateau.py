@@ -129,7 +129,7 @@ class ReduceLROnPlateau(SwiftScheduler):
             self.__dict__["default_min_lr"], self.__dict__["min_lrs"] = min_lr, [min_lr] * len(optimizer.param_groups)
 
     _step_kind = "metric"  # step(metrics, epoch=None): the metric is the step's one input
-    step = _swiftlr.SchedulerCore._step_metrics  # type: ignore[assignment]  # the C step, its own signature
+    step = _swiftlr.NativeScheduler._step_metrics  # type: ignore[assignment]  # the C step, its own signature
 
     @property
     def in_cooldown(self) -> bool:
@@ -140,7 +140,7 @@ class ReduceLROnPlateau(SwiftScheduler):
         """Whether the ``rel`` threshold follows the sign of ``best`` (see the class docs)."""
         return bool(self._core_get("sign_aware_threshold"))
 
-    # step(metrics, epoch=None) is SchedulerCore's C method, as for every
+    # step(metrics, epoch=None) is NativeScheduler's C method, as for every
     # swiftlr scheduler: `float(metrics)`, the deprecated epoch's warning and
     # the step, as one transaction; after param groups were added or removed
     # it hands the step to `_step_regrouping`.

@@ -1,5 +1,5 @@
 """The bridge to the Swift core: :class:`SwiftScheduler`, the base of every
-swiftlr scheduler, is one object with the C type ``_swiftlr.SchedulerCore``.
+swiftlr scheduler, is one object with the C type ``_swiftlr.NativeScheduler``.
 
 Its state attributes (``last_epoch``, ``base_lrs``, ``step_size``, ...) are
 properties that read and write the Swift scheduler, generated from
@@ -40,7 +40,7 @@ _STEP_MEMBERS = ("_step_count", "_is_initial", "_get_lr_called_within_step", "_l
 _TOLERATED_KEYS = frozenset({"verbose", "optimizer"})
 
 
-class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
+class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
     A subclass is PyTorch's signature and docstring: it names its Swift
@@ -53,7 +53,7 @@ class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
     order, before any param group is written. Properties for the fields,
     ``step``, ``get_lr``, ``state_dict`` and ``load_state_dict`` come from here.
 
-    ``step()`` is a C method of :class:`swiftlr._swiftlr.SchedulerCore` and
+    ``step()`` is a C method of :class:`swiftlr._swiftlr.NativeScheduler` and
     the one owner of a step: PyTorch's warnings, the deprecated epoch, user
     functions (:meth:`_step_inputs`), the Swift rule and the param-group
     writes run there as one transaction, so a step that raises changes
@@ -92,7 +92,7 @@ class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
                 setattr(cls, name, _core_property(name))
 
     def __new__(cls, *args: Any, **kwargs: Any) -> SwiftScheduler:
-        return _swiftlr.SchedulerCore.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
+        return _swiftlr.NativeScheduler.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
     def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **arguments: Any) -> None:
         self._check_first(arguments)
@@ -134,7 +134,7 @@ class SwiftScheduler(_swiftlr.SchedulerCore, LRScheduler):
 
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
         """How the C ``step`` treats this scheduler, built from ``config``
-        (see ``SchedulerCore._init_core``)."""
+        (see ``NativeScheduler._init_core``)."""
         return {
             "group_inputs": self._group_inputs,
             "python_inputs": type(self)._step_inputs is not SwiftScheduler._step_inputs,
