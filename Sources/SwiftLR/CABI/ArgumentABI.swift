@@ -30,29 +30,13 @@ struct ArgumentTable: @unchecked Sendable {
     row.kind = UnsafePointer(strdup(argument.kind.rawValue))
     row.has_default = argument.defaultValue == nil ? 0 : 1
     row.checked_first = argument.checkedFirst ? 1 : 0
-    if let value = argument.defaultValue { row.default_value = permanent(value) }
+    if let value = argument.defaultValue {
+      // Lists and strings to memory that is never freed.
+      row.default_value = cValue(value) { bytes in
+        UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 16)
+      }
+    }
     return row
-  }
-
-  /// A `swiftlr_value` whose list or string is copied to memory never freed.
-  private static func permanent(_ value: SchedulerValue) -> swiftlr_value {
-    var v = swiftlr_value()
-    func copy<T>(_ items: [T]) -> UnsafePointer<T> {
-      let p = UnsafeMutablePointer<T>.allocate(capacity: max(items.count, 1))
-      p.initialize(from: items, count: items.count)
-      v.count = Int64(items.count)
-      return UnsafePointer(p)
-    }
-    switch value {
-    case .none: v.tag = Int32(SWIFTLR_NONE.rawValue)
-    case .bool(let x): v.tag = Int32(SWIFTLR_BOOL.rawValue); v.int_value = x ? 1 : 0
-    case .int(let x): v.tag = Int32(SWIFTLR_INT.rawValue); v.int_value = Int64(x)
-    case .double(let x): v.tag = Int32(SWIFTLR_DOUBLE.rawValue); v.double_value = x
-    case .ints(let x): v.tag = Int32(SWIFTLR_INTS.rawValue); v.ints = copy(x.map { Int64($0) })
-    case .doubles(let x): v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.doubles = copy(x)
-    case .string(let x): v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = copy(Array(x.utf8CString))
-    }
-    return v
   }
 }
 

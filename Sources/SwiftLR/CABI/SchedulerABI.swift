@@ -296,21 +296,16 @@ public func swiftlr_scheduler_field_name(_ s: OpaquePointer, _ index: Int64) -> 
   return UnsafePointer(b.cNames[Int(index)])
 }
 
-@_cdecl("swiftlr_scheduler_get")
-public func swiftlr_scheduler_get(
-  _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>,
-  _ buffer: UnsafeMutableRawPointer?, _ capacity: Int64
-) -> Int32 {
-  let b: SchedulerBox = unbox(s)
-  guard let value = b.scheduler.field(String(cString: name)) else { return 0 }
+/// `value` in C form. A list's or string's elements go to the memory `place`
+/// gives for their size in bytes, or nowhere when it gives nil (the pointer
+/// stays NULL; `count` still says how many there are).
+func cValue(_ value: SchedulerValue, place: (Int) -> UnsafeMutableRawPointer?) -> swiftlr_value {
   var v = swiftlr_value()
-  // Lists and strings go into the caller's buffer when it is large enough;
-  // `count` says how much they need either way (see swiftlr_abi.h).
-  func fill<T>(_ items: some Collection<T>, as type: T.Type) -> UnsafePointer<T>? {
+  func put<T>(_ items: [T]) -> UnsafePointer<T>? {
     v.count = Int64(items.count)
-    guard let buffer, Int64(items.count) * Int64(MemoryLayout<T>.stride) <= capacity else { return nil }
-    let p = buffer.bindMemory(to: T.self, capacity: items.count)
-    for (i, e) in items.enumerated() { p[i] = e }
+    guard let raw = place(items.count * MemoryLayout<T>.stride) else { return nil }
+    let p = raw.bindMemory(to: T.self, capacity: items.count)
+    p.initialize(from: items, count: items.count)
     return UnsafePointer(p)
   }
   switch value {
@@ -318,11 +313,23 @@ public func swiftlr_scheduler_get(
   case .bool(let x): v.tag = Int32(SWIFTLR_BOOL.rawValue); v.int_value = x ? 1 : 0
   case .int(let x): v.tag = Int32(SWIFTLR_INT.rawValue); v.int_value = Int64(x)
   case .double(let x): v.tag = Int32(SWIFTLR_DOUBLE.rawValue); v.double_value = x
-  case .ints(let x): v.tag = Int32(SWIFTLR_INTS.rawValue); v.ints = fill(x.lazy.map { Int64($0) }, as: Int64.self)
-  case .doubles(let x): v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.doubles = fill(x, as: Double.self)
-  case .string(let x): v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = fill(x.utf8CString, as: CChar.self)
+  case .ints(let x): v.tag = Int32(SWIFTLR_INTS.rawValue); v.ints = put(x.map { Int64($0) })
+  case .doubles(let x): v.tag = Int32(SWIFTLR_DOUBLES.rawValue); v.doubles = put(x)
+  case .string(let x): v.tag = Int32(SWIFTLR_STRING.rawValue); v.string = put(Array(x.utf8CString))
   }
-  out.pointee = v
+  return v
+}
+
+@_cdecl("swiftlr_scheduler_get")
+public func swiftlr_scheduler_get(
+  _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>,
+  _ buffer: UnsafeMutableRawPointer?, _ capacity: Int64
+) -> Int32 {
+  let b: SchedulerBox = unbox(s)
+  guard let value = b.scheduler.field(String(cString: name)) else { return 0 }
+  // Lists and strings go into the caller's buffer when it is large enough;
+  // `count` says how much they need either way (see swiftlr_abi.h).
+  out.pointee = cValue(value) { bytes in Int64(bytes) <= capacity ? buffer : nil }
   return 1
 }
 

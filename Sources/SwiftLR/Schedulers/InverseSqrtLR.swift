@@ -23,7 +23,7 @@
 /// A negative `lastEpoch` (only reachable through `step(epoch)`) counts as
 /// step 0. `t + timescale - warmupSteps` is summed in 128-bit integers, so no
 /// epoch near `Int.max` traps.
-public struct InverseSqrtLR: LRScheduler {
+public struct InverseSqrtLR: AbsoluteSchedule {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var warmupSteps: Int
@@ -68,18 +68,7 @@ public struct InverseSqrtLR: LRScheduler {
     return 1.0 / sqrt(Double(shifted) / Double(timescale))
   }
 
-  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
-  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    current.storing(warmupLR(group: group))
-  }
-
-  public static var hasClosedForm: Bool { true }
-
-  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    current.storing(warmupLR(group: group))
-  }
-
-  func warmupLR(group: Int) -> Double {
-    baseLRs[group] * factor(max(lastEpoch, 0))
+  public func lr(group: Int, at t: Int) -> Double {
+    baseLRs[group] * factor(t)
   }
 }

@@ -19,7 +19,7 @@
 /// by zero), a count mismatch, and negative or non-finite factors throw.
 /// Differences of steps are taken in 128-bit integers, so milestones and
 /// epochs near `Int.min`/`Int.max` do not trap.
-public struct PiecewiseLinearLR: LRScheduler {
+public struct PiecewiseLinearLR: AbsoluteSchedule {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var milestones: [Int]
@@ -82,18 +82,7 @@ public struct PiecewiseLinearLR: LRScheduler {
     return f0 + (f1 - f0) * Double(Int128(t) - Int128(m0)) / Double(Int128(m1) - Int128(m0))
   }
 
-  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
-  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    current.storing(warmupLR(group: group))
-  }
-
-  public static var hasClosedForm: Bool { true }
-
-  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    current.storing(warmupLR(group: group))
-  }
-
-  func warmupLR(group: Int) -> Double {
-    baseLRs[group] * factor(lastEpoch)
+  public func lr(group: Int, at t: Int) -> Double {
+    baseLRs[group] * factor(t)
   }
 }

@@ -25,7 +25,7 @@
 /// a negative or non-finite `etaMin` throw. A negative `lastEpoch` (only
 /// reachable through `step(epoch)`) counts as step 0. Step differences are
 /// taken in 128-bit integers, so no epoch near `Int.max` traps.
-public struct WarmupCosineLR: LRScheduler {
+public struct WarmupCosineLR: AbsoluteSchedule {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var warmupSteps: Int
@@ -74,20 +74,8 @@ public struct WarmupCosineLR: LRScheduler {
     }
   }
 
-  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
-  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    current.storing(warmupLR(group: group))
-  }
-
-  public static var hasClosedForm: Bool { true }
-
-  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    current.storing(warmupLR(group: group))
-  }
-
-  func warmupLR(group: Int) -> Double {
+  public func lr(group: Int, at t: Int) -> Double {
     let base = baseLRs[group]
-    let t = max(lastEpoch, 0)
     if t < warmupSteps {
       // Python's left-to-right order: ((1 - f) * t) / w, then f + that.
       return base * (warmupStartFactor + (1 - warmupStartFactor) * Double(t) / Double(warmupSteps))

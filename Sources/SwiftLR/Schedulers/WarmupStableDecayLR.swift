@@ -32,7 +32,7 @@
 /// a ratio outside [0, 1] throw. A negative `lastEpoch` (only reachable
 /// through `step(epoch)`) counts as step 0. Phase bounds are summed in
 /// 128-bit integers, so no lengths or epochs near `Int.max` trap.
-public struct WarmupStableDecayLR: LRScheduler {
+public struct WarmupStableDecayLR: AbsoluteSchedule {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var warmupSteps: Int
@@ -107,18 +107,7 @@ public struct WarmupStableDecayLR: LRScheduler {
     return minLRRatio + (1 - minLRRatio) * d
   }
 
-  /// Computed in float64, then stored into the group's lr (a tensor's dtype).
-  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    current.storing(warmupLR(group: group))
-  }
-
-  public static var hasClosedForm: Bool { true }
-
-  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    current.storing(warmupLR(group: group))
-  }
-
-  func warmupLR(group: Int) -> Double {
-    baseLRs[group] * factor(max(lastEpoch, 0))
+  public func lr(group: Int, at t: Int) -> Double {
+    baseLRs[group] * factor(t)
   }
 }

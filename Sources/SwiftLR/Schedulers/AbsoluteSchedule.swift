@@ -1,0 +1,25 @@
+/// A schedule whose lr is a function of the step alone (swiftlr's warmup
+/// schedulers): not chained from the current lr, so `step()` and the
+/// deprecated `step(epoch)` give the same values, and the rule is its own
+/// closed form. A negative epoch (only `step(epoch)` reaches one) counts as
+/// step 0.
+///
+/// A conforming type gives `lr(group:at:)`; `chainedLR`, `closedFormLR` and
+/// `hasClosedForm` come from here. The lr is computed in float64, then stored
+/// into the group's lr (a tensor's dtype).
+public protocol AbsoluteSchedule: LRScheduler {
+  /// Group `group`'s lr at step `t >= 0`, in float64.
+  func lr(group: Int, at t: Int) -> Double
+}
+
+extension AbsoluteSchedule {
+  public static var hasClosedForm: Bool { true }
+
+  public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
+    current.storing(lr(group: group, at: max(lastEpoch, 0)))
+  }
+
+  public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
+    current.storing(lr(group: group, at: max(lastEpoch, 0)))
+  }
+}
