@@ -67,8 +67,6 @@ PyObject *scheduler_update(NativeScheduler *self, PyObject *dict);
 PyObject *scheduler_copy(NativeScheduler *self, PyObject *ignored);
 PyObject *scheduler_assign(NativeScheduler *self, PyObject *other);
 PyObject *scheduler_fields(NativeScheduler *self, void *closure);
-PyObject *scheduler_input_count(NativeScheduler *self, void *closure);
 PyObject *scheduler_config(NativeScheduler *self, void *closure);
-PyObject *scheduler_kind(NativeScheduler *self, void *closure);
 
 #endif  // SWIFTLR_SCHEDULER_H

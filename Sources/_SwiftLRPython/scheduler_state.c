@@ -227,15 +227,7 @@ PyObject *scheduler_fields(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return names;
 }
 
-PyObject *scheduler_input_count(NativeScheduler *self, void *Py_UNUSED(closure)) {
-  return PyLong_FromLongLong(self->core == NULL ? 0 : swiftlr_scheduler_input_count(self->core));
-}
-
 /// A copy of the arguments the core was built from (None before `_init_core`).
 PyObject *scheduler_config(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return self->config == NULL ? Py_NewRef(Py_None) : PyDict_Copy(self->config);
-}
-
-PyObject *scheduler_kind(NativeScheduler *self, void *Py_UNUSED(closure)) {
-  return Py_NewRef(self->kind == NULL ? Py_None : self->kind);
 }

@@ -167,9 +167,7 @@ static PyGetSetDef core_getset[] = {
     {"_get_lr_called_within_step", (getter)get_flag, (setter)set_flag, "PyTorch's _get_lr_called_within_step",
      (void *)offsetof(NativeScheduler, get_lr_called)},
     {"_core_fields", (getter)scheduler_fields, NULL, "names of the scheduler's fields", NULL},
-    {"_core_input_count", (getter)scheduler_input_count, NULL, "values each step takes", NULL},
     {"_core_config", (getter)scheduler_config, NULL, "a copy of the arguments the core was built from", NULL},
-    {"_core_kind", (getter)scheduler_kind, NULL, "the Swift scheduler's name", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -90,14 +90,8 @@ class NativeScheduler:
     def _core_fields(self) -> tuple[str, ...]:
         """Names of the scheduler's fields."""
     @property
-    def _core_input_count(self) -> int:
-        """How many values each step takes from Python."""
-    @property
     def _core_config(self) -> dict[str, Any] | None:
         """A copy of the arguments the core was built from."""
-    @property
-    def _core_kind(self) -> str | None:
-        """The Swift scheduler's name."""
 
 def sgd_step(
     param_groups: Sequence[Mapping[str, Any]],

@@ -17,10 +17,14 @@ let onlineCores: Int = {
   return min(wanted, cores)
 }()
 
+/// The most threads a step uses: past a few dozen cores the memory bus, not
+/// the arithmetic, bounds the kernels; and the pool keeps one cursor each.
+@usableFromInline let maxThreads = 64
+
 /// How many threads `parallelRanges` uses for `total` elements.
 @usableFromInline
 func parallelThreads(total: Int, minimumPerThread: Int) -> Int {
-  min(onlineCores, max(1, total / max(1, minimumPerThread)), 64)
+  min(onlineCores, max(1, total / max(1, minimumPerThread)), maxThreads)
 }
 
 /// Chunks per thread: enough that the caller can take over the share of a
@@ -98,7 +102,7 @@ final class WorkerPool {
   private let threads = Atomic<Int>(0)
   private let perThread = Atomic<Int>(0)
   /// The next chunk of each thread's slice, one cache line each.
-  private let cursors = Cursors(count: 64)
+  private let cursors = Cursors(count: maxThreads)
   @exclusivity(unchecked) private var job: ((Int) -> Void)?
 
   /// The pool, with up to `workers` threads (fewer if they cannot be
