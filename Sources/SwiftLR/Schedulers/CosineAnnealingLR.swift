@@ -58,6 +58,34 @@ public struct CosineAnnealingLR: LRScheduler {
     try validateCommon(baseLRs: baseLRs)
   }
 
+  /// What every group's next lr shares at `epoch` (PyTorch computes it per
+  /// group): whether the cosine restarts its rise there, and the recurrence's
+  /// ratio. `move(to:)` computes it once per step; a state changed any other
+  /// way (fields set, a Swift caller's writes) is seen by the epoch and
+  /// `T_max` it was computed for, and recomputed.
+  struct Shared: Sendable {
+    var epoch = Int.min
+    var tMax = 0
+    var rises = false
+    var ratio = 0.0
+
+    init() {}
+
+    init(epoch: Int, tMax: Int) {
+      let t = Double(tMax)
+      self.epoch = epoch
+      self.tMax = tMax
+      rises = epoch > Int.min && differenceIsMultiple(epoch - 1, tMax, of: 2 * Int128(tMax))
+      ratio = (1 + cos(Double.pi * Double(epoch) / t)) / (1 + cos(Double.pi * floatOfDifference(epoch, 1) / t))
+    }
+  }
+  var shared = Shared()
+
+  public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    lastEpoch = epoch
+    shared = Shared(epoch: epoch, tMax: tMax)
+  }
+
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     let t = Double(tMax)
     if isInitial { return current }
@@ -66,13 +94,12 @@ public struct CosineAnnealingLR: LRScheduler {
       let wave: Double = 1 + cos(Double(lastEpoch) * Double.pi / t)
       return etaMin + (base - etaMin) * wave / 2
     }
-    if lastEpoch > Int.min, differenceIsMultiple(lastEpoch - 1, tMax, of: 2 * Int128(tMax)) {
+    let now = shared.epoch == lastEpoch && shared.tMax == tMax ? shared : Shared(epoch: lastEpoch, tMax: tMax)
+    if now.rises {
       let rise: Double = 1 - cos(Double.pi / t)
       return current + (base - etaMin) * rise / 2
     }
-    let ratio: Double =
-      (1 + cos(Double.pi * Double(lastEpoch) / t)) / (1 + cos(Double.pi * floatOfDifference(lastEpoch, 1) / t))
-    return ratio * (current - etaMin) + etaMin
+    return now.ratio * (current - etaMin) + etaMin
   }
 
   public static var hasClosedForm: Bool { true }
