@@ -18,8 +18,16 @@ let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 // The SGD and axpy kernels compiled again for AVX2 and AVX-512 (the core is
 // compiled for baseline x86-64, which has only SSE2); the core picks one at
 // run time from what the CPU has (_SwiftLRShims/shims.c). x86-64 only.
+//
+// Swift has no safe setting for a target's CPU, so these targets need
+// `-target-cpu` through unsafeFlags, which SwiftPM refuses in a package used
+// by version. They exist only when a build of this checkout asks for them:
+// the Python build (SWIFTLR_PYTHON_INCLUDE) or SWIFTLR_WIDE_KERNELS=1 (CI's
+// `swift test`, the benchmarks). A package depending on swiftlr sets neither:
+// its manifest has no unsafe flags, and its SGD runs the baseline kernels.
+let wideKernels = pythonInclude != nil || Context.environment["SWIFTLR_WIDE_KERNELS"] == "1"
 #if arch(x86_64)
-  let kernelTargets = ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"]
+  let kernelTargets = wideKernels ? ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"] : []
   let kernelCPUs = ["SwiftLRKernelsAVX2": "haswell", "SwiftLRKernelsAVX512": "skylake-avx512"]
 #else
   let kernelTargets: [String] = []
