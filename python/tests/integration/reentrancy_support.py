@@ -5,6 +5,9 @@ its own process (``subprocess_cases``)."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+
+import pytest
 
 from .subprocess_cases import CaseRunner
 
@@ -92,6 +95,21 @@ def stepped(sched, times=1):
         sched.step()
     return sched
 '''
+
+
+def suite(cases: list[tuple[str, str]]) -> tuple[Callable[[], None], Callable[[str], None]]:
+    """The two tests of a re-entrancy suite over ``cases``: unique names, and
+    each case run in its own process (``test_... = suite(CASES)`` in the module)."""
+    run = runner(cases)
+
+    def test_every_case_has_a_unique_name() -> None:
+        assert len({cid for cid, _ in cases}) == len(cases)
+
+    @pytest.mark.parametrize("case_id", [cid for cid, _ in cases])
+    def test_user_code_mid_call(case_id: str) -> None:
+        run.check(case_id)
+
+    return test_every_case_has_a_unique_name, test_user_code_mid_call
 
 
 def runner(cases: list[tuple[str, str]]) -> CaseRunner:

@@ -13,8 +13,11 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+import pytest
 
 import swiftlr
 
@@ -185,3 +188,19 @@ class CaseRunner:
         assert "SystemError" not in result.stderr + result.stdout, report
         assert "AddressSanitizer" not in result.stderr, report
         assert result.returncode == 0 and "CASE-OK" in result.stdout, report
+
+
+def bad_input_suite(cases: list[tuple[str, str]], minimum: int) -> tuple[Callable[[], None], Callable[..., None]]:
+    """The two tests of a bad-input battery over ``cases`` (at least ``minimum``,
+    unique names; each case in its own process): ``test_... = bad_input_suite(CASES, n)``."""
+    runner = CaseRunner(cases)
+
+    def test_the_battery_is_large_enough() -> None:
+        assert len(cases) >= minimum
+        assert len({cid for cid, _ in cases}) == len(cases)
+
+    @pytest.mark.parametrize("case_id", [cid for cid, _ in cases])
+    def test_bad_input(case_id: str) -> None:
+        runner.check(case_id)
+
+    return test_the_battery_is_large_enough, test_bad_input

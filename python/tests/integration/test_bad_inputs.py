@@ -13,9 +13,7 @@ first use.
 
 from __future__ import annotations
 
-import pytest
-
-from .subprocess_cases import CaseRunner
+from .subprocess_cases import bad_input_suite
 
 # (case id, script body). Bodies run after PRELUDE; each ends in CASE-OK.
 CASES: list[tuple[str, str]] = [
@@ -422,14 +420,4 @@ CASES: list[tuple[str, str]] = [
     ),
 ]
 
-RUNNER = CaseRunner(CASES)
-
-
-def test_the_battery_is_large_enough() -> None:
-    assert len(CASES) >= 30
-    assert len({cid for cid, _ in CASES}) == len(CASES)
-
-
-@pytest.mark.parametrize(("case_id", "body"), CASES, ids=[cid for cid, _ in CASES])
-def test_bad_input(case_id: str, body: str) -> None:
-    RUNNER.check(case_id)
+test_the_battery_is_large_enough, test_bad_input = bad_input_suite(CASES, minimum=30)

@@ -1,21 +1,10 @@
-"""Bad inputs, each in its own Python process: every one must end in a clean
-Python exception of the expected type (PyTorch's wording where PyTorch has
-one) that changes nothing, or in the right result; never a crash (a signal),
-a hang, or a SystemError. SGD's hyperparameters and arrays.
-
-Each case is a small script run by ``subprocess_cases`` after its ``PRELUDE``;
-``fails(...)`` snapshots the watched objects (optimizer groups, parameter,
-gradient and buffer bytes, scheduler ``state_dict`` and last lrs), runs the
-call, checks the exception and that the snapshot did not change. The script
-prints ``CASE-OK`` at its end. The processes run two at a time, started on
-first use.
+"""Bad inputs, as in ``test_bad_inputs.py`` (each case in its own process, a
+clean exception that changes nothing, never a crash): SGD's hyperparameters and arrays.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from .subprocess_cases import CaseRunner
+from .subprocess_cases import bad_input_suite
 
 # (case id, script body). Bodies run after PRELUDE; each ends in CASE-OK.
 CASES: list[tuple[str, str]] = [
@@ -173,14 +162,4 @@ CASES: list[tuple[str, str]] = [
     ),
 ]
 
-RUNNER = CaseRunner(CASES)
-
-
-def test_the_battery_is_large_enough() -> None:
-    assert len(CASES) >= 10
-    assert len({cid for cid, _ in CASES}) == len(CASES)
-
-
-@pytest.mark.parametrize(("case_id", "body"), CASES, ids=[cid for cid, _ in CASES])
-def test_bad_input(case_id: str, body: str) -> None:
-    RUNNER.check(case_id)
+test_the_battery_is_large_enough, test_bad_input = bad_input_suite(CASES, minimum=10)

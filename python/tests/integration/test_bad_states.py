@@ -1,22 +1,11 @@
-"""Bad inputs, each in its own Python process: every one must end in a clean
-Python exception of the expected type (PyTorch's wording where PyTorch has
-one) that changes nothing, or in the right result; never a crash (a signal),
-a hang, or a SystemError. State dicts: schedulers' and the optimizer's
-``load_state_dict``, and every scheduler's state through a round trip.
-
-Each case is a small script run by ``subprocess_cases`` after its ``PRELUDE``;
-``fails(...)`` snapshots the watched objects (optimizer groups, parameter,
-gradient and buffer bytes, scheduler ``state_dict`` and last lrs), runs the
-call, checks the exception and that the snapshot did not change. The script
-prints ``CASE-OK`` at its end. The processes run two at a time, started on
-first use.
+"""Bad inputs, as in ``test_bad_inputs.py`` (each case in its own process, a
+clean exception that changes nothing, never a crash): State dicts: schedulers' and the optimizer's ``load_state_dict``, and
+every scheduler's state through a round trip.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from .subprocess_cases import CaseRunner
+from .subprocess_cases import bad_input_suite
 
 # (case id, script body). Bodies run after PRELUDE; each ends in CASE-OK.
 CASES: list[tuple[str, str]] = [
@@ -169,14 +158,4 @@ ROUND_TRIPS = {
 
 ALL_CASES = CASES + [_state_dict_round_trip_case(n, b) for n, b in ROUND_TRIPS.items()]
 
-RUNNER = CaseRunner(ALL_CASES)
-
-
-def test_the_battery_is_large_enough() -> None:
-    assert len(ALL_CASES) >= 20
-    assert len({cid for cid, _ in ALL_CASES}) == len(ALL_CASES)
-
-
-@pytest.mark.parametrize(("case_id", "body"), ALL_CASES, ids=[cid for cid, _ in ALL_CASES])
-def test_bad_input(case_id: str, body: str) -> None:
-    RUNNER.check(case_id)
+test_the_battery_is_large_enough, test_bad_input = bad_input_suite(ALL_CASES, minimum=20)

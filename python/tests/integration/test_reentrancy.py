@@ -17,9 +17,7 @@ and ``fails`` are its helpers.
 
 from __future__ import annotations
 
-import pytest
-
-from .reentrancy_support import runner
+from .reentrancy_support import suite
 
 CASES: list[tuple[str, str]] = [
     # MARK: issue 10 item 1: the param-group list changes during a step
@@ -240,13 +238,4 @@ CASES: list[tuple[str, str]] = [
     ),
 ]
 
-RUNNER = runner(CASES)
-
-
-def test_every_case_has_a_unique_name() -> None:
-    assert len({cid for cid, _ in CASES}) == len(CASES)
-
-
-@pytest.mark.parametrize("case_id", [cid for cid, _ in CASES])
-def test_user_code_mid_call(case_id: str) -> None:
-    RUNNER.check(case_id)
+test_every_case_has_a_unique_name, test_user_code_mid_call = suite(CASES)
