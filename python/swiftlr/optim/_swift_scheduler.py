@@ -120,8 +120,8 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
             _swiftlr.check_arguments(self._kind, _plain(first))
 
     def _prepare(self, optimizer: SupportsParamGroups, arguments: dict[str, Any]) -> None:
-        """Python's own checks of Python objects, before the core is built
-        (e.g. whether the optimizer has a momentum to cycle). None by default."""
+        """What the core's build needs from Python objects (e.g. whether cycled
+        momenta go to ``momentum`` or ``betas``). Nothing by default."""
 
     def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
         """Writes what PyTorch's constructor writes into the param groups
