@@ -97,10 +97,12 @@ def _run(python: str, package_dir: str, rounds: int) -> list[dict[str, Any]] | s
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def report(extra: list[str], rounds: int, torch_times: dict[str, float]) -> None:
-    """Prints one table row per scheduler and interpreter. `torch_times`:
+def report(extra: list[str], rounds: int, torch_times: dict[str, float]) -> list[tuple[str, str, float]]:
+    """Prints one table row per scheduler and interpreter; returns (version,
+    label, torch's time / swiftlr's) for each row torch has. `torch_times`:
     torch's time per step by label, from the main run (torch is installed
     for that interpreter only)."""
+    vs_torch_rows = []
     print("| Python | figure | swiftlr | vs torch | vs Python |")
     print("|---|---|---|---|---|")
     for python in find(extra):
@@ -114,8 +116,11 @@ def report(extra: list[str], rounds: int, torch_times: dict[str, float]) -> None
             t = row["times"]
             theirs = torch_times.get(row["label"])
             vs_torch = f"{theirs / t['swiftlr']:.1f}x" if theirs else "–"
+            if theirs:
+                vs_torch_rows.append((version, row["label"], theirs / t["swiftlr"]))
             print(
                 f"| {version} | {row['label']} | {t['swiftlr'] * 1e9:.0f} ns | {vs_torch} | "
                 f"{t['python'] / t['swiftlr']:.1f}x |"
             )
     sys.stdout.flush()
+    return vs_torch_rows

@@ -18,6 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import goals  # noqa: E402
 import numpy as np  # noqa: E402
 import pythons  # noqa: E402
 import scheduler_bench  # noqa: E402
@@ -92,7 +93,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     sizes = sgd_bench.QUICK_SIZES if args.quick else sgd_bench.SIZES
-    for row in sgd_bench.run(torch, rounds, sizes):
+    sgd_rows = sgd_bench.run(torch, rounds, sizes)
+    for row in sgd_rows:
         t = row["times"]
         best = row["best_torch"]
         torch_cell = f"{t[best] * 1e6:.1f} µs ({best.split()[1]})" if best else "–"
@@ -105,6 +107,7 @@ def main() -> None:
             f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
         )
 
+    checks = goals.sgd(sgd_rows)
     if not args.no_pythons:
         print()
         print(
@@ -112,7 +115,11 @@ def main() -> None:
             f"groups; torch's time is from the run above, Python {platform.python_version()}):"
         )
         print()
-        pythons.report(args.python, rounds, torch_times)
+        checks += goals.schedulers(pythons.report(args.python, rounds, torch_times))
+    print()
+    print("Issue 14's goals in this run:")
+    print()
+    goals.report(checks)
 
 
 if __name__ == "__main__":

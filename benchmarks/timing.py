@@ -3,24 +3,71 @@ round after round, and each keeps its best round."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import threading
 import time
 from collections.abc import Callable
+
+SETTLE_WINDOW = 2e-3  # seconds without another thread running that count as quiet
+SETTLE_LIMIT = 0.1  # stop waiting after this long (a thread that never sleeps)
+
+
+def _other_threads_cpu() -> float:
+    """CPU seconds used so far by this process's other threads.
+
+    Read per thread (Linux's CPU clock of a thread id, `pthread_getcpuclockid`'s
+    encoding), not as process time minus this thread's: the process clock adds
+    the other threads' time only at the scheduler's tick (every 4 ms here), the
+    thread clock up to the nanosecond."""
+    me = threading.get_native_id()
+    total = 0.0
+    for tid in os.listdir("/proc/self/task"):
+        if int(tid) != me:
+            with contextlib.suppress(OSError):  # the thread ended meanwhile
+                total += time.clock_gettime((~int(tid) << 3) | 6)
+    return total
+
+
+def settle(window: float = SETTLE_WINDOW, limit: float = SETTLE_LIMIT) -> float:
+    """Wait until no other thread of this process uses the CPU; return the seconds waited.
+
+    A thread pool keeps its workers spinning for a while after each parallel
+    call, so that the next call finds them awake: torch's OpenMP workers spin
+    about 8 ms, swiftlr's 50 us. On a machine with few cores, a contender timed
+    while another library's workers still spin runs with a core less (measured
+    here, 2 cores, 1e6 float64 SGD: 250 us alone, 500 us right after torch).
+    The caller busy-waits rather than sleeps, so that its core stays out of
+    idle states, until the other threads have not run for `window` seconds.
+    """
+    start = quiet_since = time.perf_counter()
+    others = _other_threads_cpu()
+    while True:
+        now = time.perf_counter()
+        now_others = _other_threads_cpu()
+        if now_others - others > window / 50:  # another thread ran: start over
+            others, quiet_since = now_others, now
+        elif now - quiet_since >= window or now - start >= limit:
+            return now - start
 
 
 def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1) -> dict[str, float]:
     """Seconds per call of each contender: the minimum over `rounds` rounds of
     the mean over `repeat` back-to-back calls. Each round runs every contender
     once, in turn, so a burst of noise hits all of them alike. Each sample
-    starts with one untimed call: it times steps that find their data where
-    the previous step of the same loop left it (in cache when it fits), not
-    the first step after the other contenders evicted it."""
+    starts once the previous contender's worker threads have stopped spinning
+    (`settle`), then with one untimed call: it times steps that find their data
+    where the previous step of the same loop left it (in cache when it fits) and
+    their own workers awake, not the first step after the other contenders
+    evicted it."""
     best = {name: float("inf") for name in contenders}
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         for _ in range(rounds):
             for name, fn in contenders.items():
+                settle()
                 fn()
                 start = time.perf_counter()
                 for _ in range(repeat):

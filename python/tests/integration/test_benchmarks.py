@@ -1,0 +1,103 @@
+"""The benchmark suite (``benchmarks/``) keeps working: its timing waits for
+other threads as it says, the goals' verdict decides on the right figure, and
+a quick run prints every table and the verdict. No time is asserted: speed is
+what the benchmarks measure, not what tests check."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import goals  # noqa: E402
+import sgd_bench  # noqa: E402
+import timing  # noqa: E402
+
+
+def test_settle_waits_until_another_thread_stops_using_the_cpu() -> None:
+    # hashlib hashes large buffers without the GIL: a thread that only burns CPU,
+    # as a thread pool's spinning worker does.
+    data = bytes(64 << 20)
+    started = threading.Event()
+
+    def burn() -> None:
+        started.set()
+        for _ in range(3):
+            hashlib.sha256(data).digest()
+
+    worker = threading.Thread(target=burn)
+    worker.start()
+    started.wait()
+    assert worker.is_alive()
+    timing.settle(limit=60.0)
+    assert not worker.is_alive(), "settle returned while another thread was still running"
+    worker.join()
+
+
+def test_settle_gives_up_after_its_limit() -> None:
+    stop = threading.Event()
+    data = bytes(1 << 20)
+
+    def burn_until_stopped() -> None:
+        while not stop.is_set():
+            hashlib.sha256(data).digest()
+
+    worker = threading.Thread(target=burn_until_stopped)
+    worker.start()
+    try:
+        waited = timing.settle(limit=0.05)
+        assert worker.is_alive()  # it gave up waiting: the thread never went quiet
+        assert 0.05 <= waited < 5.0
+    finally:
+        stop.set()
+        worker.join()
+
+
+def _row(label: str, ours: float, torch: float, elements: int = 1000, share: float = 1.0, calls: float | None = None):
+    return {
+        "label": label,
+        "elements": elements,
+        "times": {"swiftlr": ours, "torch fused": torch},
+        "best_torch": "torch fused",
+        "gbps": share,
+        "axpy_gbps": 1.0,
+        "ufunc_calls": calls,
+    }
+
+
+def test_the_sgd_verdict_names_the_row_that_decides() -> None:
+    rows = [_row("fast", 1.0, 3.0, calls=1.5), _row("slow", 2.0, 1.0, elements=10**7, share=0.9)]
+    checks = {goal.split(" ")[0]: (holds, figure) for goal, holds, figure in goals.sgd(rows)}
+    assert checks["SGD"] == (False, "lowest 0.50x (slow, torch fused)")
+    assert checks["memory-bound"] == (True, "lowest 0.90 (slow)")
+    assert checks["a"] == (True, "highest 1.5 (fast)")
+    rows[1]["gbps"] = 0.8
+    assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["memory-bound"]
+
+
+def test_the_scheduler_verdict_takes_the_lowest_ratio_on_any_python() -> None:
+    [(_, holds, figure)] = goals.schedulers([("3.11.7", "StepLR.step()", 40.0), ("3.13.0", "OneCycleLR.step()", 9.5)])
+    assert not holds
+    assert figure == "lowest 9.5x (OneCycleLR.step(), Python 3.13.0)"
+    assert goals.schedulers([]) == []
+
+
+def test_a_quick_run_prints_every_table_and_the_verdict() -> None:
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--no-pythons"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    for count, size in sgd_bench.QUICK_SIZES:
+        for dtype in ("float32", "float64"):
+            assert f"| {count} x {size:.0e} {dtype} |" in run.stdout
+    assert "| StepLR.step() |" in run.stdout
+    assert "small step within 3 numpy in-place ufunc calls" in run.stdout
+    assert "Verdict: " in run.stdout
