@@ -14,19 +14,24 @@ SETTLE_WINDOW = 2e-3  # seconds without another thread running that count as qui
 SETTLE_LIMIT = 0.1  # stop waiting after this long (a thread that never sleeps)
 
 
+def thread_cpu(native_id: int) -> float:
+    """CPU seconds used so far by the thread `native_id` of this process
+    (Linux's CPU clock of a thread id, `pthread_getcpuclockid`'s encoding)."""
+    return time.clock_gettime((~native_id << 3) | 6)
+
+
 def _other_threads_cpu() -> float:
     """CPU seconds used so far by this process's other threads.
 
-    Read per thread (Linux's CPU clock of a thread id, `pthread_getcpuclockid`'s
-    encoding), not as process time minus this thread's: the process clock adds
-    the other threads' time only at the scheduler's tick (every 4 ms here), the
-    thread clock up to the nanosecond."""
+    Read per thread, not as process time minus this thread's: the process
+    clock adds the other threads' time only at the scheduler's tick (every
+    4 ms here), a thread's clock up to the nanosecond."""
     me = threading.get_native_id()
     total = 0.0
     for tid in os.listdir("/proc/self/task"):
         if int(tid) != me:
             with contextlib.suppress(OSError):  # the thread ended meanwhile
-                total += time.clock_gettime((~int(tid) << 3) | 6)
+                total += thread_cpu(int(tid))
     return total
 
 

@@ -1,3 +1,4 @@
+import Synchronization
 import XCTest
 
 @testable import SwiftLR
@@ -52,6 +53,56 @@ final class ParallelTests: XCTestCase {
     for _ in 0..<2000 {
       XCTAssertEqual(visits(total: 64, minimumPerThread: 1).reduce(0, +), 64)
     }
+  }
+
+  /// How a call was split: the number of ranges, and whether one of them was all of `0..<total`.
+  func split(total: Int, minimumToWake: Int) -> (ranges: Int, whole: Bool) {
+    let ranges = Atomic<Int>(0)
+    let whole = Atomic<Bool>(false)
+    parallelRanges(total: total, minimumPerThread: 16, minimumToWake: minimumToWake) { range in
+      ranges.wrappingAdd(1, ordering: .relaxed)
+      if range == 0..<total { whole.store(true, ordering: .relaxed) }
+    }
+    return (ranges.load(ordering: .relaxed), whole.load(ordering: .relaxed))
+  }
+
+  /// Waits (up to 10 s) until the pool's workers have gone to sleep, and
+  /// longer than a worker's spin since the last call.
+  func waitForSleepingWorkers() -> Bool {
+    for _ in 0..<10_000 {
+      usleep(1000)
+      if WorkerPool.workersAsleep { return true }
+    }
+    return false
+  }
+
+  /// Sleeping workers are woken only for a share of `minimumToWake` or more:
+  /// a smaller one runs on the caller, in one range; a large one is split.
+  func testSleepingWorkersAreWokenOnlyForALargeShare() {
+    XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
+    _ = split(total: 1 << 16, minimumToWake: 0)  // start the pool
+    XCTAssertTrue(waitForSleepingWorkers())
+    let small = split(total: 1 << 12, minimumToWake: 1 << 12)
+    XCTAssertEqual(small.ranges, 1)
+    XCTAssertTrue(small.whole)
+    XCTAssertTrue(waitForSleepingWorkers())
+    let large = split(total: 1 << 14, minimumToWake: 1 << 12)
+    XCTAssertGreaterThan(large.ranges, 1)
+    XCTAssertFalse(large.whole)
+  }
+
+  /// A call that follows the last one within a worker's spin (a loop of
+  /// steps) is split even when its share is small: the worker it wakes will
+  /// still be awake for the next. Retried, since the test thread may be
+  /// preempted between the two calls.
+  func testBackToBackCallsWakeTheWorkers() {
+    XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
+    var splitOnce = false
+    for _ in 0..<1000 where !splitOnce {
+      _ = split(total: 1 << 12, minimumToWake: 1 << 20)
+      splitOnce = split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1
+    }
+    XCTAssertTrue(splitOnce)
   }
 
   /// Callers on several threads at once: one holds the pool, the others run alone.

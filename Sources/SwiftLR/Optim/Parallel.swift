@@ -48,10 +48,22 @@ let chunkGranule = 16
 /// costs nothing: the caller does its share. A call made while another
 /// thread's call holds the pool runs on the caller. `body` must touch no
 /// Python object (the GIL is released around it).
+///
+/// Workers that have gone to sleep (no call for `WorkerPool.spinNanoseconds`:
+/// a training loop's forward and backward pass) are woken only for a share of
+/// at least `minimumToWake` elements per thread, or when calls come back to
+/// back: a sleeping worker starts tens of microseconds after it is woken (on
+/// this project's virtual machines; an idle core's wake-up), longer than the
+/// caller takes alone for a smaller share.
 @usableFromInline
-func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
+func parallelRanges(total: Int, minimumPerThread: Int, minimumToWake: Int = 0, _ body: (Range<Int>) -> Void) {
   let threads = parallelThreads(total: total, minimumPerThread: minimumPerThread)
   guard threads > 1, let pool = WorkerPool.acquire(workers: threads - 1) else {
+    body(0..<total)
+    return
+  }
+  defer { pool.release() }
+  guard total / threads >= minimumToWake || pool.workersAwake || pool.calledRecently else {
     body(0..<total)
     return
   }
@@ -66,7 +78,6 @@ func parallelRanges(total: Int, minimumPerThread: Int, _ body: (Range<Int>) -> V
       if !range.isEmpty { body(range) }
     }
   }
-  pool.release()
 }
 
 /// Worker threads that take a job's chunks, one job at a time (`acquire` /
@@ -86,13 +97,15 @@ final class WorkerPool {
   private static let lock = makeMutex()
 
   /// How long a worker spins for the next job before it sleeps.
-  private static let spinNanoseconds = 50_000
+  static let spinNanoseconds = 50_000
 
   private let busy = makeMutex()
   private let sleepLock = makeMutex()
   private let wake = makeCondition()
   private let owner = getpid()
   @exclusivity(unchecked) private var workers = 0
+  /// When the last call that held the pool returned (monotonic nanoseconds).
+  @exclusivity(unchecked) private var lastRelease = 0
 
   private let generation = Atomic<Int>(0)
   private let sleepers = Atomic<Int>(0)
@@ -118,7 +131,25 @@ final class WorkerPool {
     return pool
   }
 
-  func release() { pthread_mutex_unlock(busy) }
+  /// Whether the pool's workers are all asleep (tests wait for it).
+  static var workersAsleep: Bool {
+    pthread_mutex_lock(lock)
+    defer { pthread_mutex_unlock(lock) }
+    guard let pool = shared, pool.workers > 0 else { return false }
+    return pool.sleepers.load(ordering: .sequentiallyConsistent) == pool.workers
+  }
+
+  func release() {
+    lastRelease = monotonicNanoseconds()
+    pthread_mutex_unlock(busy)
+  }
+
+  /// No worker is asleep: each is spinning for the next job (or starting).
+  var workersAwake: Bool { sleepers.load(ordering: .sequentiallyConsistent) == 0 }
+
+  /// The last call returned within a worker's spin: calls come back to back
+  /// (a loop of steps), so a worker woken now will find the next one awake.
+  var calledRecently: Bool { monotonicNanoseconds() - lastRelease < Self.spinNanoseconds }
 
   /// Runs `job(c)` once for each chunk `c` of `threads * perThread`; thread
   /// `t` (the caller is 0) owns chunks `t * perThread ..< (t + 1) * perThread`.

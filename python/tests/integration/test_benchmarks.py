@@ -9,6 +9,7 @@ import hashlib
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
@@ -20,23 +21,29 @@ import timing  # noqa: E402
 
 
 def test_settle_waits_until_another_thread_stops_using_the_cpu() -> None:
-    # hashlib hashes large buffers without the GIL: a thread that only burns CPU,
-    # as a thread pool's spinning worker does.
-    data = bytes(64 << 20)
+    # One hashlib call over a large buffer runs without the GIL: a thread that
+    # only burns CPU, as a thread pool's spinning worker does.
+    data = bytes(256 << 20)
     started = threading.Event()
+    cpu_at_end: list[float] = []
 
     def burn() -> None:
         started.set()
-        for _ in range(3):
-            hashlib.sha256(data).digest()
+        hashlib.sha256(data).digest()
+        cpu_at_end.append(time.thread_time())
 
     worker = threading.Thread(target=burn)
     worker.start()
     started.wait()
-    assert worker.is_alive()
-    timing.settle(limit=60.0)
-    assert not worker.is_alive(), "settle returned while another thread was still running"
+    timing.settle(window=0.02, limit=60.0)
+    try:
+        cpu_at_settle = timing.thread_cpu(worker.native_id)
+    except OSError:  # no such thread: it had ended
+        cpu_at_settle = None
     worker.join()
+    assert cpu_at_end[0] > 0.05, "the thread burned too little CPU to tell"
+    if cpu_at_settle is not None:  # what it ran after settle returned: only its return from the call
+        assert cpu_at_end[0] - cpu_at_settle < 0.01, "settle returned while the thread was still hashing"
 
 
 def test_settle_gives_up_after_its_limit() -> None:
