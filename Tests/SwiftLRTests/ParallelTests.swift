@@ -66,12 +66,12 @@ final class ParallelTests: XCTestCase {
     return (ranges.load(ordering: .relaxed), whole.load(ordering: .relaxed))
   }
 
-  /// Waits (up to 10 s) until the pool's workers have gone to sleep, and
-  /// longer than a worker's spin since the last call.
-  func waitForSleepingWorkers() -> Bool {
+  /// Waits (up to 10 s) until the pool's workers sleep until a call wakes
+  /// them, and longer than a worker's spin since the last call.
+  func waitForIdleWorkers() -> Bool {
     for _ in 0..<10_000 {
       usleep(1000)
-      if WorkerPool.workersAsleep { return true }
+      if WorkerPool.workersIdle { return true }
     }
     return false
   }
@@ -81,11 +81,11 @@ final class ParallelTests: XCTestCase {
   func testSleepingWorkersAreWokenOnlyForALargeShare() {
     XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
     _ = split(total: 1 << 16, minimumToWake: 0)  // start the pool
-    XCTAssertTrue(waitForSleepingWorkers())
+    XCTAssertTrue(waitForIdleWorkers())
     let small = split(total: 1 << 12, minimumToWake: 1 << 12)
     XCTAssertEqual(small.ranges, 1)
     XCTAssertTrue(small.whole)
-    XCTAssertTrue(waitForSleepingWorkers())
+    XCTAssertTrue(waitForIdleWorkers())
     let large = split(total: 1 << 14, minimumToWake: 1 << 12)
     XCTAssertGreaterThan(large.ranges, 1)
     XCTAssertFalse(large.whole)
@@ -103,6 +103,23 @@ final class ParallelTests: XCTestCase {
       splitOnce = split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1
     }
     XCTAssertTrue(splitOnce)
+  }
+
+  /// Small calls at a steady pace (a training loop): the first runs alone and
+  /// wakes the workers with no job; they then wake shortly before each next
+  /// call is due, which finds them awake and is split. A third of 30 calls
+  /// 2 ms apart must be split (26 to 28 are here; a loaded machine may run a
+  /// worker late for some).
+  func testSteadyCallsAreAnticipated() {
+    XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
+    _ = split(total: 1 << 16, minimumToWake: 0)  // start the pool
+    XCTAssertTrue(waitForIdleWorkers())
+    var splits = 0
+    for _ in 0..<30 {
+      usleep(2000)
+      if split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1 { splits += 1 }
+    }
+    XCTAssertGreaterThanOrEqual(splits, 10)
   }
 
   /// Callers on several threads at once: one holds the pool, the others run alone.

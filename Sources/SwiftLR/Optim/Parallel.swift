@@ -54,7 +54,9 @@ let chunkGranule = 16
 /// at least `minimumToWake` elements per thread, or when calls come back to
 /// back: a sleeping worker starts tens of microseconds after it is woken (on
 /// this project's virtual machines; an idle core's wake-up), longer than the
-/// caller takes alone for a smaller share.
+/// caller takes alone for a smaller share. When calls come at a steady pace,
+/// the workers wake on their own shortly before the next is due
+/// (`WorkerPool.waitForJob`), so that a training loop's steps find them awake.
 @usableFromInline
 func parallelRanges(total: Int, minimumPerThread: Int, minimumToWake: Int = 0, _ body: (Range<Int>) -> Void) {
   let threads = parallelThreads(total: total, minimumPerThread: minimumPerThread)
@@ -63,8 +65,10 @@ func parallelRanges(total: Int, minimumPerThread: Int, minimumToWake: Int = 0, _
     return
   }
   defer { pool.release() }
+  pool.noteCall()
   guard total / threads >= minimumToWake || pool.workersAwake || pool.calledRecently else {
     body(0..<total)
+    pool.primeForSteadyCalls()
     return
   }
   let chunks = threads * chunksPerThread
@@ -83,7 +87,10 @@ func parallelRanges(total: Int, minimumPerThread: Int, minimumToWake: Int = 0, _
 /// Worker threads that take a job's chunks, one job at a time (`acquire` /
 /// `release`). Between jobs a worker spins for a while, so a step that
 /// follows soon after the last one (a loop of steps) finds it awake, then
-/// sleeps on a condition variable.
+/// sleeps on a condition variable; if calls come every few milliseconds, it
+/// sleeps only until shortly before the next is due. torch's OpenMP workers
+/// spin about 8 ms after every parallel call (a whole core in a training
+/// loop); these spin about a quarter of a millisecond per call.
 ///
 /// The job's closure is written only while no job is open and no worker is
 /// active, and read by a worker only after it has counted itself active and
@@ -106,9 +113,24 @@ final class WorkerPool {
   @exclusivity(unchecked) private var workers = 0
   /// When the last call that held the pool returned (monotonic nanoseconds).
   @exclusivity(unchecked) private var lastRelease = 0
+  /// When the last call started, and the time between the starts of the
+  /// last two (0 until known): the workers expect the next call that long
+  /// after the last. A training loop's iterations take about the same time.
+  private let lastCall = Atomic<Int>(0)
+  private let callInterval = Atomic<Int>(0)
+
+  /// Calls further apart than this are not anticipated: a worker would spin
+  /// for a saving that is a small part of the time between them.
+  static let longestAnticipated = 20_000_000
+  /// How long before and after the expected call a worker spins, at least:
+  /// a timer wakes a sleeping worker about 100 us late here. Past that, an
+  /// eighth of the interval either way, for iterations that vary in length.
+  static let anticipationMargin = 250_000
 
   private let generation = Atomic<Int>(0)
   private let sleepers = Atomic<Int>(0)
+  /// Of `sleepers`, those asleep until a call wakes them (no anticipation).
+  private let idleSleepers = Atomic<Int>(0)
   private let open = Atomic<Bool>(false)
   private let active = Atomic<Int>(0)
   private let finished = Atomic<Int>(0)
@@ -131,17 +153,39 @@ final class WorkerPool {
     return pool
   }
 
-  /// Whether the pool's workers are all asleep (tests wait for it).
-  static var workersAsleep: Bool {
+  /// Whether the pool's workers are all asleep until a call wakes them,
+  /// anticipating none (tests wait for it).
+  static var workersIdle: Bool {
     pthread_mutex_lock(lock)
     defer { pthread_mutex_unlock(lock) }
     guard let pool = shared, pool.workers > 0 else { return false }
-    return pool.sleepers.load(ordering: .sequentiallyConsistent) == pool.workers
+    return pool.idleSleepers.load(ordering: .sequentiallyConsistent) == pool.workers
   }
 
   func release() {
     lastRelease = monotonicNanoseconds()
     pthread_mutex_unlock(busy)
+  }
+
+  /// Records the start of a call (the caller holds the pool).
+  func noteCall() {
+    let now = monotonicNanoseconds()
+    let last = lastCall.load(ordering: .relaxed)
+    if last > 0 { callInterval.store(now - last, ordering: .relaxed) }
+    lastCall.store(now, ordering: .relaxed)
+  }
+
+  /// When calls come at a steady pace but the workers sleep (a call ran
+  /// alone), wakes them with no job: they then anticipate the next call
+  /// (`waitForJob`), which finds them awake. One wake-up per sleep, not per call.
+  func primeForSteadyCalls() {
+    let interval = callInterval.load(ordering: .relaxed)
+    guard interval > 0, interval <= Self.longestAnticipated, sleepers.load(ordering: .sequentiallyConsistent) > 0
+    else { return }
+    generation.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    pthread_mutex_lock(sleepLock)
+    pthread_cond_broadcast(wake)
+    pthread_mutex_unlock(sleepLock)
   }
 
   /// No worker is asleep: each is spinning for the next job (or starting).
@@ -243,21 +287,61 @@ final class WorkerPool {
     }
   }
 
-  /// Returns once `generation` differs from `seen`: spinning at first, then asleep.
+  /// Returns once `generation` differs from `seen`. Spins at first, then
+  /// sleeps; when calls come at a steady pace (a training loop), it wakes
+  /// shortly before the next call is due and spins until a little after,
+  /// so that the call finds it awake, once per call.
   private func waitForJob(after seen: Int) {
-    let deadline = monotonicNanoseconds() + Self.spinNanoseconds
+    if spin(until: monotonicNanoseconds() + Self.spinNanoseconds, seen: seen) { return }
+    var anticipated = 0  // the call start whose successor this worker waited for
+    while true {
+      let last = lastCall.load(ordering: .relaxed)
+      let interval = callInterval.load(ordering: .relaxed)
+      let due = last + interval
+      let margin = max(Self.anticipationMargin, interval / 8)
+      guard last != anticipated, interval > 0, interval <= Self.longestAnticipated,
+        due + margin > monotonicNanoseconds()
+      else { break }
+      anticipated = last
+      if sleep(until: due - margin, seen: seen) { return }
+      if spin(until: due + margin, seen: seen) { return }
+    }
+    _ = sleep(until: nil, seen: seen)
+  }
+
+  /// Spins until `generation` differs from `seen` (true) or `deadline` passes (false).
+  private func spin(until deadline: Int, seen: Int) -> Bool {
     var spins = 0
     while generation.load(ordering: .relaxed) == seen {
       spins &+= 1
-      if spins & 255 == 0 && monotonicNanoseconds() > deadline {
-        pthread_mutex_lock(sleepLock)
-        sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
-        while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(wake, sleepLock) }
-        sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
-        pthread_mutex_unlock(sleepLock)
-        return
+      if spins & 255 == 0 && monotonicNanoseconds() > deadline { return false }
+    }
+    return true
+  }
+
+  /// Sleeps until `generation` differs from `seen` (true) or, if given,
+  /// `deadline` passes (false).
+  private func sleep(until deadline: Int?, seen: Int) -> Bool {
+    var wakeAt = timespec()
+    if let deadline {
+      wakeAt.tv_sec = deadline / 1_000_000_000
+      wakeAt.tv_nsec = deadline % 1_000_000_000
+    }
+    pthread_mutex_lock(sleepLock)
+    sleepers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+    if deadline == nil { idleSleepers.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+    var timedOut = false
+    while generation.load(ordering: .sequentiallyConsistent) == seen && !timedOut {
+      if deadline == nil {
+        pthread_cond_wait(wake, sleepLock)
+      } else {
+        timedOut = pthread_cond_timedwait(wake, sleepLock, &wakeAt) == ETIMEDOUT
       }
     }
+    if deadline == nil { idleSleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+    sleepers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+    pthread_mutex_unlock(sleepLock)
+    return generation.load(ordering: .sequentiallyConsistent) != seen
   }
 }
 
@@ -297,8 +381,14 @@ private func makeMutex() -> UnsafeMutablePointer<pthread_mutex_t> {
   return m
 }
 
+/// A condition variable whose timed waits read the monotonic clock, as
+/// `monotonicNanoseconds` does.
 private func makeCondition() -> UnsafeMutablePointer<pthread_cond_t> {
   let c = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-  pthread_cond_init(c, nil)
+  var attributes = pthread_condattr_t()
+  pthread_condattr_init(&attributes)
+  pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+  pthread_cond_init(c, &attributes)
+  pthread_condattr_destroy(&attributes)
   return c
 }
