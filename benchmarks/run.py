@@ -19,6 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import goals  # noqa: E402
+import loop_bench  # noqa: E402
 import numpy as np  # noqa: E402
 import pythons  # noqa: E402
 import scheduler_bench  # noqa: E402
@@ -106,6 +107,23 @@ def main() -> None:
             f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
             f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
         )
+
+    print()
+    print(
+        f"SGD in a training loop: each step after {loop_bench.GAP * 1e3:g} ms of other work on the calling "
+        "thread, one process per contender, in turn (median step, best round); workers: the CPU the "
+        "process's other threads used, in cores."
+    )
+    print()
+    print("| parameters | swiftlr | torch fused | torch fused / swiftlr | workers (swiftlr, torch) |")
+    print("|---|---|---|---|---|")
+    loop_sizes = loop_bench.QUICK_SIZES if args.quick else loop_bench.SIZES
+    for row in loop_bench.run(torch, 1 if args.quick else 3, loop_sizes, steps=30 if args.quick else 200):
+        t, w = row["times"], row["workers"]
+        theirs = f"{t['torch'] * 1e6:.1f} µs" if "torch" in t else "–"
+        vs = f"{t['torch'] / t['swiftlr']:.2f}x" if "torch" in t else "–"
+        cores = f"{w['swiftlr']:.2f}" + (f", {w['torch']:.2f}" if "torch" in w else "")
+        print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {theirs} | {vs} | {cores} |")
 
     checks = goals.sgd(sgd_rows)
     if not args.no_pythons:

@@ -106,5 +106,7 @@ def test_a_quick_run_prints_every_table_and_the_verdict() -> None:
         for dtype in ("float32", "float64"):
             assert f"| {count} x {size:.0e} {dtype} |" in run.stdout
     assert "| StepLR.step() |" in run.stdout
+    loop_table = run.stdout.split("SGD in a training loop")[1]
+    assert "| 1 x 1e+05 float32 |" in loop_table and "| 1 x 1e+05 float64 |" in loop_table
     assert "small step within 3 numpy in-place ufunc calls" in run.stdout
     assert "Verdict: " in run.stdout
