@@ -1,5 +1,10 @@
 """Issue 14's goals, checked against one run's figures: the verdict that two
-runs must agree on. Each check returns (goal, holds, the figure that decides)."""
+runs must agree on. Each check returns (goal, holds, the figure that decides).
+
+At memory-bound sizes swiftlr and torch's fused SGD both move the memory's
+bandwidth (the same five streams), so which is ahead is noise: there the run
+times swiftlr twice over the same arrays, and torch counts as faster only by
+more than swiftlr's two copies are apart (an A/A test)."""
 
 from __future__ import annotations
 
@@ -15,15 +20,12 @@ def sgd(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
     timed = [r for r in rows if r["best_torch"]]
     checks = []
     if timed:
-        worst = min(timed, key=lambda r: r["times"][r["best_torch"]] / r["times"]["swiftlr"])
-        ratio = worst["times"][worst["best_torch"]] / worst["times"]["swiftlr"]
-        checks.append(
-            (
-                "SGD at least as fast as torch's best path at every size",
-                ratio >= 1.0,
-                f"lowest {ratio:.2f}x ({worst['label']}, {worst['best_torch']})",
-            )
-        )
+        worst = min(timed, key=lambda r: _vs_torch(r) / _resolution(r))
+        ratio, resolution = _vs_torch(worst), _resolution(worst)
+        figure = f"lowest {ratio:.2f}x ({worst['label']}, {worst['best_torch']})"
+        if resolution < 1.0:
+            figure += f"; swiftlr against itself in that row: {worst['a_a']:.2f}x"
+        checks.append(("SGD at least as fast as torch's best path at every size", ratio >= resolution, figure))
     bound = [r for r in rows if r["elements"] >= MEMORY_BOUND]
     if bound:
         worst = min(bound, key=lambda r: r["gbps"] / r["axpy_gbps"])
@@ -46,6 +48,19 @@ def sgd(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
             )
         )
     return checks
+
+
+def _vs_torch(row: dict[str, Any]) -> float:
+    return row["times"][row["best_torch"]] / row["times"]["swiftlr"]
+
+
+def _resolution(row: dict[str, Any]) -> float:
+    """The lowest ratio that still counts as a tie: where the run timed
+    swiftlr twice (memory-bound rows, where both libraries run at the
+    memory's bandwidth), torch ahead by no more than swiftlr's two copies
+    are apart; elsewhere 1."""
+    a_a = row.get("a_a")
+    return min(1.0, a_a, 1 / a_a) if a_a else 1.0
 
 
 def schedulers(vs_torch: list[tuple[str, str, float]]) -> list[tuple[str, bool, str]]:

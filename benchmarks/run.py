@@ -103,6 +103,8 @@ def main() -> None:
         others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
         if row["ufunc_calls"]:
             others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
+        if row["a_a"]:
+            others += f"; swiftlr against itself {row['a_a']:.2f}x"
         print(
             f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
             f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"

@@ -87,6 +87,17 @@ def test_the_sgd_verdict_names_the_row_that_decides() -> None:
     assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["memory-bound"]
 
 
+def test_at_memory_bound_sizes_a_gap_within_swiftlrs_own_spread_is_a_tie() -> None:
+    row = _row("5e7", 1.0, 0.98, elements=5 * 10**7)
+    row["a_a"] = 1.03  # swiftlr's second copy took 3% longer than its first
+    [holds] = [h for g, h, _ in goals.sgd([row]) if g.startswith("SGD")]
+    assert holds
+    row["a_a"] = 0.99
+    [(holds, figure)] = [(h, f) for g, h, f in goals.sgd([row]) if g.startswith("SGD")]
+    assert not holds
+    assert figure == "lowest 0.98x (5e7, torch fused); swiftlr against itself in that row: 0.99x"
+
+
 def test_the_scheduler_verdict_takes_the_lowest_ratio_on_any_python() -> None:
     [(_, holds, figure)] = goals.schedulers([("3.11.7", "StepLR.step()", 40.0), ("3.13.0", "OneCycleLR.step()", 9.5)])
     assert not holds
