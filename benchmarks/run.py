@@ -120,7 +120,7 @@ def main() -> None:
     print("| parameters | swiftlr | torch fused | torch fused / swiftlr | workers (swiftlr, torch) |")
     print("|---|---|---|---|---|")
     loop_sizes = loop_bench.QUICK_SIZES if args.quick else loop_bench.SIZES
-    for row in loop_bench.run(torch, 1 if args.quick else 3, loop_sizes, steps=30 if args.quick else 200):
+    for row in loop_bench.run(torch, 1 if args.quick else 5, loop_sizes, steps=30 if args.quick else 150):
         t, w = row["times"], row["workers"]
         theirs = f"{t['torch'] * 1e6:.1f} µs" if "torch" in t else "–"
         vs = f"{t['torch'] / t['swiftlr']:.2f}x" if "torch" in t else "–"

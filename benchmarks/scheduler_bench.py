@@ -96,6 +96,7 @@ def run(torch: Any, rounds: int) -> list[dict[str, Any]]:
             continue
         ours_opt = optim.SGD(_groups(lambda: swiftlr.Parameter(np.zeros(1))), lr=0.1, momentum=0.9)
         ours = getattr(optim.lr_scheduler, name)(ours_opt, **kwargs)
+        ours_opt.step()
         contenders = {"swiftlr": _loop(ours.step, metric)}
         hand_groups = _groups(lambda: None)
         for g in hand_groups:
@@ -104,6 +105,7 @@ def run(torch: Any, rounds: int) -> list[dict[str, Any]]:
         if torch is not None:
             topt = torch.optim.SGD(_groups(lambda: torch.nn.Parameter(torch.zeros(1))), lr=0.1, momentum=0.9)
             theirs = getattr(torch.optim.lr_scheduler, name)(topt, **kwargs)
+            topt.step()  # as a training loop does first (no "step before optimizer.step()" warning)
             contenders["torch"] = _loop(theirs.step, metric)
         times = best_of_interleaved(contenders, rounds)
         label = f"{name}.step({'metric' if metric else ''})"
