@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -60,18 +61,23 @@ def settle(window: float = SETTLE_WINDOW, limit: float = SETTLE_LIMIT) -> float:
 def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1) -> dict[str, float]:
     """Seconds per call of each contender: the minimum over `rounds` rounds of
     the mean over `repeat` back-to-back calls. Each round runs every contender
-    once, in turn, so a burst of noise hits all of them alike. Each sample
-    starts once the previous contender's worker threads have stopped spinning
-    (`settle`), then with one untimed call: it times steps that find their data
-    where the previous step of the same loop left it (in cache when it fits) and
-    their own workers awake, not the first step after the other contenders
-    evicted it."""
+    once, in turn (a new order each round), so a burst of noise hits all of
+    them alike. Each sample starts once the previous contender's worker
+    threads have stopped spinning (`settle`), then with one untimed call: it
+    times steps that find their data where the previous step of the same loop
+    left it (in cache when it fits) and their own workers awake, not the first
+    step after the other contenders evicted it."""
     best = {name: float("inf") for name in contenders}
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
+        order, shuffle = list(contenders), random.Random(0).shuffle
         for _ in range(rounds):
-            for name, fn in contenders.items():
+            # A new order each round (the same in every run): no contender
+            # always runs after the same one, in the same place.
+            shuffle(order)
+            for name in order:
+                fn = contenders[name]
                 settle()
                 fn()
                 start = time.perf_counter()
