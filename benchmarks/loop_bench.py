@@ -24,8 +24,8 @@ import time
 from typing import Any
 
 import numpy as np
+from sgd_bench import LR, MOMENTUM, WEIGHT_DECAY
 
-LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 1e-4
 GAP = 2e-3  # seconds of other work before each step
 SIZES = [10**5, 3 * 10**5, 10**6]  # from 1e7 a step streams from memory: the gap changes nothing
 QUICK_SIZES = [10**5]

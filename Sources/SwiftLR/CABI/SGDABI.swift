@@ -18,7 +18,7 @@ public func swiftlr_sgd_step(
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
   let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
   var total = 0
-  var widest = 4  // bytes per element of the widest dtype
+  var widest = SWIFTLR_FLOAT32  // the widest dtype, for when to wake sleeping workers
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
@@ -32,7 +32,7 @@ public func swiftlr_sgd_step(
       if options[Int(t.group)].momentum != 0 && t.count > 0 && t.buffer == nil {
         throw .value("momentum needs a buffer")
       }
-      if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = 8 }
+      if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
       let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
       guard !overflow else { throw .overflow("too many elements") }
       total = sum
@@ -58,7 +58,7 @@ public func swiftlr_sgd_step(
     }
     starts[list.count] = sum
     parallelRanges(
-      total: total, minimumPerThread: sgdMinimumPerThread, minimumToWake: sgdWakeBytesPerThread / widest
+      total: total, minimumPerThread: sgdMinimumPerThread, minimumToWake: sgdWakeElements(widest)
     ) { range in
       // The first tensor that ends after range.lowerBound.
       var k = upperBound(starts, range.lowerBound) - 1
@@ -87,6 +87,11 @@ let sgdMinimumPerThread = 1 << 15
 /// waking the worker took 50 us; they cross near 5e5 (73 against 76 us);
 /// at 7e5 the worker paid (87 against 114 us).
 let sgdWakeBytesPerThread = 1 << 20
+
+/// `sgdWakeBytesPerThread` in elements of `dtype` (float32 or float64).
+func sgdWakeElements(_ dtype: swiftlr_dtype) -> Int {
+  sgdWakeBytesPerThread / (dtype == SWIFTLR_FLOAT64 ? 8 : 4)
+}
 
 /// The index of the first element of sorted `values` greater than `x`.
 private func upperBound(_ values: UnsafeMutableBufferPointer<Int>, _ x: Int) -> Int {
@@ -163,7 +168,7 @@ public func swiftlr_axpy(
   _ a: UnsafeMutableRawPointer?, _ b: UnsafeRawPointer?, _ count: Int64, _ dtype: Int32, _ scale: Double
 ) {
   guard let a, let b, count > 0 else { return }
-  let wake = sgdWakeBytesPerThread / (dtype == Int32(SWIFTLR_FLOAT64.rawValue) ? 8 : 4)
+  let wake = sgdWakeElements(dtype == Int32(SWIFTLR_FLOAT64.rawValue) ? SWIFTLR_FLOAT64 : SWIFTLR_FLOAT32)
   parallelRanges(total: Int(count), minimumPerThread: sgdMinimumPerThread, minimumToWake: wake) { range in
     let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
     if let k = bestKernels {

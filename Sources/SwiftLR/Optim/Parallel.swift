@@ -65,8 +65,8 @@ func parallelRanges(total: Int, minimumPerThread: Int, minimumToWake: Int = 0, _
     return
   }
   defer { pool.release() }
-  pool.noteCall()
-  guard total / threads >= minimumToWake || pool.workersAwake || pool.calledRecently else {
+  let now = pool.noteCall()
+  guard total / threads >= minimumToWake || pool.workersAwake || pool.calledRecently(at: now) else {
     body(0..<total)
     pool.primeForSteadyCalls()
     return
@@ -167,12 +167,13 @@ final class WorkerPool {
     pthread_mutex_unlock(busy)
   }
 
-  /// Records the start of a call (the caller holds the pool).
-  func noteCall() {
+  /// Records the start of a call (the caller holds the pool); returns the time.
+  func noteCall() -> Int {
     let now = monotonicNanoseconds()
     let last = lastCall.load(ordering: .relaxed)
     if last > 0 { callInterval.store(now - last, ordering: .relaxed) }
     lastCall.store(now, ordering: .relaxed)
+    return now
   }
 
   /// When calls come at a steady pace but the workers sleep (a call ran
@@ -193,7 +194,7 @@ final class WorkerPool {
 
   /// The last call returned within a worker's spin: calls come back to back
   /// (a loop of steps), so a worker woken now will find the next one awake.
-  var calledRecently: Bool { monotonicNanoseconds() - lastRelease < Self.spinNanoseconds }
+  func calledRecently(at now: Int) -> Bool { now - lastRelease < Self.spinNanoseconds }
 
   /// Runs `job(c)` once for each chunk `c` of `threads * perThread`; thread
   /// `t` (the caller is 0) owns chunks `t * perThread ..< (t + 1) * perThread`.
