@@ -52,9 +52,11 @@ def settle(window: float = SETTLE_WINDOW, limit: float = SETTLE_LIMIT) -> float:
     while True:
         now = time.perf_counter()
         now_others = _other_threads_cpu()
+        if now - start >= limit:  # a thread that never goes quiet: stop waiting
+            return now - start
         if now_others - others > window / 50:  # another thread ran: start over
             others, quiet_since = now_others, now
-        elif now - quiet_since >= window or now - start >= limit:
+        elif now - quiet_since >= window:
             return now - start
 
 
