@@ -15,6 +15,19 @@
 /// `CosineAnnealingWarmRestarts.step(epoch=None)` (neither warnings nor count).
 typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
 
+/// The scheduler's lock: one thread's call at a time. A call from another
+/// thread waits for it with the GIL released; the thread that holds it may
+/// call in again (its own Python code: a lambda, `state_dict()` reading
+/// fields), but not change the scheduler in the middle of a step (`busy`).
+/// A lock of another process generation (the parent of a `fork()`) is
+/// replaced on first use: whatever thread held it is not in this process.
+typedef struct {
+  PyThread_type_lock mutex;    // NULL until first used
+  unsigned long owner;         // the holding thread's ident, 0 when free
+  Py_ssize_t depth;            // the owner's nested holds
+  unsigned long generation;    // the fork generation `mutex` belongs to
+} SchedulerLock;
+
 typedef struct {
   PyObject_HEAD swiftlr_scheduler *core;
   PyObject *config;         // the arguments the core was built from (for copies and pickles)
@@ -28,14 +41,27 @@ typedef struct {
   char is_initial;       // "_is_initial"
   char get_lr_called;    // "_get_lr_called_within_step"
   char python_inputs;    // the class computes its step inputs in Python (`_step_inputs`)
-  char busy;             // a step is running: refuse calls that change the scheduler
+  char busy;             // a step is running: its own thread's calls back may not change the scheduler
+  SchedulerLock lock;    // one call at a time (scheduler_type.c)
   Py_ssize_t group_count;
   GroupCache cache;  // per group: what the last step read and wrote
 } NativeScheduler;
 
-/// Raises RuntimeError and returns -1 when the core is missing or a step is
-/// running (user code called back into the scheduler in the middle of it).
-int scheduler_check_idle(NativeScheduler *self, const char *what);
+/// What a call does to the scheduler, for `scheduler_enter`.
+typedef enum {
+  ENTER_READ = 0,    // reads it: allowed from user code in the middle of a step
+  ENTER_CHANGE = 1,  // changes it: refused from user code in the middle of a step
+  ENTER_BUILD = 2,   // (re)builds the core: a change, allowed before there is a core
+} EnterMode;
+
+/// Takes the scheduler's lock for a call that does `what`: waits (GIL
+/// released) while another thread holds it. A change is refused
+/// (RuntimeError) when it comes from user code that this very thread runs
+/// in the middle of a step; so is any call but a build without a core.
+/// Returns -1 with an exception set, without the lock.
+int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode);
+/// Gives back what `scheduler_enter` took.
+void scheduler_exit(NativeScheduler *self);
 
 /// Replaces the core (taking ownership) and resets what depended on the old one.
 void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
@@ -66,6 +92,7 @@ PyObject *scheduler_get(NativeScheduler *self, PyObject *name);
 PyObject *scheduler_update(NativeScheduler *self, PyObject *dict);
 PyObject *scheduler_copy(NativeScheduler *self, PyObject *ignored);
 PyObject *scheduler_assign(NativeScheduler *self, PyObject *other);
+PyObject *scheduler_load(NativeScheduler *self, PyObject *args);
 PyObject *scheduler_fields(NativeScheduler *self, void *closure);
 PyObject *scheduler_config(NativeScheduler *self, void *closure);
 

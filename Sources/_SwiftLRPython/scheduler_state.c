@@ -56,7 +56,6 @@ PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *k
                                    &group_inputs, &momentum_key, &kind_of_step, &python_inputs)) {
     return NULL;
   }
-  if (self->busy) return PyErr_Format(PyExc_RuntimeError, "cannot rebuild a scheduler in the middle of its step");
   if (momentum_target(momentum_key, &target) < 0 || step_kind(kind_of_step, &steps) < 0) return NULL;
   const char *kind_name = PyUnicode_AsUTF8(kind);
   if (kind_name == NULL) return NULL;
@@ -71,9 +70,9 @@ PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *k
   }
   swiftlr_scheduler *core = build(kind_name, config);
   if (core == NULL) goto fail;
-  if (self->busy) {  // converting the config ran Python code that started a step
+  // Taken after the conversion, which ran Python code (that may have started a step).
+  if (scheduler_enter(self, "rebuild the scheduler", ENTER_BUILD) < 0) {
     swiftlr_scheduler_free(core);
-    PyErr_SetString(PyExc_RuntimeError, "cannot rebuild a scheduler in the middle of its step");
     goto fail;
   }
   scheduler_adopt(self, core);
@@ -83,6 +82,7 @@ PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *k
   self->momentum = target;
   self->step_kind = steps;
   self->python_inputs = (char)python_inputs;
+  scheduler_exit(self);
   Py_RETURN_NONE;
 fail:
   Py_XDECREF(keys);
@@ -98,9 +98,10 @@ PyObject *scheduler_lrs(NativeScheduler *self, PyObject *args) {
   Py_ssize_t n = 0;
   if (!PyArg_ParseTuple(args, "O|p:_core_lrs", &current, &closed_form)) return NULL;
   if (shim_doubles_from_sequence(current, "lrs must be a sequence", &lrs, &n) < 0) return NULL;
-  if (scheduler_check_idle(self, "read the scheduler") < 0) goto done;  // the conversion may have run Python code
+  if (scheduler_enter(self, "read the scheduler", ENTER_READ) < 0) goto done;  // after the conversion's Python code
   swiftlr_message message;
   int32_t status = swiftlr_scheduler_lrs(self->core, lrs, n, closed_form, &message);
+  scheduler_exit(self);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -113,20 +114,29 @@ done:
 
 // _core_momenta() -> list[float] | None
 PyObject *scheduler_momenta(NativeScheduler *self, PyObject *Py_UNUSED(ignored)) {
-  if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
+  if (scheduler_enter(self, "read the scheduler", ENTER_READ) < 0) return NULL;
   Py_ssize_t n = self->group_count;
   double *values = PyMem_New(double, n > 0 ? (size_t)n : 1);
-  if (values == NULL) return PyErr_NoMemory();
-  PyObject *result =
-      swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n) : Py_NewRef(Py_None);
+  PyObject *result = values == NULL                                    ? PyErr_NoMemory()
+                     : swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n)
+                                                                        : Py_NewRef(Py_None);
   PyMem_Free(values);
+  scheduler_exit(self);
   return result;
 }
 
 // _core_get(name) -> value; AttributeError for an unknown name. Reading is
 // allowed during a step (it sees the state the step started from).
+static PyObject *get_field(NativeScheduler *self, PyObject *name);
+
 PyObject *scheduler_get(NativeScheduler *self, PyObject *name) {
-  if (self->core == NULL) return PyErr_Format(PyExc_RuntimeError, "the scheduler's core is not initialized");
+  if (scheduler_enter(self, "read the scheduler", ENTER_READ) < 0) return NULL;
+  PyObject *result = get_field(self, name);
+  scheduler_exit(self);
+  return result;
+}
+
+static PyObject *get_field(NativeScheduler *self, PyObject *name) {
   const char *key = PyUnicode_AsUTF8(name);
   if (key == NULL) return NULL;
   // Lists and strings are copied into a buffer of ours: first a small one on
@@ -158,19 +168,96 @@ PyObject *scheduler_get(NativeScheduler *self, PyObject *name) {
 
 // _core_update(dict): sets all the named fields, or none.
 PyObject *scheduler_update(NativeScheduler *self, PyObject *dict) {
-  if (scheduler_check_idle(self, "change the scheduler's state") < 0) return NULL;
   swiftlr_config *config = shim_config_from_dict(dict);
   if (config == NULL) return NULL;
-  // The conversion ran Python code (`__float__`), which may have started a step.
-  if (scheduler_check_idle(self, "change the scheduler's state") < 0) {
+  // Taken after the conversion's Python code (`__float__`), which may have started a step.
+  if (scheduler_enter(self, "change the scheduler's state", ENTER_CHANGE) < 0) {
     swiftlr_config_free(config);
     return NULL;
   }
   swiftlr_message message;
   int32_t status = swiftlr_scheduler_update(self->core, config, &message);
   swiftlr_config_free(config);
+  if (status == SWIFTLR_OK) group_cache_invalidate(&self->cache);
+  scheduler_exit(self);
   if (status != SWIFTLR_OK) return shim_raise(status, &message);
-  group_cache_invalidate(&self->cache);
+  Py_RETURN_NONE;
+}
+
+/// A flag of a state dict, converted by the caller (`bool`: no Python code runs).
+static int member_flag(PyObject *members, const char *name, char *out) {
+  PyObject *value = PyDict_GetItemString(members, name);
+  if (value == NULL) return 0;
+  if (!PyBool_Check(value)) {
+    PyErr_Format(PyExc_TypeError, "%s must be a bool, got %R", name, value);
+    return -1;
+  }
+  *out = (char)(value == Py_True);
+  return 1;
+}
+
+// _core_load(fields, members, attributes, updates=()): load_state_dict's
+// commit. Everything that can fail or run Python code (the fields'
+// conversion) comes first; then the core takes its fields (all or none),
+// and what follows cannot fail: so an exception, even one a signal
+// handler raises, leaves the whole old state or the whole new one.
+PyObject *scheduler_load(NativeScheduler *self, PyObject *args) {
+  PyObject *fields, *members, *attributes, *updates = NULL;
+  if (!PyArg_ParseTuple(args, "O!O!O!|O!:_core_load", &PyDict_Type, &fields, &PyDict_Type, &members, &PyDict_Type,
+                        &attributes, &PyTuple_Type, &updates)) {
+    return NULL;
+  }
+  for (Py_ssize_t i = 0; updates != NULL && i < PyTuple_GET_SIZE(updates); i++) {
+    PyObject *pair = PyTuple_GET_ITEM(updates, i);
+    if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 || !PyDict_Check(PyTuple_GET_ITEM(pair, 0)) ||
+        !PyDict_CheckExact(PyTuple_GET_ITEM(pair, 1))) {
+      return PyErr_Format(PyExc_TypeError, "_core_load's updates are (dict, dict) pairs, got %R", pair);
+    }
+  }
+  long long step_count = 0;
+  char is_initial = 0, get_lr_called = 0;
+  PyObject *count = PyDict_GetItemString(members, "_step_count");
+  PyObject *last_lr = PyDict_GetItemString(members, "_last_lr");
+  if (count != NULL && !PyLong_CheckExact(count)) return PyErr_Format(PyExc_TypeError, "_step_count must be an int");
+  if (count != NULL && (step_count = PyLong_AsLongLong(count)) == -1 && PyErr_Occurred()) return NULL;
+  int has_initial = member_flag(members, "_is_initial", &is_initial);
+  int has_called = member_flag(members, "_get_lr_called_within_step", &get_lr_called);
+  if (has_initial < 0 || has_called < 0) return NULL;
+  swiftlr_config *config = shim_config_from_dict(fields);
+  if (config == NULL) return NULL;
+  if (scheduler_enter(self, "load a state", ENTER_CHANGE) < 0) {
+    swiftlr_config_free(config);
+    return NULL;
+  }
+  // Held here: the attribute dicts cannot go away while they are updated.
+  PyObject *own = PyObject_GenericGetDict((PyObject *)self, NULL);
+  if (own == NULL) {
+    swiftlr_config_free(config);
+    scheduler_exit(self);
+    return NULL;
+  }
+  swiftlr_message message;
+  int32_t status = swiftlr_scheduler_update(self->core, config, &message);
+  swiftlr_config_free(config);
+  int failed = status != SWIFTLR_OK;
+  if (!failed) {
+    group_cache_invalidate(&self->cache);
+    if (count != NULL) self->step_count = step_count;
+    if (has_initial) self->is_initial = is_initial;
+    if (has_called) self->get_lr_called = get_lr_called;
+    if (last_lr != NULL) Py_XSETREF(self->last_lr, Py_NewRef(last_lr));
+    // Dict updates fail only out of memory (keys are strs); old values are
+    // released after the new are in.
+    failed = PyDict_Update(own, attributes) < 0;
+    for (Py_ssize_t i = 0; !failed && updates != NULL && i < PyTuple_GET_SIZE(updates); i++) {
+      PyObject *pair = PyTuple_GET_ITEM(updates, i);
+      failed = PyDict_Update(PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0;
+    }
+  }
+  Py_DECREF(own);
+  scheduler_exit(self);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  if (failed) return NULL;
   Py_RETURN_NONE;
 }
 
@@ -190,10 +277,14 @@ static void copy_state(NativeScheduler *to, NativeScheduler *from) {
 
 // _core_copy() -> NativeScheduler: an independent bare core with the same state.
 PyObject *scheduler_copy(NativeScheduler *self, PyObject *Py_UNUSED(ignored)) {
-  if (scheduler_check_idle(self, "read the scheduler") < 0) return NULL;
   NativeScheduler *copy = (NativeScheduler *)NativeScheduler_Type.tp_alloc(&NativeScheduler_Type, 0);
   if (copy == NULL) return NULL;
+  if (scheduler_enter(self, "copy the scheduler", ENTER_CHANGE) < 0) {
+    Py_DECREF(copy);
+    return NULL;
+  }
   copy_state(copy, self);
+  scheduler_exit(self);
   return (PyObject *)copy;
 }
 
@@ -204,10 +295,17 @@ PyObject *scheduler_assign(NativeScheduler *self, PyObject *other) {
     PyErr_SetString(PyExc_TypeError, "_core_assign needs a NativeScheduler");
     return NULL;
   }
-  if (scheduler_check_idle((NativeScheduler *)other, "copy the scheduler") < 0 || self->busy) {
+  // A copy first, under the other's lock, then adopted under this one's:
+  // never both locks at once (two threads assigning crosswise would deadlock).
+  NativeScheduler *copy = (NativeScheduler *)scheduler_copy((NativeScheduler *)other, NULL);
+  if (copy == NULL) return NULL;
+  if (scheduler_enter(self, "replace the scheduler's state", ENTER_BUILD) < 0) {
+    Py_DECREF(copy);
     return NULL;
   }
-  copy_state(self, (NativeScheduler *)other);
+  copy_state(self, copy);
+  scheduler_exit(self);
+  Py_DECREF(copy);
   Py_RETURN_NONE;
 }
 

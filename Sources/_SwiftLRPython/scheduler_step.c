@@ -272,10 +272,11 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
   } else if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) {
     return NULL;
   }
-  if (scheduler_check_idle(self, "step") < 0) return NULL;
+  if (scheduler_enter(self, "step", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
   PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
   self->busy = 0;
+  scheduler_exit(self);
   return result;
 }
 
@@ -286,10 +287,11 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
     PyErr_SetString(PyExc_TypeError, "ReduceLROnPlateau steps with step(metrics)");
     return NULL;
   }
-  if (scheduler_check_idle(self, "_update_lr") < 0) return NULL;
+  if (scheduler_enter(self, "_update_lr", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
   PyObject *result = run(self, NULL, epoch, 0, 0);
   self->busy = 0;
+  scheduler_exit(self);
   return result;
 }
 
@@ -304,7 +306,7 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:_core_step", keywords, &input_object, &epoch_object, &groups)) {
     return NULL;
   }
-  if (scheduler_check_idle(self, "_core_step") < 0) return NULL;
+  if (scheduler_enter(self, "_core_step", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
   if (epoch_object != Py_None && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
   if (input_object != Py_None &&
@@ -328,6 +330,7 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
   }
 done:
   self->busy = 0;
+  scheduler_exit(self);
   PyMem_Free(inputs);
   return result;
 }

@@ -3,20 +3,96 @@
 #include "scheduler.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <structmember.h>
 
-int scheduler_check_idle(NativeScheduler *self, const char *what) {
-  if (self->busy) {
-    PyErr_Format(PyExc_RuntimeError,
-                 "cannot %s while the scheduler is in the middle of a step (called back from user code)", what);
+// MARK: - The lock
+
+/// Counts the `fork()`s this process descends from (the child's handler runs
+/// alone, before any Python code): a lock made in an older generation may
+/// be held by a thread the child does not have.
+static unsigned long fork_generation = 1;
+
+static void after_fork_in_child(void) { fork_generation++; }
+
+/// The lock, made (or remade after a fork) on first use. The GIL makes this
+/// check and the replacement one step for every thread of this process.
+static int lock_ready(NativeScheduler *self) {
+  SchedulerLock *lock = &self->lock;
+  if (lock->mutex != NULL && lock->generation == fork_generation) return 0;
+  // The old mutex (maybe held in the parent) is leaked: freeing a held one is undefined.
+  lock->mutex = PyThread_allocate_lock();
+  if (lock->mutex == NULL) {
+    PyErr_NoMemory();
     return -1;
   }
-  if (self->core == NULL) {
+  lock->generation = fork_generation;
+  lock->owner = 0;
+  lock->depth = 0;
+  self->busy = 0;  // a step that was running in the parent never finishes here
+  return 0;
+}
+
+int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
+  if (lock_ready(self) < 0) return -1;
+  SchedulerLock *lock = &self->lock;
+  unsigned long me = PyThread_get_thread_ident();
+  if (lock->owner == me) {
+    if (mode != ENTER_READ && self->busy) {
+      PyErr_Format(PyExc_RuntimeError,
+                   "cannot %s while the scheduler is in the middle of a step (called back from user code on the "
+                   "thread that is stepping it)",
+                   what);
+      return -1;
+    }
+  } else {
+    if (!PyThread_acquire_lock(lock->mutex, NOWAIT_LOCK)) {
+      // Another thread's call: wait for it without the GIL, which it may need.
+      PyLockStatus status;
+      do {
+        Py_BEGIN_ALLOW_THREADS status = PyThread_acquire_lock_timed(lock->mutex, -1, 1);
+        Py_END_ALLOW_THREADS
+        // A signal interrupted the wait: its Python handler runs (and may raise) here.
+        if (status == PY_LOCK_INTR && PyErr_CheckSignals() < 0) return -1;
+      } while (status != PY_LOCK_ACQUIRED);
+    }
+    lock->owner = me;
+  }
+  lock->depth++;
+  if (self->core == NULL && mode != ENTER_BUILD) {
+    scheduler_exit(self);
     PyErr_SetString(PyExc_RuntimeError, "the scheduler's core is not initialized");
     return -1;
   }
   return 0;
+}
+
+void scheduler_exit(NativeScheduler *self) {
+  SchedulerLock *lock = &self->lock;
+  if (--lock->depth > 0) return;
+  lock->owner = 0;
+  PyThread_release_lock(lock->mutex);
+}
+
+/// `_exclusive(fn, *args, **kwargs)`: `fn(*args, **kwargs)` holding the lock
+/// (a Python method made of several native calls, such as `state_dict()`,
+/// is then atomic against other threads). Taken and given back here, so
+/// that no exception, even one from a signal handler, can leave it held.
+static PyObject *scheduler_exclusive(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
+  if (PyTuple_GET_SIZE(args) < 1 || !PyCallable_Check(PyTuple_GET_ITEM(args, 0))) {
+    PyErr_SetString(PyExc_TypeError, "_exclusive(fn, *args, **kwargs) needs a callable");
+    return NULL;
+  }
+  PyObject *rest = PyTuple_GetSlice(args, 1, PyTuple_GET_SIZE(args));
+  if (rest == NULL) return NULL;
+  PyObject *result = NULL;
+  if (scheduler_enter(self, "use the scheduler", ENTER_READ) == 0) {
+    result = PyObject_Call(PyTuple_GET_ITEM(args, 0), rest, kwargs);
+    scheduler_exit(self);
+  }
+  Py_DECREF(rest);
+  return result;
 }
 
 void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core) {
@@ -70,6 +146,7 @@ static void core_dealloc(NativeScheduler *self) {
   Py_CLEAR(self->group_inputs);
   if (self->core != NULL) swiftlr_scheduler_free(self->core);
   self->core = NULL;
+  if (self->lock.mutex != NULL && self->lock.generation == fork_generation) PyThread_free_lock(self->lock.mutex);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -86,7 +163,6 @@ static int set_step_count(NativeScheduler *self, PyObject *value, void *Py_UNUSE
     PyErr_SetString(PyExc_AttributeError, "cannot delete _step_count");
     return -1;
   }
-  if (scheduler_check_idle(self, "set _step_count") < 0) return -1;
   PyObject *index = PyNumber_Index(value);
   if (index == NULL) return -1;
   int overflow = 0;
@@ -97,8 +173,9 @@ static int set_step_count(NativeScheduler *self, PyObject *value, void *Py_UNUSE
     PyErr_Format(PyExc_OverflowError, "_step_count must fit in a signed 64-bit integer, got %R", value);
     return -1;
   }
-  if (scheduler_check_idle(self, "set _step_count") < 0) return -1;  // __index__ is user code
+  if (scheduler_enter(self, "set _step_count", ENTER_CHANGE) < 0) return -1;  // after __index__, which is user code
   self->step_count = count;
+  scheduler_exit(self);
   return 0;
 }
 
@@ -112,8 +189,9 @@ static int set_flag(NativeScheduler *self, PyObject *value, void *closure) {
     return -1;
   }
   int truth = PyObject_IsTrue(value);
-  if (truth < 0) return -1;
+  if (truth < 0 || scheduler_enter(self, "set a step flag", ENTER_CHANGE) < 0) return -1;
   *((char *)self + (Py_ssize_t)closure) = (char)truth;
+  scheduler_exit(self);
   return 0;
 }
 
@@ -151,6 +229,15 @@ static PyMethodDef core_methods[] = {
      "_core_copy() -> a bare NativeScheduler with the same state"},
     {"_core_assign", (PyCFunction)scheduler_assign, METH_O,
      "_core_assign(other) -> None: copy other's core state here"},
+    {"_core_load", (PyCFunction)scheduler_load, METH_VARARGS,
+     "_core_load(fields, members, attributes, updates=()) -> None\n\n"
+     "load_state_dict's commit, all or nothing: the core's fields, the step bookkeeping\n"
+     "(members: _step_count, _is_initial, _get_lr_called_within_step, _last_lr), the\n"
+     "instance attributes, then each (dict, values) of updates; no Python code runs\n"
+     "once the fields are converted."},
+    {"_exclusive", (PyCFunction)(void (*)(void))scheduler_exclusive, METH_VARARGS | METH_KEYWORDS,
+     "_exclusive(fn, *args, **kwargs) -> fn(*args, **kwargs), holding the scheduler's lock\n\n"
+     "Other threads' calls wait meanwhile: a method of several calls is atomic."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -190,6 +277,12 @@ PyTypeObject NativeScheduler_Type = {
 };
 
 int shim_scheduler_ready(void) {
+  static int registered;
+  if (!registered && pthread_atfork(NULL, NULL, after_fork_in_child) != 0) {
+    PyErr_SetString(PyExc_OSError, "pthread_atfork failed");
+    return -1;
+  }
+  registered = 1;
   if (param_groups_ready() < 0 || scheduler_step_ready() < 0) return -1;
   return PyType_Ready(&NativeScheduler_Type);
 }

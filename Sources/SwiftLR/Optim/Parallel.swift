@@ -101,7 +101,12 @@ final class WorkerPool {
   // `shared` is written under `lock`; the pool's own state under `busy`
   // (the caller) or through atomics: no dynamic exclusivity checks on them.
   @exclusivity(unchecked) private static var shared: WorkerPool?
-  private static let lock = makeMutex()
+  /// Made before any pool, with the fork handlers that keep it usable.
+  private static let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+    let lock = makeMutex()
+    pthread_atfork(WorkerPool.beforeFork, WorkerPool.afterForkInParent, WorkerPool.afterForkInChild)
+    return lock
+  }()
 
   /// How long a worker spins for the next job before it sleeps.
   static let spinNanoseconds = 50_000
@@ -109,7 +114,6 @@ final class WorkerPool {
   private let busy = makeMutex()
   private let sleepLock = makeMutex()
   private let wake = makeCondition()
-  private let owner = getpid()
   @exclusivity(unchecked) private var workers = 0
   /// When the last call that held the pool returned (monotonic nanoseconds).
   @exclusivity(unchecked) private var lastRelease = 0
@@ -144,13 +148,29 @@ final class WorkerPool {
   /// started: the caller then does more), or nil when another call holds it.
   static func acquire(workers: Int) -> WorkerPool? {
     pthread_mutex_lock(lock)
-    // A forked child has the parent's pool object but none of its threads.
-    if shared == nil || shared!.owner != getpid() { shared = WorkerPool() }
+    if shared == nil { shared = WorkerPool() }
     let pool = shared!
     pthread_mutex_unlock(lock)
     guard pthread_mutex_trylock(pool.busy) == 0 else { return nil }
     while pool.workers < workers && pool.startWorker(index: pool.workers + 1) {}
     return pool
+  }
+
+  // MARK: fork
+
+  // A child of `fork()` has one thread: the pool's workers, and any caller
+  // that held `busy` or `sleepLock`, stayed in the parent. `lock` is taken
+  // across the fork (so `shared` is not half-written), and the child drops
+  // the parent's pool: its first call starts a pool of its own. The old
+  // pool is leaked on purpose (its mutexes may be held by threads that do
+  // not exist here; the references its workers held were never dropped).
+
+  private static let beforeFork: @convention(c) () -> Void = { pthread_mutex_lock(WorkerPool.lock) }
+  private static let afterForkInParent: @convention(c) () -> Void = { pthread_mutex_unlock(WorkerPool.lock) }
+  private static let afterForkInChild: @convention(c) () -> Void = {
+    if let old = shared { _ = Unmanaged.passRetained(old) }
+    shared = nil
+    pthread_mutex_unlock(WorkerPool.lock)
   }
 
   /// Whether the pool's workers are all asleep until a call wakes them,

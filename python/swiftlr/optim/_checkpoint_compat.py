@@ -27,11 +27,11 @@ __all__ = ["CyclicCompat", "OneCycleCompat", "WarmRestartsCompat"]
 class _MomentumStateCompat:
     """Loads states that record ``use_beta1`` into a scheduler that has none."""
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         if isinstance(state_dict, dict) and "use_beta1" in state_dict and "use_beta1" not in self.__dict__:
             # PyTorch updates __dict__ with it; the next momentum write reads it.
-            self.__dict__["use_beta1"] = bool(state_dict["use_beta1"])
-        super().load_state_dict(state_dict)  # type: ignore[misc]
+            attributes = {**attributes, "use_beta1": bool(state_dict["use_beta1"])}
+        super()._load_state(state_dict, attributes, updates)  # type: ignore[misc]
 
 
 class CyclicCompat(_MomentumStateCompat):
@@ -116,7 +116,7 @@ class OneCycleCompat(_MomentumStateCompat):
             state.pop("_anneal_func_type", None)
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         """Also loads a pre-2.2 state: ``anneal_func`` (PyTorch's ``_annealing_cos``
         or ``_annealing_linear``) is kept, and, as in PyTorch, anneals only a
         scheduler without ``_anneal_func_type``."""
@@ -132,18 +132,8 @@ class OneCycleCompat(_MomentumStateCompat):
             state = dict(state_dict)
             if self.__dict__.get(_DELETED) and "_anneal_func_type" not in state:
                 state["_anneal_func_type"] = _STRATEGIES[name]  # set with the other core fields, or none
-            previous = self.__dict__.get("anneal_func", _DELETED)
-            self.__dict__["anneal_func"] = fn  # kept in __dict__, as PyTorch keeps it
-            try:
-                super().load_state_dict(state)
-            except BaseException:
-                if previous is _DELETED:
-                    del self.__dict__["anneal_func"]
-                else:
-                    self.__dict__["anneal_func"] = previous
-                raise
-            return
-        super().load_state_dict(state)
+            attributes = {**attributes, "anneal_func": fn}  # kept in __dict__, as PyTorch keeps it
+        super()._load_state(state, attributes, updates)  # type: ignore[misc]
 
 
 #: Marks a CosineAnnealingWarmRestarts whose ``T_cur`` PyTorch would hold as a float.
@@ -189,7 +179,7 @@ class WarmRestartsCompat:
         state["T_cur"] = self.T_cur  # type: ignore[attr-defined]
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        super().load_state_dict(state_dict)  # type: ignore[misc]
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         if isinstance(state_dict, dict) and "T_cur" in state_dict:
-            self.__dict__[_T_CUR_FLOAT] = not isinstance(state_dict["T_cur"], int)
+            attributes = {**attributes, _T_CUR_FLOAT: not isinstance(state_dict["T_cur"], int)}
+        super()._load_state(state_dict, attributes, updates)  # type: ignore[misc]

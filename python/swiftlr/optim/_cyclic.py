@@ -202,7 +202,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
             state["_scale_fn_custom"] = fn.__dict__.copy()
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         """Loads a state saved by this scheduler or PyTorch's ``CyclicLR``."""
         _check_state_dict(state_dict)
         state = dict(state_dict)
@@ -211,9 +211,8 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
             fn = None  # PyTorch ignores a saved scale_fn state without a scale_fn
         else:
             (fn,) = _check_saved_callables([self._scale_fn_custom], [fn], "_scale_fn_custom")
-        super().load_state_dict(state)
-        if fn is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(fn)
+        own = () if fn is None else ((self._scale_fn_custom.__dict__, dict(fn)),)
+        super()._load_state(state, attributes, updates + own)
 
 
 class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):

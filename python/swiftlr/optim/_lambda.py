@@ -64,17 +64,15 @@ class _LambdaScheduler(SwiftScheduler):
                 state["lr_lambdas"][idx] = fn.__dict__.copy()
         return state
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         """Loads the scheduler's state; saved callable objects get their
-        ``__dict__`` back. ``state_dict`` itself is left unchanged."""
-        # Everything is checked before anything changes.
+        ``__dict__`` back, in the same commit. ``state_dict`` itself is left unchanged."""
         _check_state_dict(state_dict)
         # KeyError when missing, as in PyTorch.
         lr_lambdas = _check_saved_callables(self.lr_lambdas, state_dict["lr_lambdas"], "lr_lambdas")
-        super().load_state_dict({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
-        for idx, fn in enumerate(lr_lambdas):
-            if fn is not None:
-                self.lr_lambdas[idx].__dict__.update(fn)
+        own = tuple((self.lr_lambdas[i].__dict__, dict(fn)) for i, fn in enumerate(lr_lambdas) if fn is not None)
+        state = {k: v for k, v in state_dict.items() if k != "lr_lambdas"}
+        super()._load_state(state, attributes, updates + own)
 
 
 class LambdaLR(_LambdaScheduler):

@@ -241,16 +241,12 @@ class ReduceLROnPlateau(SwiftScheduler):
             for value in held["min_lrs"]:
                 float(value)  # numbers all the same, as the core would check
             del core_state["min_lrs"]
-        self._core_update(
-            core_state
-        )  # mode_worse follows mode there, as PyTorch's load recomputes it  # checks min_lrs against the param groups
         if "min_lrs" in held:
             held["min_lrs"] = list(held["min_lrs"])
-        self.__dict__.update(held)
-        if "_last_lr" in state_dict:
-            self._last_lr = state_dict["_last_lr"]
+        members = {"_last_lr": state_dict["_last_lr"]} if "_last_lr" in state_dict else {}
         rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr")}
-        self.__dict__.update(rest)
+        # One commit (mode_worse follows mode in the core, as PyTorch's load recomputes it).
+        self._core_load(core_state, members, {**rest, **held})
 
 
 def _lr_copy(value: Any) -> Any:

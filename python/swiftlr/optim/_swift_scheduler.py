@@ -90,6 +90,10 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         for name in cls._state_fields + cls._common_fields:
             if not isinstance(cls.__dict__.get(name), property):
                 setattr(cls, name, _core_property(name))
+        for name in _HELD_METHODS:
+            method = getattr(cls, name)
+            if not getattr(method, "_holds_lock", False):
+                setattr(cls, name, _holding_lock(method))
 
     def __new__(cls, *args: Any, **kwargs: Any) -> SwiftScheduler:
         return _swiftlr.NativeScheduler.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
@@ -192,11 +196,21 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Loads a state saved by this scheduler or by PyTorch's of the same class.
 
-        Core fields are checked and set together, so a bad value changes nothing.
+        All or nothing: a bad value, or an exception from another thread or a
+        signal handler at any point, leaves the whole old state or the whole new one.
         """
+        self._load_state(state_dict, {}, ())
+
+    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
+        """``load_state_dict``, with what a subclass loads besides:
+        ``attributes`` (set on the instance) and ``updates`` (``(dict,
+        values)`` pairs, e.g. a saved callable's ``__dict__``). Everything is
+        checked and converted first; one native call (``_core_load``) then
+        sets it all, running no Python code."""
         _check_state_dict(state_dict)
         core_names = set(self._state_fields + self._common_fields + self._derived_keys)
-        unknown = set(state_dict) - core_names - set(_STEP_MEMBERS) - set(self.__dict__) - _TOLERATED_KEYS
+        known = set(_STEP_MEMBERS) | set(self.__dict__) | set(attributes) | _TOLERATED_KEYS
+        unknown = set(state_dict) - core_names - known
         if unknown:
             raise ValueError(
                 f"state_dict has keys {type(self).__name__} does not have: {', '.join(sorted(map(str, unknown)))} "
@@ -211,12 +225,7 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
                 members[flag] = bool(members[flag])
         private = self._private_keys()
         rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in members and k not in private}
-        # Everything is converted and checked; the core takes its fields all
-        # or none, and nothing after it can fail.
-        self._core_update(core_state)
-        for name, value in members.items():
-            setattr(self, name, value)
-        self.__dict__.update(rest)
+        self._core_load(core_state, members, {**rest, **attributes}, updates)
 
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         """The core's fields from a state dict, converted (a subclass adds
@@ -249,6 +258,20 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         self.optimizer = state["optimizer"]
         self._build_core(state["config"])
         self.load_state_dict(state["core"])
+
+
+#: Methods made of several native calls that hold the scheduler's lock
+#: throughout (``_exclusive``): atomic against other threads' steps.
+_HELD_METHODS = ("state_dict", "load_state_dict")
+
+
+def _holding_lock(method: Any) -> Any:
+    @functools.wraps(method)
+    def held(self: SwiftScheduler, *args: Any, **kwargs: Any) -> Any:
+        return self._exclusive(method, self, *args, **kwargs)
+
+    held._holds_lock = True  # type: ignore[attr-defined]
+    return held
 
 
 def _unpickle_scheduler(cls: type[SwiftScheduler]) -> SwiftScheduler:
