@@ -193,21 +193,47 @@ static int python_inputs(NativeScheduler *self, PyObject *epoch, double **out, P
 
 /// ReduceLROnPlateau's step after param groups were added or removed (PyTorch
 /// allows it, pytorch/pytorch#104361): the scheduler's own Python method
-/// `_step_regrouping(groups, metric, epoch)` rebuilds the core for the groups
-/// and steps through `_core_step`, so the step is not busy meanwhile. Returns
-/// the new `_last_lr` (a list), or NULL.
-static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double metric, PyObject *epoch) {
+/// `_step_regrouping(groups, metric, epoch)` decides (the step is not busy
+/// meanwhile). It returns the new `_last_lr` of a step it took itself, or
+/// `(fresh, attributes)`: a bare scheduler rebuilt for the groups, changing
+/// nothing yet. That one steps over the groups here and, once its step has
+/// succeeded, becomes this scheduler's core, with `attributes` set, in the
+/// same native call: no exception (not even a signal handler's) can leave
+/// the groups stepped and the core not. Returns the new `_last_lr`, or NULL.
+static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double metric, PyObject *epoch_object,
+                              int has_epoch, double epoch) {
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
-  PyObject *last =
-      PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number, epoch != NULL ? epoch : Py_None);
+  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number,
+                                       epoch_object != NULL ? epoch_object : Py_None);
   self->busy = 1;
   Py_DECREF(number);
-  if (last != NULL && !PyList_Check(last)) {
-    PyErr_Format(PyExc_TypeError, "_step_regrouping() must return a list, got %.100s", Py_TYPE(last)->tp_name);
-    Py_CLEAR(last);
+  if (last == NULL || PyList_Check(last)) return last;
+  PyObject *pair = last, *own = NULL, *attributes;
+  NativeScheduler *fresh;
+  last = NULL;
+  if (!PyArg_ParseTuple(pair, "O!O!:_step_regrouping() result", &NativeScheduler_Type, &fresh, &PyDict_Type,
+                        &attributes)) {
+    goto done;
   }
+  if (fresh->core == NULL || fresh == self) {
+    PyErr_SetString(PyExc_TypeError, "_step_regrouping() must return a list or a new scheduler");
+    goto done;
+  }
+  if ((own = PyObject_GenericGetDict((PyObject *)self, NULL)) == NULL) goto done;
+  fresh->is_initial = self->is_initial;
+  last = scheduler_step_groups(fresh, groups, &metric, 1, has_epoch, epoch, self->step_count);
+  if (last == NULL) goto done;
+  swiftlr_scheduler *core = fresh->core;
+  fresh->core = NULL;
+  scheduler_adopt(self, core);
+  Py_XSETREF(self->config, Py_XNewRef(fresh->config));
+  Py_XSETREF(self->group_inputs, Py_XNewRef(fresh->group_inputs));
+  if (PyDict_Update(own, attributes) < 0) Py_CLEAR(last);  // out of memory only: the keys are strs
+done:
+  Py_XDECREF(own);
+  Py_DECREF(pair);
   return last;
 }
 
@@ -248,7 +274,7 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
   groups = PyObject_GetAttr(optimizer, str_param_groups);
   if (groups == NULL) goto done;
   if (metrics != NULL && PyList_Check(groups) && PyList_GET_SIZE(groups) != self->group_count) {
-    last = regroup_step(self, groups, metric, epoch_object);
+    last = regroup_step(self, groups, metric, epoch_object, has_epoch, epoch);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
                                  has_epoch, epoch, self->step_count + (count ? 1 : 0));

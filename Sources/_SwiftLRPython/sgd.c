@@ -161,7 +161,11 @@ typedef struct {
   Py_buffer views[3];  // data, grad, buffer
   char taken[3];
   char fresh;
+  char recorded;  // how the fresh buffer went into `state` (RECORDED_*), for the undo
+  char had_none;  // the param's state held `momentum_buffer: None` before
 } sgd_entry;
+
+enum { RECORDED_NOT = 0, RECORDED_NEW_STATE = 1, RECORDED_IN_STATE = 2 };
 
 static void release_entry(sgd_entry *e) {
   for (int k = 0; k < 3; k++) {
@@ -186,8 +190,8 @@ static int pin(PyObject *object, PyObject **weak) {
 }
 
 /// The momentum state of `param`, `state[param]`, as a new reference, or
-/// NULL without an exception when there is none yet (it is made only once the
-/// step has succeeded, so that a failed step leaves `state` as it was).
+/// NULL without an exception when there is none yet (`record_buffers` makes it,
+/// undoing it if the step fails, so that a failed step leaves `state` as it was).
 static PyObject *param_state_of(PyObject *state, PyObject *param) {
   PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
   if (entry == NULL) return NULL;
@@ -200,12 +204,53 @@ static PyObject *param_state_of(PyObject *state, PyObject *param) {
 }
 
 /// Records a new momentum buffer: `state.setdefault(param, {})["momentum_buffer"] = buffer`.
-static int record_buffer(PyObject *state, PyObject *param, PyObject **param_state, PyObject *buffer) {
-  if (*param_state == NULL) {
-    if ((*param_state = PyDict_New()) == NULL) return -1;
-    if (PyObject_SetItem(state, param, *param_state) < 0) return -1;
+static int record_buffer(PyObject *state, sgd_entry *e) {
+  if (e->param_state == NULL) {
+    if ((e->param_state = PyDict_New()) == NULL) return -1;
+    if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
+    if (PyObject_SetItem(state, e->param, e->param_state) < 0) return -1;  // may run Python code
+    e->recorded = RECORDED_NEW_STATE;
+    return 0;
   }
-  return PyDict_SetItem(*param_state, str_momentum_buffer, buffer);
+  if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
+  e->recorded = RECORDED_IN_STATE;
+  return 0;
+}
+
+/// Takes back what `record_buffer` recorded. Removing a parameter's state
+/// may run Python code (a mapping's `__delitem__`, a tensor's `__hash__`),
+/// and so a signal handler that raises: that deletion is retried, and the
+/// exception the call raises stays the first one.
+static void forget_buffer(PyObject *state, sgd_entry *e) {
+  if (e->recorded == RECORDED_IN_STATE) {
+    // A plain dict's own method with a str key: no Python code runs.
+    if (e->had_none) {
+      if (PyDict_SetItem(e->param_state, str_momentum_buffer, Py_None) < 0) PyErr_Clear();
+    } else if (PyDict_DelItem(e->param_state, str_momentum_buffer) < 0) {
+      PyErr_Clear();
+    }
+  } else if (e->recorded == RECORDED_NEW_STATE) {
+    for (int attempt = 0; attempt < 16 && PyObject_DelItem(state, e->param) < 0; attempt++) {
+      int gone = PyErr_ExceptionMatches(PyExc_KeyError);  // a parameter listed twice: already taken back
+      PyErr_Clear();
+      if (gone) break;
+    }
+  }
+  e->recorded = RECORDED_NOT;
+}
+
+/// Records every fresh momentum buffer in `state`, before any parameter
+/// changes: a mapping whose `__setitem__` raises (or is interrupted) leaves
+/// `state` and the parameters as they were.
+static int record_buffers(PyObject *state, sgd_entry *entries, Py_ssize_t n) {
+  Py_ssize_t i = 0;
+  while (i < n && (!entries[i].fresh || record_buffer(state, &entries[i]) == 0)) i++;
+  if (i == n) return 0;
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  for (Py_ssize_t k = i; k >= 0; k--) forget_buffer(state, &entries[k]);
+  PyErr_Restore(type, value, traceback);
+  return -1;
 }
 
 /// Resolves one parameter to memory: data, grad (copied into the data's
@@ -263,6 +308,7 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   if (buffer == NULL || buffer == Py_None) {
     // Zeroed, not empty: a buffer is never left holding uninitialized memory.
     e->fresh = 1;
+    e->had_none = buffer == Py_None;
     if ((e->buffer = PyObject_CallOneArg(zeros_like, e->data)) == NULL) return -1;
   } else {
     e->buffer = Py_NewRef(buffer);
@@ -288,8 +334,8 @@ enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
 // sgd_step(param_groups, state, zeros_like, relayout): one SGD step of every
 // parameter with a gradient in every group. Everything Python is read first,
 // holding a strong reference to each object (user code can run during any
-// read); then the kernel runs without the GIL; new momentum buffers join
-// `state` only after it. A failed call changes nothing.
+// read); new momentum buffers join `state` (undone if that fails); then the
+// kernel runs without the GIL. A failed call changes nothing.
 PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
   PyObject *result = NULL, *groups = NULL;
   PyObject *stack_params[STACK_GROUPS], **params = stack_params;  // a tuple per group
@@ -355,16 +401,17 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
       };
     }
   }
+  if (record_buffers(state, entries, n) < 0) goto done;
   swiftlr_message message;
   int32_t status;
   Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
   Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    for (Py_ssize_t i = n - 1; i >= 0; i--) forget_buffer(state, &entries[i]);
+    PyErr_Restore(type, value, traceback);
     goto done;
-  }
-  for (Py_ssize_t i = 0; i < n; i++) {
-    sgd_entry *e = &entries[i];
-    if (e->fresh && record_buffer(state, e->param, &e->param_state, e->buffer) < 0) goto done;
   }
   result = Py_NewRef(Py_None);
 

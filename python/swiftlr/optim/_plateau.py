@@ -169,14 +169,16 @@ class ReduceLROnPlateau(SwiftScheduler):
         probe._core_step([current], epoch, stand_ins)
         return any(g["lr"] != 1.0 for g in stand_ins)
 
-    def _step_regrouping(self, groups: list[Any], current: float, epoch: Any) -> list[Any]:
+    def _step_regrouping(self, groups: list[Any], current: float, epoch: Any) -> list[Any] | tuple[Any, ...]:
         """A step after param groups were added or removed, with PyTorch's
         behaviour (pytorch/pytorch#104361): only a reduction reads ``min_lrs``;
         it extends a scalar ``min_lr`` to every group, uses a list the user
         extended, and with a list of another length raises PyTorch's
-        RuntimeError (changing nothing). The core is rebuilt for the
-        new groups, keeping its state, once ``min_lrs`` fits them. Returns the
-        new ``_last_lr``; a failure changes nothing but what PyTorch changes."""
+        RuntimeError (changing nothing). A reduction rebuilds the core for
+        the new groups, keeping its state, once ``min_lrs`` fits them: it
+        returns that core, unstepped, and the attributes that go with it,
+        which the C step steps and adopts together (see ``regroup_step``).
+        Otherwise returns the new ``_last_lr``; a failure changes nothing."""
         count, min_lrs = len(self._core_get("min_lrs")), self.min_lrs
         if len(min_lrs) != len(groups):
             if not self._reduces(current, epoch):
@@ -198,20 +200,14 @@ class ReduceLROnPlateau(SwiftScheduler):
             min_lrs = [self.default_min_lr] * len(groups)
         state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
         state["sign_aware_threshold"] = self.sign_aware_threshold
-        saved, saved_config = self._core_copy(), dict(self._core_config or {})
-        config = dict(saved_config)
+        config = dict(self._core_config or {})
         config["base_lrs"] = [float(g["lr"]) for g in groups]
         config["min_lr"] = [float(v) for v in min_lrs]
-        try:
-            self._build_core(config)
-            self._core_update(state)
-            result: list[Any] = self._core_step([current], epoch)
-        except BaseException:  # a failed step changes nothing
-            self._build_core(saved_config)
-            self._core_assign(saved)
-            raise
-        self.__dict__["min_lrs"] = min_lrs
-        return result
+        # Built aside: the C step steps it over the groups and, only then, adopts it.
+        fresh = _swiftlr.NativeScheduler()
+        fresh._init_core(self._kind, config, **self._core_options(config))
+        fresh._core_update(state)
+        return (fresh, {"min_lrs": min_lrs})  # type: ignore[return-value]
 
     def get_lr(self) -> list[float]:
         """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
