@@ -22,10 +22,10 @@ typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
 /// A lock of another process generation (the parent of a `fork()`) is
 /// replaced on first use: whatever thread held it is not in this process.
 typedef struct {
-  PyThread_type_lock mutex;    // NULL until first used
-  unsigned long owner;         // the holding thread's ident, 0 when free
-  Py_ssize_t depth;            // the owner's nested holds
-  unsigned long generation;    // the fork generation `mutex` belongs to
+  PyThread_type_lock mutex;  // NULL until first used
+  unsigned long owner;       // the holding thread's ident, 0 when free
+  Py_ssize_t depth;          // the owner's nested holds
+  unsigned long generation;  // the fork generation `mutex` belongs to
 } SchedulerLock;
 
 typedef struct {

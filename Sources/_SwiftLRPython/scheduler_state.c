@@ -117,7 +117,7 @@ PyObject *scheduler_momenta(NativeScheduler *self, PyObject *Py_UNUSED(ignored))
   if (scheduler_enter(self, "read the scheduler", ENTER_READ) < 0) return NULL;
   Py_ssize_t n = self->group_count;
   double *values = PyMem_New(double, n > 0 ? (size_t)n : 1);
-  PyObject *result = values == NULL                                    ? PyErr_NoMemory()
+  PyObject *result = values == NULL                                     ? PyErr_NoMemory()
                      : swiftlr_scheduler_momenta(self->core, values, n) ? shim_doubles_to_list(values, n)
                                                                         : Py_NewRef(Py_None);
   PyMem_Free(values);

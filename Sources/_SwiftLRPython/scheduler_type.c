@@ -51,8 +51,9 @@ int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
       // Another thread's call: wait for it without the GIL, which it may need.
       PyLockStatus status;
       do {
-        Py_BEGIN_ALLOW_THREADS status = PyThread_acquire_lock_timed(lock->mutex, -1, 1);
-        Py_END_ALLOW_THREADS
+        PyThreadState *thread = PyEval_SaveThread();
+        status = PyThread_acquire_lock_timed(lock->mutex, -1, 1);
+        PyEval_RestoreThread(thread);
         // A signal interrupted the wait: its Python handler runs (and may raise) here.
         if (status == PY_LOCK_INTR && PyErr_CheckSignals() < 0) return -1;
       } while (status != PY_LOCK_ACQUIRED);

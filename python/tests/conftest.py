@@ -3,6 +3,7 @@ import), so tests import the ``scenarios`` helpers directly."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,9 @@ import pytest
 
 import swiftlr
 from swiftlr import optim
+
+#: The stress suite runs as its own CI stage (``.ci/stress``), not with the rest.
+collect_ignore = [] if os.environ.get("SWIFTLR_STRESS") == "1" else ["stress"]
 
 
 @pytest.fixture
