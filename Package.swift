@@ -73,6 +73,10 @@ var targets: [Target] =
 
 // MARK: - CPython extension (built by setup.py only)
 
+/// CI builds the shim with its warnings as errors (SWIFTLR_C_WERROR=1, set by
+/// .ci/run); a user's build with a newer compiler only warns.
+let cWarningsAreErrors = Context.environment["SWIFTLR_C_WERROR"] == "1" ? ["-Werror"] : []
+
 if let pythonInclude {
   products.append(
     .library(name: "_swiftlr", type: .dynamic, targets: ["_SwiftLRPython", "SwiftLR"])
@@ -82,7 +86,7 @@ if let pythonInclude {
       name: "_SwiftLRPython",
       dependencies: ["SwiftLR", "_SwiftLRShims"] + kernelTargets.map { .target(name: $0) },
       cSettings: [
-        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden"]),
+        .unsafeFlags(["-I", pythonInclude, "-fvisibility=hidden", "-Wall", "-Wextra"] + cWarningsAreErrors),
         // CPython's inline accessors (PyList_GET_ITEM, PyFloat_AS_DOUBLE, ...)
         // assert their argument's type unless NDEBUG is set, which SwiftPM
         // does not set for C: in a release build, a check on every access

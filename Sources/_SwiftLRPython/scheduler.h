@@ -83,7 +83,6 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 int scheduler_step_ready(void);
-int scheduler_add_warnings(PyObject *module);
 // scheduler_state.c
 PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 PyObject *scheduler_lrs(NativeScheduler *self, PyObject *args);

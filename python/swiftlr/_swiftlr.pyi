@@ -6,9 +6,11 @@ Private: the public API is the ``swiftlr`` package. Kept in step with
 """
 
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
-from typing import Any, SupportsFloat
+from typing import Any, SupportsFloat, TypeVar
 
 from typing_extensions import disjoint_base
+
+_T = TypeVar("_T")
 
 # Anything with the buffer protocol: numpy arrays, bytearray, memoryview, ...
 _Buffer = Any
@@ -86,6 +88,20 @@ class NativeScheduler:
         """An independent bare ``NativeScheduler`` with the same core state and step bookkeeping."""
     def _core_assign(self, other: NativeScheduler, /) -> None:
         """Takes a copy of ``other``'s core state and step bookkeeping (deepcopy of a scheduler)."""
+    def _core_load(
+        self,
+        fields: dict[str, Any],
+        members: dict[str, Any],
+        attributes: dict[str, Any],
+        updates: tuple[tuple[dict[str, Any], dict[str, Any]], ...] = (),
+        /,
+    ) -> None:
+        """``load_state_dict``'s commit, all or nothing: the core's ``fields``, the
+        step bookkeeping (``members``), instance ``attributes``, then each
+        ``(dict, values)`` of ``updates``; no Python code runs after the fields'
+        conversion."""
+    def _exclusive(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """``fn(*args, **kwargs)`` holding the scheduler's lock: other threads' calls wait."""
     @property
     def _core_fields(self) -> tuple[str, ...]:
         """Names of the scheduler's fields."""
@@ -101,8 +117,8 @@ def sgd_step(
     /,
 ) -> None:
     """One SGD step of every parameter with a gradient in every group. New
-    momentum buffers come from ``zeros_like(data)`` and join ``state`` after
-    the update; a gradient in another memory order is copied by
+    momentum buffers come from ``zeros_like(data)`` and join ``state`` before
+    the update (taken back if that fails); a gradient in another memory order is copied by
     ``relayout(data, grad)``. All inputs are checked before any write; the
     update runs without the GIL."""
 

@@ -133,7 +133,7 @@ class OneCycleCompat(_MomentumStateCompat):
             if self.__dict__.get(_DELETED) and "_anneal_func_type" not in state:
                 state["_anneal_func_type"] = _STRATEGIES[name]  # set with the other core fields, or none
             attributes = {**attributes, "anneal_func": fn}  # kept in __dict__, as PyTorch keeps it
-        super()._load_state(state, attributes, updates)  # type: ignore[misc]
+        super()._load_state(state, attributes, updates)
 
 
 #: Marks a CosineAnnealingWarmRestarts whose ``T_cur`` PyTorch would hold as a float.

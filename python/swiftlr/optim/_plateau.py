@@ -207,7 +207,7 @@ class ReduceLROnPlateau(SwiftScheduler):
         fresh = _swiftlr.NativeScheduler()
         fresh._init_core(self._kind, config, **self._core_options(config))
         fresh._core_update(state)
-        return (fresh, {"min_lrs": min_lrs})  # type: ignore[return-value]
+        return (fresh, {"min_lrs": min_lrs})
 
     def get_lr(self) -> list[float]:
         """PyTorch's ReduceLROnPlateau has no ``get_lr``: use :meth:`get_last_lr`."""
