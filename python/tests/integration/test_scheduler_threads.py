@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
+from test_threads import run_threads as threads_errors
 
 import swiftlr
 from swiftlr import optim
@@ -32,24 +33,7 @@ def switch_often() -> Iterator[None]:
 
 
 def run_threads(*targets: Callable[[], None]) -> None:
-    errors: list[BaseException] = []
-
-    def wrap(fn: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                fn()
-            except BaseException as e:  # noqa: BLE001 - asserted below
-                errors.append(e)
-
-        return run
-
-    threads = [threading.Thread(target=wrap(t)) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(HANG_LIMIT)
-        assert not t.is_alive(), "a thread hung"
-    assert errors == []
+    assert threads_errors(*targets) == []
 
 
 def lambda_scheduler() -> lr_scheduler.LambdaLR:

@@ -16,33 +16,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from integration.test_fork import HANG_LIMIT, POOLED, fork_running, sgd_of
 
 import swiftlr
 from swiftlr import optim
 from swiftlr.optim import lr_scheduler
 
-HANG_LIMIT = 120.0
-POOLED = 70_000
-
-
-def wait_child(pid: int) -> int:
-    deadline = time.monotonic() + HANG_LIMIT
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail(f"a forked child hung for {HANG_LIMIT} s")
-        time.sleep(0.005)
-
 
 def pooled_sgd(size: int = POOLED) -> tuple[optim.SGD, list[Any]]:
-    params = [swiftlr.Parameter(np.ones(size, dtype=np.float32)) for _ in range(2)]
-    for p in params:
-        p.grad = np.full(size, 1e-3, dtype=np.float32)
-    return optim.SGD(params, lr=0.01, momentum=0.9), params
+    return sgd_of(size)
 
 
 def child_work() -> None:
@@ -55,15 +37,7 @@ def child_work() -> None:
 
 
 def fork_and_check() -> None:
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 1
-        try:
-            child_work()
-            code = 0
-        finally:
-            os._exit(code)
-    assert wait_child(pid) == 0
+    assert fork_running(child_work) == 0
 
 
 # MARK: - fork in every pool state
