@@ -15,17 +15,18 @@
 /// `CosineAnnealingWarmRestarts.step(epoch=None)` (neither warnings nor count).
 typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
 
-/// The scheduler's lock: one thread's call at a time. A call from another
-/// thread waits for it with the GIL released; the thread that holds it may
-/// call in again (its own Python code: a lambda, `state_dict()` reading
-/// fields), but not change the scheduler in the middle of a step (`busy`).
-/// A lock of another process generation (the parent of a `fork()`) is
-/// replaced on first use: whatever thread held it is not in this process.
+/// The scheduler's lock: one thread's call at a time, kept with the GIL held
+/// (no OS lock: a call holds it across the GIL's release only while it runs
+/// Python code). A call from another thread waits for it with the GIL
+/// released; the thread that holds it may call in again (its own Python
+/// code: a lambda, `state_dict()` reading fields), but not change the
+/// scheduler in the middle of a step (`busy`). A lock of another process
+/// generation (the parent of a `fork()`) is free in the child: whatever
+/// thread held it is not in this process.
 typedef struct {
-  PyThread_type_lock mutex;  // NULL until first used
   unsigned long owner;       // the holding thread's ident, 0 when free
   Py_ssize_t depth;          // the owner's nested holds
-  unsigned long generation;  // the fork generation `mutex` belongs to
+  unsigned long generation;  // the fork generation `owner` belongs to
 } SchedulerLock;
 
 typedef struct {

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <time.h>
 #include <stddef.h>
 #include <structmember.h>
 
@@ -16,27 +17,35 @@ static unsigned long fork_generation = 1;
 
 static void after_fork_in_child(void) { fork_generation++; }
 
-/// The lock, made (or remade after a fork) on first use. The GIL makes this
-/// check and the replacement one step for every thread of this process.
-static int lock_ready(NativeScheduler *self) {
-  SchedulerLock *lock = &self->lock;
-  if (lock->mutex != NULL && lock->generation == fork_generation) return 0;
-  // The old mutex (maybe held in the parent) is leaked: freeing a held one is undefined.
-  lock->mutex = PyThread_allocate_lock();
-  if (lock->mutex == NULL) {
-    PyErr_NoMemory();
-    return -1;
+/// Waits, without the GIL, for another thread's call to give the lock back.
+/// That call holds the lock only while it runs Python code (a lambda, a
+/// mapping's method), so it needs nothing but the GIL, which the naps give
+/// it; they grow from 20 us to 1 ms. A signal's Python handler runs between
+/// naps (and may raise: then -1, without the lock).
+static int wait_for_lock(SchedulerLock *lock) {
+  long nap_us = 20;
+  while (lock->owner != 0) {
+    PyThreadState *thread = PyEval_SaveThread();
+    struct timespec nap = {0, nap_us * 1000};
+    nanosleep(&nap, NULL);
+    PyEval_RestoreThread(thread);
+    if (PyErr_CheckSignals() < 0) return -1;
+    if (nap_us < 1000) nap_us *= 2;
   }
-  lock->generation = fork_generation;
-  lock->owner = 0;
-  lock->depth = 0;
-  self->busy = 0;  // a step that was running in the parent never finishes here
   return 0;
 }
 
 int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
-  if (lock_ready(self) < 0) return -1;
+  // Every field of the lock is read and written holding the GIL: the lock
+  // costs a step no atomic operation, only these few loads and stores.
   SchedulerLock *lock = &self->lock;
+  if (lock->generation != fork_generation) {
+    // A parent's lock (or a new one): whatever thread held it is not in this process.
+    lock->generation = fork_generation;
+    lock->owner = 0;
+    lock->depth = 0;
+    self->busy = 0;  // a step that was running in the parent never finishes here
+  }
   unsigned long me = PyThread_get_thread_ident();
   if (lock->owner == me) {
     if (mode != ENTER_READ && self->busy) {
@@ -47,17 +56,7 @@ int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
       return -1;
     }
   } else {
-    if (!PyThread_acquire_lock(lock->mutex, NOWAIT_LOCK)) {
-      // Another thread's call: wait for it without the GIL, which it may need.
-      PyLockStatus status;
-      do {
-        PyThreadState *thread = PyEval_SaveThread();
-        status = PyThread_acquire_lock_timed(lock->mutex, -1, 1);
-        PyEval_RestoreThread(thread);
-        // A signal interrupted the wait: its Python handler runs (and may raise) here.
-        if (status == PY_LOCK_INTR && PyErr_CheckSignals() < 0) return -1;
-      } while (status != PY_LOCK_ACQUIRED);
-    }
+    if (lock->owner != 0 && wait_for_lock(lock) < 0) return -1;
     lock->owner = me;
   }
   lock->depth++;
@@ -71,9 +70,7 @@ int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
 
 void scheduler_exit(NativeScheduler *self) {
   SchedulerLock *lock = &self->lock;
-  if (--lock->depth > 0) return;
-  lock->owner = 0;
-  PyThread_release_lock(lock->mutex);
+  if (--lock->depth == 0) lock->owner = 0;
 }
 
 /// `_exclusive(fn, *args, **kwargs)`: `fn(*args, **kwargs)` holding the lock
@@ -147,7 +144,6 @@ static void core_dealloc(NativeScheduler *self) {
   Py_CLEAR(self->group_inputs);
   if (self->core != NULL) swiftlr_scheduler_free(self->core);
   self->core = NULL;
-  if (self->lock.mutex != NULL && self->lock.generation == fork_generation) PyThread_free_lock(self->lock.mutex);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 

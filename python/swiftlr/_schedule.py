@@ -55,7 +55,9 @@ class Schedule:
         if array.dtype.kind not in "iu" and not (array.size == 0 and array.dtype.kind == "f" and not scalar):
             raise TypeError(f"steps must be integers, got an array of {array.dtype}")
         if array.dtype.kind == "u" and array.size and int(array.max()) > _INT64_MAX:
-            raise ValueError(f"steps must be at most 2**63 - 1, got {int(array.max())}")
+            # Past int64 the array cannot cross as int64; the core's bound, and so
+            # its message, is 2**53 (steps it holds exactly as doubles).
+            raise ValueError(f"steps must be at most 2**53, got {int(array.max())}")
         flat = np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
         values = np.frombuffer(_swiftlr.schedule_values(self._kind, self._config, flat, self._inputs), dtype=np.float64)
         return float(values[0]) if scalar else values.reshape(array.shape)
