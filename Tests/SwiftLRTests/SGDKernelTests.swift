@@ -165,39 +165,39 @@ final class SGDKernelTests: XCTestCase {
     func check<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type, dtype: swiftlr_dtype) {
       for count in [1, 15, 16, 17, 100, 1003] {
         for fma in [Int32(0), 1] {
-        for (momentum, fresh, nesterov, decay, maximize) in [
-          (0.0, false, false, 0.0, false), (0.9, true, false, 1e-4, false), (0.9, false, true, 0.01, true),
-          (0.8, false, false, 0.0, true), (0.5, true, true, 0.1, false),
-        ] {
-          let g = swiftlr_sgd_group(
-            lr: 0.037, momentum: momentum, dampening: nesterov ? 0 : 0.25, weight_decay: decay,
-            nesterov: nesterov ? 1 : 0, maximize: maximize ? 1 : 0, fma: fma)
-          let grad = (0..<count).map { T(sin(Double($0) * 0.7)) }
-          var results: [[T]] = []
-          for portable in [true, false] {
-            var param = (0..<count).map { T(cos(Double($0) * 0.3)) }
-            var buffer = (0..<count).map { T(Double($0 % 7) * 0.125) }
-            param.withUnsafeMutableBytes { p in
-              grad.withUnsafeBytes { gr in
-                buffer.withUnsafeMutableBytes { b in
-                  var t = swiftlr_sgd_tensor(
-                    param: p.baseAddress, grad: gr.baseAddress, buffer: momentum != 0 ? b.baseAddress : nil,
-                    count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: fresh ? 1 : 0, group: 0)
-                  var group = g
-                  if portable {
-                    sgdRange(&t, &group, 0, Int64(count), isa: PortableISA.self)
-                  } else {
-                    kernels.sgd(&t, &group, 0, Int64(count))
+          for (momentum, fresh, nesterov, decay, maximize) in [
+            (0.0, false, false, 0.0, false), (0.9, true, false, 1e-4, false), (0.9, false, true, 0.01, true),
+            (0.8, false, false, 0.0, true), (0.5, true, true, 0.1, false),
+          ] {
+            let g = swiftlr_sgd_group(
+              lr: 0.037, momentum: momentum, dampening: nesterov ? 0 : 0.25, weight_decay: decay,
+              nesterov: nesterov ? 1 : 0, maximize: maximize ? 1 : 0, fma: fma)
+            let grad = (0..<count).map { T(sin(Double($0) * 0.7)) }
+            var results: [[T]] = []
+            for portable in [true, false] {
+              var param = (0..<count).map { T(cos(Double($0) * 0.3)) }
+              var buffer = (0..<count).map { T(Double($0 % 7) * 0.125) }
+              param.withUnsafeMutableBytes { p in
+                grad.withUnsafeBytes { gr in
+                  buffer.withUnsafeMutableBytes { b in
+                    var t = swiftlr_sgd_tensor(
+                      param: p.baseAddress, grad: gr.baseAddress, buffer: momentum != 0 ? b.baseAddress : nil,
+                      count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: fresh ? 1 : 0, group: 0)
+                    var group = g
+                    if portable {
+                      sgdRange(&t, &group, 0, Int64(count), isa: PortableISA.self)
+                    } else {
+                      kernels.sgd(&t, &group, 0, Int64(count))
+                    }
                   }
                 }
               }
+              results.append(param + buffer)
             }
-            results.append(param + buffer)
+            XCTAssertEqual(
+              results[0].map { $0.bitPattern(asDouble: true) }, results[1].map { $0.bitPattern(asDouble: true) },
+              "\(T.self) count \(count) momentum \(momentum) fresh \(fresh) nesterov \(nesterov) fma \(fma)")
           }
-          XCTAssertEqual(
-            results[0].map { $0.bitPattern(asDouble: true) }, results[1].map { $0.bitPattern(asDouble: true) },
-            "\(T.self) count \(count) momentum \(momentum) fresh \(fresh) nesterov \(nesterov) fma \(fma)")
-        }
         }
       }
     }

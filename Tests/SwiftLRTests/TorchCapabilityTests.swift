@@ -18,9 +18,11 @@ final class TorchCapabilityTests: XCTestCase {
   func testEnvironmentVariableWinsWhenItNamesACapability() {
     // The process reads it once: whatever this process saw, the answer
     // agrees with the variable when it names a capability.
-    if let text = getenv("ATEN_CPU_CAPABILITY"), let named = TorchCapability.allCases.first(where: {
-      $0.name == String(cString: text)
-    }) {
+    if let text = getenv("ATEN_CPU_CAPABILITY"),
+      let named = TorchCapability.allCases.first(where: {
+        $0.name == String(cString: text)
+      })
+    {
       XCTAssertEqual(TorchCapability.current, named)
     }
   }

@@ -350,5 +350,7 @@ def test_torch_capability_argument_decides_the_rounding() -> None:
 
 
 def test_torch_capability_argument_is_checked() -> None:
-    with pytest.raises(ValueError, match="torch_capability must be one of 'default', 'avx2', 'avx512' or None, got 'avx'"):
+    with pytest.raises(
+        ValueError, match="torch_capability must be one of 'default', 'avx2', 'avx512' or None, got 'avx'"
+    ):
         optim.SGD([swiftlr.Parameter(np.zeros(1))], torch_capability="avx")

@@ -75,7 +75,8 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   let dtype = T.self == Float.self ? SWIFTLR_FLOAT32 : T.self == Double.self ? SWIFTLR_FLOAT64 : nil
   if let kernels = bestKernels, let dtype, count > 0 {
     var t = swiftlr_sgd_tensor(
-      param: UnsafeMutableRawPointer(param), grad: UnsafeRawPointer(grad), buffer: buffer.map { UnsafeMutableRawPointer($0) },
+      param: UnsafeMutableRawPointer(param), grad: UnsafeRawPointer(grad),
+      buffer: buffer.map { UnsafeMutableRawPointer($0) },
       count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: freshBuffer ? 1 : 0, group: 0)
     var g = swiftlr_sgd_group(o)
     kernels.sgd(&t, &g, 0, Int64(count))

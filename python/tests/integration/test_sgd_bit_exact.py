@@ -44,7 +44,9 @@ def _machine_capability() -> str:
     """What torch picks here with ATEN_CPU_CAPABILITY unset (swiftlr's rule)."""
     env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
     code = "from swiftlr import _swiftlr; print(_swiftlr.torch_capability())"
-    return subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 LIVE = textwrap.dedent(

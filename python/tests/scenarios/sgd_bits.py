@@ -41,7 +41,9 @@ def cases(count: int) -> list[Case]:
     return [random_case(random.Random(f"sgd-bits-{i}")) for i in range(count)]
 
 
-def run(case: Case, api: Api, make: Callable[[list[Any], dict[str, Any]], Any], buffer: Callable[[Any, Any], Any]) -> list[str]:
+def run(
+    case: Case, api: Api, make: Callable[[list[Any], dict[str, Any]], Any], buffer: Callable[[Any, Any], Any]
+) -> list[str]:
     """Plays the case; returns a digest of every parameter and momentum
     buffer after every step. ``make(params, options)`` builds the optimizer,
     ``buffer(optimizer, param)`` reads a momentum buffer as an array."""
