@@ -90,14 +90,6 @@ class SGD(Optimizer):
         fused: bool | None = None,
         torch_capability: str | None = None,
     ) -> None:
-        if torch_capability is None:
-            torch_capability = _swiftlr.torch_capability()
-        elif torch_capability not in _CAPABILITIES:
-            raise ValueError(
-                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, "
-                f"got {torch_capability!r}"
-            )
-        self.torch_capability = torch_capability
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -118,6 +110,14 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        if torch_capability is None:
+            torch_capability = _swiftlr.torch_capability()
+        elif torch_capability not in _CAPABILITIES:
+            raise ValueError(
+                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, "
+                f"got {torch_capability!r}"
+            )
+        self.torch_capability = torch_capability
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -137,9 +137,10 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new momentum buffers.
-        fma = getattr(self, "torch_capability", None) or _swiftlr.torch_capability()
-        fma = fma != "default"
-        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, fma)
+        # Fused multiply-adds unless torch's default kernels are followed (an
+        # SGD unpickled from before the attribute existed follows torch's here).
+        capability = getattr(self, "torch_capability", None) or _swiftlr.torch_capability()
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, capability != "default")
         return loss
 
 
