@@ -189,14 +189,6 @@ public func swiftlr_axpy(
   }
 }
 
-extension swiftlr_sgd_group {
-  init(_ o: SGDOptions) {
-    self.init(
-      lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weightDecay,
-      nesterov: o.nesterov ? 1 : 0, maximize: o.maximize ? 1 : 0, fma: o.fusedMultiplyAdd ? 1 : 0)
-  }
-}
-
 extension SGDOptions {
   @inlinable init(_ g: swiftlr_sgd_group) {
     self.init(
