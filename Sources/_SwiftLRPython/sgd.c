@@ -1,7 +1,7 @@
 // `_swiftlr.sgd_step`: resolves every parameter, gradient and momentum buffer
 // to memory through the buffer protocol, checks them, then runs one SGD step
 // over all of them in Swift with the GIL released.
-#include "shim.h"
+#include "sgd_entry.h"
 
 #include <string.h>
 
@@ -153,20 +153,6 @@ static int read_group(PyObject *group, swiftlr_sgd_group *g, PyObject **params) 
 
 // MARK: - The step
 
-/// One parameter with a gradient: strong references to every object it
-/// reads and the buffers it holds, all released by `release_entry`.
-typedef struct {
-  PyObject *param, *data, *grad, *buffer, *param_state;
-  PyObject *weak[3];   // weak references that stop numpy resizing the arrays
-  Py_buffer views[3];  // data, grad, buffer
-  char taken[3];
-  char fresh;
-  char recorded;  // how the fresh buffer went into `state` (RECORDED_*), for the undo
-  char had_none;  // the param's state held `momentum_buffer: None` before
-} sgd_entry;
-
-enum { RECORDED_NOT = 0, RECORDED_NEW_STATE = 1, RECORDED_IN_STATE = 2 };
-
 static void release_entry(sgd_entry *e) {
   for (int k = 0; k < 3; k++) {
     if (e->taken[k]) PyBuffer_Release(&e->views[k]);
@@ -187,70 +173,6 @@ static int pin(PyObject *object, PyObject **weak) {
   if (!PyType_SUPPORTS_WEAKREFS(Py_TYPE(object))) return 0;
   *weak = PyWeakref_NewRef(object, NULL);
   return *weak == NULL ? -1 : 0;
-}
-
-/// The momentum state of `param`, `state[param]`, as a new reference, or
-/// NULL without an exception when there is none yet (`record_buffers` makes it,
-/// undoing it if the step fails, so that a failed step leaves `state` as it was).
-static PyObject *param_state_of(PyObject *state, PyObject *param) {
-  PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
-  if (entry == NULL) return NULL;
-  if (!PyDict_Check(entry)) {
-    PyErr_Format(PyExc_TypeError, "optimizer state of a parameter must be a dict, got %.100s", Py_TYPE(entry)->tp_name);
-    Py_DECREF(entry);
-    return NULL;
-  }
-  return entry;
-}
-
-/// Records a new momentum buffer: `state.setdefault(param, {})["momentum_buffer"] = buffer`.
-static int record_buffer(PyObject *state, sgd_entry *e) {
-  if (e->param_state == NULL) {
-    if ((e->param_state = PyDict_New()) == NULL) return -1;
-    if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
-    if (PyObject_SetItem(state, e->param, e->param_state) < 0) return -1;  // may run Python code
-    e->recorded = RECORDED_NEW_STATE;
-    return 0;
-  }
-  if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
-  e->recorded = RECORDED_IN_STATE;
-  return 0;
-}
-
-/// Takes back what `record_buffer` recorded. Removing a parameter's state
-/// may run Python code (a mapping's `__delitem__`, a tensor's `__hash__`),
-/// and so a signal handler that raises: that deletion is retried, and the
-/// exception the call raises stays the first one.
-static void forget_buffer(PyObject *state, sgd_entry *e) {
-  if (e->recorded == RECORDED_IN_STATE) {
-    // A plain dict's own method with a str key: no Python code runs.
-    if (e->had_none) {
-      if (PyDict_SetItem(e->param_state, str_momentum_buffer, Py_None) < 0) PyErr_Clear();
-    } else if (PyDict_DelItem(e->param_state, str_momentum_buffer) < 0) {
-      PyErr_Clear();
-    }
-  } else if (e->recorded == RECORDED_NEW_STATE) {
-    for (int attempt = 0; attempt < 16 && PyObject_DelItem(state, e->param) < 0; attempt++) {
-      int gone = PyErr_ExceptionMatches(PyExc_KeyError);  // a parameter listed twice: already taken back
-      PyErr_Clear();
-      if (gone) break;
-    }
-  }
-  e->recorded = RECORDED_NOT;
-}
-
-/// Records every fresh momentum buffer in `state`, before any parameter
-/// changes: a mapping whose `__setitem__` raises (or is interrupted) leaves
-/// `state` and the parameters as they were.
-static int record_buffers(PyObject *state, sgd_entry *entries, Py_ssize_t n) {
-  Py_ssize_t i = 0;
-  while (i < n && (!entries[i].fresh || record_buffer(state, &entries[i]) == 0)) i++;
-  if (i == n) return 0;
-  PyObject *type, *value, *traceback;
-  PyErr_Fetch(&type, &value, &traceback);
-  for (Py_ssize_t k = i; k >= 0; k--) forget_buffer(state, &entries[k]);
-  PyErr_Restore(type, value, traceback);
-  return -1;
 }
 
 /// Resolves one parameter to memory: data, grad (copied into the data's
@@ -301,7 +223,7 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
     PyErr_Format(PyExc_TypeError, "optimizer state must be a dict, got %.100s", Py_TYPE(state)->tp_name);
     return -1;
   }
-  e->param_state = param_state_of(state, param);
+  e->param_state = sgd_param_state_of(state, param);
   if (e->param_state == NULL && PyErr_Occurred()) return -1;
   PyObject *buffer = e->param_state ? PyDict_GetItemWithError(e->param_state, str_momentum_buffer) : NULL;
   if (buffer == NULL && PyErr_Occurred()) return -1;
@@ -406,16 +328,13 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
       };
     }
   }
-  if (record_buffers(state, entries, n) < 0) goto done;
+  if (sgd_record_buffers(state, entries, n) < 0) goto done;
   swiftlr_message message;
   int32_t status;
   Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
   Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
-    PyObject *type, *value, *traceback;
-    PyErr_Fetch(&type, &value, &traceback);
-    for (Py_ssize_t i = n - 1; i >= 0; i--) forget_buffer(state, &entries[i]);
-    PyErr_Restore(type, value, traceback);
+    sgd_forget_buffers(state, entries, n);
     goto done;
   }
   result = Py_NewRef(Py_None);
