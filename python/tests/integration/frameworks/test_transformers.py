@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .support import LIBRARIES, assert_same_lrs, dataset, model, torch
+from .support import LIBRARIES, assert_same_lrs, dataset, model, torch, warmup_plateau
 
 transformers = pytest.importorskip("transformers")
 
@@ -105,6 +105,13 @@ def test_trainer_steps_plateau_on_metric_for_best_model(tmp_path: Path) -> None:
     torch_lrs = train("torch", plateau, tmp_path / "torch", **PLATEAU)
     assert_same_lrs(torch_lrs, train("swiftlr", plateau, tmp_path / "swiftlr", **PLATEAU))
     assert len(set(torch_lrs)) > 1, "the plateau never reduced: the test would prove nothing"
+
+
+def test_trainer_steps_warmup_then_plateau_as_by_hand(tmp_path: Path) -> None:
+    """swiftlr's SequentialLR with a plateau stage, against the same schedule by hand with torch's classes."""
+    by_hand = train("torch", warmup_plateau, tmp_path / "torch", epochs=6, **PLATEAU)
+    assert_same_lrs(by_hand, train("swiftlr", warmup_plateau, tmp_path / "swiftlr", epochs=6, **PLATEAU))
+    assert len(set(by_hand)) > 3, "warmup and reductions: the test would prove nothing otherwise"
 
 
 @pytest.mark.parametrize("saved_by,resumed_by", [("swiftlr", "swiftlr"), ("torch", "swiftlr"), ("swiftlr", "torch")])
