@@ -89,7 +89,10 @@ CONFS: dict[str, SchedulerConf] = {
         "monitor": "train_loss",
     },
     # swiftlr's SequentialLR with a plateau stage against the same schedule by hand with torch's classes
-    "warmup then plateau with monitor": lambda lib, opt: {"scheduler": warmup_plateau(lib, opt), "monitor": "train_loss"},
+    "warmup then plateau with monitor": lambda lib, opt: {
+        "scheduler": warmup_plateau(lib, opt),
+        "monitor": "train_loss",
+    },
 }
 
 
