@@ -3,6 +3,7 @@
 // it; together they are one object:
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
 //   scheduler_step.c   `step()` and `_update_lr()`: PyTorch's step, in C
+//   scheduler_fast_forward.c  `_fast_forward(steps)`: that many steps, one call
 //   scheduler_state.c  fields by name, copies, `get_lr()`'s values
 //   param_groups.c     reading and writing the optimizer's param groups
 #ifndef SWIFTLR_SCHEDULER_H
@@ -57,6 +58,8 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 int scheduler_step_ready(void);
+// scheduler_fast_forward.c
+PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *steps);
 int scheduler_add_warnings(PyObject *module);
 // scheduler_state.c
 PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs);

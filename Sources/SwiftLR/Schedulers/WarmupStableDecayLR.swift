@@ -45,6 +45,19 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
   public enum DecayType: String, CaseIterable, Sendable {
     case linear, cosine
     case oneMinusSqrt = "1-sqrt"
+
+    /// The factor at progress `p` in [0, 1) of a decay to `m`:
+    /// `m + (1 - m) * d(p)`, as transformers' `_get_wsd_scheduler_lambda`
+    /// computes it (its `pi * 0.5 * 2.0 * p` is `pi * p` exactly).
+    public func factor(_ p: Double, minLRRatio m: Double) -> Double {
+      let d: Double
+      switch self {
+      case .linear: d = 1 - p
+      case .oneMinusSqrt: d = 1 - sqrt(p)
+      case .cosine: d = 0.5 * (1 + cos(Double.pi * p))
+      }
+      return m + (1 - m) * d
+    }
   }
 
   public init(
@@ -97,14 +110,7 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     let intoDecay = Int128(t) - Int128(warmupSteps) - Int128(stableSteps)
     if intoDecay < 0 { return 1 }
     if intoDecay >= Int128(decaySteps) { return minLRRatio }
-    let p = Double(intoDecay) / Double(decaySteps)
-    let d: Double
-    switch decayType {
-    case .linear: d = 1 - p
-    case .oneMinusSqrt: d = 1 - sqrt(p)
-    case .cosine: d = 0.5 * (1 + cos(Double.pi * p))
-    }
-    return minLRRatio + (1 - minLRRatio) * d
+    return decayType.factor(Double(intoDecay) / Double(decaySteps), minLRRatio: minLRRatio)
   }
 
   public func lr(group: Int, at t: Int) -> Double {

@@ -125,3 +125,26 @@ def test_save_steps_and_resume_from_checkpoint(name: str, saved_by: str, resumed
     assert (tmp_path / "run" / "checkpoint-6").is_dir()
     resumed = train(resumed_by, make, tmp_path / "run", resume=str(tmp_path / "run" / "checkpoint-6"), **extra)
     assert_same_lrs(straight, first[:6] + resumed)
+
+
+@pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
+def test_cooldown_equals_get_wsd_schedule_decay_live(decay_type: str) -> None:
+    """swiftlr's CooldownLR, built where transformers' WSD schedule starts decaying, equals it bit for bit."""
+    warmup, stable, decay, ratio = 5, 7, 23, 0.13
+
+    def run(opt: Any, scheduler: Any, steps: int) -> list[float]:
+        lrs = [opt.param_groups[0]["lr"]]
+        for _ in range(steps):
+            opt.step()
+            scheduler.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+
+    opt = torch.optim.SGD(model().parameters(), lr=0.37)
+    wsd = transformers.get_wsd_schedule(
+        opt, warmup, decay, num_stable_steps=stable, decay_type=decay_type, min_lr_ratio=ratio
+    )
+    expected = run(opt, wsd, warmup + stable + decay + 4)[warmup + stable :]
+    opt = torch.optim.SGD(model().parameters(), lr=0.37)  # the stable phase's lr
+    cooldown = LIBRARIES["swiftlr"].CooldownLR(opt, decay, decay_type=decay_type, min_lr_ratio=ratio)
+    assert_same_lrs(expected, run(opt, cooldown, decay + 4))
