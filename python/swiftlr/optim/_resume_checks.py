@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 __all__ = ["ScheduleDriftWarning"]
@@ -87,6 +87,9 @@ def _value(value: Any) -> Any:
 
 
 def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, Mapping) or isinstance(b, Mapping):
+        # MultiStepLR's milestones: PyTorch saves a Counter, the core keeps the milestones.
+        a, b = sorted(set(a)), sorted(set(b))
     try:
         return bool(_value(a) != _value(b))
     except (TypeError, ValueError):
