@@ -14,9 +14,9 @@ static PyObject *fast_forward_groups(NativeScheduler *self, PyObject *param_grou
   int counting = self->step_kind == STEP_LR;
   if (group_step_read(&step, param_groups, self->group_count, self->group_inputs, NULL) < 0) goto done;
   swiftlr_message message;
-  int32_t status = swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL,
-                                                  step.inputs, step.n * step.keys, steps, self->step_count, counting,
-                                                  &message);
+  int32_t status =
+      swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL,
+                                     step.inputs, step.n * step.keys, steps, self->step_count, counting, &message);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;

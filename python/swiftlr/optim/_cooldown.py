@@ -53,14 +53,13 @@ class CooldownLR(SwiftScheduler):
     Example:
         >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
         >>> optimizer.param_groups[0]["lr"] = 0.08  # wherever the run is
+        >>> # lr = 0.08 * (0.25 + 0.75 * (1 - epoch / 4)) for epoch < 4, then 0.02
         >>> scheduler = CooldownLR(optimizer, decay_steps=4, min_lr_ratio=0.25)
         >>> scheduler.get_last_lr(), scheduler.preview(5)[:, 0].round(4)
         ([0.08], array([0.065, 0.05 , 0.035, 0.02 , 0.02 ]))
     """
 
     _state_fields = ("decay_steps", "decay_type", "min_lr_ratio")
-    #: Its base lrs are the lrs it started from, not the configuration's: no drift check.
-    _base_lrs_are_config = False
     decay_steps: int
     decay_type: str
     min_lr_ratio: float
