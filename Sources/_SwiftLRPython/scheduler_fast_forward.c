@@ -2,53 +2,25 @@
 // the schedulers whose step takes nothing from Python (no metric, no user
 // function): the groups are read once, the core runs the recurrence `steps`
 // times (`swiftlr_scheduler_fast_forward`), and the last lrs and momenta are
-// written once, as one transaction like a step's (scheduler_step.c).
+// written once, by the same code as a step's (`scheduler_apply_step`).
 #include "scheduler.h"
-
-#include <limits.h>
 
 static PyObject *fast_forward_groups(NativeScheduler *self, PyObject *param_groups, long long steps) {
   GroupStep step;
   PyObject *result = NULL;
-  double *momenta = NULL;
-  int counting = self->step_kind == STEP_LR;
-  if (group_step_read(&step, param_groups, self->group_count, self->group_inputs, NULL) < 0) goto done;
+  if (group_step_read(&step, param_groups, self->group_count, self->group_inputs, &self->cache) < 0) goto done;
   swiftlr_message message;
-  int32_t status =
-      swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL,
-                                     step.inputs, step.n * step.keys, steps, self->step_count, counting, &message);
+  int32_t status = swiftlr_scheduler_fast_forward(
+      self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL, step.inputs, step.n * step.keys, steps,
+      self->step_count, self->step_kind == STEP_LR, &message);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }
-  // From here the core has moved: every failure puts it back.
-  if (self->momentum != MOMENTUM_NONE && step.n > 0) {
-    momenta = PyMem_New(double, (size_t)step.n);
-    if (momenta == NULL) {
-      PyErr_NoMemory();
-      swiftlr_scheduler_undo_step(self->core);
-      goto done;
-    }
-    if (steps == 0 || !swiftlr_scheduler_momenta(self->core, momenta, step.n)) {
-      PyMem_Free(momenta);
-      momenta = NULL;
-    }
-  }
-  if (group_step_write(&step, momenta, self->momentum) < 0) {
-    swiftlr_scheduler_undo_step(self->core);
-    goto done;
-  }
-  result = group_step_last_lr(&step, self->last_lr);
-  if (result == NULL) {
-    group_step_undo(&step);
-    swiftlr_scheduler_undo_step(self->core);
-    goto done;
-  }
-  swiftlr_scheduler_commit_step(self->core);
+  result = scheduler_apply_step(self, &step);
 done:
-  group_cache_invalidate(&self->cache);
+  if (result == NULL) group_cache_invalidate(&self->cache);
   group_step_release(&step);
-  if (momenta != NULL) PyMem_Free(momenta);
   return result;
 }
 

@@ -42,15 +42,7 @@ public struct CooldownLR: AbsoluteSchedule {
     try checkState()
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
-      guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
-    },
-    .choice("decay_type", WarmupStableDecayLR.DecayType.self, default: .linear) {
-      "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
-    },
-    .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
-  ]
+  public static let arguments = WarmupStableDecayLR.decayArguments(defaultType: .linear)
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(

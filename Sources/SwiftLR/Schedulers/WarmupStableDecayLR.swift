@@ -74,19 +74,26 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     try checkState()
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .int("warmup_steps", exact: true, where: checkWarmupSteps),
-    .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
-      guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
-    },
-    .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
-      guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
-    },
-    .choice("decay_type", DecayType.self, default: .cosine) {
-      "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
-    },
-    .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
-  ]
+  public static let arguments: [SchedulerArgument] =
+    [
+      .int("warmup_steps", exact: true, where: checkWarmupSteps),
+      .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
+        guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
+      },
+    ] + decayArguments(defaultType: .cosine)
+
+  /// The decay's arguments (`decay_steps`, `decay_type`, `min_lr_ratio`), shared with `CooldownLR`.
+  static func decayArguments(defaultType: DecayType) -> [SchedulerArgument] {
+    [
+      .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
+        guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
+      },
+      .choice("decay_type", DecayType.self, default: defaultType) {
+        "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
+      },
+      .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
+    ]
+  }
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
