@@ -27,7 +27,7 @@ one, evaluated at each step directly::
     >>> cos(4) - schedules.cosine_annealing_lr(0.1, T_max=10, closed_form=True)(4)
     1.3877787807814457e-17
 
-Stepping takes every step up to the largest asked for (at most ``2**31``):
+Stepping takes every step up to the largest asked for (at most ``2**27``):
 one native call steps once and hands out the values, in any order; single
 steps come from a table of the first values kept by the schedule, so calling
 it at 0, 1, 2, ... (as optax does) costs one step each. Every schedule goes

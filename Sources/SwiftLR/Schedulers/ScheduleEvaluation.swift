@@ -61,8 +61,8 @@ public enum ScheduleEvaluation {
   /// The largest step whose epoch is exact as a double (closed form).
   public static let maxExactStep: Int64 = 1 << 53
 
-  /// The largest step stepping reaches (about a minute of steps): beyond it, closed form.
-  public static let maxSteppedStep: Int64 = 1 << 31
+  /// The largest step stepping reaches (134M steps: a few seconds at most): beyond it, closed form.
+  public static let maxSteppedStep: Int64 = 1 << 27
 
   /// One evaluation's buffers, as `evaluate(kind:...)` received them.
   struct Request {
@@ -117,7 +117,7 @@ public enum ScheduleEvaluation {
       guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
       guard k <= maxSteppedStep else {
         throw .value(
-          "steps must be at most 2**31 when stepping (every step up to the largest is taken), got \(k) at index \(i); "
+          "steps must be at most 2**27 when stepping (every step up to the largest is taken), got \(k) at index \(i); "
             + "the closed form evaluates each step directly")
       }
       if k < previous { sorted = false }
