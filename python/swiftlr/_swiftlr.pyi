@@ -64,6 +64,8 @@ class NativeScheduler:
         """The same C step with ReduceLROnPlateau's signature (its ``step``)."""
     def _update_lr(self, epoch: float | None = None) -> None:
         """PyTorch's ``_update_lr``: a step without warnings or ``_step_count``."""
+    def _fast_forward(self, steps: int, /) -> None:
+        """``steps`` calls of ``step()`` in one native call (no warnings), as one transaction."""
     def _core_step(
         self,
         inputs: Sequence[float] | None = None,

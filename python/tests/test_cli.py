@@ -146,7 +146,7 @@ def test_list_names_every_scheduler_with_its_parameters() -> None:
     lines = out.stdout.splitlines()
     assert "StepLR(step_size, gamma=0.1)" in lines
     assert any(line.startswith("OneCycleLR(max_lr, total_steps=None") for line in lines)
-    assert len(lines) == 18
+    assert len(lines) == 19
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ public enum SchedulerRegistry {
     "WarmupCosineLR": Entry(WarmupCosineLR.self),
     "InverseSqrtLR": Entry(InverseSqrtLR.self),
     "WarmupStableDecayLR": Entry(WarmupStableDecayLR.self),
+    "CooldownLR": Entry(CooldownLR.self),
     "PiecewiseLinearLR": Entry(PiecewiseLinearLR.self),
     "ReduceLROnPlateau": Entry(ReduceLROnPlateau.self),
     "CyclicLR": Entry(CyclicLR.self),

@@ -140,6 +140,17 @@ int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs
                                        int32_t has_epoch, double epoch, int64_t step_count, int32_t is_initial,
                                        swiftlr_message *message);
 
+/// `steps` steps at once (PyTorch's `step()` that many times, without an
+/// epoch), bit for bit: `lrs` holds each group's current lr on entry and the
+/// lrs after the last step on exit; `precisions` (NULL: Python floats) as for
+/// `swiftlr_scheduler_step_precise`; `inputs` serve every step; `step_count`
+/// is `_step_count` before the first, each step counting one more when
+/// `count_steps`. Committed or undone as a step is; on failure nothing changes.
+int32_t swiftlr_scheduler_fast_forward(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                                       const int32_t *precisions, const double *inputs, int64_t input_count,
+                                       int64_t steps, int64_t step_count, int32_t count_steps,
+                                       swiftlr_message *message);
+
 /// After a successful step, before the next call: `undo_step` puts back the
 /// state the step started from (the caller could not apply its results),
 /// `commit_step` keeps the new one. Either releases what the step kept.
