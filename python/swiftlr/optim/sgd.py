@@ -75,6 +75,11 @@ class SGD(Optimizer):
         array([ 0.8, -1.6])
     """
 
+    # What torch would pick here, read once per process; an instance's own
+    # choice shadows them (and an SGD pickled before they existed takes them).
+    _capability: str = _swiftlr.torch_capability()
+    _fma: bool = _capability != "default"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -110,15 +115,24 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        if torch_capability is None:
-            torch_capability = _swiftlr.torch_capability()
-        elif torch_capability not in _CAPABILITIES:
-            raise ValueError(
-                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, "
-                f"got {torch_capability!r}"
-            )
-        self.torch_capability = torch_capability
+        self.torch_capability = _swiftlr.torch_capability() if torch_capability is None else torch_capability
         super().__init__(params, defaults)
+
+    @property
+    def torch_capability(self) -> str:
+        """The CPU capability of torch's whose arithmetic the steps follow:
+        ``'default'`` (each ``x + a*y`` rounded twice), ``'avx2'`` or
+        ``'avx512'`` (once, fused). May be set between steps."""
+        return self._capability
+
+    @torch_capability.setter
+    def torch_capability(self, value: str) -> None:
+        if value not in _CAPABILITIES:
+            raise ValueError(
+                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, got {value!r}"
+            )
+        self._capability = value
+        self._fma = value != "default"
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # Types only: like PyTorch, values are checked once, by the constructor,
@@ -137,10 +151,7 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new momentum buffers.
-        # Fused multiply-adds unless torch's default kernels are followed (an
-        # SGD unpickled from before the attribute existed follows torch's here).
-        capability = getattr(self, "torch_capability", None) or _swiftlr.torch_capability()
-        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, capability != "default")
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, self._fma)
         return loss
 
 
