@@ -54,10 +54,15 @@ class SGD(Optimizer):
         maximize (bool, optional): maximize the objective with respect to the
             params, instead of minimizing. Default: False.
         foreach (bool, optional): accepted for PyTorch compatibility and
-            ignored: swiftlr has one fused path. Default: None.
+            ignored: swiftlr has one path, and torch's ``foreach=True``
+            gives the same bits as its ``foreach=False``. Default: None.
         differentiable (bool, optional): accepted and ignored (there is no
             autograd). Default: False.
-        fused (bool, optional): accepted and ignored. Default: None.
+        fused (bool, optional): accepted and ignored: the result is
+            ``foreach=False``'s. torch's fused CPU kernel equals it but in
+            the last elements of each tensor that do not fill a vector, where
+            with momentum it rounds the buffer's update differently (a few
+            ulps; see the README). Default: None.
         torch_capability (str, optional): the CPU capability whose arithmetic
             to follow, ``'default'``, ``'avx2'`` or ``'avx512'`` (``None``:
             the one torch would pick here). Not in PyTorch. Default: None.
