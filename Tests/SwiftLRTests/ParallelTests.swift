@@ -8,7 +8,7 @@ import XCTest
 #endif
 
 /// `parallelRanges` and its worker pool: every element once, pool reuse, and
-/// callers on several threads at once, fork() while they run.
+/// callers on several threads at once.
 final class ParallelTests: XCTestCase {
   /// Counts how often each index of `0..<total` was visited.
   func visits(total: Int, minimumPerThread: Int) -> [Int] {
@@ -107,23 +107,19 @@ final class ParallelTests: XCTestCase {
 
   /// Small calls at a steady pace (a training loop): the first runs alone and
   /// wakes the workers with no job; they then wake shortly before each next
-  /// call is due, which finds them awake and is split. Without anticipation
-  /// none of them is (2 ms apart, they are not back to back); with it, 26 to
-  /// 28 of 30 are on a quiet machine, and as few as 3 with both cores busy
-  /// (the OS runs a worker late): the test asks for one split call, in up to
-  /// five rounds, so that it tests the mechanism, not the machine's load.
+  /// call is due, which finds them awake and is split. A third of 30 calls
+  /// 2 ms apart must be split (26 to 28 are here; a loaded machine may run a
+  /// worker late for some).
   func testSteadyCallsAreAnticipated() {
     XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
     _ = split(total: 1 << 16, minimumToWake: 0)  // start the pool
+    XCTAssertTrue(waitForIdleWorkers())
     var splits = 0
-    for _ in 0..<5 where splits == 0 {
-      XCTAssertTrue(waitForIdleWorkers())
-      for _ in 0..<30 {
-        usleep(2000)
-        if split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1 { splits += 1 }
-      }
+    for _ in 0..<30 {
+      usleep(2000)
+      if split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1 { splits += 1 }
     }
-    XCTAssertGreaterThan(splits, 0)
+    XCTAssertGreaterThanOrEqual(splits, 10)
   }
 
   /// Callers on several threads at once: one holds the pool, the others run alone.
@@ -136,42 +132,6 @@ final class ParallelTests: XCTestCase {
         }
       }
     }
-    group.wait()
-  }
-
-  /// `fork()` while other threads hold the pool (and its lock): the child's
-  /// first split call starts a pool of its own instead of waiting forever for
-  /// the parent's. A child that runs a minute is killed: a hang detector.
-  func testForkWhileOtherThreadsUseThePool() {
-    final class Flag { let stop = Atomic<Bool>(false) }
-    let flag = Flag()
-    let group = DispatchGroupLite()
-    let total = 1 << 17
-    for _ in 0..<3 {
-      group.run {
-        while !flag.stop.load(ordering: .relaxed) { _ = self.visits(total: total, minimumPerThread: 1 << 10) }
-      }
-    }
-    for _ in 0..<30 {
-      let pid = fork()
-      if pid == 0 {
-        _exit(visits(total: total, minimumPerThread: 1 << 10) == [Int](repeating: 1, count: total) ? 0 : 1)
-      }
-      var status: Int32 = 0
-      var naps = 0
-      while waitpid(pid, &status, WNOHANG) == 0 {
-        naps += 1
-        if naps > 60_000 {
-          kill(pid, SIGKILL)
-          waitpid(pid, &status, 0)
-          XCTFail("a forked child hung")
-          break
-        }
-        usleep(1000)
-      }
-      XCTAssertEqual(status, 0, "the child's wait status")
-    }
-    flag.stop.store(true, ordering: .relaxed)
     group.wait()
   }
 }

@@ -143,10 +143,7 @@ def step(sched, clone=False):
 '''
 
 
-#: Turns a hang into a failure; generous, since a busy CI machine under ASan
-#: ran the heaviest case (lists of 3e6 items under 18 address-space limits)
-#: past 120 s.
-TIMEOUT = 900
+TIMEOUT = 120
 
 #: Whether the suite runs against the AddressSanitizer build (.ci/sanitize),
 #: which reports reads of freed memory that the plain build makes silently.
