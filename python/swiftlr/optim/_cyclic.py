@@ -315,6 +315,8 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
                 ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 ("max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
+        # PyTorch's last end is `total_steps - 1`, an int; the others are floats.
+        ends = [*ends[:-1], int(ends[-1]) if float(ends[-1]).is_integer() else ends[-1]]
         return [
             {"end_step": end, "start_lr": k[0], "end_lr": k[1], "start_momentum": k[2], "end_momentum": k[3]}
             for end, k in zip(ends, keys)
