@@ -15,7 +15,7 @@ pytest.importorskip("torch")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from integration.oracle_machine import OracleMachine  # noqa: E402
+from .oracle_machine import OracleMachine  # noqa: E402
 
 OracleMachine.TestCase.settings = settings(
     max_examples=int(os.environ.get("SWIFTLR_ORACLE_EXAMPLES", "60")),
