@@ -121,6 +121,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
         ([0.01], array([0.0325, 0.055 , 0.0775, 0.1   , 0.0775]))
     """
 
+    _tensor_base_lrs = False  # PyTorch's base_lrs are the base_lr argument's values
     _state_fields = (
         "max_lrs",
         "total_size",

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from .oracle_machine import OracleMachine  # noqa: E402
 
 OracleMachine.TestCase.settings = settings(
-    max_examples=int(os.environ.get("SWIFTLR_ORACLE_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("SWIFTLR_ORACLE_EXAMPLES", "200")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=list(HealthCheck),
