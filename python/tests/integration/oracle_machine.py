@@ -14,8 +14,7 @@ it interleaves ``optimizer.step()``, ``step()``, ``step(metrics)``,
 * every group's ``lr``, ``initial_lr``, ``momentum`` and ``betas`` (bits,
   float or tensor and its dtype), ``get_last_lr()``, ``last_epoch``,
   ``_step_count`` and ``state_dict()`` contents;
-* the parameters and momentum buffers (bits) where the SGD arithmetic is
-  expected to match (see ``SGD_BITS``);
+* the parameters and momentum buffers (bits; see ``SGD_BITS``);
 * the warnings each call gave and the type and message of what it raised.
 
 swiftlr's warmup schedulers, which torch lacks, run against their references:
@@ -47,11 +46,11 @@ from swiftlr import optim as S
 
 T = torch.optim.lr_scheduler
 
-#: Whether swiftlr's SGD is expected to equal torch's bit for bit here: torch
-#: fuses the multiply-adds of its default CPU path on AVX2/AVX-512 and not
-#: under ``ATEN_CPU_CAPABILITY=default``; ``SWIFTLR_ORACLE_SGD_BITS=1`` asks
-#: for the comparison on every capability.
-SGD_BITS = os.environ.get("ATEN_CPU_CAPABILITY") == "default" or os.environ.get("SWIFTLR_ORACLE_SGD_BITS") == "1"
+#: Whether swiftlr's SGD parameters are compared bit for bit: swiftlr rounds
+#: as torch's default CPU path does on the capability torch picks (fused
+#: multiply-adds on AVX2/AVX-512, none under ``ATEN_CPU_CAPABILITY=default``);
+#: ``SWIFTLR_ORACLE_SGD_BITS=0`` compares schedules only.
+SGD_BITS = os.environ.get("SWIFTLR_ORACLE_SGD_BITS") != "0"
 
 LR_DTYPES = (torch.float64, torch.float32, torch.float16, torch.bfloat16)
 
