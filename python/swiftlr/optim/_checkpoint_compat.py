@@ -18,6 +18,7 @@ attributes and load those states, apart from the schedulers' rules:
 from __future__ import annotations
 
 import math
+import numbers
 from functools import partial
 from typing import Any
 
@@ -147,7 +148,7 @@ def _t_cur_get(self: Any) -> float | int:
 
 def _t_cur_set(self: Any, value: float) -> None:
     self._core_update({"T_cur": value})
-    self.__dict__[_T_CUR_FLOAT] = not isinstance(value, int)
+    self.__dict__[_T_CUR_FLOAT] = not isinstance(value, numbers.Integral)
 
 
 class WarmRestartsCompat:
@@ -165,7 +166,7 @@ class WarmRestartsCompat:
             is_float = self.__dict__.get(_T_CUR_FLOAT, False) and self.last_epoch >= 0  # type: ignore[attr-defined]
         else:
             # epoch % T_0 keeps epoch's type; the T_mult > 1 formula divides (a float).
-            whole = isinstance(epoch, int) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
+            whole = isinstance(epoch, numbers.Integral) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
             is_float = not whole
         super().step(epoch)  # type: ignore[misc]
         self.__dict__[_T_CUR_FLOAT] = is_float
@@ -181,5 +182,5 @@ class WarmRestartsCompat:
 
     def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
         if isinstance(state_dict, dict) and "T_cur" in state_dict:
-            attributes = {**attributes, _T_CUR_FLOAT: not isinstance(state_dict["T_cur"], int)}
+            attributes = {**attributes, _T_CUR_FLOAT: not isinstance(state_dict["T_cur"], numbers.Integral)}
         super()._load_state(state_dict, attributes, updates)  # type: ignore[misc]
