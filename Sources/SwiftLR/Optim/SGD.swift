@@ -100,9 +100,16 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
       for p in g.params {
         guard let grad = p.grad else { continue }
         let key = ObjectIdentifier(p)
-        // Taken out of the dictionary so that it is uniquely referenced: no copy on write.
-        let stored = momentum ? momentumBuffers.removeValue(forKey: key) : nil
-        var buffer: [Scalar] = stored ?? (momentum ? Array(repeating: 0, count: grad.count) : [])
+        // The buffer is swapped out of the dictionary, leaving it the only
+        // reference: writing through it copies nothing.
+        var buffer: [Scalar] = []
+        var fresh = true
+        if momentum, let index = momentumBuffers.index(forKey: key) {
+          swap(&buffer, &momentumBuffers.values[index])
+          fresh = false
+        } else if momentum {
+          buffer = Array(repeating: 0, count: grad.count)
+        }
         let count = p.data.count
         grad.withUnsafeBufferPointer { gp in
           p.data.withUnsafeMutableBufferPointer { pp in
@@ -111,12 +118,12 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
                 var tensor = swiftlr_sgd_tensor(
                   param: UnsafeMutableRawPointer(pp.baseAddress), grad: UnsafeRawPointer(gp.baseAddress),
                   buffer: momentum ? UnsafeMutableRawPointer(bp.baseAddress) : nil, count: Int64(count),
-                  dtype: dtype, fresh_buffer: stored == nil ? 1 : 0, group: 0)
+                  dtype: dtype, fresh_buffer: fresh ? 1 : 0, group: 0)
                 _ = swiftlr_sgd_step(&tensor, 1, &group, 1, nil)  // checked by step(): cannot fail
               } else if count > 0 {
                 sgdUpdate(
                   param: pp.baseAddress!, grad: gp.baseAddress!, buffer: momentum ? bp.baseAddress : nil,
-                  count: count, freshBuffer: stored == nil, options: g.options)
+                  count: count, freshBuffer: fresh, options: g.options)
               }
             }
           }
