@@ -6,14 +6,10 @@
 
 import SwiftLR
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
-func now() -> Double {
-  var t = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &t)
-  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+/// Seconds `body` takes.
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+  let d = try ContinuousClock().measure(body)
+  return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
 // The sizes and hyperparameters of benchmarks/sgd_bench.py.
@@ -24,9 +20,7 @@ for n in [1_000, 100_000, 1_000_000, 10_000_000] {
   let calls = max(1, min(200, 2_000_000 / n))  // a sample lasts about a millisecond
   var best = Double.infinity
   for _ in 0..<30 {
-    let start = now()
-    for _ in 0..<calls { try sgd.step() }
-    best = min(best, (now() - start) / Double(calls))
+    best = min(best, try seconds { for _ in 0..<calls { try sgd.step() } } / Double(calls))
   }
   print(n, best)
 }
