@@ -5,11 +5,12 @@
 
 static PyMethodDef module_methods[] = {
     {"sgd_step", (PyCFunction)(void (*)(void))shim_sgd_step, METH_FASTCALL,
-     "sgd_step(param_groups, state, zeros_like, relayout) -> None\n\n"
+     "sgd_step(param_groups, state, zeros_like, relayout, fma) -> None\n\n"
      "One SGD step of every parameter with a gradient in every group (dicts with lr,\n"
      "momentum, dampening, weight_decay, nesterov, maximize, params). state: the\n"
      "optimizer's defaultdict of per-parameter dicts; zeros_like(data) makes a new\n"
-     "momentum buffer, relayout(data, grad) copies a gradient into data's layout.\n"
+     "momentum buffer, relayout(data, grad) copies a gradient into data's layout;\n"
+     "fma: round each x + a*y once (torch's AVX2/AVX-512 kernels) or twice (default).\n"
      "All inputs are checked before any write; the update runs without the GIL."},
     {"sgd_number", (PyCFunction)(void (*)(void))shim_sgd_number, METH_FASTCALL,
      "sgd_number(value, name) -> float\n\n"
@@ -18,15 +19,21 @@ static PyMethodDef module_methods[] = {
     {"sgd_kernels", (PyCFunction)shim_sgd_kernels, METH_NOARGS,
      "sgd_kernels() -> str\n\n"
      "The instruction set the SGD kernels run with on this CPU: 'portable', 'avx2' or 'avx512'."},
+    {"torch_capability", (PyCFunction)shim_torch_capability, METH_NOARGS,
+     "torch_capability() -> str\n\n"
+     "The CPU capability torch would pick in this process, 'default', 'avx2' or 'avx512'\n"
+     "(ATEN_CPU_CAPABILITY if set to one of them, else the widest this CPU has), read\n"
+     "once without importing torch. It decides SGD's rounding: see swiftlr.optim.SGD."},
     {"axpy", (PyCFunction)(void (*)(void))shim_axpy, METH_FASTCALL,
      "axpy(a, b, scale) -> None\n\n"
      "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"
      "memory-bandwidth yardstick. a and b: float32 or float64 arrays alike."},
     {"schedule_values", (PyCFunction)(void (*)(void))shim_schedule_values, METH_FASTCALL,
-     "schedule_values(kind, config, steps, inputs=None) -> bytearray\n\n"
-     "The lr of group 0 of the scheduler `kind` (built fresh from `config`) at each step\n"
-     "of `steps`, a contiguous int64 buffer, as native float64 bytes. `inputs`: per-step\n"
-     "inputs, the same at every step. The loop runs without the GIL."},
+     "schedule_values(kind, config, steps, inputs=None, closed_form=False, out=None) -> out or bytearray\n\n"
+     "The lr of group 0 of the scheduler `kind` (built fresh from `config`) after `k` calls\n"
+     "of step() (or, with closed_form, after step(k)) for each k of `steps`, a contiguous\n"
+     "int64 buffer, as native float64 bytes. `inputs`: per-step inputs, the same at every\n"
+     "step. `out`: a float64 buffer of the steps' length to fill. The loop runs without the GIL."},
     {"scheduler_arguments", (PyCFunction)shim_scheduler_arguments, METH_O,
      "scheduler_arguments(kind) -> tuple\n\n"
      "The constructor arguments the Swift scheduler `kind` declares, in PyTorch's order:\n"

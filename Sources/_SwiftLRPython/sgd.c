@@ -285,8 +285,10 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
 
 enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
 
-// sgd_step(param_groups, state, zeros_like, relayout): one SGD step of every
-// parameter with a gradient in every group. Everything Python is read first,
+// sgd_step(param_groups, state, zeros_like, relayout, fma): one SGD step of
+// every parameter with a gradient in every group, each `x + a*y` rounded once
+// (fma true: torch's AVX2/AVX-512 kernels) or twice (its default kernels).
+// Everything Python is read first,
 // holding a strong reference to each object (user code can run during any
 // read); then the kernel runs without the GIL; new momentum buffers join
 // `state` only after it. A failed call changes nothing.
@@ -298,11 +300,13 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   swiftlr_sgd_tensor stack_tensors[STACK_ENTRIES], *tensors = stack_tensors;
   Py_ssize_t group_count = 0, groups_read = 0, capacity = 0, n = 0;
 
-  if (nargs != 4) {
-    PyErr_Format(PyExc_TypeError, "sgd_step() takes 4 arguments (%zd given)", nargs);
+  if (nargs != 5) {
+    PyErr_Format(PyExc_TypeError, "sgd_step() takes 5 arguments (%zd given)", nargs);
     return NULL;
   }
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
+  int fma = PyObject_IsTrue(args[4]);
+  if (fma < 0) return NULL;
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = parameter_type();
   // A tuple of the groups: the list may change while user code runs.
@@ -318,6 +322,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   }
   for (; groups_read < group_count; groups_read++) {
     if (read_group(PyTuple_GET_ITEM(groups, groups_read), &options[groups_read], &params[groups_read]) < 0) goto done;
+    options[groups_read].fma = fma;
   }
   for (Py_ssize_t g = 0; g < group_count; g++) capacity += PyTuple_GET_SIZE(params[g]);
   if (capacity > STACK_ENTRIES) {
@@ -406,6 +411,14 @@ done:
   if (have_a) PyBuffer_Release(&a);
   if (have_b) PyBuffer_Release(&b);
   return result;
+}
+
+// torch_capability() -> str: the CPU capability torch would pick in this
+// process ("default", "avx2", "avx512"), which decides SGD's arithmetic.
+PyObject *shim_torch_capability(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) {
+  static const char *const names[] = {"default", "avx2", "avx512"};
+  int32_t capability = swiftlr_torch_capability();
+  return PyUnicode_FromString(names[capability >= 0 && capability <= 2 ? capability : 0]);
 }
 
 // sgd_kernels() -> str: the instruction set the SGD kernels were compiled for

@@ -64,6 +64,7 @@ int scheduler_add_warnings(PyObject *module);
 
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
+PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -64,6 +64,8 @@ class NativeScheduler:
         """The same C step with ReduceLROnPlateau's signature (its ``step``)."""
     def _update_lr(self, epoch: float | None = None) -> None:
         """PyTorch's ``_update_lr``: a step without warnings or ``_step_count``."""
+    def _fast_forward(self, steps: int, /) -> None:
+        """``steps`` calls of ``step()`` in one native call (no warnings), as one transaction."""
     def _core_step(
         self,
         inputs: Sequence[float] | None = None,
@@ -98,13 +100,20 @@ def sgd_step(
     state: MutableMapping[Any, dict[str, Any]],
     zeros_like: Callable[[Any], Any],
     relayout: Callable[[Any, Any], Any],
+    fma: bool,
     /,
 ) -> None:
     """One SGD step of every parameter with a gradient in every group. New
     momentum buffers come from ``zeros_like(data)`` and join ``state`` after
     the update; a gradient in another memory order is copied by
-    ``relayout(data, grad)``. All inputs are checked before any write; the
-    update runs without the GIL."""
+    ``relayout(data, grad)``; ``fma`` rounds each ``x + a*y`` once (torch's
+    AVX2/AVX-512 kernels) instead of twice (its default kernels). All inputs
+    are checked before any write; the update runs without the GIL."""
+
+def torch_capability() -> str:
+    """The CPU capability torch would pick in this process: ``'default'``,
+    ``'avx2'`` or ``'avx512'`` (``ATEN_CPU_CAPABILITY`` when it names one, else
+    the widest this CPU has), read once, without importing torch."""
 
 def sgd_number(value: Any, name: str, /) -> float:
     """An SGD hyperparameter as the step reads it (a number, numpy scalar, or
@@ -118,10 +127,18 @@ def axpy(a: _Buffer, b: _Buffer, scale: float, /) -> None:
     """``a += scale * b`` in place (float32 or float64 arrays alike), without the GIL."""
 
 def schedule_values(
-    kind: str, config: dict[str, Any], steps: _Buffer, inputs: Sequence[float] | None = None, /
-) -> bytearray:
-    """The lr of group 0 of the scheduler ``kind`` at each step of ``steps`` (a
-    contiguous int64 buffer), as native float64 bytes."""
+    kind: str,
+    config: dict[str, Any],
+    steps: _Buffer,
+    inputs: Sequence[float] | None = None,
+    closed_form: bool = False,
+    out: _Buffer | None = None,
+    /,
+) -> Any:
+    """The lr of group 0 of the scheduler ``kind`` after ``k`` calls of
+    ``step()`` (with ``closed_form``, after ``step(k)``) for each ``k`` of
+    ``steps`` (a contiguous int64 buffer): written into ``out`` (a float64
+    buffer of the same length) and returned, or as native float64 bytes."""
 
 REQUIRED: object
 """The default ``scheduler_arguments`` gives a required argument."""

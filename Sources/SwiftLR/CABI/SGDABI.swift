@@ -22,7 +22,7 @@ public func swiftlr_sgd_step(
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
-    for t in list {
+    for (index, t) in list.enumerated() {
       guard t.group >= 0, t.group < groupCount else { throw .value("group index \(t.group) out of range") }
       guard t.count >= 0 else { throw .value("negative element count") }
       guard t.count == 0 || (t.param != nil && t.grad != nil) else { throw .value("null parameter or gradient") }
@@ -32,6 +32,7 @@ public func swiftlr_sgd_step(
       if options[Int(t.group)].momentum != 0 && t.count > 0 && t.buffer == nil {
         throw .value("momentum needs a buffer")
       }
+      if let error = sgdSelfOverlapError(t, index: index) { throw error }
       if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
       let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
       guard !overflow else { throw .overflow("too many elements") }
@@ -49,6 +50,17 @@ public func swiftlr_sgd_step(
     for k in list.indices where list[k].count > 0 { update(k, 0..<Int(list[k].count)) }
     return 0
   }
+  let wake = sgdWakeElements(widest)
+  if list.count > 1 && sgdTensorsShareMemory(list) {
+    // torch's order: one tensor after another, each split across the threads.
+    for k in list.indices where list[k].count > 0 {
+      // (parallelRanges cuts on multiples of chunkGranule: no vector tail inside.)
+      parallelRanges(total: Int(list[k].count), minimumPerThread: sgdMinimumPerThread, minimumToWake: wake) {
+        update(k, $0)
+      }
+    }
+    return 0
+  }
   // Prefix sums of element counts, for splitting the work (on the stack when small).
   withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count + 1) { starts in
     var sum = 0
@@ -57,9 +69,7 @@ public func swiftlr_sgd_step(
       sum += Int(t.count)
     }
     starts[list.count] = sum
-    parallelRanges(
-      total: total, minimumPerThread: sgdMinimumPerThread, minimumToWake: sgdWakeElements(widest)
-    ) { range in
+    parallelRanges(total: total, minimumPerThread: sgdMinimumPerThread, minimumToWake: wake) { range in
       // The first tensor that ends after range.lowerBound.
       var k = upperBound(starts, range.lowerBound) - 1
       while k < list.count && starts[k] < range.upperBound {
@@ -183,6 +193,6 @@ extension SGDOptions {
   @inlinable init(_ g: swiftlr_sgd_group) {
     self.init(
       lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weight_decay,
-      nesterov: g.nesterov != 0, maximize: g.maximize != 0)
+      nesterov: g.nesterov != 0, maximize: g.maximize != 0, fusedMultiplyAdd: g.fma != 0)
   }
 }

@@ -140,6 +140,17 @@ int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs
                                        int32_t has_epoch, double epoch, int64_t step_count, int32_t is_initial,
                                        swiftlr_message *message);
 
+/// `steps` steps at once (PyTorch's `step()` that many times, without an
+/// epoch), bit for bit: `lrs` holds each group's current lr on entry and the
+/// lrs after the last step on exit; `precisions` (NULL: Python floats) as for
+/// `swiftlr_scheduler_step_precise`; `inputs` serve every step; `step_count`
+/// is `_step_count` before the first, each step counting one more when
+/// `count_steps`. Committed or undone as a step is; on failure nothing changes.
+int32_t swiftlr_scheduler_fast_forward(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                                       const int32_t *precisions, const double *inputs, int64_t input_count,
+                                       int64_t steps, int64_t step_count, int32_t count_steps,
+                                       swiftlr_message *message);
+
 /// After a successful step, before the next call: `undo_step` puts back the
 /// state the step started from (the caller could not apply its results),
 /// `commit_step` keeps the new one. Either releases what the step kept.
@@ -191,6 +202,10 @@ typedef struct {
   int64_t group;
 } swiftlr_sgd_tensor;
 
+/// One param group's options. `fma`: 1 rounds each of torch's `add(x, y,
+/// alpha=a)` (x + a*y) once, as one fused multiply-add, as torch's AVX2 and
+/// AVX-512 kernels do; 0 rounds the product and the sum, as its default
+/// kernels do (see `swiftlr_torch_capability`).
 typedef struct {
   double lr;
   double momentum;
@@ -198,6 +213,7 @@ typedef struct {
   double weight_decay;
   int32_t nesterov;
   int32_t maximize;
+  int32_t fma;
 } swiftlr_sgd_group;
 
 /// Checks every tensor and group first, then updates all parameters in place.
@@ -227,16 +243,34 @@ const swiftlr_kernels *swiftlr_best_kernels(void);
 /// The name of the kernels in use: "portable", "avx2" or "avx512".
 const char *swiftlr_kernels_name(void);
 
+/// torch's CPU capabilities on x86-64, which decide its arithmetic: the
+/// AVX2 and AVX-512 kernels fuse `x + a*y` into one multiply-add, the default
+/// ones do not.
+typedef enum {
+  SWIFTLR_TORCH_DEFAULT = 0,
+  SWIFTLR_TORCH_AVX2 = 1,
+  SWIFTLR_TORCH_AVX512 = 2,
+} swiftlr_torch_cpu_capability;
+
+/// The CPU capability torch would pick in this process (ATen's
+/// compute_cpu_capability: ATEN_CPU_CAPABILITY if it is "default", "avx2" or
+/// "avx512", else the widest this CPU has), without importing torch. Read once
+/// per process. Independent of the kernels swiftlr runs for speed.
+int32_t swiftlr_torch_capability(void);
+
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 
 /// The lr of group 0 of the scheduler `kind`, built fresh from `config`, at
-/// each of `count` steps: `out[i]` is its lr after `step(steps[i])`. `inputs`
-/// (`input_count` values, NULL for none) are the per-step inputs, the same at
-/// every step. Fails for negative steps and for schedulers whose lr depends
-/// on the previous lr or on inputs that change per step. Touches no Python
-/// object: the caller may release the GIL around it.
+/// each of `count` steps. `closed_form` 0: `out[i]` is its lr after
+/// `steps[i]` calls of `step()` (after the constructor's step; steps at most
+/// 2**27); non-zero: after `step(steps[i])` (PyTorch's closed form, where it
+/// has one). `inputs` (`input_count` values, NULL for none) are the per-step
+/// inputs, the same at every step. Fails for negative steps and for schedulers
+/// whose inputs change per step (or, in closed form, whose lr depends on the
+/// previous lr). Touches no Python object: the caller may release the GIL.
 int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps, int64_t count,
-                                const double *inputs, int64_t input_count, double *out, swiftlr_message *message);
+                                const double *inputs, int64_t input_count, int32_t closed_form, double *out,
+                                swiftlr_message *message);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,19 @@ class SGD(Optimizer):
     One call into the Swift core updates every parameter of every group, in
     place, with the GIL released; inputs are checked before any write.
 
+    Bit for bit, it follows ``torch.optim.SGD``'s default CPU path
+    (``foreach=False``, one tensor at a time) under the CPU capability torch
+    would pick in this process: torch's AVX2 and AVX-512 kernels round each
+    ``x + a*y`` above (weight decay, the buffer's update after its ``mul_``,
+    Nesterov, the parameter's update) once, as a fused multiply-add; its
+    default kernels round the product and the sum. swiftlr finds that
+    capability as torch does, without importing it (``ATEN_CPU_CAPABILITY``
+    when it is ``default``, ``avx2`` or ``avx512``, else the widest this CPU
+    has; :func:`swiftlr._swiftlr.torch_capability` shows it), or takes
+    ``torch_capability``. Parameters whose memory overlaps (the same array
+    twice, views, a transpose, a gradient that is the data) are updated one
+    after another, in order, as PyTorch does.
+
     Args:
         params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
             defining parameter groups.
@@ -41,10 +54,18 @@ class SGD(Optimizer):
         maximize (bool, optional): maximize the objective with respect to the
             params, instead of minimizing. Default: False.
         foreach (bool, optional): accepted for PyTorch compatibility and
-            ignored: swiftlr has one fused path. Default: None.
+            ignored: swiftlr has one path, and torch's ``foreach=True``
+            gives the same bits as its ``foreach=False``. Default: None.
         differentiable (bool, optional): accepted and ignored (there is no
             autograd). Default: False.
-        fused (bool, optional): accepted and ignored. Default: None.
+        fused (bool, optional): accepted and ignored: the result is
+            ``foreach=False``'s. torch's fused CPU kernel equals it but in
+            the last elements of each tensor that do not fill a vector, where
+            with momentum it rounds the buffer's update differently (a few
+            ulps; see the README). Default: None.
+        torch_capability (str, optional): the CPU capability whose arithmetic
+            to follow, ``'default'``, ``'avx2'`` or ``'avx512'`` (``None``:
+            the one torch would pick here). Not in PyTorch. Default: None.
 
     Unlike PyTorch, a parameter is a :class:`swiftlr.Parameter` (a numpy
     array, float32 or float64); sparse gradients and complex parameters are
@@ -59,6 +80,11 @@ class SGD(Optimizer):
         array([ 0.8, -1.6])
     """
 
+    # What torch would pick here, read once per process; an instance's own
+    # choice shadows them (and an SGD pickled before they existed takes them).
+    _capability: str = _swiftlr.torch_capability()
+    _fma: bool = _capability != "default"
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -72,6 +98,7 @@ class SGD(Optimizer):
         foreach: bool | None = None,
         differentiable: bool = False,
         fused: bool | None = None,
+        torch_capability: str | None = None,
     ) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -93,7 +120,24 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        self.torch_capability = _swiftlr.torch_capability() if torch_capability is None else torch_capability
         super().__init__(params, defaults)
+
+    @property
+    def torch_capability(self) -> str:
+        """The CPU capability of torch's whose arithmetic the steps follow:
+        ``'default'`` (each ``x + a*y`` rounded twice), ``'avx2'`` or
+        ``'avx512'`` (once, fused). May be set between steps."""
+        return self._capability
+
+    @torch_capability.setter
+    def torch_capability(self, value: str) -> None:
+        if value not in _CAPABILITIES:
+            raise ValueError(
+                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, got {value!r}"
+            )
+        self._capability = value
+        self._fma = value != "default"
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # Types only: like PyTorch, values are checked once, by the constructor,
@@ -112,8 +156,12 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new momentum buffers.
-        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of)
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, self._fma)
         return loss
+
+
+# torch's CPU capabilities on x86-64; all but the first fuse multiply-adds.
+_CAPABILITIES = ("default", "avx2", "avx512")
 
 
 def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:
