@@ -1,12 +1,16 @@
 // Most of this target is its header, include/swiftlr_abi.h. Here: picking
-// the SGD kernels for this CPU (C, for __builtin_cpu_supports and weak symbols).
+// the kernels for this CPU, and torch's CPU capability (C, for
+// __builtin_cpu_supports and weak symbols).
 #include "swiftlr_abi.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 typedef void sgd_range(const swiftlr_sgd_tensor *, const swiftlr_sgd_group *, int64_t, int64_t);
 typedef void axpy_range(void *, const void *, int64_t, int64_t, int32_t, double);
+typedef void adam_range(const swiftlr_adam_tensor *, const swiftlr_adam_group *, int64_t, int64_t);
 
 // Defined by the SwiftLRKernelsAVX2 / SwiftLRKernelsAVX512 targets when they
 // are linked in; NULL otherwise.
@@ -14,6 +18,8 @@ extern sgd_range swiftlr_sgd_range_avx2 __attribute__((weak));
 extern axpy_range swiftlr_axpy_range_avx2 __attribute__((weak));
 extern sgd_range swiftlr_sgd_range_avx512 __attribute__((weak));
 extern axpy_range swiftlr_axpy_range_avx512 __attribute__((weak));
+extern adam_range swiftlr_adam_range_avx2 __attribute__((weak));
+extern adam_range swiftlr_adam_range_avx512 __attribute__((weak));
 
 // What `-target-cpu haswell` and `-target-cpu skylake-avx512` let the
 // compiler use. __builtin_cpu_supports reports AVX only if the OS saves it.
@@ -31,16 +37,48 @@ static int has_skylake_avx512(void) {
 const swiftlr_kernels *swiftlr_best_kernels(void) {
   static swiftlr_kernels avx512, avx2;
   __builtin_cpu_init();
-  if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && has_skylake_avx512()) {
-    avx512 = (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512};
+  if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && swiftlr_adam_range_avx512 != NULL &&
+      has_skylake_avx512()) {
+    avx512 = (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512, swiftlr_adam_range_avx512};
     return &avx512;
   }
-  if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && has_haswell()) {
-    avx2 = (swiftlr_kernels){"avx2", swiftlr_sgd_range_avx2, swiftlr_axpy_range_avx2};
+  if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && swiftlr_adam_range_avx2 != NULL &&
+      has_haswell()) {
+    avx2 = (swiftlr_kernels){"avx2", swiftlr_sgd_range_avx2, swiftlr_axpy_range_avx2, swiftlr_adam_range_avx2};
     return &avx2;
   }
   return NULL;
 }
+
+// torch's rule (ATen's compute_cpu_capability): the environment variable when
+// it names a capability, else AVX-512 (VL, BW, DQ and FMA), else AVX2 with
+// FMA, else default. Its fused kernels round differently under each.
+static int32_t compute_torch_capability(void) {
+  const char *env = getenv("ATEN_CPU_CAPABILITY");
+  if (env != NULL) {
+    if (strcmp(env, "avx512") == 0) return 2;
+    if (strcmp(env, "avx2") == 0) return 1;
+    if (strcmp(env, "default") == 0) return 0;
+  }
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
+    return 2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+  return 0;
+}
 #else
 const swiftlr_kernels *swiftlr_best_kernels(void) { return NULL; }
+static int32_t compute_torch_capability(void) { return 0; }
 #endif
+
+int32_t swiftlr_torch_capability(void) {
+  // Racing first calls compute the same value.
+  static int32_t capability = -1;
+  int32_t value = __atomic_load_n(&capability, __ATOMIC_RELAXED);
+  if (value < 0) {
+    value = compute_torch_capability();
+    __atomic_store_n(&capability, value, __ATOMIC_RELAXED);
+  }
+  return value;
+}
