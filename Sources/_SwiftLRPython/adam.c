@@ -16,13 +16,12 @@ static const char *const state_names[4] = {"step", "exp_avg", "exp_avg_sq", "max
 
 static int intern_strings(void) {
   if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2], &str_flags[0], &str_flags[1],
-                        &str_flags[2], &str_state[0], &str_state[1], &str_state[2], &str_state[3],
-                        &str_grad,     &str_data,     &str_slot_grad, &str_slot_data, &str_betas,
-                        &str_params};
-  const char *names[] = {"lr",   "eps",        "weight_decay", "amsgrad", "maximize", "decoupled_weight_decay",
-                         "step", "exp_avg",    "exp_avg_sq",   "max_exp_avg_sq",      "grad",
-                         "data", "_grad",      "_data",        "betas",   "params"};
+  PyObject **slots[] = {&str_hyper[0],  &str_hyper[1],  &str_hyper[2], &str_flags[0], &str_flags[1], &str_flags[2],
+                        &str_state[0],  &str_state[1],  &str_state[2], &str_state[3], &str_grad,     &str_data,
+                        &str_slot_grad, &str_slot_data, &str_betas,    &str_params};
+  const char *names[] = {"lr",    "eps",     "weight_decay", "amsgrad",        "maximize", "decoupled_weight_decay",
+                         "step",  "exp_avg", "exp_avg_sq",   "max_exp_avg_sq", "grad",     "data",
+                         "_grad", "_data",   "betas",        "params"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
@@ -49,7 +48,8 @@ static int read_betas(PyObject *group, swiftlr_adam_group *g) {
 
 /// Reads one param group: its hyperparameters, converted once, and a tuple of
 /// its params (a new reference in *params).
-static int read_group(PyObject *group, swiftlr_adam_group *g, PyObject **params) {
+static int read_group(PyObject *group, void *options, PyObject **params) {
+  swiftlr_adam_group *g = options;
   double *slots[3] = {&g->lr, &g->eps, &g->weight_decay};
   for (int k = 0; k < 3; k++) {
     PyObject *value = shim_group_item(group, str_hyper[k]);
@@ -94,7 +94,8 @@ typedef struct {
   float step;  // the step count this update makes
 } adam_entry;
 
-static void release_entry(adam_entry *e) {
+static void release_entry(void *entry) {
+  adam_entry *e = entry;
   for (int k = 0; k < VIEWS; k++) {
     if (e->taken[k]) PyBuffer_Release(&e->views[k]);
     Py_CLEAR(e->weak[k]);
@@ -192,8 +193,6 @@ static int record_state(PyObject *state, adam_entry *e, int amsgrad) {
   return 0;
 }
 
-enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
-
 // adam_step(param_groups, state, zeros_like, relayout, new_step): one Adam
 // step of every parameter with a gradient in every group. Everything Python
 // is read first, holding a strong reference to each object (user code can
@@ -201,12 +200,9 @@ enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
 // counts are written; a fresh parameter's state joins `state` only after it.
 // A failed call changes nothing.
 PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-  PyObject *result = NULL, *groups = NULL;
-  PyObject *stack_params[STACK_GROUPS], **params = stack_params;  // a tuple per group
-  swiftlr_adam_group stack_options[STACK_GROUPS], *options = stack_options;
-  adam_entry stack_entries[STACK_ENTRIES], *entries = stack_entries;
-  swiftlr_adam_tensor stack_tensors[STACK_ENTRIES], *tensors = stack_tensors;
-  Py_ssize_t group_count = 0, groups_read = 0, capacity = 0, n = 0;
+  PyObject *result = NULL;
+  shim_step s;
+  Py_ssize_t n = 0;
 
   if (nargs != 5) {
     PyErr_Format(PyExc_TypeError, "adam_step() takes 5 arguments (%zd given)", nargs);
@@ -215,32 +211,14 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3], *new_step = args[4];
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
-  // A tuple of the groups: the list may change while user code runs.
-  if ((groups = PySequence_Tuple(args[0])) == NULL) return NULL;
-  group_count = PyTuple_GET_SIZE(groups);
-  if (group_count > STACK_GROUPS) {
-    params = PyMem_New(PyObject *, group_count);
-    options = PyMem_New(swiftlr_adam_group, group_count);
-    if (params == NULL || options == NULL) {
-      PyErr_NoMemory();
-      goto done;
-    }
-  }
-  for (; groups_read < group_count; groups_read++) {
-    if (read_group(PyTuple_GET_ITEM(groups, groups_read), &options[groups_read], &params[groups_read]) < 0) goto done;
-  }
-  for (Py_ssize_t g = 0; g < group_count; g++) capacity += PyTuple_GET_SIZE(params[g]);
-  if (capacity > STACK_ENTRIES) {
-    entries = PyMem_New(adam_entry, capacity);
-    tensors = PyMem_New(swiftlr_adam_tensor, capacity);
-    if (entries == NULL || tensors == NULL) {
-      PyErr_NoMemory();
-      goto done;
-    }
-  }
-  for (Py_ssize_t g = 0; g < group_count; g++) {
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(params[g]); k++) {
-      PyObject *param = PyTuple_GET_ITEM(params[g], k);
+  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_adam_group), sizeof(adam_entry), sizeof(swiftlr_adam_tensor), read_group);
+  swiftlr_adam_group *options = s.options;
+  adam_entry *entries = s.entries;
+  swiftlr_adam_tensor *tensors = s.tensors;
+  if (begun < 0) goto done;
+  for (Py_ssize_t g = 0; g < s.group_count; g++) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s.params[g]); k++) {
+      PyObject *param = PyTuple_GET_ITEM(s.params[g], k);
       PyObject *grad = shim_param_attr(param, str_grad, str_slot_grad, fast);
       if (grad == NULL) goto done;
       if (grad == Py_None) {
@@ -268,7 +246,7 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   }
   swiftlr_message message;
   int32_t status;
-  Py_BEGIN_ALLOW_THREADS status = swiftlr_adam_step(tensors, n, options, group_count, &message);
+  Py_BEGIN_ALLOW_THREADS status = swiftlr_adam_step(tensors, n, options, s.group_count, &message);
   Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -281,13 +259,7 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   result = Py_NewRef(Py_None);
 
 done:
-  for (Py_ssize_t i = 0; i < n; i++) release_entry(&entries[i]);
-  for (Py_ssize_t g = 0; g < groups_read; g++) Py_DECREF(params[g]);
-  if (entries != stack_entries) PyMem_Free(entries);
-  if (tensors != stack_tensors) PyMem_Free(tensors);
-  if (params != stack_params) PyMem_Free(params);
-  if (options != stack_options) PyMem_Free(options);
-  Py_XDECREF(groups);
+  shim_step_end(&s, n, sizeof(adam_entry), release_entry);
   return result;
 }
 

@@ -2,6 +2,9 @@
 // group options and hyperparameters (see shim.h).
 #include "shim.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #if PY_VERSION_HEX < 0x030D0000
 // `getattr(o, name, None)` without raising AttributeError (3.13's name).
 #define PyObject_GetOptionalAttr _PyObject_LookupAttr
@@ -183,4 +186,46 @@ int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *tak
     return -1;
   }
   return 0;
+}
+
+int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
+                    shim_read_group read_group) {
+  memset(s, 0, offsetof(shim_step, stack_params));
+  s->params = s->stack_params;
+  s->options = s->stack_options;
+  s->entries = s->stack_entries;
+  s->tensors = s->stack_tensors;
+  // A tuple of the groups: the list may change while user code runs.
+  if ((s->groups = PySequence_Tuple(groups)) == NULL) return -1;
+  s->group_count = PyTuple_GET_SIZE(s->groups);
+  if (s->group_count > SHIM_STACK_GROUPS || option_size * (size_t)s->group_count > sizeof s->stack_options) {
+    s->params = PyMem_New(PyObject *, s->group_count);
+    s->options = PyMem_Malloc(option_size * (size_t)s->group_count + 1);
+    if (s->params == NULL || s->options == NULL) goto no_memory;
+  }
+  for (; s->groups_read < s->group_count; s->groups_read++) {
+    char *options = (char *)s->options + option_size * (size_t)s->groups_read;
+    if (read_group(PyTuple_GET_ITEM(s->groups, s->groups_read), options, &s->params[s->groups_read]) < 0) return -1;
+  }
+  for (Py_ssize_t g = 0; g < s->group_count; g++) s->capacity += PyTuple_GET_SIZE(s->params[g]);
+  if (entry_size * (size_t)s->capacity > sizeof s->stack_entries ||
+      tensor_size * (size_t)s->capacity > sizeof s->stack_tensors) {
+    s->entries = PyMem_Malloc(entry_size * (size_t)s->capacity + 1);
+    s->tensors = PyMem_Malloc(tensor_size * (size_t)s->capacity + 1);
+    if (s->entries == NULL || s->tensors == NULL) goto no_memory;
+  }
+  return 0;
+no_memory:
+  PyErr_NoMemory();
+  return -1;
+}
+
+void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry)) {
+  for (Py_ssize_t i = 0; i < used; i++) release((char *)s->entries + entry_size * (size_t)i);
+  for (Py_ssize_t g = 0; g < s->groups_read; g++) Py_DECREF(s->params[g]);
+  if (s->entries != s->stack_entries) PyMem_Free(s->entries);
+  if (s->tensors != s->stack_tensors) PyMem_Free(s->tensors);
+  if (s->params != s->stack_params) PyMem_Free(s->params);
+  if (s->options != s->stack_options) PyMem_Free(s->options);
+  Py_XDECREF(s->groups);
 }

@@ -14,11 +14,11 @@ static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weigh
 
 static int intern_strings(void) {
   if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2],        &str_hyper[3], &str_nesterov,
-                        &str_maximize, &str_grad,     &str_data,            &str_params,   &str_slot_grad,
-                        &str_slot_data, &str_momentum_buffer};
-  const char *names[] = {"lr",       "momentum", "dampening", "weight_decay", "nesterov",       "maximize",
-                         "grad",     "data",     "params",    "_grad",        "_data",          "momentum_buffer"};
+  PyObject **slots[] = {&str_hyper[0], &str_hyper[1],  &str_hyper[2],  &str_hyper[3],
+                        &str_nesterov, &str_maximize,  &str_grad,      &str_data,
+                        &str_params,   &str_slot_grad, &str_slot_data, &str_momentum_buffer};
+  const char *names[] = {"lr",   "momentum", "dampening", "weight_decay", "nesterov", "maximize",
+                         "grad", "data",     "params",    "_grad",        "_data",    "momentum_buffer"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
@@ -27,7 +27,8 @@ static int intern_strings(void) {
 
 /// Reads one param group: its hyperparameters, converted once, and a tuple of
 /// its params (a new reference in *params).
-static int read_group(PyObject *group, swiftlr_sgd_group *g, PyObject **params) {
+static int read_group(PyObject *group, void *options, PyObject **params) {
+  swiftlr_sgd_group *g = options;
   double *slots[4] = {&g->lr, &g->momentum, &g->dampening, &g->weight_decay};
   for (int k = 0; k < 4; k++) {
     PyObject *value = shim_group_item(group, str_hyper[k]);
@@ -66,7 +67,8 @@ typedef struct {
   char fresh;
 } sgd_entry;
 
-static void release_entry(sgd_entry *e) {
+static void release_entry(void *entry) {
+  sgd_entry *e = entry;
   for (int k = 0; k < 3; k++) {
     if (e->taken[k]) PyBuffer_Release(&e->views[k]);
     Py_CLEAR(e->weak[k]);
@@ -118,20 +120,15 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0], "momentum buffer", i);
 }
 
-enum { STACK_GROUPS = 8, STACK_ENTRIES = 16 };
-
 // sgd_step(param_groups, state, zeros_like, relayout): one SGD step of every
 // parameter with a gradient in every group. Everything Python is read first,
 // holding a strong reference to each object (user code can run during any
 // read); then the kernel runs without the GIL; new momentum buffers join
 // `state` only after it. A failed call changes nothing.
 PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-  PyObject *result = NULL, *groups = NULL;
-  PyObject *stack_params[STACK_GROUPS], **params = stack_params;  // a tuple per group
-  swiftlr_sgd_group stack_options[STACK_GROUPS], *options = stack_options;
-  sgd_entry stack_entries[STACK_ENTRIES], *entries = stack_entries;
-  swiftlr_sgd_tensor stack_tensors[STACK_ENTRIES], *tensors = stack_tensors;
-  Py_ssize_t group_count = 0, groups_read = 0, capacity = 0, n = 0;
+  PyObject *result = NULL;
+  shim_step s;
+  Py_ssize_t n = 0;
 
   if (nargs != 4) {
     PyErr_Format(PyExc_TypeError, "sgd_step() takes 4 arguments (%zd given)", nargs);
@@ -140,33 +137,15 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
-  // A tuple of the groups: the list may change while user code runs.
-  if ((groups = PySequence_Tuple(args[0])) == NULL) return NULL;
-  group_count = PyTuple_GET_SIZE(groups);
-  if (group_count > STACK_GROUPS) {
-    params = PyMem_New(PyObject *, group_count);
-    options = PyMem_New(swiftlr_sgd_group, group_count);
-    if (params == NULL || options == NULL) {
-      PyErr_NoMemory();
-      goto done;
-    }
-  }
-  for (; groups_read < group_count; groups_read++) {
-    if (read_group(PyTuple_GET_ITEM(groups, groups_read), &options[groups_read], &params[groups_read]) < 0) goto done;
-  }
-  for (Py_ssize_t g = 0; g < group_count; g++) capacity += PyTuple_GET_SIZE(params[g]);
-  if (capacity > STACK_ENTRIES) {
-    entries = PyMem_New(sgd_entry, capacity);
-    tensors = PyMem_New(swiftlr_sgd_tensor, capacity);
-    if (entries == NULL || tensors == NULL) {
-      PyErr_NoMemory();
-      goto done;
-    }
-  }
-  for (Py_ssize_t g = 0; g < group_count; g++) {
+  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor), read_group);
+  swiftlr_sgd_group *options = s.options;
+  sgd_entry *entries = s.entries;
+  swiftlr_sgd_tensor *tensors = s.tensors;
+  if (begun < 0) goto done;
+  for (Py_ssize_t g = 0; g < s.group_count; g++) {
     int momentum = options[g].momentum != 0;
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(params[g]); k++) {
-      PyObject *param = PyTuple_GET_ITEM(params[g], k);
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s.params[g]); k++) {
+      PyObject *param = PyTuple_GET_ITEM(s.params[g], k);
       PyObject *grad = shim_param_attr(param, str_grad, str_slot_grad, fast);
       if (grad == NULL) goto done;
       if (grad == Py_None) {
@@ -192,7 +171,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   }
   swiftlr_message message;
   int32_t status;
-  Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, group_count, &message);
+  Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, s.group_count, &message);
   Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -204,13 +183,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   result = Py_NewRef(Py_None);
 
 done:
-  for (Py_ssize_t i = 0; i < n; i++) release_entry(&entries[i]);
-  for (Py_ssize_t g = 0; g < groups_read; g++) Py_DECREF(params[g]);
-  if (entries != stack_entries) PyMem_Free(entries);
-  if (tensors != stack_tensors) PyMem_Free(tensors);
-  if (params != stack_params) PyMem_Free(params);
-  if (options != stack_options) PyMem_Free(options);
-  Py_XDECREF(groups);
+  shim_step_end(&s, n, sizeof(sgd_entry), release_entry);
   return result;
 }
 

@@ -5,6 +5,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <stddef.h>
+
 #include "swiftlr_abi.h"
 
 /// Interned "lr", looked up on every scheduler step.
@@ -90,6 +92,30 @@ int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char 
 /// Takes a state array's writable buffer, checked against the parameter's.
 int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
                     const char *role, Py_ssize_t i);
+
+enum { SHIM_STACK_GROUPS = 8, SHIM_STACK_ENTRIES = 16 };
+
+/// Reads one param group into its option struct and a tuple of its params.
+typedef int (*shim_read_group)(PyObject *group, void *options, PyObject **params);
+
+/// What an optimizer step sets up before its kernel runs: a tuple of the
+/// groups, each group's options and params, and room for one entry and one
+/// ABI tensor per parameter (on the stack while small). `shim_step_begin`
+/// fills it; `shim_step_end` releases it (also after a failed begin).
+typedef struct {
+  PyObject *groups;
+  PyObject **params;
+  void *options, *entries, *tensors;
+  Py_ssize_t group_count, groups_read, capacity;
+  PyObject *stack_params[SHIM_STACK_GROUPS];
+  _Alignas(max_align_t) char stack_options[SHIM_STACK_GROUPS * 80];
+  _Alignas(max_align_t) char stack_entries[SHIM_STACK_ENTRIES * 640];
+  _Alignas(max_align_t) char stack_tensors[SHIM_STACK_ENTRIES * 80];
+} shim_step;
+
+int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
+                    shim_read_group read_group);
+void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry));
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);

@@ -39,7 +39,8 @@ const swiftlr_kernels *swiftlr_best_kernels(void) {
   __builtin_cpu_init();
   if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && swiftlr_adam_range_avx512 != NULL &&
       has_skylake_avx512()) {
-    avx512 = (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512, swiftlr_adam_range_avx512};
+    avx512 =
+        (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512, swiftlr_adam_range_avx512};
     return &avx512;
   }
   if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && swiftlr_adam_range_avx2 != NULL &&
@@ -61,8 +62,8 @@ static int32_t compute_torch_capability(void) {
     if (strcmp(env, "default") == 0) return 0;
   }
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("fma"))
+  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("fma"))
     return 2;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
   return 0;

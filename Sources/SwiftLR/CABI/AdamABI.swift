@@ -14,8 +14,7 @@ public func swiftlr_adam_step(
   else { return report(.value("invalid tensor or group list"), message) }
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
   let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
-  var total = 0
-  var widest = SWIFTLR_FLOAT32
+  var tally = TensorTally()
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
@@ -23,21 +22,11 @@ public func swiftlr_adam_step(
       throw .value("unknown torch capability \(g.capability)")
     }
     for t in list {
-      guard t.group >= 0, t.group < groupCount else { throw .value("group index \(t.group) out of range") }
-      guard t.count >= 0 else { throw .value("negative element count") }
-      guard t.count == 0 || (t.param != nil && t.grad != nil && t.exp_avg != nil && t.exp_avg_sq != nil) else {
-        throw .value("null parameter, gradient or moment")
-      }
-      guard t.count == 0 || options[Int(t.group)].amsgrad == 0 || t.max_exp_avg_sq != nil else {
-        throw .value("amsgrad needs max_exp_avg_sq")
-      }
-      guard t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) || t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) else {
-        throw .type("unsupported dtype code \(t.dtype)")
-      }
-      if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
-      let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
-      guard !overflow else { throw .overflow("too many elements") }
-      total = sum
+      let amsgrad = t.group >= 0 && t.group < groupCount && options[Int(t.group)].amsgrad != 0
+      try tally.add(
+        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
+        hasArrays: t.param != nil && t.grad != nil && t.exp_avg != nil && t.exp_avg_sq != nil
+          && (!amsgrad || t.max_exp_avg_sq != nil))
     }
   } catch {
     return report(error, message)
@@ -47,13 +36,17 @@ public func swiftlr_adam_step(
     for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
     // Adam moves 7 arrays where SGD moves 4 or 5: a thread pays off sooner.
     forEachTensorRange(
-      counts: UnsafeBufferPointer(counts), total: total, minimumPerThread: sgdMinimumPerThread / 2,
-      wake: sgdWakeElements(widest) / 2
+      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread / 2,
+      wake: sgdWakeElements(tally.widest) / 2
     ) { k, range in
       let t = first + k
       let g = groupBase + Int(t.pointee.group)
       let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
-      if let kernels = bestKernels { kernels.adam(t, g, lo, hi) } else { adamRange(t, g, lo, hi, isa: PortableISA.self) }
+      if let kernels = bestKernels {
+        kernels.adam(t, g, lo, hi)
+      } else {
+        adamRange(t, g, lo, hi, isa: PortableISA.self)
+      }
     }
   }
   return 0

@@ -16,25 +16,15 @@ public func swiftlr_sgd_step(
   else { return report(.value("invalid tensor or group list"), message) }
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
   let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
-  var total = 0
-  var widest = SWIFTLR_FLOAT32  // the widest dtype, for when to wake sleeping workers
+  var tally = TensorTally()
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
     for t in list {
-      guard t.group >= 0, t.group < groupCount else { throw .value("group index \(t.group) out of range") }
-      guard t.count >= 0 else { throw .value("negative element count") }
-      guard t.count == 0 || (t.param != nil && t.grad != nil) else { throw .value("null parameter or gradient") }
-      guard t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) || t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) else {
-        throw .type("unsupported dtype code \(t.dtype)")
-      }
-      if options[Int(t.group)].momentum != 0 && t.count > 0 && t.buffer == nil {
-        throw .value("momentum needs a buffer")
-      }
-      if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
-      let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
-      guard !overflow else { throw .overflow("too many elements") }
-      total = sum
+      let needsBuffer = t.group >= 0 && t.group < groupCount && options[Int(t.group)].momentum != 0
+      try tally.add(
+        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
+        hasArrays: t.param != nil && t.grad != nil && (!needsBuffer || t.buffer != nil))
     }
   } catch {
     return report(error, message)
@@ -43,8 +33,8 @@ public func swiftlr_sgd_step(
   withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
     for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
     forEachTensorRange(
-      counts: UnsafeBufferPointer(counts), total: total, minimumPerThread: sgdMinimumPerThread,
-      wake: sgdWakeElements(widest)
+      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread,
+      wake: sgdWakeElements(tally.widest)
     ) { k, range in
       let t = first + k
       sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))

@@ -1,3 +1,5 @@
+import _SwiftLRShims
+
 /// Runs `update(k, range)` over the elements of every tensor `k` of
 /// `counts` (one range of all their elements together, multi-tensor style),
 /// split across the worker pool once it is large enough to be worth a second
@@ -46,4 +48,28 @@ private func upperBound(_ values: UnsafeMutableBufferPointer<Int>, _ x: Int) -> 
     if values[mid] <= x { lo = mid + 1 } else { hi = mid }
   }
   return lo
+}
+
+/// The checks an optimizer's ABI makes of every tensor (its group index,
+/// element count, dtype, and that its arrays are there), and what it learns
+/// from them: the total element count and the widest dtype.
+struct TensorTally {
+  var total = 0
+  /// The widest dtype, for when to wake sleeping workers.
+  var widest = SWIFTLR_FLOAT32
+
+  mutating func add(
+    group: Int64, groupCount: Int64, count: Int64, dtype: Int32, hasArrays: Bool
+  ) throws(SchedulerError) {
+    guard group >= 0, group < groupCount else { throw .value("group index \(group) out of range") }
+    guard count >= 0 else { throw .value("negative element count") }
+    guard count == 0 || hasArrays else { throw .value("null parameter, gradient or state array") }
+    guard dtype == Int32(SWIFTLR_FLOAT32.rawValue) || dtype == Int32(SWIFTLR_FLOAT64.rawValue) else {
+      throw .type("unsupported dtype code \(dtype)")
+    }
+    if dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
+    let (sum, overflow) = total.addingReportingOverflow(Int(count))
+    guard !overflow else { throw .overflow("too many elements") }
+    total = sum
+  }
 }
