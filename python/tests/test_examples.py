@@ -68,7 +68,7 @@ def test_torch_optimizer_example_without_torch_exits_0(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])},
     )
     assert "needs PyTorch" in out.stdout
 

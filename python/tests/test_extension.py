@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -24,6 +25,8 @@ def test_is_stripped() -> None:
 
 def test_imports_without_swift_on_library_paths() -> None:
     env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": ""}
+    if "PYTHONPATH" in os.environ:  # a development checkout's python/, not an installed wheel
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     code = "import swiftlr._swiftlr as m, sys; sys.stdout.write(m.__name__)"
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr

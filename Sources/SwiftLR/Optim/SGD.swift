@@ -1,3 +1,5 @@
+import _SwiftLRShims
+
 /// A trainable array for the Swift API: values plus an optional gradient.
 public final class Parameter<Scalar: BinaryFloatingPoint & SIMDScalar> {
   // Written in place by every step; no dynamic exclusivity check per access.
@@ -60,6 +62,12 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
   }
 
   /// One update of every parameter that has a gradient.
+  ///
+  /// Float and Double parameters run the Python build's route
+  /// (`swiftlr_sgd_step`: the kernels for this CPU, split across the worker
+  /// pool), compiled once in this module: a caller in another module gets
+  /// that speed without specializing anything. Other scalar types run the
+  /// generic portable kernel.
   public mutating func step() throws(SchedulerError) {
     for g in paramGroups {
       try g.options.validate()
@@ -69,34 +77,67 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
         }
       }
     }
+    let dtype: Int32? =
+      Scalar.self == Float.self
+      ? Int32(SWIFTLR_FLOAT32.rawValue) : Scalar.self == Double.self ? Int32(SWIFTLR_FLOAT64.rawValue) : nil
     for g in paramGroups {
+      let momentum = g.options.momentum != 0
       for p in g.params {
         guard let grad = p.grad else { continue }
         let key = ObjectIdentifier(p)
         let fresh = momentumBuffers[key] == nil
-        var buffer = g.options.momentum != 0 ? (momentumBuffers.removeValue(forKey: key) ?? grad) : []
+        // Taken out of the dictionary so that it is uniquely referenced: no copy on write.
+        var buffer =
+          momentum ? (momentumBuffers.removeValue(forKey: key) ?? Array(repeating: 0, count: grad.count)) : []
         let count = p.data.count
         grad.withUnsafeBufferPointer { gp in
           p.data.withUnsafeMutableBufferPointer { pp in
             buffer.withUnsafeMutableBufferPointer { bp in
-              sgdUpdate(
-                param: pp.baseAddress!, grad: gp.baseAddress!,
-                buffer: g.options.momentum != 0 ? bp.baseAddress : nil,
-                count: count, freshBuffer: fresh, options: g.options)
+              if let dtype {
+                var tensor = swiftlr_sgd_tensor(
+                  param: UnsafeMutableRawPointer(pp.baseAddress), grad: UnsafeRawPointer(gp.baseAddress),
+                  buffer: momentum ? UnsafeMutableRawPointer(bp.baseAddress) : nil, count: Int64(count),
+                  dtype: dtype, fresh_buffer: fresh ? 1 : 0, group: 0)
+                var group = swiftlr_sgd_group(g.options)
+                _ = swiftlr_sgd_step(&tensor, 1, &group, 1, nil)  // checked above: cannot fail
+              } else {
+                sgdUpdate(
+                  param: pp.baseAddress!, grad: gp.baseAddress!, buffer: momentum ? bp.baseAddress : nil,
+                  count: count, freshBuffer: fresh, options: g.options)
+              }
             }
           }
         }
-        if g.options.momentum != 0 { momentumBuffers[key] = buffer }
+        if momentum { momentumBuffers[key] = buffer }
       }
     }
   }
 }
 
-extension LRScheduler {
-  /// Steps the scheduler over an SGD optimizer's group lrs.
-  public mutating func step<S>(_ optimizer: inout SGD<S>) throws(SchedulerError) {
-    var lrs = optimizer.learningRates
-    try step(&lrs)
-    optimizer.learningRates = lrs
+// MARK: - Driven by schedulers
+
+extension SGD: ScheduledOptimizer {
+  public var initialLRs: [Double?] {
+    get { paramGroups.map(\.initialLR) }
+    set {
+      for i in paramGroups.indices where i < newValue.count { paramGroups[i].initialLR = newValue[i] }
+    }
+  }
+
+  /// Each group's `momentum` (what `OneCycleLR` and `CyclicLR` cycle).
+  public var momenta: [Double] {
+    get { paramGroups.map(\.options.momentum) }
+    set {
+      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.momentum = newValue[i] }
+    }
+  }
+}
+
+extension swiftlr_sgd_group {
+  /// A group's options as the C ABI passes them to the kernels.
+  init(_ o: SGDOptions) {
+    self.init(
+      lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weightDecay, nesterov: o.nesterov ? 1 : 0,
+      maximize: o.maximize ? 1 : 0)
   }
 }

@@ -54,6 +54,9 @@ public struct CyclicLR: LRScheduler {
   public let customScale: Bool
   /// The value of the user's scale function at the last step.
   var scale = 1.0
+  /// The user's scale function (PyTorch's `scale_fn`) when built on an
+  /// optimizer with one; nil when the caller passes its value with each step.
+  public var scaleFunction: ((Double) -> Double)?
 
   public init(
     baseLRs: [Double], maxLRs: [Double], stepSizeUp: Double = 2000, stepSizeDown: Double? = nil,

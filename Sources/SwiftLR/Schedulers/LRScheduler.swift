@@ -14,7 +14,7 @@
 /// Edge cases: every initializer and field update validates its values and
 /// throws `SchedulerError` rather than trapping; `lastEpoch` arithmetic is
 /// checked, so stepping past `Int.max` throws.
-public protocol LRScheduler {
+public protocol LRScheduler: OptimizerScheduler {
   /// PyTorch's `last_epoch`: -1 before the first (initial) step.
   var lastEpoch: Int { get set }
   /// PyTorch's `base_lrs`: one per param group.
@@ -84,6 +84,13 @@ public protocol LRScheduler {
   /// (schedulers that cycle momentum: `CyclicLR`, `OneCycleLR`), at the
   /// current state; nil when the scheduler leaves momentum alone (default).
   func momentum(group: Int) -> Double?
+
+  /// The `inputCount` values a step to `epoch` takes when the scheduler is
+  /// stepped on an optimizer (`step(_:)`): from its Swift closures (LambdaLR's
+  /// `lrLambdas`, CyclicLR's `scaleFunction`) or its stored group values
+  /// (OneCycleLR, SWALR). `isInitial`: the constructor's initial step.
+  /// Default: none; throws when the scheduler needs inputs it cannot compute.
+  func stepInputs(toEpoch epoch: Int, isInitial: Bool) throws(SchedulerError) -> [Double]
 }
 
 extension LRScheduler {
@@ -96,6 +103,12 @@ extension LRScheduler {
   public func closedFormLR(group: Int) -> Double? { closedFormLR(group: group, current: 0.0) }
   public func validate() throws(SchedulerError) {}
   public func momentum(group: Int) -> Double? { nil }
+  public func stepInputs(toEpoch epoch: Int, isInitial: Bool) throws(SchedulerError) -> [Double] {
+    guard inputCount == 0 else {
+      throw .type("\(Self.self) needs \(inputCount) values with each step: step(_:inputs:)")
+    }
+    return []
+  }
   public var stepCount: Int {
     get { 0 }
     set {}

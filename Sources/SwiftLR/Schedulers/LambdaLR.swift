@@ -1,6 +1,7 @@
 /// Sets each group's lr to its base lr times a user factor (PyTorch's `LambdaLR`).
 ///
-/// The user's functions run in the caller (Python); see `UserFactorScheduler`.
+/// The user's functions are Swift closures (`lrLambdas`) or run in the
+/// caller (Python); see `UserFactorScheduler`.
 ///
 /// - Parameters:
 ///   - baseLRs: each group's initial lr.
@@ -12,6 +13,10 @@ public struct LambdaLR: UserFactorScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var factors: [Double]
+  /// The Swift functions of the epoch that give each group's factor, when
+  /// built on an optimizer (`init(_:lrLambdas:lastEpoch:)`); empty when the
+  /// caller passes the factors (the Python build).
+  public var lrLambdas: [(Int) -> Double] = []
 
   public init(baseLRs: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
     self.baseLRs = baseLRs

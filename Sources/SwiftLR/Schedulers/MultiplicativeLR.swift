@@ -1,7 +1,8 @@
 /// Multiplies each group's current lr by a user factor every step
 /// (PyTorch's `MultiplicativeLR`).
 ///
-/// The user's functions run in the caller (Python); see `UserFactorScheduler`.
+/// The user's functions are Swift closures (`lrLambdas`) or run in the
+/// caller (Python); see `UserFactorScheduler`.
 /// PyTorch does not call them on the constructor's initial step; the caller
 /// passes 1.0 there, which leaves every lr exactly as it is.
 ///
@@ -11,6 +12,10 @@ public struct MultiplicativeLR: UserFactorScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var factors: [Double]
+  /// The Swift functions of the epoch that give each group's factor, when
+  /// built on an optimizer (`init(_:lrLambdas:lastEpoch:)`); empty when the
+  /// caller passes the factors (the Python build).
+  public var lrLambdas: [(Int) -> Double] = []
 
   public init(baseLRs: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
     self.baseLRs = baseLRs
@@ -21,5 +26,12 @@ public struct MultiplicativeLR: UserFactorScheduler {
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     current * factors[group]
+  }
+}
+
+extension MultiplicativeLR {
+  /// PyTorch calls no function on the initial step (a factor of 1 leaves each lr as it is).
+  public func stepInputs(toEpoch epoch: Int, isInitial: Bool) throws(SchedulerError) -> [Double] {
+    isInitial ? Array(repeating: 1, count: baseLRs.count) : try lambdaFactors(at: epoch)
   }
 }

@@ -98,15 +98,19 @@ public struct OneCycleLR: LRScheduler {
   }
 
   /// A schedule from Swift values; see the Python class for the arguments.
-  /// `baseLRs` are the groups' `initial_lr`, `maxLRs / divFactor`.
+  /// `baseLRs` are the groups' `initial_lr`, `maxLRs / divFactor`. Give
+  /// `totalSteps`, or `epochs` and `stepsPerEpoch`.
   public init(
-    maxLRs: [Double], totalSteps: Int, pctStart: Double = 0.3, annealStrategy: AnnealStrategy = .cos,
-    cycleMomentum: Bool = true, baseMomentums: [Double]? = nil, maxMomentums: [Double]? = nil,
-    divFactor: Double = 25, finalDivFactor: Double = 1e4, threePhase: Bool = false, lastEpoch: Int = -1
+    maxLRs: [Double], totalSteps: Int? = nil, epochs: Int? = nil, stepsPerEpoch: Int? = nil, pctStart: Double = 0.3,
+    annealStrategy: AnnealStrategy = .cos, cycleMomentum: Bool = true, baseMomentums: [Double]? = nil,
+    maxMomentums: [Double]? = nil, divFactor: Double = 25, finalDivFactor: Double = 1e4, threePhase: Bool = false,
+    lastEpoch: Int = -1
   ) throws(SchedulerError) {
+    let optionalInt = { (v: Int?) in v.map(SchedulerValue.int) ?? .none }
     var config = SchedulerConfig([
       "base_lrs": .doubles(maxLRs.map { $0 / divFactor }), "last_epoch": .int(lastEpoch),
-      "max_lr": .doubles(maxLRs), "total_steps": .int(totalSteps), "pct_start": .double(pctStart),
+      "max_lr": .doubles(maxLRs), "total_steps": optionalInt(totalSteps), "epochs": optionalInt(epochs),
+      "steps_per_epoch": optionalInt(stepsPerEpoch), "pct_start": .double(pctStart),
       "anneal_strategy": .string(annealStrategy.rawValue), "cycle_momentum": .bool(cycleMomentum),
       "div_factor": .double(divFactor), "final_div_factor": .double(finalDivFactor), "three_phase": .bool(threePhase),
     ])

@@ -8,6 +8,9 @@
 public protocol UserFactorScheduler: LRScheduler {
   /// The factors of the most recent step, one per group.
   var factors: [Double] { get set }
+  /// Each group's factor as a function of the epoch, or empty when the
+  /// factors come with each step.
+  var lrLambdas: [(Int) -> Double] { get set }
   init(baseLRs: [Double], lastEpoch: Int) throws(SchedulerError)
 }
 
@@ -21,6 +24,19 @@ extension UserFactorScheduler {
   public static var fields: [SchedulerField<Self>] { [] }
 
   public var inputCount: Int { baseLRs.count }
+
+  /// Each group's function at `epoch` (PyTorch's `lmbda(self.last_epoch)`).
+  public func stepInputs(toEpoch epoch: Int, isInitial: Bool) throws(SchedulerError) -> [Double] {
+    try lambdaFactors(at: epoch)
+  }
+
+  /// Each group's `lrLambdas` value at `epoch`.
+  func lambdaFactors(at epoch: Int) throws(SchedulerError) -> [Double] {
+    guard lrLambdas.count == baseLRs.count else {
+      throw .type("\(Self.self) has no lr_lambda for its \(baseLRs.count) groups: build it with lrLambdas")
+    }
+    return lrLambdas.map { $0(epoch) }
+  }
 
   public func validate() throws(SchedulerError) {
     try validateCommon(baseLRs: baseLRs)

@@ -9,7 +9,6 @@ import hashlib
 import subprocess
 import sys
 import threading
-import time
 import types
 from pathlib import Path
 
@@ -23,30 +22,50 @@ import sgd_bench  # noqa: E402
 import timing  # noqa: E402
 
 
-def test_settle_waits_until_another_thread_stops_using_the_cpu() -> None:
+def test_other_threads_cpu_counts_a_thread_that_runs_without_the_gil() -> None:
     # One hashlib call over a large buffer runs without the GIL: a thread that
-    # only burns CPU, as a thread pool's spinning worker does.
-    data = bytes(256 << 20)
-    started = threading.Event()
-    cpu_at_end: list[float] = []
+    # only burns CPU, as a thread pool's spinning worker does. Its CPU time
+    # (CPU time, however long the machine makes it take) must show in what
+    # settle reads. The thread waits after hashing so that it can be read.
+    data = bytes(64 << 20)
+    hashed, release = threading.Event(), threading.Event()
 
     def burn() -> None:
-        started.set()
         hashlib.sha256(data).digest()
-        cpu_at_end.append(time.thread_time())
+        hashed.set()
+        release.wait()
 
+    before = timing._other_threads_cpu()
     worker = threading.Thread(target=burn)
     worker.start()
-    started.wait()
-    timing.settle(window=0.02, limit=60.0)
     try:
-        cpu_at_settle = timing.thread_cpu(worker.native_id)
-    except OSError:  # no such thread: it had ended
-        cpu_at_settle = None
-    worker.join()
-    assert cpu_at_end[0] > 0.05, "the thread burned too little CPU to tell"
-    if cpu_at_settle is not None:  # what it ran after settle returned: only its return from the call
-        assert cpu_at_end[0] - cpu_at_settle < 0.01, "settle returned while the thread was still hashing"
+        hashed.wait()
+        assert worker.native_id is not None
+        burned = timing.thread_cpu(worker.native_id)
+        assert burned > 0.005, "hashing 64 MiB took almost no CPU: the thread clock is not read"
+        assert timing._other_threads_cpu() - before >= burned * 0.99
+    finally:
+        release.set()
+        worker.join()
+
+
+def test_settle_waits_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On clocks the test drives (each look advances the wall clock 1 ms): the
+    # other threads run for the first 30 looks, then stop. settle must not
+    # return before they stop, and must return once they have been quiet for
+    # the window. A real thread cannot be used: on a busy machine it is
+    # descheduled for longer than any window, and settle rightly returns.
+    wall = iter(range(10**6))
+    looks = iter(range(10**6))
+    busy_looks = 30
+
+    def other_threads_cpu() -> float:
+        return min(next(looks), busy_looks) * 1e-3
+
+    monkeypatch.setattr(timing, "time", types.SimpleNamespace(perf_counter=lambda: next(wall) * 1e-3))
+    monkeypatch.setattr(timing, "_other_threads_cpu", other_threads_cpu)
+    returned_at = timing.settle(window=0.005, limit=1.0)  # seconds on the fake clock
+    assert 0.030 <= returned_at <= 0.040  # after the busy looks, one quiet window later
 
 
 def test_settle_gives_up_after_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,8 +78,8 @@ def test_settle_gives_up_after_its_limit(monkeypatch: pytest.MonkeyPatch) -> Non
     cpu = iter(range(10**6))
     monkeypatch.setattr(timing, "time", types.SimpleNamespace(perf_counter=lambda: next(wall) * 1e-3))
     monkeypatch.setattr(timing, "_other_threads_cpu", lambda: next(cpu) * 1e-3)
-    waited = timing.settle(window=0.002, limit=0.05)
-    assert 0.05 <= waited < 0.06  # it gave up at the limit, not at a quiet window
+    gave_up_at = timing.settle(window=0.002, limit=0.05)  # seconds on the fake clock
+    assert 0.05 <= gave_up_at < 0.06  # it gave up at the limit, not at a quiet window
     quiet = iter([0.0] * 1000)
     monkeypatch.setattr(timing, "_other_threads_cpu", lambda: next(quiet))
     assert timing.settle(window=0.002, limit=0.05) < 0.05  # quiet threads: it returns at the window
