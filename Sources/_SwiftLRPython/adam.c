@@ -211,7 +211,8 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3], *new_step = args[4];
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
-  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_adam_group), sizeof(adam_entry), sizeof(swiftlr_adam_tensor), read_group);
+  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_adam_group), sizeof(adam_entry), sizeof(swiftlr_adam_tensor),
+                              read_group);
   swiftlr_adam_group *options = s.options;
   adam_entry *entries = s.entries;
   swiftlr_adam_tensor *tensors = s.tensors;

@@ -137,7 +137,8 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
-  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor), read_group);
+  int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor),
+                              read_group);
   swiftlr_sgd_group *options = s.options;
   sgd_entry *entries = s.entries;
   swiftlr_sgd_tensor *tensors = s.tensors;

@@ -36,9 +36,11 @@ final class AdamTests: XCTestCase {
   func testSchedulersDriveTheLearningRateAndBeta1() throws {
     let p = Parameter<Float>([1], grad: [1])
     var adam = try Adam([p], options: AdamOptions(lr: 0.1))
-    adam.firstBetas = [0.85]
+    adam.momenta = [0.85]
     XCTAssertEqual(adam.paramGroups[0].options.beta1, 0.85)
     var scheduler = try StepLR(baseLRs: [0.1], stepSize: 1, gamma: 0.5)
+    try scheduler.step(&adam)  // the constructor's step: epoch 0
+    XCTAssertEqual(adam.learningRates, [0.1])
     try scheduler.step(&adam)
     XCTAssertEqual(adam.learningRates, [0.05])
   }

@@ -4,7 +4,7 @@
 ///
 /// Each param group has its own `AdamOptions`; a scheduler drives the groups'
 /// lrs through `learningRates` (and OneCycleLR/CyclicLR's momentum through
-/// `firstBetas`). Each parameter's state starts at its first step: zero
+/// `momenta`, each group's `beta1`). Each parameter's state starts at its first step: zero
 /// moments, and a float32 step count that stops at 2^24, as torch's.
 ///
 /// Edge cases: parameters whose `grad` is nil are skipped; a gradient whose
@@ -54,14 +54,6 @@ public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
     get { paramGroups.map(\.options.lr) }
     set {
       for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.lr = newValue[i] }
-    }
-  }
-
-  /// Each group's `betas[0]`, the momentum OneCycleLR and CyclicLR cycle.
-  public var firstBetas: [Double] {
-    get { paramGroups.map(\.options.beta1) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.beta1 = newValue[i] }
     }
   }
 
@@ -118,11 +110,21 @@ public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
   }
 }
 
-extension LRScheduler {
-  /// Steps the scheduler over an Adam optimizer's group lrs.
-  public mutating func step<S>(_ optimizer: inout Adam<S>) throws(SchedulerError) {
-    var lrs = optimizer.learningRates
-    try step(&lrs)
-    optimizer.learningRates = lrs
+// MARK: - Driven by schedulers
+
+extension Adam: ScheduledOptimizer {
+  public var initialLRs: [Double?] {
+    get { paramGroups.map(\.initialLR) }
+    set {
+      for i in paramGroups.indices where i < newValue.count { paramGroups[i].initialLR = newValue[i] }
+    }
+  }
+
+  /// Each group's `betas[0]` (what `OneCycleLR` and `CyclicLR` cycle on Adam).
+  public var momenta: [Double] {
+    get { paramGroups.map(\.options.beta1) }
+    set {
+      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.beta1 = newValue[i] }
+    }
   }
 }
