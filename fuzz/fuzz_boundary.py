@@ -396,7 +396,7 @@ def fuzz_module(source: Input) -> None:
             "nesterov": False,
             "maximize": False,
         }
-        _swiftlr.sgd_step([group], {}, np.zeros_like, lambda d, g: g)
+        _swiftlr.sgd_step([group], {}, np.zeros_like, lambda d, g: g, True)
 
 
 def test_one_input(data: bytes) -> None:

@@ -263,8 +263,3 @@ done:
   shim_step_end(&s, n, sizeof(adam_entry), release_entry);
   return result;
 }
-
-// torch_capability() -> int: swiftlr_torch_capability(), for tests and reports.
-PyObject *shim_torch_capability(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) {
-  return PyLong_FromLong(swiftlr_torch_capability());
-}

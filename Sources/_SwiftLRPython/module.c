@@ -5,11 +5,12 @@
 
 static PyMethodDef module_methods[] = {
     {"sgd_step", (PyCFunction)(void (*)(void))shim_sgd_step, METH_FASTCALL,
-     "sgd_step(param_groups, state, zeros_like, relayout) -> None\n\n"
+     "sgd_step(param_groups, state, zeros_like, relayout, fma) -> None\n\n"
      "One SGD step of every parameter with a gradient in every group (dicts with lr,\n"
      "momentum, dampening, weight_decay, nesterov, maximize, params). state: the\n"
      "optimizer's defaultdict of per-parameter dicts; zeros_like(data) makes a new\n"
-     "momentum buffer, relayout(data, grad) copies a gradient into data's layout.\n"
+     "momentum buffer, relayout(data, grad) copies a gradient into data's layout;\n"
+     "fma: round each x + a*y once (torch's AVX2/AVX-512 kernels) or twice (default).\n"
      "All inputs are checked before any write; the update runs without the GIL."},
     {"adam_step", (PyCFunction)(void (*)(void))shim_adam_step, METH_FASTCALL,
      "adam_step(param_groups, state, zeros_like, relayout, new_step) -> None\n\n"
@@ -18,10 +19,6 @@ static PyMethodDef module_methods[] = {
      "bit for bit as torch's fused CPU kernel. zeros_like(data) makes new moments,\n"
      "new_step() a new float32 step count. All inputs are checked before any write;\n"
      "the update runs without the GIL."},
-    {"torch_capability", (PyCFunction)shim_torch_capability, METH_NOARGS,
-     "torch_capability() -> int\n\n"
-     "torch's CPU capability by torch's rule (0 default, 1 avx2, 2 avx512): the\n"
-     "rounding swiftlr's Adam reproduces."},
     {"sgd_number", (PyCFunction)(void (*)(void))shim_sgd_number, METH_FASTCALL,
      "sgd_number(value, name) -> float\n\n"
      "An SGD or Adam hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"
@@ -29,6 +26,11 @@ static PyMethodDef module_methods[] = {
     {"sgd_kernels", (PyCFunction)shim_sgd_kernels, METH_NOARGS,
      "sgd_kernels() -> str\n\n"
      "The instruction set the SGD kernels run with on this CPU: 'portable', 'avx2' or 'avx512'."},
+    {"torch_capability", (PyCFunction)shim_torch_capability, METH_NOARGS,
+     "torch_capability() -> str\n\n"
+     "The CPU capability torch would pick in this process, 'default', 'avx2' or 'avx512'\n"
+     "(ATEN_CPU_CAPABILITY if set to one of them, else the widest this CPU has), read\n"
+     "once without importing torch. It decides SGD's rounding: see swiftlr.optim.SGD."},
     {"axpy", (PyCFunction)(void (*)(void))shim_axpy, METH_FASTCALL,
      "axpy(a, b, scale) -> None\n\n"
      "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"

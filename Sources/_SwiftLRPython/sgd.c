@@ -120,8 +120,10 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0], "momentum buffer", i);
 }
 
-// sgd_step(param_groups, state, zeros_like, relayout): one SGD step of every
-// parameter with a gradient in every group. Everything Python is read first,
+// sgd_step(param_groups, state, zeros_like, relayout, fma): one SGD step of
+// every parameter with a gradient in every group, each `x + a*y` rounded once
+// (fma true: torch's AVX2/AVX-512 kernels) or twice (its default kernels).
+// Everything Python is read first,
 // holding a strong reference to each object (user code can run during any
 // read); then the kernel runs without the GIL; new momentum buffers join
 // `state` only after it. A failed call changes nothing.
@@ -130,11 +132,13 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   shim_step s;
   Py_ssize_t n = 0;
 
-  if (nargs != 4) {
-    PyErr_Format(PyExc_TypeError, "sgd_step() takes 4 arguments (%zd given)", nargs);
+  if (nargs != 5) {
+    PyErr_Format(PyExc_TypeError, "sgd_step() takes 5 arguments (%zd given)", nargs);
     return NULL;
   }
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
+  int fma = PyObject_IsTrue(args[4]);
+  if (fma < 0) return NULL;
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor),
@@ -143,6 +147,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   sgd_entry *entries = s.entries;
   swiftlr_sgd_tensor *tensors = s.tensors;
   if (begun < 0) goto done;
+  for (Py_ssize_t g = 0; g < s.group_count; g++) options[g].fma = fma;
   for (Py_ssize_t g = 0; g < s.group_count; g++) {
     int momentum = options[g].momentum != 0;
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s.params[g]); k++) {
@@ -215,6 +220,14 @@ done:
   if (have_a) PyBuffer_Release(&a);
   if (have_b) PyBuffer_Release(&b);
   return result;
+}
+
+// torch_capability() -> str: the CPU capability torch would pick in this
+// process ("default", "avx2", "avx512"), which decides SGD's arithmetic.
+PyObject *shim_torch_capability(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) {
+  static const char *const names[] = {"default", "avx2", "avx512"};
+  int32_t capability = swiftlr_torch_capability();
+  return PyUnicode_FromString(names[capability >= 0 && capability <= 2 ? capability : 0]);
 }
 
 // sgd_kernels() -> str: the instruction set the SGD kernels were compiled for

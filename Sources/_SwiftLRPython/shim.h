@@ -118,9 +118,9 @@ int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t e
 void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry));
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
+PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -1,11 +1,50 @@
 // Most of this target is its header, include/swiftlr_abi.h. Here: picking
-// the kernels for this CPU, and torch's CPU capability (C, for
-// __builtin_cpu_supports and weak symbols).
+// the kernels for this CPU and the arithmetic torch's CPU kernels use on
+// it (C, for __builtin_cpu_supports and weak symbols).
 #include "swiftlr_abi.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+// MARK: - torch's CPU capability
+
+// ATen's compute_cpu_capability (aten/src/ATen/native/DispatchStub.cpp), for
+// the x86-64 builds of torch: ATEN_CPU_CAPABILITY when it is "avx512", "avx2"
+// or "default" (torch warns about and ignores any other value), else AVX-512
+// when the CPU has AVX512VL, BW, DQ and FMA, AVX2 when it has AVX2 and FMA,
+// else default. torch reads it once per process, and so does this.
+static int32_t compute_torch_capability(void) {
+  const char *env = getenv("ATEN_CPU_CAPABILITY");
+  if (env != NULL) {
+    if (strcmp(env, "avx512") == 0) return SWIFTLR_TORCH_AVX512;
+    if (strcmp(env, "avx2") == 0) return SWIFTLR_TORCH_AVX2;
+    if (strcmp(env, "default") == 0) return SWIFTLR_TORCH_DEFAULT;
+  }
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("fma")) {
+    return SWIFTLR_TORCH_AVX512;
+  }
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SWIFTLR_TORCH_AVX2;
+#endif
+  return SWIFTLR_TORCH_DEFAULT;
+}
+
+int32_t swiftlr_torch_capability(void) {
+  // Computing it twice gives the same value, so a race between two first
+  // calls is harmless; the atomics only keep the read and write whole.
+  static int32_t cached = -1;
+  int32_t value = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+  if (value < 0) {
+    value = compute_torch_capability();
+    __atomic_store_n(&cached, value, __ATOMIC_RELAXED);
+  }
+  return value;
+}
+
+// MARK: - Kernels for this CPU
 
 #if defined(__x86_64__)
 typedef void sgd_range(const swiftlr_sgd_tensor *, const swiftlr_sgd_group *, int64_t, int64_t);
@@ -50,36 +89,6 @@ const swiftlr_kernels *swiftlr_best_kernels(void) {
   }
   return NULL;
 }
-
-// torch's rule (ATen's compute_cpu_capability): the environment variable when
-// it names a capability, else AVX-512 (VL, BW, DQ and FMA), else AVX2 with
-// FMA, else default. Its fused kernels round differently under each.
-static int32_t compute_torch_capability(void) {
-  const char *env = getenv("ATEN_CPU_CAPABILITY");
-  if (env != NULL) {
-    if (strcmp(env, "avx512") == 0) return 2;
-    if (strcmp(env, "avx2") == 0) return 1;
-    if (strcmp(env, "default") == 0) return 0;
-  }
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-      __builtin_cpu_supports("fma"))
-    return 2;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
-  return 0;
-}
 #else
 const swiftlr_kernels *swiftlr_best_kernels(void) { return NULL; }
-static int32_t compute_torch_capability(void) { return 0; }
 #endif
-
-int32_t swiftlr_torch_capability(void) {
-  // Racing first calls compute the same value.
-  static int32_t capability = -1;
-  int32_t value = __atomic_load_n(&capability, __ATOMIC_RELAXED);
-  if (value < 0) {
-    value = compute_torch_capability();
-    __atomic_store_n(&capability, value, __ATOMIC_RELAXED);
-  }
-  return value;
-}

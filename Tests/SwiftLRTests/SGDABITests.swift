@@ -23,7 +23,7 @@ final class SGDABITests: XCTestCase {
         }
       }
     }
-    var group = swiftlr_sgd_group(lr: 0.05, momentum: 0.9, dampening: 0, weight_decay: 1e-4, nesterov: 1, maximize: 0)
+    var group = swiftlr_sgd_group(options)
     var message = swiftlr_message()
     var tensors: [swiftlr_sgd_tensor] = []
     for k in counts.indices {
@@ -46,7 +46,7 @@ final class SGDABITests: XCTestCase {
   func testBadGroupIndexIsRefusedBeforeAnyWrite() {
     var param: [Double] = [1, 2]
     let grad: [Double] = [1, 1]
-    var group = swiftlr_sgd_group(lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: 0, maximize: 0)
+    var group = swiftlr_sgd_group(lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: 0, maximize: 0, fma: 0)
     var message = swiftlr_message()
     var tensors = [
       swiftlr_sgd_tensor(

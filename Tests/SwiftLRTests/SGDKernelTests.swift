@@ -47,6 +47,75 @@ final class SGDKernelTests: XCTestCase {
     }
   }
 
+  /// torch's single-tensor SGD for one element, rounded in `T` op by op as
+  /// torch's kernels round it: `add(x, y, alpha=a)` fused or not.
+  func torchElement<T: BinaryFloatingPoint>(
+    param: inout T, grad: T, buffer: inout T?, o: SGDOptions
+  ) {
+    func add(_ x: T, _ a: T, _ y: T) -> T { o.fusedMultiplyAdd ? x.addingProduct(a, y) : x + a * y }
+    let (negLR, decay, mu, keep) = (T(-o.lr), T(o.weightDecay), T(o.momentum), T(1 - o.dampening))
+    var g = o.maximize ? -grad : grad
+    if o.weightDecay != 0 { g = add(g, decay, param) }
+    if o.momentum != 0 {
+      buffer = buffer.map { add(mu * $0, keep, g) } ?? g
+      g = o.nesterov ? add(g, mu, buffer!) : buffer!
+    }
+    param = add(param, negLR, g)
+  }
+
+  /// Every instruction set's kernel equals `torchElement` bit for bit, fused
+  /// and not, at sizes with every kind of vector tail, over several steps.
+  func testBitExactWithTorchsRounding() {
+    func run<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type, _ o: SGDOptions, count: Int, isa: Int) {
+      var param = (0..<count).map { T(sin(Double($0) * 0.37 + 0.1) * 3) }
+      var buffer = [T](repeating: 0, count: count)
+      var expected = param
+      var refBuffers = [T?](repeating: nil, count: count)
+      for step in 0..<4 {
+        let grad = (0..<count).map { T(cos(Double($0 * (step + 1)) * 0.61) / 3) }
+        for i in 0..<count { torchElement(param: &expected[i], grad: grad[i], buffer: &refBuffers[i], o: o) }
+        param.withUnsafeMutableBufferPointer { p in
+          grad.withUnsafeBufferPointer { g in
+            buffer.withUnsafeMutableBufferPointer { b in
+              let bp = o.momentum != 0 ? b.baseAddress : nil
+              switch isa {
+              case 0:
+                sgdUpdate(
+                  param: p.baseAddress!, grad: g.baseAddress!, buffer: bp, count: count, freshBuffer: step == 0,
+                  options: o, isa: PortableISA.self)
+              default:
+                var t = swiftlr_sgd_tensor(
+                  param: p.baseAddress, grad: g.baseAddress, buffer: bp, count: Int64(count),
+                  dtype: Int32((T.self == Float.self ? SWIFTLR_FLOAT32 : SWIFTLR_FLOAT64).rawValue),
+                  fresh_buffer: step == 0 ? 1 : 0, group: 0)
+                var group = swiftlr_sgd_group(o)
+                sgdRangeKernel(&t, &group, 0, Int64(count))
+              }
+            }
+          }
+        }
+        XCTAssertEqual(
+          param.map { Double($0).bitPattern }, expected.map { Double($0).bitPattern },
+          "\(T.self) \(o) count \(count) step \(step) kernels \(isa)")
+      }
+    }
+    for fused in [false, true] {
+      for o in [
+        SGDOptions(lr: 0.1, fusedMultiplyAdd: fused),
+        SGDOptions(lr: 0.0123, weightDecay: 0.031, fusedMultiplyAdd: fused),
+        SGDOptions(lr: 0.07, momentum: 0.9, dampening: 0.13, weightDecay: 1e-3, fusedMultiplyAdd: fused),
+        SGDOptions(lr: 0.3, momentum: 0.77, weightDecay: 0.2, nesterov: true, maximize: true, fusedMultiplyAdd: fused),
+      ] {
+        for count in [1, 7, 15, 17, 63, 65, 1000] {
+          for isa in 0..<2 {
+            run(Float.self, o, count: count, isa: isa)
+            run(Double.self, o, count: count, isa: isa)
+          }
+        }
+      }
+    }
+  }
+
   func testPlain() { check(SGDOptions(lr: 0.1)) }
   func testWeightDecay() { check(SGDOptions(lr: 0.1, weightDecay: 0.01)) }
   func testMomentum() { check(SGDOptions(lr: 0.1, momentum: 0.9)) }
@@ -95,38 +164,40 @@ final class SGDKernelTests: XCTestCase {
     }
     func check<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type, dtype: swiftlr_dtype) {
       for count in [1, 15, 16, 17, 100, 1003] {
-        for (momentum, fresh, nesterov, decay, maximize) in [
-          (0.0, false, false, 0.0, false), (0.9, true, false, 1e-4, false), (0.9, false, true, 0.01, true),
-          (0.8, false, false, 0.0, true), (0.5, true, true, 0.1, false),
-        ] {
-          let g = swiftlr_sgd_group(
-            lr: 0.037, momentum: momentum, dampening: nesterov ? 0 : 0.25, weight_decay: decay,
-            nesterov: nesterov ? 1 : 0, maximize: maximize ? 1 : 0)
-          let grad = (0..<count).map { T(sin(Double($0) * 0.7)) }
-          var results: [[T]] = []
-          for portable in [true, false] {
-            var param = (0..<count).map { T(cos(Double($0) * 0.3)) }
-            var buffer = (0..<count).map { T(Double($0 % 7) * 0.125) }
-            param.withUnsafeMutableBytes { p in
-              grad.withUnsafeBytes { gr in
-                buffer.withUnsafeMutableBytes { b in
-                  var t = swiftlr_sgd_tensor(
-                    param: p.baseAddress, grad: gr.baseAddress, buffer: momentum != 0 ? b.baseAddress : nil,
-                    count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: fresh ? 1 : 0, group: 0)
-                  var group = g
-                  if portable {
-                    sgdRange(&t, &group, 0, Int64(count), isa: PortableISA.self)
-                  } else {
-                    kernels.sgd(&t, &group, 0, Int64(count))
+        for fma in [Int32(0), 1] {
+          for (momentum, fresh, nesterov, decay, maximize) in [
+            (0.0, false, false, 0.0, false), (0.9, true, false, 1e-4, false), (0.9, false, true, 0.01, true),
+            (0.8, false, false, 0.0, true), (0.5, true, true, 0.1, false),
+          ] {
+            let g = swiftlr_sgd_group(
+              lr: 0.037, momentum: momentum, dampening: nesterov ? 0 : 0.25, weight_decay: decay,
+              nesterov: nesterov ? 1 : 0, maximize: maximize ? 1 : 0, fma: fma)
+            let grad = (0..<count).map { T(sin(Double($0) * 0.7)) }
+            var results: [[T]] = []
+            for portable in [true, false] {
+              var param = (0..<count).map { T(cos(Double($0) * 0.3)) }
+              var buffer = (0..<count).map { T(Double($0 % 7) * 0.125) }
+              param.withUnsafeMutableBytes { p in
+                grad.withUnsafeBytes { gr in
+                  buffer.withUnsafeMutableBytes { b in
+                    var t = swiftlr_sgd_tensor(
+                      param: p.baseAddress, grad: gr.baseAddress, buffer: momentum != 0 ? b.baseAddress : nil,
+                      count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: fresh ? 1 : 0, group: 0)
+                    var group = g
+                    if portable {
+                      sgdRange(&t, &group, 0, Int64(count), isa: PortableISA.self)
+                    } else {
+                      kernels.sgd(&t, &group, 0, Int64(count))
+                    }
                   }
                 }
               }
+              results.append(param + buffer)
             }
-            results.append(param + buffer)
+            XCTAssertEqual(
+              results[0].map { $0.bitPattern(asDouble: true) }, results[1].map { $0.bitPattern(asDouble: true) },
+              "\(T.self) count \(count) momentum \(momentum) fresh \(fresh) nesterov \(nesterov) fma \(fma)")
           }
-          XCTAssertEqual(
-            results[0].map { $0.bitPattern(asDouble: true) }, results[1].map { $0.bitPattern(asDouble: true) },
-            "\(T.self) count \(count) momentum \(momentum) fresh \(fresh) nesterov \(nesterov)")
         }
       }
     }

@@ -98,13 +98,20 @@ def sgd_step(
     state: MutableMapping[Any, dict[str, Any]],
     zeros_like: Callable[[Any], Any],
     relayout: Callable[[Any, Any], Any],
+    fma: bool,
     /,
 ) -> None:
     """One SGD step of every parameter with a gradient in every group. New
     momentum buffers come from ``zeros_like(data)`` and join ``state`` after
     the update; a gradient in another memory order is copied by
-    ``relayout(data, grad)``. All inputs are checked before any write; the
-    update runs without the GIL."""
+    ``relayout(data, grad)``; ``fma`` rounds each ``x + a*y`` once (torch's
+    AVX2/AVX-512 kernels) instead of twice (its default kernels). All inputs
+    are checked before any write; the update runs without the GIL."""
+
+def torch_capability() -> str:
+    """The CPU capability torch would pick in this process: ``'default'``,
+    ``'avx2'`` or ``'avx512'`` (``ATEN_CPU_CAPABILITY`` when it names one, else
+    the widest this CPU has), read once, without importing torch."""
 
 def adam_step(
     param_groups: Sequence[Mapping[str, Any]],
@@ -119,9 +126,6 @@ def adam_step(
     ``new_step()`` and ``zeros_like(data)`` moments, which join ``state``
     after the update. All inputs are checked before any write; the update
     runs without the GIL."""
-
-def torch_capability() -> int:
-    """torch's CPU capability by torch's rule (0 default, 1 avx2, 2 avx512)."""
 
 def sgd_number(value: Any, name: str, /) -> float:
     """An SGD or Adam hyperparameter as the step reads it (a number, numpy scalar, or

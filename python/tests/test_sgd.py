@@ -301,3 +301,56 @@ def test_subclass_properties_are_honoured() -> None:
     plain.grad, scaled.grad = np.full(3, 2.0), np.ones(3)
     optim.SGD([plain, scaled], lr=0.5).step()
     assert scaled.data.tolist() == plain.data.tolist() == [0.0, 0.0, 0.0]
+
+
+# MARK: which arithmetic: torch's CPU capability
+
+
+def test_torch_capability_defaults_to_torchs_choice_here() -> None:
+    opt = optim.SGD([swiftlr.Parameter(np.zeros(1))])
+    assert opt.torch_capability == swiftlr._swiftlr.torch_capability() in ("default", "avx2", "avx512")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("default", "default"), ("avx2", "avx2"), ("avx512", "avx512")])
+def test_torch_capability_follows_aten_cpu_capability(value: str, expected: str) -> None:
+    """Read as torch reads it, once per process: a child process each."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, swiftlr; from swiftlr import _swiftlr, optim; "
+        "print(_swiftlr.torch_capability(), optim.SGD([swiftlr.Parameter(np.zeros(1))]).torch_capability)"
+    )
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": value}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert out.stdout.split() == [expected, expected]
+    # A value torch does not know is ignored, as torch ignores it: the CPU decides.
+    env["ATEN_CPU_CAPABILITY"] = "avx"
+    ignored = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    env.pop("ATEN_CPU_CAPABILITY")
+    unset = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    assert ignored.stdout == unset.stdout
+
+
+def test_torch_capability_argument_decides_the_rounding() -> None:
+    """lr * g rounded before the add (default) or fused into it (avx2, avx512)."""
+    rng = np.random.default_rng(3)
+    start, grad = rng.standard_normal(4096), rng.standard_normal(4096)
+    results = {}
+    for capability in ("default", "avx2", "avx512"):
+        p = swiftlr.Parameter(start.copy())
+        p.grad = grad
+        optim.SGD([p], lr=0.0123456789, torch_capability=capability).step()
+        results[capability] = p.data
+    assert np.array_equal(results["default"], start + -0.0123456789 * grad)
+    assert np.array_equal(results["avx2"], results["avx512"])
+    assert not np.array_equal(results["avx2"], results["default"])
+    assert np.max(np.abs(results["avx2"] - results["default"])) <= np.max(np.spacing(np.abs(results["default"])))
+
+
+def test_torch_capability_argument_is_checked() -> None:
+    with pytest.raises(
+        ValueError, match="torch_capability must be one of 'default', 'avx2', 'avx512' or None, got 'avx'"
+    ):
+        optim.SGD([swiftlr.Parameter(np.zeros(1))], torch_capability="avx")

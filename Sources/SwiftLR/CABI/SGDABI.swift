@@ -20,11 +20,12 @@ public func swiftlr_sgd_step(
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
-    for t in list {
+    for (index, t) in list.enumerated() {
       let needsBuffer = t.group >= 0 && t.group < groupCount && options[Int(t.group)].momentum != 0
       try tally.add(
         group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
         hasArrays: t.param != nil && t.grad != nil && (!needsBuffer || t.buffer != nil))
+      if let error = sgdSelfOverlapError(t, index: index) { throw error }
     }
   } catch {
     return report(error, message)
@@ -32,9 +33,10 @@ public func swiftlr_sgd_step(
   guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
   withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
     for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
+    // Tensors that share memory run in torch's order: one after another.
     forEachTensorRange(
       counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread,
-      wake: sgdWakeElements(tally.widest)
+      wake: sgdWakeElements(tally.widest), sequential: list.count > 1 && sgdTensorsShareMemory(list)
     ) { k, range in
       let t = first + k
       sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
@@ -140,6 +142,6 @@ extension SGDOptions {
   @inlinable init(_ g: swiftlr_sgd_group) {
     self.init(
       lr: g.lr, momentum: g.momentum, dampening: g.dampening, weightDecay: g.weight_decay,
-      nesterov: g.nesterov != 0, maximize: g.maximize != 0)
+      nesterov: g.nesterov != 0, maximize: g.maximize != 0, fusedMultiplyAdd: g.fma != 0)
   }
 }

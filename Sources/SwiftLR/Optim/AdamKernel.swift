@@ -41,18 +41,7 @@ public struct AdamOptions: Equatable, Sendable {
   }
 }
 
-/// The CPU capability torch dispatches its kernels for. torch's fused Adam
-/// rounds differently under each: its vector width, and whether the compiler
-/// fused multiplies and adds (AVX2 and AVX-512 builds do, the default build
-/// has no FMA).
-public enum TorchCapability: Int32, Sendable {
-  case `default` = 0
-  case avx2 = 1
-  case avx512 = 2
-
-  /// torch's choice on this machine (`ATEN_CPU_CAPABILITY`, else the CPU).
-  public static var current: TorchCapability { TorchCapability(rawValue: swiftlr_torch_capability()) ?? .default }
-
+extension TorchCapability {
   /// The first element of a tensor of `count` elements of `T` that torch's
   /// fused kernel updates in its scalar loop; the elements before it are
   /// rounded as its vector loop rounds them. The vector loop covers whole
@@ -116,7 +105,7 @@ struct AdamConstants<T: BinaryFloatingPoint & SIMDScalar> {
     useDecay = o.weightDecay != 0 && !o.decoupledWeightDecay
     decay = T(o.weightDecay)
     // torch's 1 - lr * weight_decay, which the AVX2/AVX-512 builds compute with an FMA.
-    let fused = capability != .default
+    let fused = capability.fusesMultiplyAdd
     let kept = fused ? (1 as Double).addingProduct(-o.lr, o.weightDecay) : 1 - o.lr * o.weightDecay
     keep = o.decoupledWeightDecay && o.weightDecay != 0 ? T(kept) : 1
     // torch's lerp: exp_avg + w*(g - exp_avg) for |w| < 0.5, else g + (w-1)*(g - exp_avg).
@@ -158,7 +147,7 @@ public func adamUpdate<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA>(
   let k = AdamKernelArgs<T, ISA>(
     param: param, grad: grad, expAvg: expAvg, expAvgSq: expAvgSq, maxExpAvgSq: maxExpAvgSq ?? expAvgSq, c: c)
   let split = min(max(capability.scalarStart(count: count, of: T.self), range.lowerBound), range.upperBound)
-  if capability == .default {
+  if !capability.fusesMultiplyAdd {
     k.run(range, PlainRounding.self)
     return
   }

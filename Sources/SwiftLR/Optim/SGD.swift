@@ -138,6 +138,6 @@ extension swiftlr_sgd_group {
   init(_ o: SGDOptions) {
     self.init(
       lr: o.lr, momentum: o.momentum, dampening: o.dampening, weight_decay: o.weightDecay, nesterov: o.nesterov ? 1 : 0,
-      maximize: o.maximize ? 1 : 0)
+      maximize: o.maximize ? 1 : 0, fma: o.fusedMultiplyAdd ? 1 : 0)
   }
 }

@@ -1,3 +1,5 @@
+import _SwiftLRShims
+
 /// SGD's hyperparameters for one param group, as in `torch.optim.SGD`.
 public struct SGDOptions: Equatable, Sendable {
   public var lr: Double
@@ -6,10 +8,15 @@ public struct SGDOptions: Equatable, Sendable {
   public var weightDecay: Double
   public var nesterov: Bool
   public var maximize: Bool
+  /// Round each `x + a*y` once, as a fused multiply-add (torch's AVX2 and
+  /// AVX-512 kernels), rather than twice (its default kernels). Defaults to
+  /// what torch does in this process (`TorchCapability.current`).
+  public var fusedMultiplyAdd: Bool
 
   public init(
     lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,
-    nesterov: Bool = false, maximize: Bool = false
+    nesterov: Bool = false, maximize: Bool = false,
+    fusedMultiplyAdd: Bool = TorchCapability.current.fusesMultiplyAdd
   ) {
     self.lr = lr
     self.momentum = momentum
@@ -17,6 +24,7 @@ public struct SGDOptions: Equatable, Sendable {
     self.weightDecay = weightDecay
     self.nesterov = nesterov
     self.maximize = maximize
+    self.fusedMultiplyAdd = fusedMultiplyAdd
   }
 
   /// PyTorch's constructor checks, in its words.
@@ -30,14 +38,19 @@ public struct SGDOptions: Equatable, Sendable {
   }
 }
 
-/// One SGD update of `count` elements in place, `torch.optim.SGD`'s math:
+/// One SGD update of `count` elements in place, `torch.optim.SGD`'s math
+/// (its single-tensor path, operation by operation):
 ///
 ///     g = maximize ? -grad : grad
-///     g += weight_decay * param                          (if weight_decay != 0)
-///     buf = fresh ? g : momentum*buf + (1-dampening)*g   (if momentum != 0)
+///     g = g + weight_decay * param                       (if weight_decay != 0)
+///     buf = fresh ? g : (momentum*buf) + (1-dampening)*g (if momentum != 0)
 ///     g = nesterov ? g + momentum*buf : buf              (if momentum != 0)
-///     param -= lr * g
+///     param = param + (-lr) * g
 ///
+/// Each `x + a*y` is one of torch's `add(x, y, alpha=a)`: with
+/// `fusedMultiplyAdd` one fused multiply-add (torch's AVX2/AVX-512 kernels,
+/// vector body and scalar tail alike), else a product and a sum (its default
+/// kernels); `momentum*buf` is its own `mul_`, rounded before the add.
 /// Scalars are rounded to `T` first, as PyTorch rounds them for a float32
 /// tensor. Each combination of switches is its own specialization of
 /// `sgdLoop` (the switches are types, so they are constants there), and the
@@ -52,11 +65,23 @@ public struct SGDOptions: Equatable, Sendable {
 ///   - count: the number of elements of `param`, `grad` and `buffer`.
 ///   - freshBuffer: the buffer has no history: it is set to `g`, undamped.
 ///   - o: the param group's lr, momentum, dampening, weight decay, Nesterov and maximize.
-@inlinable
+///
+/// Float and Double run the widest kernels this CPU has (see `bestKernels`):
+/// the portable build has no fused multiply-add instruction to use.
 public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar>(
   param: UnsafeMutablePointer<T>, grad: UnsafePointer<T>, buffer: UnsafeMutablePointer<T>?,
   count: Int, freshBuffer: Bool, options o: SGDOptions
 ) {
+  let dtype = T.self == Float.self ? SWIFTLR_FLOAT32 : T.self == Double.self ? SWIFTLR_FLOAT64 : nil
+  if let kernels = bestKernels, let dtype, count > 0 {
+    var t = swiftlr_sgd_tensor(
+      param: UnsafeMutableRawPointer(param), grad: UnsafeRawPointer(grad),
+      buffer: buffer.map { UnsafeMutableRawPointer($0) },
+      count: Int64(count), dtype: Int32(dtype.rawValue), fresh_buffer: freshBuffer ? 1 : 0, group: 0)
+    var g = swiftlr_sgd_group(o)
+    kernels.sgd(&t, &g, 0, Int64(count))
+    return
+  }
   sgdUpdate(
     param: param, grad: grad, buffer: buffer, count: count, freshBuffer: freshBuffer, options: o,
     isa: PortableISA.self)
@@ -125,33 +150,42 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
     (self.param, self.grad, self.buffer, self.count, self.c) = (param, grad, buffer, count, c)
   }
 
-  /// Picks the loop for `useDecay` too.
+  /// Picks the loop for `useDecay` and the arithmetic too.
   @inlinable func decay<Max: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
     _ useDecay: Bool, _: Max.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
   ) {
-    if useDecay {
-      loop(Max.self, On.self, Mom.self, Fresh.self, Nest.self)
-    } else {
-      loop(Max.self, Off.self, Mom.self, Fresh.self, Nest.self)
+    switch (useDecay, c.fused) {
+    case (true, true): loop(Max.self, On.self, Mom.self, Fresh.self, Nest.self, On.self)
+    case (true, false): loop(Max.self, On.self, Mom.self, Fresh.self, Nest.self, Off.self)
+    case (false, true): loop(Max.self, Off.self, Mom.self, Fresh.self, Nest.self, On.self)
+    case (false, false): loop(Max.self, Off.self, Mom.self, Fresh.self, Nest.self, Off.self)
     }
+  }
+
+  /// torch's `add(x, y, alpha=a)`: `x + a*y`, rounded once when `Fused`.
+  @inlinable @inline(__always)
+  func add<V: SIMD, Fused: SGDSwitch>(_ x: V, _ a: T, _ y: V, _: Fused.Type) -> V where V.Scalar == T {
+    Fused.on ? x.addingProduct(a, y) : x + a * y
   }
 
   /// SGD on one vector: the new parameter and buffer.
   @inlinable @inline(__always)
-  func math<V: SIMD, Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
-    _ p: V, _ g: V, _ b: V, _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
+  func math<
+    V: SIMD, Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch, Fused: SGDSwitch
+  >(
+    _ p: V, _ g: V, _ b: V, _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type, _: Fused.Type
   ) -> (V, V) where V.Scalar == T {
     var d = Max.on ? -g : g
-    if Decay.on { d = d + c.decay * p }
-    if !Mom.on { return (p + c.negLR * d, b) }
-    let m = Fresh.on ? d : c.mu * b + c.keep * d
-    d = Nest.on ? d + c.mu * m : m
-    return (p + c.negLR * d, m)
+    if Decay.on { d = add(d, c.decay, p, Fused.self) }
+    if !Mom.on { return (add(p, c.negLR, d, Fused.self), b) }
+    let m = Fresh.on ? d : add(c.mu * b, c.keep, d, Fused.self)
+    d = Nest.on ? add(d, c.mu, m, Fused.self) : m
+    return (add(p, c.negLR, d, Fused.self), m)
   }
 
   @inlinable
-  func loop<Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch>(
-    _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type
+  func loop<Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch, Fused: SGDSwitch>(
+    _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type, _: Fused.Type
   ) {
     typealias V = SIMD16<T>
     let readBuffer = Mom.on && !Fresh.on
@@ -161,7 +195,7 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
       let p = UnsafeRawPointer(param + i).loadUnaligned(as: V.self)
       let g = UnsafeRawPointer(grad + i).loadUnaligned(as: V.self)
       let b = readBuffer ? UnsafeRawPointer(buffer + i).loadUnaligned(as: V.self) : V()
-      let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self)
+      let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self, Fused.self)
       UnsafeMutableRawPointer(param + i).storeBytes(of: newP, as: V.self)
       if Mom.on { UnsafeMutableRawPointer(buffer + i).storeBytes(of: newB, as: V.self) }
       i += V.scalarCount
@@ -174,7 +208,7 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
       g[k] = grad[i + k]
       if readBuffer { b[k] = buffer[i + k] }
     }
-    let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self)
+    let (newP, newB) = math(p, g, b, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self, Fused.self)
     for k in 0..<(count - i) {
       param[i + k] = newP[k]
       if Mom.on { buffer[i + k] = newB[k] }
@@ -186,7 +220,7 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
 @usableFromInline
 struct SGDConstants<T: BinaryFloatingPoint & SIMDScalar> {
   @usableFromInline let negLR, decay, mu, keep: T
-  @usableFromInline let useDecay, nesterov: Bool
+  @usableFromInline let useDecay, nesterov, fused: Bool
 
   @inlinable init(_ o: SGDOptions) {
     negLR = T(-o.lr)
@@ -195,6 +229,7 @@ struct SGDConstants<T: BinaryFloatingPoint & SIMDScalar> {
     keep = T(1 - o.dampening)
     useDecay = o.weightDecay != 0
     nesterov = o.nesterov
+    fused = o.fusedMultiplyAdd
   }
 }
 

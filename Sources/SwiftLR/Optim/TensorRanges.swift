@@ -5,17 +5,26 @@ import _SwiftLRShims
 /// split across the worker pool once it is large enough to be worth a second
 /// thread (`minimumPerThread`); below that everything runs on the caller,
 /// with no allocation. `wake`: elements per thread for which sleeping workers
-/// are woken (see `parallelRanges`).
+/// are woken (see `parallelRanges`). `sequential`: each tensor is split
+/// across the threads on its own, one tensor after another (torch's order,
+/// for tensors that share memory).
 ///
 /// Edge cases: a cut inside a tensor falls on a multiple of `chunkGranule`
 /// of that tensor's elements, so both chunks beside it see whole vectors;
 /// empty tensors get no call. `total` must be the sum of `counts`.
 func forEachTensorRange(
-  counts: UnsafeBufferPointer<Int>, total: Int, minimumPerThread: Int, wake: Int,
+  counts: UnsafeBufferPointer<Int>, total: Int, minimumPerThread: Int, wake: Int, sequential: Bool = false,
   _ update: (Int, Range<Int>) -> Void
 ) {
   if parallelThreads(total: total, minimumPerThread: minimumPerThread) <= 1 {
     for k in counts.indices where counts[k] > 0 { update(k, 0..<counts[k]) }
+    return
+  }
+  if sequential {
+    // (parallelRanges cuts on multiples of chunkGranule: no vector tail inside.)
+    for k in counts.indices where counts[k] > 0 {
+      parallelRanges(total: counts[k], minimumPerThread: minimumPerThread, minimumToWake: wake) { update(k, $0) }
+    }
     return
   }
   // Prefix sums of element counts, for splitting the work (on the stack when small).

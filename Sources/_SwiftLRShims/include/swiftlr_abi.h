@@ -191,6 +191,10 @@ typedef struct {
   int64_t group;
 } swiftlr_sgd_tensor;
 
+/// One param group's options. `fma`: 1 rounds each of torch's `add(x, y,
+/// alpha=a)` (x + a*y) once, as one fused multiply-add, as torch's AVX2 and
+/// AVX-512 kernels do; 0 rounds the product and the sum, as its default
+/// kernels do (see `swiftlr_torch_capability`).
 typedef struct {
   double lr;
   double momentum;
@@ -198,6 +202,7 @@ typedef struct {
   double weight_decay;
   int32_t nesterov;
   int32_t maximize;
+  int32_t fma;
 } swiftlr_sgd_group;
 
 /// Checks every tensor and group first, then updates all parameters in place.
@@ -247,11 +252,6 @@ typedef struct {
 int32_t swiftlr_adam_step(const swiftlr_adam_tensor *tensors, int64_t tensor_count, const swiftlr_adam_group *groups,
                           int64_t group_count, swiftlr_message *message);
 
-/// torch's CPU capability, by torch's rule: ATEN_CPU_CAPABILITY ("default",
-/// "avx2", "avx512") if set to one of those, else the widest the CPU has.
-/// 0 default, 1 avx2, 2 avx512. Read once.
-int32_t swiftlr_torch_capability(void);
-
 /// The kernels on elements [lo, hi) of one array, compiled for one
 /// instruction set: the SGD update of `tensor` with `group`'s options,
 /// `a += scale * b`, and the Adam update.
@@ -270,6 +270,21 @@ const swiftlr_kernels *swiftlr_best_kernels(void);
 
 /// The name of the kernels in use: "portable", "avx2" or "avx512".
 const char *swiftlr_kernels_name(void);
+
+/// torch's CPU capabilities on x86-64, which decide its arithmetic: the
+/// AVX2 and AVX-512 kernels fuse `x + a*y` into one multiply-add, the default
+/// ones do not.
+typedef enum {
+  SWIFTLR_TORCH_DEFAULT = 0,
+  SWIFTLR_TORCH_AVX2 = 1,
+  SWIFTLR_TORCH_AVX512 = 2,
+} swiftlr_torch_cpu_capability;
+
+/// The CPU capability torch would pick in this process (ATen's
+/// compute_cpu_capability: ATEN_CPU_CAPABILITY if it is "default", "avx2" or
+/// "avx512", else the widest this CPU has), without importing torch. Read once
+/// per process. Independent of the kernels swiftlr runs for speed.
+int32_t swiftlr_torch_capability(void);
 
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 

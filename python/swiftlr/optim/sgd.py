@@ -29,6 +29,19 @@ class SGD(Optimizer):
     One call into the Swift core updates every parameter of every group, in
     place, with the GIL released; inputs are checked before any write.
 
+    Bit for bit, it follows ``torch.optim.SGD``'s default CPU path
+    (``foreach=False``, one tensor at a time) under the CPU capability torch
+    would pick in this process: torch's AVX2 and AVX-512 kernels round each
+    ``x + a*y`` above (weight decay, the buffer's update after its ``mul_``,
+    Nesterov, the parameter's update) once, as a fused multiply-add; its
+    default kernels round the product and the sum. swiftlr finds that
+    capability as torch does, without importing it (``ATEN_CPU_CAPABILITY``
+    when it is ``default``, ``avx2`` or ``avx512``, else the widest this CPU
+    has; :func:`swiftlr._swiftlr.torch_capability` shows it), or takes
+    ``torch_capability``. Parameters whose memory overlaps (the same array
+    twice, views, a transpose, a gradient that is the data) are updated one
+    after another, in order, as PyTorch does.
+
     Args:
         params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
             defining parameter groups.
@@ -45,6 +58,9 @@ class SGD(Optimizer):
         differentiable (bool, optional): accepted and ignored (there is no
             autograd). Default: False.
         fused (bool, optional): accepted and ignored. Default: None.
+        torch_capability (str, optional): the CPU capability whose arithmetic
+            to follow, ``'default'``, ``'avx2'`` or ``'avx512'`` (``None``:
+            the one torch would pick here). Not in PyTorch. Default: None.
 
     Unlike PyTorch, a parameter is a :class:`swiftlr.Parameter` (a numpy
     array, float32 or float64); sparse gradients and complex parameters are
@@ -72,6 +88,7 @@ class SGD(Optimizer):
         foreach: bool | None = None,
         differentiable: bool = False,
         fused: bool | None = None,
+        torch_capability: str | None = None,
     ) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -93,6 +110,14 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        if torch_capability is None:
+            torch_capability = _swiftlr.torch_capability()
+        elif torch_capability not in _CAPABILITIES:
+            raise ValueError(
+                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, "
+                f"got {torch_capability!r}"
+            )
+        self.torch_capability = torch_capability
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -112,8 +137,15 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new momentum buffers.
-        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of)
+        # Fused multiply-adds unless torch's default kernels are followed (an
+        # SGD unpickled from before the attribute existed follows torch's here).
+        capability = getattr(self, "torch_capability", None) or _swiftlr.torch_capability()
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, capability != "default")
         return loss
+
+
+# torch's CPU capabilities on x86-64; all but the first fuse multiply-adds.
+_CAPABILITIES = ("default", "avx2", "avx512")
 
 
 def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:
