@@ -3,6 +3,7 @@
 // it; together they are one object:
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
 //   scheduler_step.c   `step()` and `_update_lr()`: PyTorch's step, in C
+//   scheduler_fast_forward.c  `_fast_forward(steps)`: that many steps, one call
 //   scheduler_state.c  fields by name, copies, `get_lr()`'s values
 //   param_groups.c     reading and writing the optimizer's param groups
 #ifndef SWIFTLR_SCHEDULER_H
@@ -47,6 +48,12 @@ void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
                                 Py_ssize_t input_count, int has_epoch, double epoch, long long step_count);
 
+/// The rest of a step once the core has stepped over `step` (read by
+/// `group_step_read`): writes the momenta and lrs, returns the new `_last_lr`
+/// and commits the core; on failure puts the groups and the core back and
+/// returns NULL. Shared by `step()` and `_fast_forward()`.
+PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step);
+
 /// An epoch of PyTorch's deprecated `step(epoch)` as a double; integers must
 /// be exact. Returns -1 with an exception set.
 int scheduler_epoch(PyObject *epoch, double *out);
@@ -57,6 +64,8 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 int scheduler_step_ready(void);
+// scheduler_fast_forward.c
+PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *steps);
 int scheduler_add_warnings(PyObject *module);
 // scheduler_state.c
 PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs);

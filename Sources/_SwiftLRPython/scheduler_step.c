@@ -49,8 +49,6 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   }
   GroupStep step;
   PyObject *result = NULL;
-  double momenta_stack[GROUP_STEP_STACK];
-  double *momenta = NULL;
   PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
 
   if (group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) goto done;
@@ -69,34 +67,43 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
     shim_raise(status, &message);
     goto done;
   }
-  // From here the core has stepped: every failure puts it back.
+  result = scheduler_apply_step(self, &step);
+done:
+  if (result == NULL) group_cache_invalidate(&self->cache);
+  group_step_release(&step);
+  return result;
+}
+
+PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step) {
+  PyObject *result = NULL;
+  double momenta_stack[GROUP_STEP_STACK];
+  double *momenta = NULL;
+  // The core has stepped: every failure puts it back.
   if (self->momentum != MOMENTUM_NONE) {
-    momenta = step.n <= GROUP_STEP_STACK ? momenta_stack : PyMem_New(double, (size_t)step.n);
+    momenta = step->n <= GROUP_STEP_STACK ? momenta_stack : PyMem_New(double, (size_t)step->n);
     if (momenta == NULL) {
       PyErr_NoMemory();
       swiftlr_scheduler_undo_step(self->core);
       goto done;
     }
-    if (!swiftlr_scheduler_momenta(self->core, momenta, step.n)) {
+    if (!swiftlr_scheduler_momenta(self->core, momenta, step->n)) {
       if (momenta != momenta_stack) PyMem_Free(momenta);
       momenta = NULL;
     }
   }
-  if (group_step_write(&step, momenta, self->momentum) < 0) {
+  if (group_step_write(step, momenta, self->momentum) < 0) {
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
-  result = group_step_last_lr(&step, self->last_lr);
+  result = group_step_last_lr(step, self->last_lr);
   if (result == NULL) {
-    group_step_undo(&step);
+    group_step_undo(step);
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
   swiftlr_scheduler_commit_step(self->core);
-  group_step_store(&step, &self->cache);
+  group_step_store(step, &self->cache);
 done:
-  if (result == NULL) group_cache_invalidate(&self->cache);
-  group_step_release(&step);
   if (momenta != NULL && momenta != momenta_stack) PyMem_Free(momenta);
   return result;
 }

@@ -133,6 +133,9 @@ static PyMethodDef core_methods[] = {
      "_core_step(inputs=None, epoch=None, groups=None) -> list[float]\n\n"
      "One step of the core over groups (default: the optimizer's param_groups);\n"
      "writes the new lrs (and momenta) and returns the new _last_lr."},
+    {"_fast_forward", (PyCFunction)scheduler_fast_forward, METH_O,
+     "_fast_forward(steps) -> None\n\n"
+     "`steps` calls of step() in one native call (no warnings), as one transaction."},
     {"_init_core", (PyCFunction)(void (*)(void))scheduler_init_core, METH_VARARGS | METH_KEYWORDS,
      "_init_core(kind, config, *, group_inputs=(), momentum_key=None, step_kind='lr', python_inputs=False)\n\n"
      "Builds the Swift scheduler `kind` from `config` (its arguments plus 'base_lrs' and\n"

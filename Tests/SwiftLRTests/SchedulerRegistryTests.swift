@@ -26,6 +26,7 @@ final class SchedulerRegistryTests: XCTestCase {
     "InverseSqrtLR": ["warmup_steps": .int(2)],
     "WarmupStableDecayLR": ["warmup_steps": .int(2), "stable_steps": .int(3), "decay_steps": .int(4)],
     "PiecewiseLinearLR": ["milestones": .ints([0, 5]), "factors": .doubles([1, 0.5])],
+    "CooldownLR": ["decay_steps": .int(4)],
   ]
 
   static let baseLRs = [0.1, 0.2]

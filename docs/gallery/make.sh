@@ -21,3 +21,4 @@ plot WarmupCosineLR --lr 0.1 --steps 100 --warmup-steps 10 --total-steps 100 --e
 plot InverseSqrtLR --lr 0.1 --steps 100 --warmup-steps 10
 plot WarmupStableDecayLR --lr 0.1 --steps 100 --warmup-steps 10 --stable-steps 50 --decay-steps 30 --decay-type 1-sqrt
 plot PiecewiseLinearLR --lr 0.1 --steps 100 --milestones 0,20,60,100 --factors 0.1,1.0,0.5,0.0
+plot CooldownLR --lr 0.1 --steps 60 --decay-steps 50 --decay-type cosine --min-lr-ratio 0.1

@@ -13,9 +13,19 @@ with matplotlib, which it imports only when it draws.
 """
 
 from swiftlr import optim, plot, schedules
+from swiftlr._lr_find import LRFinderResult, lr_find
 from swiftlr._parameter import Parameter
 from swiftlr._torch import torch_safe_globals
 
 __version__ = "0.1.0"
 
-__all__ = ["Parameter", "optim", "plot", "schedules", "torch_safe_globals", "__version__"]
+__all__ = [
+    "LRFinderResult",
+    "Parameter",
+    "lr_find",
+    "optim",
+    "plot",
+    "schedules",
+    "torch_safe_globals",
+    "__version__",
+]

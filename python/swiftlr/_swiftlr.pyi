@@ -64,6 +64,8 @@ class NativeScheduler:
         """The same C step with ReduceLROnPlateau's signature (its ``step``)."""
     def _update_lr(self, epoch: float | None = None) -> None:
         """PyTorch's ``_update_lr``: a step without warnings or ``_step_count``."""
+    def _fast_forward(self, steps: int, /) -> None:
+        """``steps`` calls of ``step()`` in one native call (no warnings), as one transaction."""
     def _core_step(
         self,
         inputs: Sequence[float] | None = None,
@@ -139,10 +141,18 @@ def axpy(a: _Buffer, b: _Buffer, scale: float, /) -> None:
     """``a += scale * b`` in place (float32 or float64 arrays alike), without the GIL."""
 
 def schedule_values(
-    kind: str, config: dict[str, Any], steps: _Buffer, inputs: Sequence[float] | None = None, /
-) -> bytearray:
-    """The lr of group 0 of the scheduler ``kind`` at each step of ``steps`` (a
-    contiguous int64 buffer), as native float64 bytes."""
+    kind: str,
+    config: dict[str, Any],
+    steps: _Buffer,
+    inputs: Sequence[float] | None = None,
+    closed_form: bool = False,
+    out: _Buffer | None = None,
+    /,
+) -> Any:
+    """The lr of group 0 of the scheduler ``kind`` after ``k`` calls of
+    ``step()`` (with ``closed_form``, after ``step(k)``) for each ``k`` of
+    ``steps`` (a contiguous int64 buffer): written into ``out`` (a float64
+    buffer of the same length) and returned, or as native float64 bytes."""
 
 REQUIRED: object
 """The default ``scheduler_arguments`` gives a required argument."""

@@ -114,7 +114,11 @@ def flavour_class(cls: _C) -> _C:
             }
             if hasattr(cls, "_kind"):
                 namespace["_kind"] = cls._kind  # else SwiftScheduler names the core after the class
-            made = type(cls.__name__, (cls, _torch_base(cls)), namespace)
+            # A class may name more of PyTorch's classes it stands for (``_torch_also``): a
+            # composite with a plateau stage is also a ReduceLROnPlateau to frameworks.
+            lr_scheduler = _torch_module().optim.lr_scheduler
+            also = tuple(getattr(lr_scheduler, name) for name in getattr(cls, "_torch_also", ()))
+            made = type(cls.__name__, (cls, _torch_base(cls), *also), namespace)
             _FLAVOURS[cls] = made
             _skip_in_dynamo(made)
     return made  # type: ignore[no-any-return]

@@ -48,12 +48,6 @@ def test_constructor_errors_match_pytorch(torch: Any) -> None:
         assert mine[1].split(" has ")[0] == theirs[1].split(" has ")[0]
 
 
-def test_plateau_is_refused(torch: Any) -> None:
-    opt = torch_optimizer(torch, [0.1])
-    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
-        ours.ChainedScheduler([torch.optim.lr_scheduler.ReduceLROnPlateau(opt)])
-
-
 def _steps(s: Any, n: int) -> list[list[float]]:
     out = []
     for _ in range(n):

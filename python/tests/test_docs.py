@@ -133,7 +133,7 @@ SCHEDULERS = [
 
 
 def test_every_scheduler_is_checked() -> None:
-    assert len(SCHEDULERS) == 20
+    assert len(SCHEDULERS) == 21
 
 
 @pytest.mark.parametrize("cls", _ids(SCHEDULERS))

@@ -9,7 +9,16 @@ import swiftlr
 
 
 def test_exports() -> None:
-    assert swiftlr.__all__ == ["Parameter", "optim", "plot", "schedules", "torch_safe_globals", "__version__"]
+    assert swiftlr.__all__ == [
+        "LRFinderResult",
+        "Parameter",
+        "lr_find",
+        "optim",
+        "plot",
+        "schedules",
+        "torch_safe_globals",
+        "__version__",
+    ]
     for name in swiftlr.__all__:
         assert hasattr(swiftlr, name)
     assert swiftlr.schedules.step_lr(0.1, step_size=10)(25) == 0.1 * 0.1**2

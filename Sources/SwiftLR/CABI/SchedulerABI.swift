@@ -38,6 +38,13 @@ final class SchedulerBox {
   /// Stores a state stepped outside `step` (the tensor-lr path), to be
   /// committed or undone as a step's.
   let stepped: (any LRScheduler) -> Void
+  /// `fastForward` (lrs, steps, inputs, step count, counting, precisions) on
+  /// the stored scheduler, compiled for its type; leaves the result to be
+  /// committed or undone as a step's.
+  let fastForward: FastForward
+  typealias FastForward = (
+    UnsafeMutableBufferPointer<Double>, Int, UnsafeBufferPointer<Double>, Int, Bool, UnsafeBufferPointer<Int32>
+  ) throws(SchedulerError) -> Void
   /// Each group's cycled momentum into the buffer; false when momentum does not cycle.
   let momenta: (UnsafeMutableBufferPointer<Double>) -> Bool
   let copy: () -> SchedulerBox
@@ -66,6 +73,13 @@ final class SchedulerBox {
     }
     stepped = { next in
       guard let next = next as? S else { return }
+      storage.beginStep()
+      storage.value = next
+    }
+    fastForward = { (lrs, steps, inputs, stepCount, counting, precisions) throws(SchedulerError) in
+      var next = storage.value
+      try next.fastForward(
+        lrs, steps: steps, inputs: inputs, stepCount: stepCount, countingSteps: counting, precisions: precisions)
       storage.beginStep()
       storage.value = next
     }
@@ -239,6 +253,26 @@ public func swiftlr_scheduler_step(
     do throws(SchedulerError) {
       let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
       try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
+      return 0
+    } catch {
+      return report(error, message)
+    }
+  }
+}
+
+@_cdecl("swiftlr_scheduler_fast_forward")
+public func swiftlr_scheduler_fast_forward(
+  _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64, _ precisions: UnsafePointer<Int32>?,
+  _ inputs: UnsafePointer<Double>?, _ inputCount: Int64, _ steps: Int64, _ stepCount: Int64, _ countSteps: Int32,
+  _ message: UnsafeMutablePointer<swiftlr_message>?
+) -> Int32 {
+  guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
+  let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
+  let codes = UnsafeBufferPointer(start: precisions, count: precisions == nil ? 0 : Int(lrCount))
+  let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
+  return withBox(s) { (b: SchedulerBox) -> Int32 in
+    do throws(SchedulerError) {
+      try b.fastForward(lrBuffer, Int(steps), inputBuffer, Int(stepCount), countSteps != 0, codes)
       return 0
     } catch {
       return report(error, message)

@@ -45,6 +45,19 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
   public enum DecayType: String, CaseIterable, Sendable {
     case linear, cosine
     case oneMinusSqrt = "1-sqrt"
+
+    /// The factor at progress `p` in [0, 1) of a decay to `m`:
+    /// `m + (1 - m) * d(p)`, as transformers' `_get_wsd_scheduler_lambda`
+    /// computes it (its `pi * 0.5 * 2.0 * p` is `pi * p` exactly).
+    public func factor(_ p: Double, minLRRatio m: Double) -> Double {
+      let d: Double
+      switch self {
+      case .linear: d = 1 - p
+      case .oneMinusSqrt: d = 1 - sqrt(p)
+      case .cosine: d = 0.5 * (1 + cos(Double.pi * p))
+      }
+      return m + (1 - m) * d
+    }
   }
 
   public init(
@@ -61,19 +74,26 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     try checkState()
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .int("warmup_steps", exact: true, where: checkWarmupSteps),
-    .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
-      guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
-    },
-    .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
-      guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
-    },
-    .choice("decay_type", DecayType.self, default: .cosine) {
-      "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
-    },
-    .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
-  ]
+  public static let arguments: [SchedulerArgument] =
+    [
+      .int("warmup_steps", exact: true, where: checkWarmupSteps),
+      .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
+        guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
+      },
+    ] + decayArguments(defaultType: .cosine)
+
+  /// The decay's arguments (`decay_steps`, `decay_type`, `min_lr_ratio`), shared with `CooldownLR`.
+  static func decayArguments(defaultType: DecayType) -> [SchedulerArgument] {
+    [
+      .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
+        guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
+      },
+      .choice("decay_type", DecayType.self, default: defaultType) {
+        "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
+      },
+      .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
+    ]
+  }
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
@@ -94,17 +114,11 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }
-    let intoDecay = Int128(t) - Int128(warmupSteps) - Int128(stableSteps)
+    // t >= warmupSteps >= 0 and stableSteps >= 0: no overflow (Int128 would be a slow software path).
+    let intoDecay = t - warmupSteps - stableSteps
     if intoDecay < 0 { return 1 }
-    if intoDecay >= Int128(decaySteps) { return minLRRatio }
-    let p = Double(intoDecay) / Double(decaySteps)
-    let d: Double
-    switch decayType {
-    case .linear: d = 1 - p
-    case .oneMinusSqrt: d = 1 - sqrt(p)
-    case .cosine: d = 0.5 * (1 + cos(Double.pi * p))
-    }
-    return minLRRatio + (1 - minLRRatio) * d
+    if intoDecay >= decaySteps { return minLRRatio }
+    return decayType.factor(Double(intoDecay) / Double(decaySteps), minLRRatio: minLRRatio)
   }
 
   public func lr(group: Int, at t: Int) -> Double {

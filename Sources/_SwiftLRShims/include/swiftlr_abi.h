@@ -140,6 +140,17 @@ int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs
                                        int32_t has_epoch, double epoch, int64_t step_count, int32_t is_initial,
                                        swiftlr_message *message);
 
+/// `steps` steps at once (PyTorch's `step()` that many times, without an
+/// epoch), bit for bit: `lrs` holds each group's current lr on entry and the
+/// lrs after the last step on exit; `precisions` (NULL: Python floats) as for
+/// `swiftlr_scheduler_step_precise`; `inputs` serve every step; `step_count`
+/// is `_step_count` before the first, each step counting one more when
+/// `count_steps`. Committed or undone as a step is; on failure nothing changes.
+int32_t swiftlr_scheduler_fast_forward(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
+                                       const int32_t *precisions, const double *inputs, int64_t input_count,
+                                       int64_t steps, int64_t step_count, int32_t count_steps,
+                                       swiftlr_message *message);
+
 /// After a successful step, before the next call: `undo_step` puts back the
 /// state the step started from (the caller could not apply its results),
 /// `commit_step` keeps the new one. Either releases what the step kept.
@@ -289,13 +300,16 @@ int32_t swiftlr_torch_capability(void);
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 
 /// The lr of group 0 of the scheduler `kind`, built fresh from `config`, at
-/// each of `count` steps: `out[i]` is its lr after `step(steps[i])`. `inputs`
-/// (`input_count` values, NULL for none) are the per-step inputs, the same at
-/// every step. Fails for negative steps and for schedulers whose lr depends
-/// on the previous lr or on inputs that change per step. Touches no Python
-/// object: the caller may release the GIL around it.
+/// each of `count` steps. `closed_form` 0: `out[i]` is its lr after
+/// `steps[i]` calls of `step()` (after the constructor's step; steps at most
+/// 2**27); non-zero: after `step(steps[i])` (PyTorch's closed form, where it
+/// has one). `inputs` (`input_count` values, NULL for none) are the per-step
+/// inputs, the same at every step. Fails for negative steps and for schedulers
+/// whose inputs change per step (or, in closed form, whose lr depends on the
+/// previous lr). Touches no Python object: the caller may release the GIL.
 int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps, int64_t count,
-                                const double *inputs, int64_t input_count, double *out, swiftlr_message *message);
+                                const double *inputs, int64_t input_count, int32_t closed_form, double *out,
+                                swiftlr_message *message);
 
 #ifdef __cplusplus
 }

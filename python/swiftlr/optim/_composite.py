@@ -5,6 +5,13 @@ protocol) and only decide which of them steps when; the learning-rate math is
 the sub-schedulers'. Constructors, checks, error messages and state dicts
 (``_schedulers`` as a list of the sub-schedulers' state dicts) are PyTorch
 2.15's.
+
+Beyond PyTorch (which refuses them, pytorch/pytorch#68978), a stage may be a
+``ReduceLROnPlateau``: ``step(metrics)`` reaches it. Such a composite is built
+as a subclass (``_MetricSequentialLR``, ``_MetricChainedScheduler``, named as
+the class the user called) that frameworks take for a ReduceLROnPlateau
+(over a torch optimizer it is also ``torch.optim.lr_scheduler.ReduceLROnPlateau``),
+so Lightning's ``monitor`` and transformers' Trainer pass it the metric.
 """
 
 from __future__ import annotations
@@ -21,8 +28,39 @@ __all__ = ["SequentialLR", "ChainedScheduler"]
 
 
 def _is_plateau(scheduler: Any) -> bool:
-    """Whether ``scheduler`` is a ReduceLROnPlateau, swiftlr's or PyTorch's."""
-    return any(cls.__name__ == "ReduceLROnPlateau" for cls in type(scheduler).__mro__)
+    """Whether ``scheduler`` is a ReduceLROnPlateau, swiftlr's or PyTorch's
+    (not a composite that frameworks take for one)."""
+    return not hasattr(scheduler, "_schedulers") and any(
+        cls.__name__ == "ReduceLROnPlateau" for cls in type(scheduler).__mro__
+    )
+
+
+def _takes_metrics(scheduler: Any) -> bool:
+    """Whether ``scheduler.step`` takes the metric: a plateau, or a composite with a plateau stage."""
+    return _is_plateau(scheduler) or isinstance(scheduler, _MetricStages)
+
+
+def _missing_metrics() -> TypeError:
+    # PyTorch's words when ReduceLROnPlateau.step() gets no metric.
+    return TypeError("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'")
+
+
+def _check_metrics(metrics: Any) -> None:
+    """A metric the plateau stages will take (``float(metrics)``), checked before anything steps."""
+    try:
+        float(metrics)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"metrics must be a number, got {metrics!r:.100} ({error})") from None
+
+
+def _restart_plateau(scheduler: Any) -> None:
+    """A plateau stage at its milestone: PyTorch's fresh ReduceLROnPlateau
+    state (``_reset()``, ``last_epoch`` 0) over the lrs the groups hold."""
+    scheduler.best = scheduler.mode_worse
+    scheduler.cooldown_counter = 0
+    scheduler.num_bad_epochs = 0
+    scheduler.last_epoch = 0
+    scheduler._last_lr = _lr_list(scheduler.optimizer)
 
 
 def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any], purpose: str = "") -> None:
@@ -32,12 +70,6 @@ def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any], pur
     for scheduler_idx, scheduler in enumerate(schedulers):
         if not hasattr(scheduler, "optimizer"):
             raise TypeError(f"{owner} at index {scheduler_idx} should have `optimizer` as its attribute.")
-        if _is_plateau(scheduler):
-            raise ValueError(
-                f"{owner} does not support `ReduceLROnPlateau` scheduler as it "
-                "requires additional kwargs to be specified when calling `step`, "
-                f"but got one at index {scheduler_idx} in the given schedulers sequence."
-            )
         if optimizer != scheduler.optimizer:
             raise ValueError(
                 f"{owner} expects all schedulers to belong to the same optimizer, but "
@@ -48,6 +80,22 @@ def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any], pur
 
 def _lr_list(optimizer: Any) -> list[Any]:
     return [g["lr"].clone() if hasattr(g["lr"], "clone") else g["lr"] for g in optimizer.param_groups]
+
+
+def _reset_lrs(optimizer: Any) -> None:
+    """Every group's lr back to its ``initial_lr`` (tensors filled in place)."""
+    for group in optimizer.param_groups:
+        if hasattr(group["lr"], "fill_"):
+            group["lr"].fill_(group["initial_lr"])
+        else:
+            group["lr"] = group["initial_lr"]
+
+
+def _metric_class(cls: type, schedulers: Any) -> type:
+    """The class a composite constructor builds: its metric-taking subclass when a stage takes a metric."""
+    if cls not in _METRIC_CLASSES or not isinstance(schedulers, (list, tuple)):
+        return cls
+    return _METRIC_CLASSES[cls] if any(_takes_metrics(s) for s in schedulers) else cls
 
 
 class _CompositeState:
@@ -121,7 +169,19 @@ class SequentialLR(_CompositeState, LRScheduler):
         >>> scheduler = SequentialLR(optimizer, schedulers=[scheduler1, scheduler2], milestones=[2])
         >>> scheduler.preview(4)[:, 0].round(6)
         array([0.1 , 1.  , 0.9 , 0.81])
+
+        Warmup, then plateau:
+
+        >>> warmup = LinearLR(optimizer, start_factor=0.1, total_iters=2)
+        >>> plateau = ReduceLROnPlateau(optimizer, patience=1)
+        >>> scheduler = SequentialLR(optimizer, [warmup, plateau], milestones=[2])
+        >>> scheduler.preview(6, metrics=[1.0, 0.5, 0.5, 0.5, 0.5, 0.5])[:, 0].round(6)
+        array([0.55, 1.  , 1.  , 1.  , 0.1 , 0.1 ])
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        schedulers = kwargs.get("schedulers", args[1] if len(args) > 1 else None)
+        return super().__new__(_metric_class(cls, schedulers), *args, **kwargs)
 
     def __init__(
         self,
@@ -146,18 +206,17 @@ class SequentialLR(_CompositeState, LRScheduler):
         self.optimizer = optimizer
 
         # Reset learning rates back to initial values
-        for group in self.optimizer.param_groups:
-            if hasattr(group["lr"], "fill_"):
-                group["lr"].fill_(group["initial_lr"])
-            else:
-                group["lr"] = group["initial_lr"]
+        _reset_lrs(self.optimizer)
 
         # "Undo" the step performed by other schedulers
         self.recursive_undo()
 
         # Perform the initial step for only the scheduler meant to run at step 0.
         idx = bisect_right(self._milestones, 0)
-        self._schedulers[idx]._initial_step()
+        if _is_plateau(self._schedulers[idx]):
+            _restart_plateau(self._schedulers[idx])
+        else:
+            self._schedulers[idx]._initial_step()
         self._last_lr = schedulers[idx].get_last_lr()
         if replay:
             # Replayed steps come before any optimizer.step(): not the misuse that warning is for.
@@ -175,15 +234,30 @@ class SequentialLR(_CompositeState, LRScheduler):
         elif hasattr(scheds, "last_epoch"):
             scheds.last_epoch -= 1
 
-    def step(self) -> None:  # type: ignore[override]
-        """Perform a step."""
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
+    def step(self, *metrics: Any) -> None:
+        """Perform a step; ``step(metrics)`` when a stage is a ReduceLROnPlateau."""
+        metric = _one_metric(self, metrics)
+        epoch = self.last_epoch + 1
+        idx = bisect_right(self._milestones, epoch)
         scheduler = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)
-        else:
-            scheduler.step()
+        starts = idx > 0 and self._milestones[idx - 1] == epoch
+        takes = _takes_metrics(scheduler) and not (starts and _is_plateau(scheduler))
+        if takes and metric is None:
+            raise _missing_metrics()
+        self.last_epoch = epoch
+        try:
+            if starts and _is_plateau(scheduler):
+                _reset_lrs(self.optimizer)
+                _restart_plateau(scheduler)
+            elif starts:
+                scheduler._update_lr(0)
+            elif takes:
+                scheduler.step(metric)
+            else:
+                scheduler.step()
+        except BaseException:
+            self.last_epoch = epoch - 1
+            raise
         self._last_lr = scheduler.get_last_lr()
 
 
@@ -205,7 +279,15 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         >>> scheduler = ChainedScheduler([scheduler1, scheduler2], optimizer=optimizer)
         >>> scheduler.get_last_lr(), scheduler.preview(3)[:, 0].round(6)
         ([0.1], array([0.09 , 0.81 , 0.729]))
+
+    A scheduler in the chain may be a :class:`ReduceLROnPlateau` (PyTorch
+    refuses one): then ``step(metrics)`` passes the metric to it (and
+    ``step()`` raises PyTorch's TypeError for the missing metric, changing
+    nothing), as the loop written by hand calls ``plateau.step(metrics)``.
     """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().__new__(_metric_class(cls, kwargs.get("schedulers", args[0] if args else None)), *args, **kwargs)
 
     def __init__(self, schedulers: Sequence[Any], optimizer: SupportsParamGroups | None = None) -> None:
         optimizer = optimizer or (schedulers[0].optimizer if len(schedulers) else None)
@@ -214,8 +296,50 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         self.optimizer = optimizer
         self._last_lr = _lr_list(self._schedulers[-1].optimizer)
 
-    def step(self) -> None:  # type: ignore[override]
-        """Perform a step."""
+    def step(self, *metrics: Any) -> None:
+        """Perform a step; ``step(metrics)`` when a scheduler in the chain is a ReduceLROnPlateau."""
+        metric = _one_metric(self, metrics)
+        if metric is None and isinstance(self, _MetricStages):
+            raise _missing_metrics()
         for scheduler in self._schedulers:
-            scheduler.step()
+            if _takes_metrics(scheduler):
+                scheduler.step(metric)
+            else:
+                scheduler.step()
         self._last_lr = _lr_list(self._schedulers[-1].optimizer)
+
+
+def _one_metric(composite: Any, metrics: tuple[Any, ...]) -> Any:
+    """The metric of ``composite.step(*metrics)``: None when not given; checked."""
+    takes = isinstance(composite, _MetricStages)
+    if len(metrics) > int(takes):
+        raise TypeError(
+            f"{type(composite).__name__}.step() takes {1 + int(takes)} positional argument"
+            f"{'s' if takes else ''} but {1 + len(metrics)} were given"
+        )
+    if not metrics or metrics[0] is None:
+        return None
+    _check_metrics(metrics[0])
+    return metrics[0]
+
+
+class _MetricStages:
+    """A composite with a stage that takes a metric: frameworks step it as a
+    ReduceLROnPlateau (``isinstance``), and ``preview`` asks for metrics."""
+
+    #: PyTorch classes its torch flavour also derives from (swiftlr/_torch.py).
+    _torch_also = ("ReduceLROnPlateau",)
+    _step_kind = "metric"
+
+
+class _MetricSequentialLR(_MetricStages, SequentialLR):
+    __doc__ = SequentialLR.__doc__
+
+
+class _MetricChainedScheduler(_MetricStages, ChainedScheduler):
+    __doc__ = ChainedScheduler.__doc__
+
+
+_MetricSequentialLR.__name__ = "SequentialLR"
+_MetricChainedScheduler.__name__ = "ChainedScheduler"
+_METRIC_CLASSES: dict[type, type] = {SequentialLR: _MetricSequentialLR, ChainedScheduler: _MetricChainedScheduler}

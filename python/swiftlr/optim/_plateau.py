@@ -241,9 +241,8 @@ class ReduceLROnPlateau(SwiftScheduler):
             for value in held["min_lrs"]:
                 float(value)  # numbers all the same, as the core would check
             del core_state["min_lrs"]
-        self._core_update(
-            core_state
-        )  # mode_worse follows mode there, as PyTorch's load recomputes it  # checks min_lrs against the param groups
+        # mode_worse follows mode there, as PyTorch's load recomputes it; checks min_lrs against the param groups
+        self._core_update(core_state)
         if "min_lrs" in held:
             held["min_lrs"] = list(held["min_lrs"])
         self.__dict__.update(held)

@@ -21,6 +21,7 @@ from weakref import ref
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
+from swiftlr.optim import _fast_forward
 
 __all__ = ["LRScheduler", "EPOCH_DEPRECATION_WARNING"]
 
@@ -204,6 +205,10 @@ class LRScheduler:
     def get_lr(self) -> list[Any]:
         """Computes the learning rates of the current epoch (implemented by subclasses)."""
         raise NotImplementedError
+
+    # MARK: fast-forward (swiftlr's; _fast_forward.py)
+
+    fast_forward = _fast_forward.fast_forward
 
     # MARK: preview
 

@@ -8,8 +8,9 @@ classes live in family modules (``_decay``, ...) and are all exported here,
 where PyTorch users look for them.
 """
 
-from swiftlr.optim import _composite, _cyclic, _decay, _lambda, _plateau, _warm_restarts, _warmup
+from swiftlr.optim import _composite, _cooldown, _cyclic, _decay, _lambda, _plateau, _warm_restarts, _warmup
 from swiftlr.optim._composite import *  # noqa: F403  (each family's __all__, re-exported)
+from swiftlr.optim._cooldown import *  # noqa: F403
 from swiftlr.optim._cyclic import *  # noqa: F403
 from swiftlr.optim._decay import *  # noqa: F403
 from swiftlr.optim._lambda import *  # noqa: F403
@@ -27,3 +28,4 @@ __all__ += _plateau.__all__
 __all__ += _cyclic.__all__
 __all__ += _warm_restarts.__all__
 __all__ += _warmup.__all__
+__all__ += _cooldown.__all__

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .support import LIBRARIES, assert_same_lrs, dataset, model, torch
+from .support import LIBRARIES, assert_same_lrs, dataset, model, torch, warmup_plateau
 
 pl = pytest.importorskip("lightning.pytorch")
 
@@ -86,6 +86,11 @@ CONFS: dict[str, SchedulerConf] = {
     },
     "plateau with monitor": lambda lib, opt: {
         "scheduler": lib.ReduceLROnPlateau(opt, factor=0.5, patience=0, threshold=0.5),
+        "monitor": "train_loss",
+    },
+    # swiftlr's SequentialLR with a plateau stage against the same schedule by hand with torch's classes
+    "warmup then plateau with monitor": lambda lib, opt: {
+        "scheduler": warmup_plateau(lib, opt),
         "monitor": "train_loss",
     },
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .support import LIBRARIES, assert_same_lrs, dataset, model, torch
+from .support import LIBRARIES, assert_same_lrs, dataset, model, torch, warmup_plateau
 
 transformers = pytest.importorskip("transformers")
 
@@ -107,6 +107,13 @@ def test_trainer_steps_plateau_on_metric_for_best_model(tmp_path: Path) -> None:
     assert len(set(torch_lrs)) > 1, "the plateau never reduced: the test would prove nothing"
 
 
+def test_trainer_steps_warmup_then_plateau_as_by_hand(tmp_path: Path) -> None:
+    """swiftlr's SequentialLR with a plateau stage, against the same schedule by hand with torch's classes."""
+    by_hand = train("torch", warmup_plateau, tmp_path / "torch", epochs=6, **PLATEAU)
+    assert_same_lrs(by_hand, train("swiftlr", warmup_plateau, tmp_path / "swiftlr", epochs=6, **PLATEAU))
+    assert len(set(by_hand)) > 3, "warmup and reductions: the test would prove nothing otherwise"
+
+
 @pytest.mark.parametrize("saved_by,resumed_by", [("swiftlr", "swiftlr"), ("torch", "swiftlr"), ("swiftlr", "torch")])
 @pytest.mark.parametrize("name", ["OneCycleLR", "plateau"])
 def test_save_steps_and_resume_from_checkpoint(name: str, saved_by: str, resumed_by: str, tmp_path: Path) -> None:
@@ -118,3 +125,26 @@ def test_save_steps_and_resume_from_checkpoint(name: str, saved_by: str, resumed
     assert (tmp_path / "run" / "checkpoint-6").is_dir()
     resumed = train(resumed_by, make, tmp_path / "run", resume=str(tmp_path / "run" / "checkpoint-6"), **extra)
     assert_same_lrs(straight, first[:6] + resumed)
+
+
+@pytest.mark.parametrize("decay_type", ["linear", "cosine", "1-sqrt"])
+def test_cooldown_equals_get_wsd_schedule_decay_live(decay_type: str) -> None:
+    """swiftlr's CooldownLR, built where transformers' WSD schedule starts decaying, equals it bit for bit."""
+    warmup, stable, decay, ratio = 5, 7, 23, 0.13
+
+    def run(opt: Any, scheduler: Any, steps: int) -> list[float]:
+        lrs = [opt.param_groups[0]["lr"]]
+        for _ in range(steps):
+            opt.step()
+            scheduler.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs
+
+    opt = torch.optim.SGD(model().parameters(), lr=0.37)
+    wsd = transformers.get_wsd_schedule(
+        opt, warmup, decay, num_stable_steps=stable, decay_type=decay_type, min_lr_ratio=ratio
+    )
+    expected = run(opt, wsd, warmup + stable + decay + 4)[warmup + stable :]
+    opt = torch.optim.SGD(model().parameters(), lr=0.37)  # the stable phase's lr
+    cooldown = LIBRARIES["swiftlr"].CooldownLR(opt, decay, decay_type=decay_type, min_lr_ratio=ratio)
+    assert_same_lrs(expected, run(opt, cooldown, decay + 4))

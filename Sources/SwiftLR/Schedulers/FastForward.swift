@@ -1,0 +1,55 @@
+// MARK: - Fast-forward
+
+extension LRScheduler {
+  /// `steps` calls of `step(_:epoch:inputs:context:precisions:)` at once:
+  /// the same state and lrs, bit for bit (the recurrence is run, not a
+  /// closed form), for resuming a run whose scheduler state was lost.
+  ///
+  /// - Parameters:
+  ///   - lrs: each group's current lr; replaced by the lrs after the last step.
+  ///   - steps: how many steps; 0 or more.
+  ///   - inputs: the inputs of every step (group inputs such as OneCycleLR's
+  ///     `max_lr`, which do not change meanwhile).
+  ///   - stepCount: PyTorch's `_step_count` before the first of them, when the
+  ///     caller keeps it (the Python layer does); each step then counts one
+  ///     more when `countingSteps` (PyTorch's `LRScheduler.step`; not
+  ///     CosineAnnealingWarmRestarts'). Without it the scheduler counts its own.
+  ///   - precisions: each group's `LRPrecision` code, or empty (Python floats).
+  ///
+  /// Edge cases: a negative `steps`, counts that do not match the scheduler,
+  /// and a `lastEpoch` or step count that would pass `Int.max` throw; nothing
+  /// changes then, neither the scheduler nor `lrs`.
+  public mutating func fastForward(
+    _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int,
+    inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0),
+    stepCount: Int? = nil, countingSteps: Bool = true,
+    precisions: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0)
+  ) throws(SchedulerError) {
+    guard steps >= 0 else { throw .value("steps must be a non-negative integer, got \(steps)") }
+    if let stepCount, countingSteps, stepCount > Int.max - steps {
+      throw .init(.overflow, "_step_count \(stepCount) + \(steps) steps overflows a 64-bit integer")
+    }
+    // Stepped on copies: a step that throws halfway leaves `self` and `lrs` as they were.
+    var next = self
+    let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: lrs.count)
+    defer { work.deallocate() }
+    _ = work.initialize(fromContentsOf: lrs)
+    for k in 0..<steps {
+      let context = stepCount.map { StepContext(stepCount: countingSteps ? $0 + k + 1 : $0, isInitial: false) }
+      try next.step(work, epoch: nil, inputs: inputs, context: context, precisions: precisions)
+    }
+    self = next
+    _ = lrs.update(fromContentsOf: work)
+  }
+
+  /// `fastForward` over an array of lrs (Swift callers).
+  public mutating func fastForward(_ lrs: inout [Double], steps: Int) throws(SchedulerError) {
+    var failure: SchedulerError?
+    lrs.withUnsafeMutableBufferPointer { buffer in
+      do throws(SchedulerError) {
+        try fastForward(buffer, steps: steps)
+      } catch { failure = error }
+    }
+    if let failure { throw failure }
+  }
+}
