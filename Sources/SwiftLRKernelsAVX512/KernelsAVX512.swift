@@ -1,4 +1,4 @@
-// The SGD and axpy kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
+// The SGD, axpy and Adam kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX512.
 import SwiftLR
@@ -16,6 +16,13 @@ public func swiftlr_axpy_range_avx512(
   _ a: UnsafeMutableRawPointer, _ b: UnsafeRawPointer, _ lo: Int64, _ hi: Int64, _ dtype: Int32, _ scale: Double
 ) {
   axpyRange(a, b, lo, hi, dtype, scale, isa: AVX512.self)
+}
+
+@_cdecl("swiftlr_adam_range_avx512")
+public func swiftlr_adam_range_avx512(
+  _ t: UnsafePointer<swiftlr_adam_tensor>, _ g: UnsafePointer<swiftlr_adam_group>, _ lo: Int64, _ hi: Int64
+) {
+  adamRange(t, g, lo, hi, isa: AVX512.self)
 }
 
 /// This module's kernel specializations (see `KernelISA`).

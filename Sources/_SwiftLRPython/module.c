@@ -12,9 +12,16 @@ static PyMethodDef module_methods[] = {
      "momentum buffer, relayout(data, grad) copies a gradient into data's layout;\n"
      "fma: round each x + a*y once (torch's AVX2/AVX-512 kernels) or twice (default).\n"
      "All inputs are checked before any write; the update runs without the GIL."},
+    {"adam_step", (PyCFunction)(void (*)(void))shim_adam_step, METH_FASTCALL,
+     "adam_step(param_groups, state, zeros_like, relayout, new_step) -> None\n\n"
+     "One Adam step of every parameter with a gradient in every group (dicts with lr,\n"
+     "betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, params),\n"
+     "bit for bit as torch's fused CPU kernel. zeros_like(data) makes new moments,\n"
+     "new_step() a new float32 step count. All inputs are checked before any write;\n"
+     "the update runs without the GIL."},
     {"sgd_number", (PyCFunction)(void (*)(void))shim_sgd_number, METH_FASTCALL,
      "sgd_number(value, name) -> float\n\n"
-     "An SGD hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"
+     "An SGD or Adam hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"
      "array or tensor, as a float (TypeError naming `name` otherwise)."},
     {"sgd_kernels", (PyCFunction)shim_sgd_kernels, METH_NOARGS,
      "sgd_kernels() -> str\n\n"

@@ -19,10 +19,6 @@ typedef struct {
 
 enum { RECORDED_NOT = 0, RECORDED_NEW_STATE = 1, RECORDED_IN_STATE = 2 };
 
-/// The momentum state of `param`, `state[param]`, as a new reference, or
-/// NULL without an exception when there is none yet.
-PyObject *sgd_param_state_of(PyObject *state, PyObject *param);
-
 /// Records every fresh momentum buffer of `entries` in `state` before any
 /// parameter changes; if that fails, takes back what it recorded and returns
 /// -1 with the first exception set.

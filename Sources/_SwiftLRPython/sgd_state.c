@@ -6,17 +6,6 @@
 
 static PyObject *str_momentum_buffer;
 
-PyObject *sgd_param_state_of(PyObject *state, PyObject *param) {
-  PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
-  if (entry == NULL) return NULL;
-  if (!PyDict_Check(entry)) {
-    PyErr_Format(PyExc_TypeError, "optimizer state of a parameter must be a dict, got %.100s", Py_TYPE(entry)->tp_name);
-    Py_DECREF(entry);
-    return NULL;
-  }
-  return entry;
-}
-
 /// Records a new momentum buffer: `state.setdefault(param, {})["momentum_buffer"] = buffer`.
 static int record_buffer(PyObject *state, sgd_entry *e) {
   if (e->param_state == NULL) {

@@ -5,6 +5,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <stddef.h>
+
 #include "swiftlr_abi.h"
 
 /// Interned "lr", looked up on every scheduler step.
@@ -62,6 +64,60 @@ int shim_take(PyObject *object, Py_buffer *view, int writable, const char *role,
 /// Adds the step warnings' texts to the module (EPOCH_DEPRECATION_WARNING, ...).
 int scheduler_add_warnings(PyObject *module);
 
+// MARK: optimizers (optim_params.c: what SGD and Adam read alike)
+
+/// `swiftlr.Parameter`, or NULL if it cannot be imported.
+PyTypeObject *shim_parameter_type(void);
+
+/// `param.<name>` as a new reference; for exactly `fast`, its slot `slot`.
+PyObject *shim_param_attr(PyObject *param, PyObject *name, PyObject *slot, PyTypeObject *fast);
+
+/// A hyperparameter as the step reads it (number, numpy scalar, 0-d array or
+/// tensor); TypeError naming `name` otherwise.
+int shim_optim_number(PyObject *value, const char *name, double *out);
+
+/// `group[key]`, a new reference (KeyError when missing).
+PyObject *shim_group_item(PyObject *group, PyObject *key);
+
+/// A weak reference to `object` in *weak (numpy then refuses to resize it).
+int shim_pin(PyObject *object, PyObject **weak);
+
+/// `state[param]` (a dict) as a new reference; NULL without an exception if none.
+PyObject *shim_param_state_of(PyObject *state, PyObject *param);
+
+/// Takes a gradient's buffer in the parameter's layout (see optim_params.c).
+int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char *taken, PyObject *data,
+                   const Py_buffer *param_view, PyObject *relayout, Py_ssize_t i);
+
+/// Takes a state array's writable buffer, checked against the parameter's.
+int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
+                    const char *role, Py_ssize_t i);
+
+enum { SHIM_STACK_GROUPS = 8, SHIM_STACK_ENTRIES = 16 };
+
+/// Reads one param group into its option struct and a tuple of its params.
+typedef int (*shim_read_group)(PyObject *group, void *options, PyObject **params);
+
+/// What an optimizer step sets up before its kernel runs: a tuple of the
+/// groups, each group's options and params, and room for one entry and one
+/// ABI tensor per parameter (on the stack while small). `shim_step_begin`
+/// fills it; `shim_step_end` releases it (also after a failed begin).
+typedef struct {
+  PyObject *groups;
+  PyObject **params;
+  void *options, *entries, *tensors;
+  Py_ssize_t group_count, groups_read, capacity;
+  PyObject *stack_params[SHIM_STACK_GROUPS];
+  _Alignas(max_align_t) char stack_options[SHIM_STACK_GROUPS * 80];
+  _Alignas(max_align_t) char stack_entries[SHIM_STACK_ENTRIES * 640];
+  _Alignas(max_align_t) char stack_tensors[SHIM_STACK_ENTRIES * 80];
+} shim_step;
+
+int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
+                    shim_read_group read_group);
+void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry));
+
+PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
 PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);

@@ -105,4 +105,21 @@ final class OptimizerDrivingTests: XCTestCase {
     XCTAssertEqual(calls, [1])
     XCTAssertEqual(sgd.learningRates, [0.5])
   }
+
+  /// A scheduler built on an optimizer steps as the same scheduler built on
+  /// its lrs and given the constructor's initial step by hand.
+  func testOptimizerInitializerMatchesTheRawScheduler() throws {
+    var sgd = try makeSGD()
+    var driven = try CooldownLR(&sgd, decaySteps: 4, decayType: .cosine, minLRRatio: 0.1)
+    var raw = try CooldownLR(baseLRs: [0.1, 0.2], decaySteps: 4, decayType: .cosine, minLRRatio: 0.1)
+    raw.isInitial = true
+    var lrs = [0.1, 0.2]
+    try raw.step(&lrs)
+    XCTAssertEqual(sgd.learningRates, lrs)
+    for _ in 0..<6 {
+      try driven.step(&sgd)
+      try raw.step(&lrs)
+      XCTAssertEqual(sgd.learningRates, lrs)
+    }
+  }
 }

@@ -131,8 +131,22 @@ def torch_capability() -> str:
     ``'avx2'`` or ``'avx512'`` (``ATEN_CPU_CAPABILITY`` when it names one, else
     the widest this CPU has), read once, without importing torch."""
 
+def adam_step(
+    param_groups: Sequence[Mapping[str, Any]],
+    state: MutableMapping[Any, dict[str, Any]],
+    zeros_like: Callable[[Any], Any],
+    relayout: Callable[[Any, Any], Any],
+    new_step: Callable[[], Any],
+    /,
+) -> None:
+    """One Adam step of every parameter with a gradient in every group, bit
+    for bit as torch's fused CPU kernel. A parameter without state gets
+    ``new_step()`` and ``zeros_like(data)`` moments, which join ``state``
+    after the update. All inputs are checked before any write; the update
+    runs without the GIL."""
+
 def sgd_number(value: Any, name: str, /) -> float:
-    """An SGD hyperparameter as the step reads it (a number, numpy scalar, or
+    """An SGD or Adam hyperparameter as the step reads it (a number, numpy scalar, or
     0-d array or tensor), as a float."""
 
 def sgd_kernels() -> str:

@@ -4,8 +4,7 @@ import _SwiftLRShims
 /// kernels. Nothing is written unless everything checks out.
 ///
 /// All tensors together form one range of elements, split evenly across the
-/// cores (multi-tensor style) once it is large enough to be worth a second
-/// thread; below that everything runs on the caller, with no allocation.
+/// cores (`forEachTensorRange`).
 @_cdecl("swiftlr_sgd_step")
 public func swiftlr_sgd_step(
   _ tensors: UnsafePointer<swiftlr_sgd_tensor>?, _ tensorCount: Int64,
@@ -17,70 +16,30 @@ public func swiftlr_sgd_step(
   else { return report(.value("invalid tensor or group list"), message) }
   let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
   let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
-  var total = 0
-  var widest = SWIFTLR_FLOAT32  // the widest dtype, for when to wake sleeping workers
+  var tally = TensorTally()
   do throws(SchedulerError) {
     // Options are not range-checked here: PyTorch checks them once, in the
     // constructor, and steps with whatever a scheduler sets.
     for (index, t) in list.enumerated() {
-      guard t.group >= 0, t.group < groupCount else { throw .value("group index \(t.group) out of range") }
-      guard t.count >= 0 else { throw .value("negative element count") }
-      guard t.count == 0 || (t.param != nil && t.grad != nil) else { throw .value("null parameter or gradient") }
-      guard t.dtype == Int32(SWIFTLR_FLOAT32.rawValue) || t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) else {
-        throw .type("unsupported dtype code \(t.dtype)")
-      }
-      if options[Int(t.group)].momentum != 0 && t.count > 0 && t.buffer == nil {
-        throw .value("momentum needs a buffer")
-      }
+      let needsBuffer = t.group >= 0 && t.group < groupCount && options[Int(t.group)].momentum != 0
+      try tally.add(
+        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
+        hasArrays: t.param != nil && t.grad != nil && (!needsBuffer || t.buffer != nil))
       if let error = sgdSelfOverlapError(t, index: index) { throw error }
-      if t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) { widest = SWIFTLR_FLOAT64 }
-      let (sum, overflow) = total.addingReportingOverflow(Int(t.count))
-      guard !overflow else { throw .overflow("too many elements") }
-      total = sum
     }
   } catch {
     return report(error, message)
   }
   guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
-  let update = { (k: Int, range: Range<Int>) in
-    let t = first + k
-    sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
-  }
-  if parallelThreads(total: total, minimumPerThread: sgdMinimumPerThread) <= 1 {
-    for k in list.indices where list[k].count > 0 { update(k, 0..<Int(list[k].count)) }
-    return 0
-  }
-  let wake = sgdWakeElements(widest)
-  if list.count > 1 && sgdTensorsShareMemory(list) {
-    // torch's order: one tensor after another, each split across the threads.
-    for k in list.indices where list[k].count > 0 {
-      // (parallelRanges cuts on multiples of chunkGranule: no vector tail inside.)
-      parallelRanges(total: Int(list[k].count), minimumPerThread: sgdMinimumPerThread, minimumToWake: wake) {
-        update(k, $0)
-      }
-    }
-    return 0
-  }
-  // Prefix sums of element counts, for splitting the work (on the stack when small).
-  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count + 1) { starts in
-    var sum = 0
-    for (k, t) in list.enumerated() {
-      starts[k] = sum
-      sum += Int(t.count)
-    }
-    starts[list.count] = sum
-    parallelRanges(total: total, minimumPerThread: sgdMinimumPerThread, minimumToWake: wake) { range in
-      // The first tensor that ends after range.lowerBound.
-      var k = upperBound(starts, range.lowerBound) - 1
-      while k < list.count && starts[k] < range.upperBound {
-        // A cut inside a tensor falls on a granule of the tensor's own
-        // elements (both chunks beside it round it alike): no vector tail there.
-        let end = starts[k + 1] - starts[k]
-        let lo = range.lowerBound > starts[k] ? (range.lowerBound - starts[k]) / chunkGranule * chunkGranule : 0
-        let hi = range.upperBound < starts[k + 1] ? (range.upperBound - starts[k]) / chunkGranule * chunkGranule : end
-        if hi > lo { update(k, lo..<hi) }
-        k += 1
-      }
+  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
+    for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
+    // Tensors that share memory run in torch's order: one after another.
+    forEachTensorRange(
+      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread,
+      wake: sgdWakeElements(tally.widest), sequential: list.count > 1 && sgdTensorsShareMemory(list)
+    ) { k, range in
+      let t = first + k
+      sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
     }
   }
   return 0
@@ -101,16 +60,6 @@ let sgdWakeBytesPerThread = 1 << 20
 /// `sgdWakeBytesPerThread` in elements of `dtype` (float32 or float64).
 func sgdWakeElements(_ dtype: swiftlr_dtype) -> Int {
   sgdWakeBytesPerThread / (dtype == SWIFTLR_FLOAT64 ? 8 : 4)
-}
-
-/// The index of the first element of sorted `values` greater than `x`.
-private func upperBound(_ values: UnsafeMutableBufferPointer<Int>, _ x: Int) -> Int {
-  var lo = 0, hi = values.count
-  while lo < hi {
-    let mid = (lo + hi) / 2
-    if values[mid] <= x { lo = mid + 1 } else { hi = mid }
-  }
-  return lo
 }
 
 /// The kernels for this CPU: a build for a wider instruction set when one is

@@ -14,6 +14,7 @@ extension LRScheduler {
   ///     caller keeps it (the Python layer does); each step then counts one
   ///     more when `countingSteps` (PyTorch's `LRScheduler.step`; not
   ///     CosineAnnealingWarmRestarts'). Without it the scheduler counts its own.
+  ///   - countingSteps: whether each step adds one to `stepCount`.
   ///   - precisions: each group's `LRPrecision` code, or empty (Python floats).
   ///
   /// Edge cases: a negative `steps`, counts that do not match the scheduler,

@@ -124,6 +124,19 @@ extension WarmupStableDecayLR {
   }
 }
 
+extension CooldownLR {
+  /// swiftlr's `CooldownLR(optimizer, decay_steps, decay_type="linear", min_lr_ratio=0)`.
+  public init<O: ScheduledOptimizer>(
+    _ optimizer: inout O, decaySteps: Int, decayType: WarmupStableDecayLR.DecayType = .linear,
+    minLRRatio: Double = 0, lastEpoch: Int = -1
+  ) throws(SchedulerError) {
+    self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
+      try CooldownLR(
+        baseLRs: b, decaySteps: decaySteps, decayType: decayType, minLRRatio: minLRRatio, lastEpoch: lastEpoch)
+    }
+  }
+}
+
 extension InverseSqrtLR {
   /// swiftlr's `InverseSqrtLR(optimizer, warmup_steps, timescale=None)`.
   public init<O: ScheduledOptimizer>(

@@ -225,13 +225,52 @@ int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count
 /// else float64): the memory-bandwidth yardstick of the benchmarks.
 void swiftlr_axpy(void *a, const void *b, int64_t count, int32_t dtype, double scale);
 
+// MARK: - Adam
+
+/// One parameter of an Adam step: its moments (`max_exp_avg_sq` NULL without
+/// amsgrad), and `step`, the step count this update makes (1 at the first),
+/// already counted as torch's float32 step tensor counts.
+typedef struct {
+  void *param;
+  const void *grad;
+  void *exp_avg;
+  void *exp_avg_sq;
+  void *max_exp_avg_sq;
+  int64_t count;
+  int32_t dtype;
+  float step;
+  int64_t group;
+} swiftlr_adam_tensor;
+
+/// One param group's options. `decoupled`: AdamW's weight decay. `capability`:
+/// the torch CPU capability whose fused kernel the update reproduces
+/// (`swiftlr_torch_capability()`).
+typedef struct {
+  double lr;
+  double beta1;
+  double beta2;
+  double eps;
+  double weight_decay;
+  int32_t amsgrad;
+  int32_t maximize;
+  int32_t decoupled;
+  int32_t capability;
+} swiftlr_adam_group;
+
+/// Checks every tensor and group first, then updates every parameter and its
+/// moments in place, bit for bit as torch's fused CPU Adam (`fused=True`).
+/// Touches no Python object: the caller may release the GIL around it.
+int32_t swiftlr_adam_step(const swiftlr_adam_tensor *tensors, int64_t tensor_count, const swiftlr_adam_group *groups,
+                          int64_t group_count, swiftlr_message *message);
+
 /// The kernels on elements [lo, hi) of one array, compiled for one
-/// instruction set: the SGD update of `tensor` with `group`'s options, and
-/// `a += scale * b`.
+/// instruction set: the SGD update of `tensor` with `group`'s options,
+/// `a += scale * b`, and the Adam update.
 typedef struct {
   const char *name;  // "avx2", "avx512"
   void (*sgd)(const swiftlr_sgd_tensor *tensor, const swiftlr_sgd_group *group, int64_t lo, int64_t hi);
   void (*axpy)(void *a, const void *b, int64_t lo, int64_t hi, int32_t dtype, double scale);
+  void (*adam)(const swiftlr_adam_tensor *tensor, const swiftlr_adam_group *group, int64_t lo, int64_t hi);
 } swiftlr_kernels;
 
 /// The kernels built for the widest instruction set this CPU and OS support

@@ -49,6 +49,10 @@ class Optimizer:
             groups that do not set them.
     """
 
+    #: State entries that are counts kept as 0-d arrays of a fixed dtype
+    #: (torch's tensors), by name: loaded as such whatever a checkpoint holds.
+    _scalar_state: dict[str, type] = {}
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         if isinstance(params, Parameter) or isinstance(params, np.ndarray):
@@ -227,7 +231,11 @@ class Optimizer:
             entry = {}
             for name, item in value.items():
                 item = _to_numpy(item)
-                if isinstance(item, np.ndarray):
+                if name in self._scalar_state:
+                    item = np.array(item, dtype=self._scalar_state[name])
+                    if item.shape != ():
+                        raise ValueError(f"loaded state for parameter {key} has {name} of shape {item.shape}, not ()")
+                elif isinstance(item, np.ndarray):
                     if item.shape != param.data.shape:
                         raise ValueError(
                             f"loaded state for parameter {key} has {name} of shape {item.shape}, "

@@ -302,6 +302,7 @@ def run_sgd_case(case: Case, api: Api) -> list[list[list[float]]]:
 
 
 from scenarios import (  # noqa: E402,F401  # noqa: E402,F401
+    adam,
     composite,
     cyclic,
     decay,

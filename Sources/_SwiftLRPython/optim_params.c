@@ -1,0 +1,231 @@
+// What SGD and Adam read alike: parameters, their gradients and state,
+// group options and hyperparameters (see shim.h).
+#include "shim.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x030D0000
+// `getattr(o, name, None)` without raising AttributeError (3.13's name).
+#define PyObject_GetOptionalAttr _PyObject_LookupAttr
+#endif
+
+/// `swiftlr.Parameter`, looked up once (NULL if it cannot be imported: every
+/// parameter then takes the general path).
+PyTypeObject *shim_parameter_type(void) {
+  static PyObject *type = NULL;
+  static int looked_up = 0;
+  if (!looked_up) {
+    looked_up = 1;
+    PyObject *module = PyImport_ImportModule("swiftlr._parameter");
+    if (module != NULL) {
+      type = PyObject_GetAttrString(module, "Parameter");
+      Py_DECREF(module);
+    }
+    if (type != NULL && !PyType_Check(type)) Py_CLEAR(type);
+    PyErr_Clear();
+  }
+  return (PyTypeObject *)type;
+}
+
+/// `param.data` or `param.grad` (`name`), a new reference. swiftlr.Parameter's
+/// are properties that return the slots `_data` and `_grad`: for that exact
+/// type the slot is read (a member descriptor, no Python frame per parameter,
+/// a third of a 2,000-parameter step); subclasses, which may override the
+/// properties, and other objects read the attribute.
+PyObject *shim_param_attr(PyObject *param, PyObject *name, PyObject *slot, PyTypeObject *fast) {
+  return PyObject_GetAttr(param, fast != NULL && Py_TYPE(param) == fast ? slot : name);
+}
+
+/// The one conversion of an optimizer hyperparameter to the double the kernel
+/// uses: what torch's SGD and Adam accept (Python ints and floats, numpy scalars, 0-d arrays
+/// and 0-d tensors of any float dtype), read as a float. Every decision
+/// (momentum zero or not) is made on this double, so no layer can disagree.
+int shim_optim_number(PyObject *value, const char *name, double *out) {
+  if (PyFloat_CheckExact(value)) {
+    *out = PyFloat_AS_DOUBLE(value);
+    return 0;
+  }
+  if (PyLong_CheckExact(value)) {
+    *out = PyLong_AsDouble(value);
+    return *out == -1.0 && PyErr_Occurred() ? -1 : 0;
+  }
+  if (PyBool_Check(value) || PyComplex_Check(value) || PyUnicode_Check(value) || PyBytes_Check(value) ||
+      PyByteArray_Check(value) || !PyNumber_Check(value)) {
+    PyErr_Format(PyExc_TypeError, "%s must be a number, got %.100s", name, Py_TYPE(value)->tp_name);
+    return -1;
+  }
+  // Arrays and tensors: 0-d only (a 1-element array is not a number to numpy).
+  PyObject *ndim = NULL;
+  static PyObject *str_ndim = NULL;
+  if (str_ndim == NULL && (str_ndim = PyUnicode_InternFromString("ndim")) == NULL) return -1;
+  if (PyObject_GetOptionalAttr(value, str_ndim, &ndim) < 0) return -1;
+  if (ndim != NULL) {
+    long dims = PyLong_Check(ndim) ? PyLong_AsLong(ndim) : 0;
+    Py_DECREF(ndim);
+    if (dims == -1 && PyErr_Occurred()) return -1;
+    if (dims != 0) {
+      PyErr_Format(PyExc_TypeError, "%s must be a number or a 0-d array or tensor, got %.100s with %ld dimensions",
+                   name, Py_TYPE(value)->tp_name, dims);
+      return -1;
+    }
+  }
+  PyObject *number = PyNumber_Float(value);
+  if (number == NULL) return -1;
+  *out = PyFloat_AS_DOUBLE(number);
+  Py_DECREF(number);
+  return 0;
+}
+
+// sgd_number(value, name) -> float: the conversion the step uses, for the
+// optimizer's own checks.
+PyObject *shim_sgd_number(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "sgd_number(value, name: str)");
+    return NULL;
+  }
+  const char *name = PyUnicode_AsUTF8(args[1]);
+  if (name == NULL) return NULL;
+  double value;
+  if (shim_optim_number(args[0], name, &value) < 0) return NULL;
+  return PyFloat_FromDouble(value);
+}
+
+/// `group[key]` as a new reference (KeyError when missing, as in PyTorch).
+PyObject *shim_group_item(PyObject *group, PyObject *key) {
+  if (PyDict_CheckExact(group)) {
+    PyObject *item = PyDict_GetItemWithError(group, key);
+    if (item == NULL && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
+    return Py_XNewRef(item);
+  }
+  return PyObject_GetItem(group, key);
+}
+
+/// numpy refuses to resize an array someone holds a weak reference to, even
+/// with `refcheck=False`: hold one on each array while the kernel runs, so
+/// another thread cannot free the memory under it. Objects without weak
+/// references (bytearray, array.array) refuse resizing while a buffer is held.
+int shim_pin(PyObject *object, PyObject **weak) {
+  if (!PyType_SUPPORTS_WEAKREFS(Py_TYPE(object))) return 0;
+  *weak = PyWeakref_NewRef(object, NULL);
+  return *weak == NULL ? -1 : 0;
+}
+
+/// The optimizer state of `param`, `state[param]`, as a new reference, or
+/// NULL without an exception when there is none yet (it is made only once the
+/// step has succeeded, so that a failed step leaves `state` as it was).
+PyObject *shim_param_state_of(PyObject *state, PyObject *param) {
+  PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
+  if (entry == NULL) return NULL;
+  if (!PyDict_Check(entry)) {
+    PyErr_Format(PyExc_TypeError, "optimizer state of a parameter must be a dict, got %.100s", Py_TYPE(entry)->tp_name);
+    Py_DECREF(entry);
+    return NULL;
+  }
+  return entry;
+}
+
+/// Takes the gradient `*grad` of parameter `i` (whose buffer is
+/// `param_view`, of the array `data`) into `grad_view`, pinned in `*weak`. A
+/// gradient of the parameter's shape in another memory order is replaced by
+/// `relayout(data, grad)`, a copy in the parameter's (PyTorch accepts any).
+int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char *taken, PyObject *data,
+                   const Py_buffer *param_view, PyObject *relayout, Py_ssize_t i) {
+  if (shim_pin(*grad, weak) < 0) return -1;
+  if (shim_take_strided(*grad, grad_view, 0, 0, "gradient of parameter", i) < 0) return -1;
+  *taken = 1;
+  if (shim_buffer_dtype(param_view) != shim_buffer_dtype(grad_view)) {
+    PyErr_Format(PyExc_TypeError, "gradient of parameter %zd has format '%s', the parameter '%s'", i, grad_view->format,
+                 param_view->format);
+    return -1;
+  }
+  if (shim_same_layout(param_view, grad_view) && PyBuffer_IsContiguous(grad_view, 'A')) return 0;
+  int same_shape = param_view->ndim == grad_view->ndim;
+  for (int d = 0; same_shape && d < param_view->ndim; d++) same_shape = param_view->shape[d] == grad_view->shape[d];
+  if (same_shape) {
+    PyObject *copy = PyObject_CallFunctionObjArgs(relayout, data, *grad, NULL);
+    if (copy == NULL) return -1;
+    PyBuffer_Release(grad_view);
+    *taken = 0;
+    Py_SETREF(*grad, copy);
+    Py_CLEAR(*weak);
+    if (shim_pin(*grad, weak) < 0) return -1;
+    if (shim_take(*grad, grad_view, 0, "gradient of parameter", i) < 0) return -1;
+    *taken = 1;
+  }
+  if (!shim_same_layout(param_view, grad_view) || shim_buffer_dtype(param_view) != shim_buffer_dtype(grad_view) ||
+      !PyBuffer_IsContiguous(grad_view, 'A')) {
+    char ps[128], gs[128];
+    shim_describe_shape(param_view, ps, sizeof ps);
+    shim_describe_shape(grad_view, gs, sizeof gs);
+    PyErr_Format(PyExc_ValueError, "gradient of parameter %zd has shape %s (or memory order) unlike the parameter's %s",
+                 i, gs, ps);
+    return -1;
+  }
+  return 0;
+}
+
+/// Takes the writable buffer of a state array of parameter `i` (its
+/// `role`: "momentum buffer", "exp_avg", ...), pinned in `*weak`, and checks
+/// that it still matches the parameter's buffer `param_view`.
+int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
+                    const char *role, Py_ssize_t i) {
+  char what[96];
+  snprintf(what, sizeof what, "%s of parameter", role);
+  if (shim_pin(array, weak) < 0) return -1;
+  if (shim_take(array, view, 1, what, i) < 0) return -1;
+  *taken = 1;
+  if (shim_buffer_dtype(view) != shim_buffer_dtype(param_view) || !shim_same_layout(param_view, view)) {
+    char ps[128], gs[128];
+    shim_describe_shape(param_view, ps, sizeof ps);
+    shim_describe_shape(view, gs, sizeof gs);
+    PyErr_Format(PyExc_ValueError,
+                 "%s of parameter %zd (shape %s, format '%s') no longer matches the parameter "
+                 "(shape %s, format '%s'); was the parameter resized or retyped?",
+                 role, i, gs, view->format, ps, param_view->format);
+    return -1;
+  }
+  return 0;
+}
+
+int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
+                    shim_read_group read_group) {
+  memset(s, 0, offsetof(shim_step, stack_params));
+  s->params = s->stack_params;
+  s->options = s->stack_options;
+  s->entries = s->stack_entries;
+  s->tensors = s->stack_tensors;
+  // A tuple of the groups: the list may change while user code runs.
+  if ((s->groups = PySequence_Tuple(groups)) == NULL) return -1;
+  s->group_count = PyTuple_GET_SIZE(s->groups);
+  if (s->group_count > SHIM_STACK_GROUPS || option_size * (size_t)s->group_count > sizeof s->stack_options) {
+    s->params = PyMem_New(PyObject *, s->group_count);
+    s->options = PyMem_Malloc(option_size * (size_t)s->group_count + 1);
+    if (s->params == NULL || s->options == NULL) goto no_memory;
+  }
+  for (; s->groups_read < s->group_count; s->groups_read++) {
+    char *options = (char *)s->options + option_size * (size_t)s->groups_read;
+    if (read_group(PyTuple_GET_ITEM(s->groups, s->groups_read), options, &s->params[s->groups_read]) < 0) return -1;
+  }
+  for (Py_ssize_t g = 0; g < s->group_count; g++) s->capacity += PyTuple_GET_SIZE(s->params[g]);
+  if (entry_size * (size_t)s->capacity > sizeof s->stack_entries ||
+      tensor_size * (size_t)s->capacity > sizeof s->stack_tensors) {
+    s->entries = PyMem_Malloc(entry_size * (size_t)s->capacity + 1);
+    s->tensors = PyMem_Malloc(tensor_size * (size_t)s->capacity + 1);
+    if (s->entries == NULL || s->tensors == NULL) goto no_memory;
+  }
+  return 0;
+no_memory:
+  PyErr_NoMemory();
+  return -1;
+}
+
+void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry)) {
+  for (Py_ssize_t i = 0; i < used; i++) release((char *)s->entries + entry_size * (size_t)i);
+  for (Py_ssize_t g = 0; g < s->groups_read; g++) Py_DECREF(s->params[g]);
+  if (s->entries != s->stack_entries) PyMem_Free(s->entries);
+  if (s->tensors != s->stack_tensors) PyMem_Free(s->tensors);
+  if (s->params != s->stack_params) PyMem_Free(s->params);
+  if (s->options != s->stack_options) PyMem_Free(s->options);
+  Py_XDECREF(s->groups);
+}
