@@ -69,7 +69,6 @@ static void release_entry(void *entry) {
   Py_CLEAR(e->buffer);
   Py_CLEAR(e->param_state);
 }
-}
 
 /// Resolves one parameter to memory: data, grad (copied into the data's
 /// layout when it differs), momentum buffer (a new zeroed one when fresh).
