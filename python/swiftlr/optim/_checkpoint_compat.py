@@ -166,7 +166,8 @@ class WarmRestartsCompat:
             is_float = self.__dict__.get(_T_CUR_FLOAT, False) and self.last_epoch >= 0  # type: ignore[attr-defined]
         else:
             # epoch % T_0 keeps epoch's type; the T_mult > 1 formula divides (a float).
-            whole = isinstance(epoch, numbers.Integral) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
+            given: object = epoch  # an int or a numpy integer as the caller passed it
+            whole = isinstance(given, numbers.Integral) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
             is_float = not whole
         super().step(epoch)  # type: ignore[misc]
         self.__dict__[_T_CUR_FLOAT] = is_float

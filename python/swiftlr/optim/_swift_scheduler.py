@@ -198,7 +198,7 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
             return values
         groups = getattr(getattr(self, "optimizer", None), "param_groups", None) or ()
         for i, group in enumerate(groups[: len(values)]):
-            like = group.get("initial_lr") if isinstance(group, dict) else None
+            like: Any = group.get("initial_lr") if isinstance(group, dict) else None
             if hasattr(like, "new_tensor"):
                 values[i] = like.new_tensor(values[i])
         return values
