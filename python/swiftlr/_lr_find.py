@@ -133,7 +133,7 @@ def lr_find(
         ...     optimizer.step()
         ...     return float(np.mean(error ** 2))
         >>> result = lr_find(optimizer, train_step, start_lr=1e-4, end_lr=10, num_steps=60, restore=[w])
-        >>> 0.01 < result.suggestion < 1.0, optimizer.param_groups[0]["lr"], float(np.abs(w.data).max())
+        >>> 0.01 < result.suggestion < 1.0, optimizer.param_groups[0].get("lr"), float(np.abs(w.data).max())
         (True, 0.1, 0.0)
     """
     _check(optimizer, start_lr, end_lr, num_steps, mode, smoothing, diverge_factor)

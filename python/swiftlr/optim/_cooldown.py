@@ -52,7 +52,7 @@ class CooldownLR(SwiftScheduler):
 
     Example:
         >>> optimizer = SGD([Parameter(np.zeros(3))], lr=0.1)
-        >>> optimizer.param_groups[0]["lr"] = 0.08  # wherever the run is
+        >>> optimizer.param_groups[0].update(lr=0.08)  # wherever the run is
         >>> # lr = 0.08 * (0.25 + 0.75 * (1 - epoch / 4)) for epoch < 4, then 0.02
         >>> scheduler = CooldownLR(optimizer, decay_steps=4, min_lr_ratio=0.25)
         >>> scheduler.get_last_lr(), scheduler.preview(5)[:, 0].round(4)
