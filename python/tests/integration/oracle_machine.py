@@ -385,6 +385,11 @@ class OracleMachine(RuleBasedStateMachine):
         if name in ("CyclicLR", "OneCycleLR") and arguments.get("cycle_momentum") and momentum == 0.0:
             options["momentum"], options["dampening"] = 0.9, 0.0  # cycling needs a momentum to cycle
         self.name, self.reference = name, name in REFERENCES
+        if self.reference and lr_dtype is not None:
+            # A LambdaLR rounds its factor to a tensor lr's dtype before the
+            # product; swiftlr's warmup schedulers round base * factor once
+            # (README's differences): compared over float64 tensor lrs only.
+            lr_dtype = torch.float64
         self.t = self.make_twin("torch", lrs, options, lr_dtype)
         self.s = self.make_twin("swiftlr", lrs, options, lr_dtype)
         self.log = [f"{kind} {dtype}x{size} lrs={lrs} {options} lr dtype {lr_dtype}: {name}({arguments})"]

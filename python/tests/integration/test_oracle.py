@@ -19,6 +19,9 @@ from .oracle_machine import OracleMachine  # noqa: E402
 
 OracleMachine.TestCase.settings = settings(
     max_examples=int(os.environ.get("SWIFTLR_ORACLE_EXAMPLES", "200")),
+    # The same programs in every CI run (a red CI means a change broke one);
+    # scripts/oracle.py explores new ones.
+    derandomize=os.environ.get("SWIFTLR_ORACLE_RANDOM") != "1",
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=list(HealthCheck),
