@@ -25,8 +25,11 @@ def test_is_stripped() -> None:
 
 def test_imports_without_swift_on_library_paths() -> None:
     env = {"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": ""}
-    if "PYTHONPATH" in os.environ:  # a development checkout's python/, not an installed wheel
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    # What the suite runs against: a development checkout's python/ (PYTHONPATH),
+    # or .ci/sanitize's AddressSanitizer build, which needs its runtime preloaded.
+    for name in ("PYTHONPATH", "LD_PRELOAD", "ASAN_OPTIONS", "PYTHONMALLOC"):
+        if name in os.environ:
+            env[name] = os.environ[name]
     code = "import swiftlr._swiftlr as m, sys; sys.stdout.write(m.__name__)"
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
