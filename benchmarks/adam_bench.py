@@ -89,7 +89,9 @@ def contenders_of(variant: str) -> Any:
                 tparams = [torch.nn.Parameter(torch.from_numpy(p.data)) for p in params]
                 for tp, p in zip(tparams, params):
                     tp.grad = torch.from_numpy(p.grad)
-                topt = getattr(torch.optim, name)(tparams, lr=LR, betas=BETAS, eps=EPS, weight_decay=weight_decay, **kwargs)
+                topt = getattr(torch.optim, name)(
+                    tparams, lr=LR, betas=BETAS, eps=EPS, weight_decay=weight_decay, **kwargs
+                )
                 topt.step()  # allocate torch's state, then swap in views of swiftlr's moments
                 for tp, s in zip(tparams, state):
                     topt.state[tp]["exp_avg"] = torch.from_numpy(s["exp_avg"])

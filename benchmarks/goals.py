@@ -27,9 +27,7 @@ def sgd(rows: list[dict[str, Any]], optimizer: str = "SGD") -> list[tuple[str, b
         figure = f"lowest {ratio:.2f}x ({worst['label']}, {worst['best_torch']})"
         if resolution < 1.0:
             figure += f"; swiftlr against itself in that row: {worst['a_a']:.2f}x"
-        checks.append(
-            (f"{optimizer} at least as fast as torch's best path at every size", ratio >= resolution, figure)
-        )
+        checks.append((f"{optimizer} at least as fast as torch's best path at every size", ratio >= resolution, figure))
     bound = [r for r in rows if r["elements"] >= MEMORY_BOUND]
     if bound:
         worst = min(bound, key=lambda r: r["gbps"] / r["axpy_gbps"])

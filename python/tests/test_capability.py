@@ -1,9 +1,10 @@
 """`torch_capability`, one property of SGD, Adam and AdamW
-(``swiftlr.optim._capability``): torch's choice by default, checked, settable."""
+(``swiftlr.optim._capability``): torch's choice by default, checked, settable.
+A pickle holds PyTorch's three fields only, so a loaded optimizer follows the
+capability torch would pick where it is loaded."""
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,6 @@ def test_argument_and_setter_take_each_capability(cls: Any, capability: str) -> 
     other = next(c for c in CAPABILITIES if c != capability)
     optimizer.torch_capability = other
     assert optimizer.torch_capability == other
-    assert pickle.loads(pickle.dumps(optimizer)).torch_capability == other
 
 
 @pytest.mark.parametrize("cls", OPTIMIZERS)

@@ -115,7 +115,8 @@ struct SharedMemoryCache {
       written = []
       for base in Swift.stride(from: 0, to: key.count, by: stride) where key[base + w + 1] > 0 {
         for k in 0..<w where key[base + k] != 0 {
-          written.append(MemoryRange(start: key[base + k], end: key[base + k] &+ key[base + w + 1], owner: base / stride))
+          written.append(
+            MemoryRange(start: key[base + k], end: key[base + k] &+ key[base + w + 1], owner: base / stride))
         }
       }
       written.sort { $0.start < $1.start }

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scenarios.adam_shared import LAYOUTS, N, OPTIONS, STEPS, digest, inputs, together, torch_result
+from scenarios.adam_shared import LAYOUTS, OPTIONS, STEPS, N, digest, inputs, together, torch_result
 
 import swiftlr
 from swiftlr import optim

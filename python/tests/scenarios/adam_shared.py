@@ -25,10 +25,16 @@ LAYOUTS: dict[str, Callable[[Any], list[Any]]] = {
 
 
 def inputs(layout: str, dtype: Any) -> tuple[np.ndarray, list[list[np.ndarray]]]:
-    """The buffer's start and each step's gradients (one per view), from a seed."""
+    """The buffer's start and each step's gradients (one per view, in the
+    view's memory order, as autograd gives a parameter's gradient: torch's
+    fused kernel walks a parameter and its gradient in memory order), from a seed."""
     rng = np.random.default_rng(len(layout))
-    shapes = [v.shape for v in LAYOUTS[layout](np.zeros(N))]
-    grads = [[rng.standard_normal(shape).astype(dtype) for shape in shapes] for _ in range(STEPS)]
+    views = LAYOUTS[layout](np.zeros(N, dtype))
+    grads = []
+    for _ in range(STEPS):
+        grads.append([np.empty_like(v) for v in views])
+        for g in grads[-1]:
+            g[...] = rng.standard_normal(g.shape)
     return rng.standard_normal(N).astype(dtype), grads
 
 
