@@ -6,6 +6,7 @@ over all cores) run interleaved in the same rounds."""
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -106,9 +107,11 @@ def run(
             again = times.pop("swiftlr again", None)
             torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
             best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
+            label = f"{count} x {size:.0e} {np.dtype(dtype).name}"
+            print(f"  measured {label}", file=sys.stderr, flush=True)  # progress: a full table takes minutes
             rows.append(
                 {
-                    "label": f"{count} x {size:.0e} {np.dtype(dtype).name}",
+                    "label": label,
                     "elements": elements,
                     "times": times,
                     "best_torch": best_torch,
