@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from conftest import make_optimizer
 
+from swiftlr import ScheduleDriftWarning
 from swiftlr.optim import lr_scheduler as ours
 
 NAMES = ["MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR"]
@@ -120,7 +121,9 @@ def test_multistep_milestones_are_a_counter(sgd: Any) -> None:
     s = ours.MultiStepLR(sgd, milestones=[8, 3, 3])
     assert s.milestones == Counter({3: 2, 8: 1})
     assert isinstance(s.state_dict()["milestones"], Counter)
-    s.load_state_dict({**s.state_dict(), "milestones": {"5": 2}})  # a dict as JSON keeps it
+    with pytest.warns(ScheduleDriftWarning) as caught:
+        s.load_state_dict({**s.state_dict(), "milestones": {"5": 2}})  # a dict as JSON keeps it
+    assert any("milestones is" in str(w.message) for w in caught)
     assert s.milestones == Counter({5: 2})
     s.milestones = [1, 2]
     assert s.milestones == Counter([1, 2])
