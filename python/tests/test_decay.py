@@ -112,7 +112,9 @@ def test_state_dict_pickles_and_loads_in_both_libraries(name: str, torch: Any) -
     theirs = getattr(torch.optim.lr_scheduler, name)(torch_optimizer(torch, [0.1, 0.03]), **KWARGS[name])
     assert set(state) == set(theirs.state_dict())
     theirs.load_state_dict(state)
-    fresh = getattr(ours, name)(make_optimizer([0.1, 0.03]), **KWARGS[name])
+    fresh_opt = make_optimizer([0.1, 0.03])
+    fresh = getattr(ours, name)(fresh_opt, **KWARGS[name])
+    fresh_opt.load_state_dict(opt.state_dict())  # the optimizer's state first, as a resume loads it
     fresh.load_state_dict(theirs.state_dict())
     assert fresh.state_dict() == mine.state_dict()
 
