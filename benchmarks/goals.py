@@ -77,6 +77,21 @@ def schedulers(vs_torch: list[tuple[str, str, float]]) -> list[tuple[str, bool, 
     ]
 
 
+def schedules(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    """Issue 19's goal: every ``swiftlr.schedules`` function as fast as numpy's closed form."""
+    if not rows:
+        return []
+    worst = min(rows, key=lambda r: r["times"]["numpy"] / r["times"]["swiftlr"])
+    ratio = worst["times"]["numpy"] / worst["times"]["swiftlr"]
+    return [
+        (
+            "every swiftlr.schedules function at least as fast as vectorized numpy",
+            ratio >= 1.0,
+            f"lowest {ratio:.2f}x ({worst['label']})",
+        )
+    ]
+
+
 def report(checks: list[tuple[str, bool, str]]) -> None:
     for goal, holds, figure in checks:
         print(f"- {'holds' if holds else 'FAILS'}: {goal}: {figure}")

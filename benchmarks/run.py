@@ -22,6 +22,7 @@ import goals  # noqa: E402
 import loop_bench  # noqa: E402
 import numpy as np  # noqa: E402
 import pythons  # noqa: E402
+import schedule_bench  # noqa: E402
 import scheduler_bench  # noqa: E402
 import sgd_bench  # noqa: E402
 
@@ -128,6 +129,16 @@ def main() -> None:
         print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {theirs} | {vs} | {cores} |")
 
     checks = goals.sgd(sgd_rows)
+    schedule_steps = 10**4 if args.quick else schedule_bench.STEPS
+    print()
+    print(
+        "swiftlr.schedules (stepping's lrs, bit for bit a stepped scheduler) against the same closed form "
+        "in vectorized numpy, over every step of 0..n-1:"
+    )
+    print()
+    schedule_rows = schedule_bench.run(rounds, schedule_steps)
+    print(schedule_bench.table(schedule_rows, schedule_steps))
+    checks += goals.schedules(schedule_rows)
     if not args.no_pythons:
         print()
         print(

@@ -29,10 +29,11 @@ static PyMethodDef module_methods[] = {
      "a += scale * b in place over all cores, without the GIL: the benchmarks'\n"
      "memory-bandwidth yardstick. a and b: float32 or float64 arrays alike."},
     {"schedule_values", (PyCFunction)(void (*)(void))shim_schedule_values, METH_FASTCALL,
-     "schedule_values(kind, config, steps, inputs=None) -> bytearray\n\n"
-     "The lr of group 0 of the scheduler `kind` (built fresh from `config`) at each step\n"
-     "of `steps`, a contiguous int64 buffer, as native float64 bytes. `inputs`: per-step\n"
-     "inputs, the same at every step. The loop runs without the GIL."},
+     "schedule_values(kind, config, steps, inputs=None, closed_form=False, out=None) -> out or bytearray\n\n"
+     "The lr of group 0 of the scheduler `kind` (built fresh from `config`) after `k` calls\n"
+     "of step() (or, with closed_form, after step(k)) for each k of `steps`, a contiguous\n"
+     "int64 buffer, as native float64 bytes. `inputs`: per-step inputs, the same at every\n"
+     "step. `out`: a float64 buffer of the steps' length to fill. The loop runs without the GIL."},
     {"scheduler_arguments", (PyCFunction)shim_scheduler_arguments, METH_O,
      "scheduler_arguments(kind) -> tuple\n\n"
      "The constructor arguments the Swift scheduler `kind` declares, in PyTorch's order:\n"

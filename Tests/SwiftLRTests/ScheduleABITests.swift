@@ -4,20 +4,22 @@ import _SwiftLRShims
 @testable import SwiftLR
 
 /// `swiftlr_schedule_values`: the same values as `ScheduleEvaluation` and as
-/// a scheduler stepped to each epoch; statuses for bad counts, buffers and
-/// configurations.
+/// a scheduler stepped in a loop (or, in closed form, stepped to each epoch);
+/// statuses for bad counts, buffers and configurations.
 final class ScheduleABITests: XCTestCase {
   /// The C call on a configuration built with `swiftlr_config_put_*`: status,
   /// values and message.
   private func values(
-    _ kind: String, _ config: [String: SchedulerValue], steps: [Int64], inputs: [Double] = []
+    _ kind: String, _ config: [String: SchedulerValue], steps: [Int64], inputs: [Double] = [],
+    closedForm: Bool = false
   ) -> (Int32, [Double], String) {
     let c = makeCConfig(config)
     defer { SwiftLR.swiftlr_config_free(c) }
     var out = [Double](repeating: -1, count: steps.count)
     var message = swiftlr_message()
     let status = SwiftLR.swiftlr_schedule_values(
-      kind, c, steps, Int64(steps.count), inputs.isEmpty ? nil : inputs, Int64(inputs.count), &out, &message)
+      kind, c, steps, Int64(steps.count), inputs.isEmpty ? nil : inputs, Int64(inputs.count), closedForm ? 1 : 0, &out,
+      &message)
     return (status, out, text(of: message))
   }
 
@@ -36,17 +38,27 @@ final class ScheduleABITests: XCTestCase {
 
   func testEqualsScheduleEvaluation() throws {
     for (kind, config) in Self.cases {
-      let (status, out, message) = values(kind, config, steps: Self.steps)
-      XCTAssertEqual(status, 0, "\(kind): \(message)")
-      let expected = try ScheduleEvaluation.values(
-        kind: kind, config: SchedulerConfig(config), steps: Self.steps.map { Int($0) })
-      XCTAssertEqual(out, expected, kind)
+      for closedForm in [false, true] {
+        let (status, out, message) = values(kind, config, steps: Self.steps, closedForm: closedForm)
+        XCTAssertEqual(status, 0, "\(kind): \(message)")
+        let expected = try ScheduleEvaluation.values(
+          kind: kind, config: SchedulerConfig(config), steps: Self.steps.map { Int($0) }, closedForm: closedForm)
+        XCTAssertEqual(out, expected, kind)
+      }
     }
   }
 
-  func testEqualsASchedulerSteppedToEachEpoch() throws {
+  func testEqualsASchedulerSteppedInALoop() throws {
     for (kind, config) in Self.cases {
       let (_, out, _) = values(kind, config, steps: Self.steps)
+      let trace = try steppedLRs(kind, SchedulerConfig(config), count: 41)
+      XCTAssertEqual(out, Self.steps.map { trace[Int($0)] }, kind)
+    }
+  }
+
+  func testInClosedFormEqualsASchedulerSteppedToEachEpoch() throws {
+    for (kind, config) in Self.cases {
+      let (_, out, _) = values(kind, config, steps: Self.steps, closedForm: true)
       let base = try SchedulerConfig(config).doubles("base_lrs")
       for (i, k) in Self.steps.enumerated() {
         // A fresh scheduler after its constructor's step, then PyTorch's step(k).
@@ -57,14 +69,15 @@ final class ScheduleABITests: XCTestCase {
   }
 
   /// StepLR's closed form against its chained recurrence, stepped one by one.
-  func testStepLRMatchesTheChainedRecurrence() throws {
+  func testStepLRClosedFormMatchesTheChainedRecurrence() throws {
     let config: [String: SchedulerValue] = ["base_lrs": .doubles([0.1]), "step_size": .int(3), "gamma": .double(0.7)]
     let steps = (0..<40).map { Int64($0) }
-    let (status, out, _) = values("StepLR", config, steps: steps)
+    let (status, out, _) = values("StepLR", config, steps: steps, closedForm: true)
     XCTAssertEqual(status, 0)
     var s = try StepLR(baseLRs: [0.1], stepSize: 3, gamma: 0.7)
     let trace = try runSteps(&s, from: [0.1], steps: 40)
     assertClose(out, trace.map { $0[0] }, relative: 1e-14)
+    XCTAssertEqual(values("StepLR", config, steps: steps).1, trace.map { $0[0] })  // stepping: bit for bit
     XCTAssertEqual(out[2], 0.1)
     assertClose(out[3], 0.07, relative: 1e-15)
   }
@@ -73,7 +86,7 @@ final class ScheduleABITests: XCTestCase {
     let c = makeCConfig(["base_lrs": .doubles([0.1]), "step_size": .int(2)])
     defer { SwiftLR.swiftlr_config_free(c) }
     var message = swiftlr_message()
-    XCTAssertEqual(SwiftLR.swiftlr_schedule_values("StepLR", c, nil, 0, nil, 0, nil, &message), 0)
+    XCTAssertEqual(SwiftLR.swiftlr_schedule_values("StepLR", c, nil, 0, nil, 0, 0, nil, &message), 0)
     let (status, _, reported) = values("StepLR", ["base_lrs": .doubles([0.1]), "step_size": .int(0)], steps: [])
     XCTAssertEqual(status, Int32(SWIFTLR_VALUE_ERROR.rawValue))
     XCTAssertEqual(reported, "step_size must be a positive integer, got 0")
@@ -90,7 +103,7 @@ final class ScheduleABITests: XCTestCase {
       _ steps: UnsafePointer<Int64>?, _ count: Int64, _ inputs: UnsafePointer<Double>?, _ inputCount: Int64,
       _ out: UnsafeMutablePointer<Double>?
     ) -> (Int32, String) {
-      let status = SwiftLR.swiftlr_schedule_values("StepLR", c, steps, count, inputs, inputCount, out, &message)
+      let status = SwiftLR.swiftlr_schedule_values("StepLR", c, steps, count, inputs, inputCount, 0, out, &message)
       return (status, text(of: message))
     }
     let value = Int32(SWIFTLR_VALUE_ERROR.rawValue)
@@ -118,18 +131,22 @@ final class ScheduleABITests: XCTestCase {
     XCTAssertEqual(message, "a schedule is evaluated from a fresh scheduler: last_epoch must be -1")
     (_, _, message) = values("StepLR", step, steps: [1, -1])
     XCTAssertEqual(message, "steps must be non-negative, got -1 at index 1")
-    (_, _, message) = values("StepLR", step, steps: [(1 << 53) + 1])
+    (_, _, message) = values("StepLR", step, steps: [(1 << 53) + 1], closedForm: true)
     XCTAssertEqual(message, "steps must be at most 2**53, got 9007199254740993 at index 0")
+    (_, _, message) = values("StepLR", step, steps: [3, (1 << 27) + 1])
+    XCTAssert(message.hasPrefix("steps must be at most 2**27 when stepping"), message)
     (status, _, message) = values("LambdaLR", ["base_lrs": .doubles([0.1])], steps: [1])
     XCTAssertEqual(status, Int32(SWIFTLR_VALUE_ERROR.rawValue))
     XCTAssert(message.hasPrefix("LambdaLR cannot be evaluated as a schedule"), message)
-    // SWALR's lr mixes in the previous one.
-    (status, _, message) = values(
-      "SWALR", ["base_lrs": .doubles([0.1]), "swa_lr": .double(0.05)], steps: [2], inputs: [0.05])
+    // SWALR's lr mixes in the previous one: stepping evaluates it, the closed form cannot.
+    let swa: [String: SchedulerValue] = ["base_lrs": .doubles([0.1]), "swa_lr": .double(0.05)]
+    (status, _, message) = values("SWALR", swa, steps: [2], inputs: [0.05], closedForm: true)
     XCTAssertEqual(status, Int32(SWIFTLR_VALUE_ERROR.rawValue))
     XCTAssertEqual(
       message,
-      "SWALR cannot be evaluated as a schedule: its lr at step 2 depends on the previous lr (it has no closed form)")
+      "SWALR cannot be evaluated in closed form: its lr at step 2 depends on the previous lr "
+        + "(it has no closed form; stepping evaluates it)")
+    XCTAssertEqual(values("SWALR", swa, steps: [2], inputs: [0.05]).0, 0)
   }
 
   /// A NaN that the schedule itself computes (PyTorch's lr is NaN too) is a
@@ -141,6 +158,19 @@ final class ScheduleABITests: XCTestCase {
     // base + (max - base) * scale: NaN at every step, as in PyTorch (0 * nan is nan).
     XCTAssert(out.allSatisfy(\.isNaN), "\(out)")
   }
+}
+
+/// Group 0's lr after the constructor's step and each of `count - 1` more `step()` calls.
+func steppedLRs(_ kind: String, _ config: SchedulerConfig, count: Int) throws -> [Double] {
+  var s = try SchedulerRegistry.make(kind, config: config)
+  var lrs = try config.doubles("base_lrs")
+  s.isInitial = true
+  var out: [Double] = []
+  for _ in 0..<count {
+    try s.step(&lrs)
+    out.append(lrs[0])
+  }
+  return out
 }
 
 /// PyTorch's `step(epoch)` on a scheduler after its constructor's step: the

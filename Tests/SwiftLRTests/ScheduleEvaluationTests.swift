@@ -9,7 +9,34 @@ final class ScheduleEvaluationTests: XCTestCase {
     return c
   }
 
-  /// Values equal the scheduler's own `step(epoch)` path, step by step.
+  /// Stepping's values equal a scheduler stepped in a loop, bit for bit, in any step order.
+  func testAgreesWithStepping() throws {
+    let cases: [(String, [String: SchedulerValue])] = [
+      ("CosineAnnealingLR", ["T_max": .int(10), "eta_min": .double(1e-3)]),
+      ("PolynomialLR", ["total_iters": .int(9), "power": .double(1.7)]),
+      ("LinearLR", ["start_factor": .double(0.3), "total_iters": .int(7)]),
+      ("ExponentialLR", ["gamma": .double(0.93)]),
+      ("MultiStepLR", ["milestones": .ints([3, 3, 8]), "gamma": .double(0.5)]),
+      ("ConstantLR", ["factor": .double(0.4), "total_iters": .int(4)]),
+      ("WarmupCosineLR", ["warmup_steps": .int(10), "total_steps": .int(90), "eta_min": .double(1e-3)]),
+      ("CosineAnnealingWarmRestarts", ["T_0": .int(3), "T_mult": .int(2)]),
+    ]
+    let steps = Array((0..<60).reversed()) + [3, 0, 77]
+    for (kind, values) in cases {
+      let got = try ScheduleEvaluation.values(kind: kind, config: config(values), steps: steps)
+      let trace = try steppedLRs(kind, config(values), count: 78)
+      XCTAssertEqual(got, steps.map { trace[$0] }, kind)
+    }
+    // The chained recurrence is not the closed form: CosineAnnealingLR differs from step 4 on.
+    let cosine = config(["T_max": .int(10)])
+    let stepped = try ScheduleEvaluation.values(kind: "CosineAnnealingLR", config: cosine, steps: Array(0..<10))
+    let closed = try ScheduleEvaluation.values(
+      kind: "CosineAnnealingLR", config: cosine, steps: Array(0..<10), closedForm: true)
+    XCTAssertNotEqual(stepped, closed)
+    assertClose(stepped, closed, relative: 1e-14)
+  }
+
+  /// In closed form, values equal the scheduler's own `step(epoch)` path, step by step.
   func testAgreesWithStepEpoch() throws {
     let cases: [(String, [String: SchedulerValue])] = [
       ("StepLR", ["step_size": .int(7), "gamma": .double(0.5)]),
@@ -21,7 +48,7 @@ final class ScheduleEvaluationTests: XCTestCase {
     ]
     let steps = Array(0..<120) + [3, 0, 77]
     for (kind, values) in cases {
-      let got = try ScheduleEvaluation.values(kind: kind, config: config(values), steps: steps)
+      let got = try ScheduleEvaluation.values(kind: kind, config: config(values), steps: steps, closedForm: true)
       for (k, lr) in zip(steps, got) {
         var s = try SchedulerRegistry.make(kind, config: config(values))
         var lrs = [Double.nan]
@@ -59,6 +86,10 @@ final class ScheduleEvaluationTests: XCTestCase {
       _ = try ScheduleEvaluation.values(kind: "StepLR", config: self.config(["step_size": .int(2)]), steps: [0, -2])
     }
     assertThrows(.value, "at most 2**53") {
+      _ = try ScheduleEvaluation.values(
+        kind: "StepLR", config: self.config(["step_size": .int(2)]), steps: [Int.max], closedForm: true)
+    }
+    assertThrows(.value, "at most 2**27 when stepping") {
       _ = try ScheduleEvaluation.values(kind: "StepLR", config: self.config(["step_size": .int(2)]), steps: [Int.max])
     }
     assertThrows(.value, "last_epoch must be -1") {
@@ -72,11 +103,12 @@ final class ScheduleEvaluationTests: XCTestCase {
   }
 
   /// A scheduler whose lr depends on the previous lr (no closed form) yields NaN from `.nan`: rejected.
-  func testChainedOnlyIsRejected() {
+  func testChainedOnlyIsRejectedInClosedForm() throws {
     let c = config(["swa_lr": .double(0.05)])
     assertThrows(.value, "depends on the previous lr") {
-      _ = try ScheduleEvaluation.values(kind: "SWALR", config: c, steps: [0, 1], inputs: [0.3])
+      _ = try ScheduleEvaluation.values(kind: "SWALR", config: c, steps: [0, 1], inputs: [0.3], closedForm: true)
     }
+    XCTAssertEqual(try ScheduleEvaluation.values(kind: "SWALR", config: c, steps: [0, 1], inputs: [0.3]).count, 2)
   }
 
   func testLargeStepsDoNotTrap() throws {

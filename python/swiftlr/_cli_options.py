@@ -102,6 +102,14 @@ def _list_value(text: str) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def boolean(text: str) -> bool:
+    """``true``/``false``/``1``/``0``, in any case, as users write them."""
+    value = {"true": True, "false": False, "1": True, "0": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected true or false (or 1 or 0), got {text!r}")
+    return value
+
+
 def _function_value(text: str) -> Any:
     try:
         return parse_function(text)
@@ -131,6 +139,8 @@ def add_scheduler_options(parser: argparse.ArgumentParser, cls: type) -> None:
             text += " Give an expression in epoch (or x) with numbers, arithmetic and math functions."
         elif isinstance(p.annotation, str) and _LIST_ONLY.match(p.annotation):
             kind = _list_value
+        elif p.annotation in ("bool", bool):
+            kind = boolean
         elif choices is not None:
             kind = str
         group.add_argument(

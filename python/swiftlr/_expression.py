@@ -1,5 +1,8 @@
 """A small arithmetic language for the command line's function options
-(``--lr-lambda "0.95 ** epoch"``, ``--scale-fn "1 / (2 ** (x - 1))"``).
+(``--lr-lambda "0.95 ** epoch"``, ``--scale-fn "1 / (2 ** (x - 1))"``), and
+the scheduler calls the command line builds (``"SequentialLR(LinearLR(
+start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95), milestones=[5])"``,
+see :func:`parse_scheduler`).
 
 The text is parsed with :mod:`ast` and every node is checked against a
 whitelist before anything runs; the checked tree is then evaluated by the
@@ -20,10 +23,11 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ExpressionError", "parse_function", "VARIABLES"]
+__all__ = ["ExpressionError", "SchedulerCall", "parse_function", "parse_scheduler", "VARIABLES"]
 
 #: The names the step number goes by: ``epoch`` for ``lr_lambda``, ``x`` for
 #: ``scale_fn`` (PyTorch's own parameter names); both mean the same value.
@@ -191,6 +195,18 @@ def _evaluate(node: ast.expr, value: float) -> Any:
     raise AssertionError(f"unchecked node {ast.dump(node)}")  # _check admits nothing else
 
 
+def _parse(text: str) -> ast.expr:
+    """``text`` as a Python expression tree, not yet checked (nothing runs)."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as error:
+        raise ExpressionError(f"{text!r} is not an expression: {error.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"{text!r} is nested too deeply") from None
+
+
 def parse_function(text: str) -> Callable[[float], float]:
     """The expression ``text`` as a one-argument function returning a float.
 
@@ -198,19 +214,11 @@ def parse_function(text: str) -> Callable[[float], float]:
         ExpressionError: the text is too long, does not parse, or uses
             anything outside the language (the message names it).
     """
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+    body = _parse(text)
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as error:
-        raise ExpressionError(f"{text!r} is not an expression: {error.msg}") from None
-    except (RecursionError, MemoryError):
-        raise ExpressionError(f"{text!r} is nested too deeply") from None
-    try:
-        _check(tree)
+        _check(body)
     except RecursionError:
         raise ExpressionError(f"{text!r} is nested too deeply") from None
-    body = tree.body
 
     def function(step: float) -> float:
         try:
@@ -220,3 +228,87 @@ def parse_function(text: str) -> Callable[[float], float]:
             raise ExpressionError(f"{text!r} at {step!r}: {reason}") from None
 
     return function
+
+
+# MARK: Scheduler calls
+
+
+@dataclass
+class SchedulerCall:
+    """A scheduler as the command line writes it: ``name(child, ..., key=value, ...)``.
+
+    ``schedulers`` are the positional arguments, each a scheduler call (a
+    composite's children); ``arguments`` the keyword ones, each a number,
+    string, bool, None, or a list of those. Nothing in it has run.
+    """
+
+    name: str
+    schedulers: list[SchedulerCall] = field(default_factory=list)
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+def _literal(node: ast.expr, text: str) -> Any:
+    """A keyword argument's value: a constant, a negated number, or a list of those."""
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (int, float, str, bool))):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, (ast.USub, ast.UAdd))
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+        and not isinstance(node.operand.value, bool)
+    ):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(item, text) for item in node.elts]
+    if isinstance(node, ast.Name) and node.id.lower() in ("true", "false"):  # true, FALSE: as users write them
+        return node.id.lower() == "true"
+    raise ExpressionError(
+        f"{ast.unparse(node)!r} in {text!r} is not allowed: an argument is a number, a string, True, False, "
+        "None or a list of those"
+    )
+
+
+def _call(node: ast.expr, names: Collection[str], text: str) -> SchedulerCall:
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise ExpressionError(f"{ast.unparse(node)!r} in {text!r} is not a scheduler call such as StepLR(step_size=10)")
+    name = node.func.id
+    if name not in names:
+        raise ExpressionError(f"unknown scheduler {name!r} in {text!r}; choose from: {', '.join(sorted(names))}")
+    call = SchedulerCall(name)
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            raise ExpressionError(f"{ast.unparse(arg)!r} in {text!r} is not allowed")
+        call.schedulers.append(_call(arg, names, text))
+    for keyword in node.keywords:
+        if keyword.arg is None:
+            raise ExpressionError(f"**{ast.unparse(keyword.value)} in {text!r} is not allowed")
+        if keyword.arg in call.arguments:
+            raise ExpressionError(f"{name} is given {keyword.arg!r} twice in {text!r}")
+        value = keyword.value
+        if isinstance(value, (ast.List, ast.Tuple)) and value.elts and all(isinstance(v, ast.Call) for v in value.elts):
+            call.schedulers.extend(_call(v, names, text) for v in value.elts)  # schedulers=[A(...), B(...)]
+            if keyword.arg != "schedulers":
+                raise ExpressionError(f"{name}'s {keyword.arg!r} cannot hold schedulers (in {text!r})")
+        else:
+            call.arguments[keyword.arg] = _literal(value, text)
+    return call
+
+
+def parse_scheduler(text: str, names: Collection[str]) -> SchedulerCall:
+    """The scheduler call ``text`` (e.g. ``"SequentialLR(LinearLR(total_iters=5),
+    CosineAnnealingLR(T_max=95), milestones=[5])"``), checked, never run.
+
+    Only calls of the schedulers in ``names``, with schedulers as positional
+    arguments (or ``schedulers=[...]``) and literals as keyword arguments, are
+    in the language; the scheduler's constructor checks the values when it is
+    built.
+
+    Raises:
+        ExpressionError: the text is too long, does not parse, or holds
+            anything else (the message names it).
+    """
+    try:
+        return _call(_parse(text), names, text)
+    except RecursionError:
+        raise ExpressionError(f"{text!r} is nested too deeply") from None

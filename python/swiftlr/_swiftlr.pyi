@@ -127,10 +127,18 @@ def axpy(a: _Buffer, b: _Buffer, scale: float, /) -> None:
     """``a += scale * b`` in place (float32 or float64 arrays alike), without the GIL."""
 
 def schedule_values(
-    kind: str, config: dict[str, Any], steps: _Buffer, inputs: Sequence[float] | None = None, /
-) -> bytearray:
-    """The lr of group 0 of the scheduler ``kind`` at each step of ``steps`` (a
-    contiguous int64 buffer), as native float64 bytes."""
+    kind: str,
+    config: dict[str, Any],
+    steps: _Buffer,
+    inputs: Sequence[float] | None = None,
+    closed_form: bool = False,
+    out: _Buffer | None = None,
+    /,
+) -> Any:
+    """The lr of group 0 of the scheduler ``kind`` after ``k`` calls of
+    ``step()`` (with ``closed_form``, after ``step(k)``) for each ``k`` of
+    ``steps`` (a contiguous int64 buffer): written into ``out`` (a float64
+    buffer of the same length) and returned, or as native float64 bytes."""
 
 REQUIRED: object
 """The default ``scheduler_arguments`` gives a required argument."""

@@ -1,16 +1,24 @@
 """The `swiftlr` command: preview, plot and list learning-rate schedules.
 
     swiftlr show StepLR --lr 0.1 --steps 30 --step-size 10 --gamma 0.9
-    swiftlr plot OneCycleLR --lr 0.1 --steps 100 --max-lr 1 --total-steps 100 -o onecycle.png
+    swiftlr show OneCycleLR --max-lr 1 --total-steps 100 --include-initial
+    swiftlr show "SequentialLR(LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95), milestones=[5])"
+    swiftlr plot OneCycleLR --lr 0.1 --steps 100 --max-lr 1 --total-steps 100 -o onecycle.png --log-scale
     swiftlr list
     swiftlr show StepLR --help          # a scheduler's options, described
 
-A scheduler's options come from its own signature, in kebab-case
+Line ``k`` is the lr after ``k`` calls of ``step()``; ``--include-initial``
+adds line 0, the lr after the constructor (the one the first optimizer step
+uses). A scheduler's options come from its own signature, in kebab-case
 (``--step-size``, ``--T-max``, ``--eta-min``); lists are comma-separated
-(``--milestones 30,80``, or ``--milestones 30`` for one); a function argument
-(``--lr-lambda``, ``--scale-fn``) is an arithmetic expression in ``epoch``
-(``"0.95 ** epoch"``), evaluated by :mod:`swiftlr._expression`, never by Python.
-Every mistake ends in one ``error:`` line on stderr and exit status 2.
+(``--milestones 30,80``, or ``--milestones 30`` for one); booleans are
+true/false/1/0 in any case; a function argument (``--lr-lambda``,
+``--scale-fn``) is an arithmetic expression in ``epoch`` (``"0.95 ** epoch"``),
+evaluated by :mod:`swiftlr._expression`, never by Python. A scheduler can
+also be written as a call, composites included, which
+:func:`swiftlr._expression.parse_scheduler` checks (literals and scheduler
+calls only) and never evaluates. Every mistake ends in one ``error:`` line on
+stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -28,12 +36,20 @@ from typing import Any, NoReturn
 import numpy as np
 
 import swiftlr
-from swiftlr._cli_options import add_scheduler_options, description, parameters
+from swiftlr._cli_options import FUNCTION_ARGUMENTS, add_scheduler_options, description, parameters
+from swiftlr._expression import ExpressionError, SchedulerCall, parse_function, parse_scheduler
 from swiftlr.optim import SGD, lr_scheduler, swa_utils
+from swiftlr.plot import with_initial
 
-#: Schedulers the CLI can build: every public scheduler but the composites,
-#: whose arguments are schedulers.
+#: Schedulers the CLI can build by name: every public scheduler but the
+#: composites, whose arguments are schedulers (written as calls instead).
 _SKIP = {"LRScheduler", "SwiftScheduler", "SequentialLR", "ChainedScheduler"}
+COMPOSITES = ("SequentialLR", "ChainedScheduler")
+#: What ``--help`` says each line is.
+LINES = (
+    "Line k is the lr after k calls of scheduler.step() (the lr optimizer step k+1 uses); "
+    "--include-initial adds line 0, the lr after the constructor, which the first optimizer step uses."
+)
 #: Bounds that keep a typo (``--steps 1000000000000``) from exhausting memory:
 #: a million steps is far more than a table or a plot can show.
 MAX_STEPS = 1_000_000
@@ -92,7 +108,7 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
     """The options every scheduler takes under ``command`` (a parent parser),
     ``--metrics`` too where ``metrics`` (ReduceLROnPlateau needs it)."""
     parser = _Parser(add_help=False)
-    group = parser.add_argument_group("options of every scheduler")
+    group = parser.add_argument_group("options of every scheduler", LINES)
     group.add_argument("--lr", type=float, default=0.1, help="the optimizer's learning rate (default: 0.1)")
     group.add_argument(
         "--groups",
@@ -104,8 +120,13 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
     group.add_argument(
         "--steps",
         type=_bounded_int(1, MAX_STEPS),
-        default=30,
-        help=f"how many scheduler steps, 1 to {MAX_STEPS} (default: 30)",
+        default=None,
+        help=f"how many scheduler steps, 1 to {MAX_STEPS} (default: as many as --metrics has, else 30)",
+    )
+    group.add_argument(
+        "--include-initial",
+        action="store_true",
+        help="also the lr after the constructor (line 0), the one the first optimizer step uses",
     )
     if metrics:
         group.add_argument(
@@ -116,6 +137,7 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
         )
     if command == "plot":
         group.add_argument("-o", "--output", required=True, help="the PNG file to write (required)")
+        group.add_argument("--log-scale", action="store_true", help="a logarithmic lr axis")
     else:
         group.add_argument(
             "--format", choices=("text", "csv", "json"), default="text", help="output format (default: text)"
@@ -124,7 +146,8 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
             "--precision",
             type=_bounded_int(0, MAX_PRECISION),
             default=5,
-            help="digits after the point in text and csv (default: 5)",
+            help="digits after the point in text and csv; a non-zero lr that would show as 0 is written "
+            "in scientific notation instead (default: 5)",
         )
     return parser
 
@@ -147,43 +170,107 @@ def command_parser(command: str, known: dict[str, type]) -> argparse.ArgumentPar
         usage=f"swiftlr {command} SCHEDULER [options]",
         description=text,
         parents=[common_options(command, True)],
-        epilog=f"SCHEDULER is one of: {', '.join(known)}. 'swiftlr {command} SCHEDULER --help' lists its options.",
+        epilog=f"SCHEDULER is one of: {', '.join(known)}. 'swiftlr {command} SCHEDULER --help' lists its options. "
+        "SCHEDULER can also be a call with the options inside, composites too: "
+        f"swiftlr {command} 'SequentialLR(LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95), "
+        "milestones=[5])' (numbers, strings, true/false, None, lists and scheduler calls; checked, never run "
+        "as Python).",
     )
     return parser
 
 
-def build(cls: type, args: argparse.Namespace) -> Any:
+def call_parser(command: str, text: str) -> argparse.ArgumentParser:
+    """The options of a scheduler written as a call: the common ones only."""
+    return _Parser(
+        prog=f"swiftlr {command} {text!r}",
+        description="the scheduler written as a call: its arguments are inside it",
+        parents=[common_options(command, True)],
+    )
+
+
+def optimizer_for(args: argparse.Namespace) -> Any:
     lrs = args.groups if args.groups is not None else [args.lr]
     params = [{"params": [swiftlr.Parameter(np.zeros(1))], "lr": lr} for lr in lrs]
-    optimizer = SGD(params, lr=lrs[0], momentum=0.9)
+    return SGD(params, lr=lrs[0], momentum=0.9)
+
+
+def build(cls: type, args: argparse.Namespace) -> Any:
     kwargs = {p.name: getattr(args, p.name) for p in parameters(cls) if hasattr(args, p.name)}
+    return cls(optimizer_for(args), **kwargs)
+
+
+def build_call(call: SchedulerCall, optimizer: Any, known: dict[str, type]) -> Any:
+    """The scheduler ``call`` over ``optimizer``: children first (as Python builds them), then the composite."""
+    cls = getattr(lr_scheduler, call.name) if call.name in COMPOSITES else known[call.name]
+    names = {p.name for p in parameters(cls)}
+    unknown = sorted(set(call.arguments) - names)
+    if unknown:
+        raise TypeError(f"{call.name} has no argument {unknown[0]!r}; it takes: {', '.join(sorted(names))}")
+    kwargs = {
+        name: parse_function(value) if name in FUNCTION_ARGUMENTS and isinstance(value, str) else value
+        for name, value in call.arguments.items()
+    }
+    children = [build_call(child, optimizer, known) for child in call.schedulers]
+    if call.name in COMPOSITES:
+        return cls(schedulers=children, optimizer=optimizer, **kwargs)
+    if children:
+        raise TypeError(f"{call.name} takes no schedulers, got {len(children)}")
     return cls(optimizer, **kwargs)
 
 
-def preview(scheduler: Any, args: argparse.Namespace) -> np.ndarray:
-    if getattr(args, "metrics", None) is not None:
-        if len(args.metrics) < args.steps:
-            raise ValueError(f"--metrics has {len(args.metrics)} values, --steps is {args.steps}")
-        lrs: np.ndarray = scheduler.preview(args.steps, metrics=args.metrics[: args.steps])
-        return lrs
-    lrs = scheduler.preview(args.steps)
-    return lrs
+def preview(scheduler: Any, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None]:
+    """The lrs (and cycled momenta, or None), one row per line: with
+    ``--include-initial`` the groups' values now, then one row per step."""
+    metrics = getattr(args, "metrics", None)
+    kwargs: dict[str, Any] = {}
+    if metrics is not None:
+        if len(metrics) < args.steps:
+            raise ValueError(f"--metrics has {len(metrics)} values, --steps is {args.steps}")
+        kwargs["metrics"] = metrics[: args.steps]
+    lrs, momenta = scheduler.preview(args.steps, with_momentum=True, **kwargs)
+    return with_initial(scheduler, lrs, momenta) if args.include_initial else (lrs, momenta)
 
 
-def render(lrs: np.ndarray, fmt: str, precision: int) -> str:
+def number(x: float, precision: int) -> str:
+    """``x`` with ``precision`` digits after the point, unless that shows a
+    non-zero ``x`` as zero: then in scientific notation, ``precision`` digits."""
+    text = f"{x:.{precision}f}"
+    if x != 0 and float(text) == 0:
+        return f"{x:.{max(precision, 1)}e}"
+    return text
+
+
+def render(rows: tuple[np.ndarray, np.ndarray | None], fmt: str, precision: int, first: int = 1) -> str:
+    """The lines (``first`` is the first line's step number), with a momentum column where it cycles."""
+    lrs, momenta = rows
+    epochs = range(first, first + len(lrs))
     if fmt == "json":
         return json.dumps(
-            [{"epoch": k + 1, "lr": row.tolist() if len(row) > 1 else float(row[0])} for k, row in enumerate(lrs)]
+            [
+                {
+                    "epoch": k,
+                    "lr": lrs[i].tolist(),
+                    **({"momentum": momenta[i].tolist()} if momenta is not None else {}),
+                }
+                for i, k in enumerate(epochs)
+            ]
         )
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["epoch"] + (["lr"] if lrs.shape[1] == 1 else [f"lr_{g}" for g in range(lrs.shape[1])]))
-        for k, row in enumerate(lrs):
-            writer.writerow([k + 1] + [f"{x:.{precision}f}" for x in row])
+        names = ["lr"] if lrs.shape[1] == 1 else [f"lr_{g}" for g in range(lrs.shape[1])]
+        if momenta is not None:
+            names += [name.replace("lr", "momentum") for name in names]
+        writer.writerow(["epoch", *names])
+        for i, k in enumerate(epochs):
+            values = list(lrs[i]) + (list(momenta[i]) if momenta is not None else [])
+            writer.writerow([k] + [number(x, precision) for x in values])
         return out.getvalue().rstrip("\n")
     return "\n".join(
-        f"Epoch {k + 1}: Learning Rate = " + ", ".join(f"{x:.{precision}f}" for x in row) for k, row in enumerate(lrs)
+        f"Epoch {k}: Learning Rate = "
+        + ", ".join(number(x, precision) for x in lrs[i])
+        + (", Momentum = " + ", ".join(number(x, precision) for x in momenta[i]) if momenta is not None else "")
+        for i, k in enumerate(epochs)
     )
 
 
@@ -195,9 +282,11 @@ def _list(known: dict[str, type]) -> None:
         print(f"{name}({signature})")
 
 
-def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> None:
-    """Builds the scheduler and shows or draws it; raises on any failure."""
+def _run(command: str, name: str, make: Any, options: argparse.Namespace) -> None:
+    """Builds the scheduler (``make(options)``) and shows or draws it; raises on any failure."""
     metrics = getattr(options, "metrics", None)
+    if options.steps is None:
+        options.steps = min(len(metrics), MAX_STEPS) if metrics is not None else 30
     groups = len(options.groups) if options.groups is not None else 1
     if options.steps * groups > MAX_VALUES:
         raise ValueError(
@@ -211,13 +300,17 @@ def _run(command: str, name: str, cls: type, options: argparse.Namespace) -> Non
             raise ValueError(f"cannot write {options.output}: no directory {folder}")
         if os.path.isdir(options.output):
             raise ValueError(f"cannot write {options.output}: it is a directory")
-    scheduler = build(cls, options)
+    scheduler = make(options)
     if command == "show":
-        print(render(preview(scheduler, options), options.format, options.precision))
+        print(
+            render(preview(scheduler, options), options.format, options.precision, 0 if options.include_initial else 1)
+        )
         return
     from swiftlr.plot import plot
 
-    ax = plot(scheduler, options.steps, metrics=metrics)
+    ax = plot(
+        scheduler, options.steps, metrics=metrics, log_scale=options.log_scale, include_initial=options.include_initial
+    )
     try:
         ax.figure.savefig(options.output, dpi=110, bbox_inches="tight")
     except OSError as error:
@@ -254,19 +347,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             command_parser(command, known).print_help()
             return 0
         top.error(f"{command} needs a scheduler, one of: {', '.join(known)}")
-    if args.scheduler not in known:
-        top.error(f"unknown scheduler {args.scheduler!r}; choose from: {', '.join(known)}")
-    cls = known[args.scheduler]
-    options = scheduler_parser(args.scheduler, cls, command).parse_args(rest)
+    if "(" in args.scheduler:
+        try:
+            call = parse_scheduler(args.scheduler, [*known, *COMPOSITES])
+        except ExpressionError as error:
+            top.error(str(error))
+        options = call_parser(command, args.scheduler).parse_args(rest)
+        name = call.name
+
+        def make(options: argparse.Namespace) -> Any:
+            return build_call(call, optimizer_for(options), known)
+    else:
+        if args.scheduler in COMPOSITES:
+            top.error(
+                f"{args.scheduler} takes schedulers: write it as a call, e.g. swiftlr {command} "
+                f"'{args.scheduler}(LinearLR(total_iters=5), ExponentialLR(gamma=0.9)"
+                + (", milestones=[5])'" if args.scheduler == "SequentialLR" else ")'")
+            )
+        if args.scheduler not in known:
+            top.error(f"unknown scheduler {args.scheduler!r}; choose from: {', '.join(known)}")
+        cls = known[args.scheduler]
+        options = scheduler_parser(args.scheduler, cls, command).parse_args(rest)
+        name = args.scheduler
+
+        def make(options: argparse.Namespace) -> Any:
+            return build(cls, options)
+
     try:
-        _run(command, args.scheduler, cls, options)
+        _run(command, name, make, options)
     except BrokenPipeError:
         # The reader left (`swiftlr show ... | head`): stop quietly, as other tools do, and keep
         # Python's exit-time flush of stdout from failing again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except _ERRORS as error:
-        print(f"swiftlr {command} {args.scheduler}: error: {error}", file=sys.stderr)
+        print(f"swiftlr {command} {name}: error: {error}", file=sys.stderr)
         return 2
     return 0
 

@@ -25,12 +25,40 @@ def _pyplot() -> Any:
     return plt
 
 
-def plot(scheduler: Any, steps: int, ax: Any = None, *, metrics: Sequence[float] | None = None) -> Any:
+def with_initial(scheduler: Any, lrs: np.ndarray, momenta: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """A preview with a first row for step 0: the lrs (and momenta) the groups
+    hold now, after the constructor: the ones the first optimizer step uses."""
+    groups = scheduler.optimizer.param_groups
+    lrs = np.vstack([[float(g["lr"]) for g in groups], lrs])
+    if momenta is not None:
+        momenta = np.vstack([[float(g.get("momentum", np.nan)) for g in groups], momenta])
+    return lrs, momenta
+
+
+def drawstyle(values: np.ndarray) -> str:
+    """``"steps-post"`` for a piecewise-constant curve (its value changes at
+    no more than half the steps: StepLR, MultiStepLR, ReduceLROnPlateau), so
+    that each value is drawn flat until the step that changes it; else a line."""
+    changes = np.count_nonzero(np.diff(values))
+    return "steps-post" if changes <= (len(values) - 1) / 2 else "default"
+
+
+def plot(
+    scheduler: Any,
+    steps: int,
+    ax: Any = None,
+    *,
+    metrics: Sequence[float] | None = None,
+    log_scale: bool = False,
+    include_initial: bool = False,
+) -> Any:
     """Draws the lrs the next ``steps`` calls of ``scheduler.step()`` would set.
 
     Nothing changes: the curve comes from ``scheduler.preview``. One line per
-    param group; where the scheduler cycles momentum (CyclicLR, OneCycleLR),
-    the momentum is drawn too, on a second y axis.
+    param group, drawn as steps where the schedule is piecewise constant;
+    where the scheduler cycles momentum (CyclicLR, OneCycleLR), the momentum
+    is drawn too, on a second y axis. The legend sits below the axes, clear
+    of the curves.
 
     Args:
         scheduler: any swiftlr scheduler.
@@ -38,6 +66,10 @@ def plot(scheduler: Any, steps: int, ax: Any = None, *, metrics: Sequence[float]
         ax (matplotlib.axes.Axes, optional): where to draw; a new figure if None.
         metrics (sequence of float, optional): for ReduceLROnPlateau, the
             metric of each step.
+        log_scale (bool): a logarithmic lr axis. Default: False.
+        include_initial (bool): start at step 0, the lrs the groups hold now
+            (after the constructor: the ones the first optimizer step uses).
+            Default: False.
 
     Returns:
         matplotlib.axes.Axes: the axes drawn on.
@@ -48,17 +80,34 @@ def plot(scheduler: Any, steps: int, ax: Any = None, *, metrics: Sequence[float]
     kwargs = {"metrics": metrics} if metrics is not None else {}
     lrs, momenta = scheduler.preview(steps, with_momentum=True, **kwargs)
     epochs = np.arange(1, steps + 1)
+    if include_initial:
+        lrs, momenta = with_initial(scheduler, lrs, momenta)
+        epochs = np.arange(0, steps + 1)
+    lines = []
     for g in range(lrs.shape[1]):
-        ax.plot(epochs, lrs[:, g], label=f"lr, group {g}" if lrs.shape[1] > 1 else "lr")
+        label = f"lr, group {g}" if lrs.shape[1] > 1 else "lr"
+        lines += ax.plot(epochs, lrs[:, g], label=label, drawstyle=drawstyle(lrs[:, g]))
     ax.set_xlabel("epoch (scheduler steps)")
     ax.set_ylabel("learning rate")
     ax.set_title(type(scheduler).__name__)
+    if log_scale:
+        ax.set_yscale("log")
     if momenta is not None:
         twin = ax.twinx()
         for g in range(momenta.shape[1]):
-            twin.plot(epochs, momenta[:, g], linestyle="--", color="tab:gray", label="momentum")
+            label = f"momentum, group {g}" if momenta.shape[1] > 1 else "momentum"
+            lines += twin.plot(
+                epochs, momenta[:, g], linestyle="--", color="tab:gray", label=label, drawstyle=drawstyle(momenta[:, g])
+            )
         twin.set_ylabel("momentum", color="tab:gray")
     ax.grid(True, alpha=0.3)
-    if lrs.shape[1] > 1:
-        ax.legend()
+    if len(lines) > 1:
+        # Below the axes (under the x label), never over a curve.
+        ax.legend(
+            handles=lines,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncol=min(len(lines), 4),
+            frameon=False,
+        )
     return ax

@@ -8,27 +8,49 @@ steps to a float64 array of the same shape::
 
     >>> from swiftlr import schedules
     >>> sched = schedules.step_lr(0.1, step_size=10, gamma=0.9)
-    >>> sched(25)  # 0.1 * 0.9 ** 2, rounded as PyTorch's closed form rounds it
+    >>> sched(25)  # 0.1 * 0.9 * 0.9: the lr after 25 calls of scheduler.step()
     0.08100000000000002
     >>> sched(np.arange(10**6)).shape
     (1000000,)
 
-The values are those of the stateful scheduler after ``step(k)``: its closed
-form where PyTorch has one, else its (absolute) ``get_lr`` at ``last_epoch =
-k`` (``OneCycleLR``, ``CyclicLR``, ``CosineAnnealingWarmRestarts``). Every
-schedule goes through one generic evaluator in the Swift core
-(``ScheduleEvaluation``), which runs without the GIL. Arguments are checked
-when the schedule is made, exactly as the scheduler class checks them.
+Value ``k`` is the lr of the stateful scheduler after ``k`` calls of
+``step()`` (value 0: after its constructor): the same recurrence, bit for
+bit, as the scheduler stepped in a loop and as its ``preview()``. The
+formulas in the functions' docs say what the lrs are; the chainable
+schedulers (``StepLR``, ``CosineAnnealingLR``, ...) reach them by updating the
+previous lr, which rounds differently from the formula (``CosineAnnealingLR``
+from its fourth lr on). ``closed_form=True`` gives PyTorch's closed form instead
+(the lr after ``step(k)``, the deprecated epoch argument), where PyTorch has
+one, evaluated at each step directly::
+
+    >>> cos = schedules.cosine_annealing_lr(0.1, T_max=10)
+    >>> cos(4) - schedules.cosine_annealing_lr(0.1, T_max=10, closed_form=True)(4)
+    1.3877787807814457e-17
+
+Stepping takes every step up to the largest asked for (at most ``2**27``):
+one native call steps once and hands out the values, in any order; single
+steps come from a table of the first values kept by the schedule, so calling
+it at 0, 1, 2, ... (as optax does) costs one step each. Every schedule goes
+through one generic evaluator in the Swift core (``ScheduleEvaluation``),
+which runs without the GIL. Arguments are checked when the schedule is made,
+exactly as the scheduler class checks them.
 
 Parameters that do not affect the lr (momentum cycling, ``last_epoch``) are
-not taken. Schedulers whose lr depends on the previous lr or on per-step
-values (``LambdaLR``, ``MultiplicativeLR``, ``ReduceLROnPlateau``, ``SWALR``)
-have no pure form.
+not taken. Schedulers driven by Python callables or per-step values
+(``LambdaLR``, ``MultiplicativeLR``, ``ReduceLROnPlateau``) and ``SWALR``
+(whose lr starts from the optimizer's) have no schedule function.
+
+Under ``jax.jit``, ``jax.vmap`` and ``jax.lax.scan`` a schedule takes the
+traced step as it is (optax's ``learning_rate=schedule``); ``to_keras()``
+makes a Keras ``LearningRateSchedule`` that ``keras.models.load_model``
+rebuilds.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from typing import Any
 
 from swiftlr._schedule import Schedule, make_schedule
 
@@ -53,14 +75,17 @@ __all__ = [
 ]
 
 
-def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
-    """``lr * gamma ** (step // step_size)`` (StepLR's closed form).
+def step_lr(lr: float, step_size: int, gamma: float = 0.1, *, closed_form: bool = False) -> Schedule:
+    """StepLR's lrs: ``lr * gamma ** (step // step_size)``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
         step_size (int): Period of learning rate decay.
         gamma (float): Multiplicative factor of learning rate decay.
             Default: 0.1.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -72,8 +97,8 @@ def step_lr(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     return make_schedule("step_lr", "StepLR", locals())
 
 
-def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Schedule:
-    """``lr * gamma ** (number of milestones <= step)`` (MultiStepLR's closed form).
+def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1, *, closed_form: bool = False) -> Schedule:
+    """MultiStepLR's lrs: ``lr * gamma ** (number of milestones <= step)``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
@@ -81,6 +106,9 @@ def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> S
             ``n`` times decays by ``gamma ** n``.
         gamma (float): Multiplicative factor of learning rate decay.
             Default: 0.1.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -88,12 +116,15 @@ def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> S
     return make_schedule("multi_step_lr", "MultiStepLR", locals())
 
 
-def exponential_lr(lr: float, gamma: float) -> Schedule:
-    """``lr * gamma ** step`` (ExponentialLR's closed form).
+def exponential_lr(lr: float, gamma: float, *, closed_form: bool = False) -> Schedule:
+    """ExponentialLR's lrs: ``lr * gamma ** step``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
         gamma (float): Multiplicative factor of learning rate decay.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -101,8 +132,8 @@ def exponential_lr(lr: float, gamma: float) -> Schedule:
     return make_schedule("exponential_lr", "ExponentialLR", locals())
 
 
-def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Schedule:
-    """``lr * factor`` before ``total_iters``, ``lr`` after (ConstantLR's closed form).
+def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5, *, closed_form: bool = False) -> Schedule:
+    """ConstantLR's lrs: ``lr * factor`` before ``total_iters``, ``lr`` after.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
@@ -110,6 +141,9 @@ def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sch
             Default: 1./3.
         total_iters (int): The number of steps multiplied by ``factor``.
             Default: 5.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -117,8 +151,15 @@ def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5) -> Sch
     return make_schedule("constant_lr", "ConstantLR", locals())
 
 
-def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5) -> Schedule:
-    """The factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters`` (LinearLR's closed form).
+def linear_lr(
+    lr: float,
+    start_factor: float = 1.0 / 3,
+    end_factor: float = 1.0,
+    total_iters: int = 5,
+    *,
+    closed_form: bool = False,
+) -> Schedule:
+    """LinearLR's lrs: the factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
@@ -127,6 +168,9 @@ def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
         end_factor (float): The factor from ``total_iters`` on, in [0, 1].
             Default: 1.0.
         total_iters (int): The number of steps of the change. Default: 5.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -134,13 +178,16 @@ def linear_lr(lr: float, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
     return make_schedule("linear_lr", "LinearLR", locals())
 
 
-def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
-    """``lr * (1 - min(step, total_iters) / total_iters) ** power`` (PolynomialLR's closed form).
+def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0, *, closed_form: bool = False) -> Schedule:
+    """PolynomialLR's lrs: ``lr * (1 - min(step, total_iters) / total_iters) ** power``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
         total_iters (int): The number of steps of the decay. Default: 5.
         power (float): The power of the polynomial. Default: 1.0.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -148,13 +195,16 @@ def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedu
     return make_schedule("polynomial_lr", "PolynomialLR", locals())
 
 
-def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:  # noqa: N803
-    """``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2`` (CosineAnnealingLR's closed form).
+def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0, *, closed_form: bool = False) -> Schedule:  # noqa: N803
+    """CosineAnnealingLR's lrs: ``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2``.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
         T_max (int): Half the period: the lr reaches ``eta_min`` at ``T_max``.
         eta_min (float): Minimum learning rate. Default: 0.0.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -162,8 +212,10 @@ def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule
     return make_schedule("cosine_annealing_lr", "CosineAnnealingLR", locals())
 
 
-def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> Schedule:  # noqa: N803
-    """SGDR: cosine annealing restarted every ``T_i`` steps (CosineAnnealingWarmRestarts after ``step(step)``).
+def cosine_annealing_warm_restarts(
+    lr: float, T_0: int, T_mult: int = 1, eta_min: float = 0.0, *, closed_form: bool = False
+) -> Schedule:  # noqa: N803
+    """CosineAnnealingWarmRestarts' lrs (SGDR): cosine annealing restarted every ``T_i`` steps.
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
@@ -171,6 +223,9 @@ def cosine_annealing_warm_restarts(lr: float, T_0: int, T_mult: int = 1, eta_min
         T_mult (int): A factor by which ``T_i`` increases after a restart.
             Default: 1.
         eta_min (float): Minimum learning rate. Default: 0.0.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -188,8 +243,10 @@ def one_cycle_lr(
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
     three_phase: bool = False,
+    *,
+    closed_form: bool = False,
 ) -> Schedule:
-    """The 1cycle policy (OneCycleLR's ``get_lr`` at ``last_epoch = step``).
+    """OneCycleLR's lrs: the 1cycle policy.
 
     The lr starts at ``max_lr / div_factor``; steps past ``total_steps``
     raise ValueError, as stepping the scheduler does.
@@ -209,6 +266,9 @@ def one_cycle_lr(
             Default: 1e4.
         three_phase (bool): If True, a third phase annihilates the lr.
             Default: False.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -226,8 +286,10 @@ def cyclic_lr(
     mode: str = "triangular",
     gamma: float = 1.0,
     scale_mode: str = "cycle",
+    *,
+    closed_form: bool = False,
 ) -> Schedule:
-    """The cyclical learning rate policy (CyclicLR's ``get_lr`` at ``last_epoch = step``).
+    """CyclicLR's lrs: the cyclical learning rate policy.
 
     The built-in modes only: a custom ``scale_fn`` is a Python callable, not a pure schedule.
 
@@ -242,6 +304,9 @@ def cyclic_lr(
             Default: 'triangular'.
         gamma (float): Constant of ``'exp_range'``. Default: 1.0.
         scale_mode (str): ``'cycle'`` or ``'iterations'``. Default: 'cycle'.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -250,7 +315,13 @@ def cyclic_lr(
 
 
 def warmup_cosine_lr(
-    lr: float, warmup_steps: int, total_steps: int, eta_min: float = 0.0, warmup_start_factor: float = 0.0
+    lr: float,
+    warmup_steps: int,
+    total_steps: int,
+    eta_min: float = 0.0,
+    warmup_start_factor: float = 0.0,
+    *,
+    closed_form: bool = False,
 ) -> Schedule:
     """Linear warmup, then cosine annealing to ``eta_min`` (see :class:`~swiftlr.optim.lr_scheduler.WarmupCosineLR`).
 
@@ -261,6 +332,9 @@ def warmup_cosine_lr(
         eta_min (float): Final learning rate (absolute). Default: 0.0.
         warmup_start_factor (float): Factor of ``lr`` at step 0, in [0, 1].
             Default: 0.0.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -268,7 +342,9 @@ def warmup_cosine_lr(
     return make_schedule("warmup_cosine_lr", "WarmupCosineLR", locals())
 
 
-def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) -> Schedule:
+def inverse_sqrt_lr(
+    lr: float, warmup_steps: int, timescale: int | None = None, *, closed_form: bool = False
+) -> Schedule:
     """Linear warmup, then inverse square-root decay (see :class:`~swiftlr.optim.lr_scheduler.InverseSqrtLR`).
 
     Args:
@@ -276,6 +352,9 @@ def inverse_sqrt_lr(lr: float, warmup_steps: int, timescale: int | None = None) 
         warmup_steps (int): Steps of the linear warmup; 0 for none.
         timescale (int, optional): Time scale of the decay. Default: None
             (``warmup_steps``, or 10000 when that is 0).
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -290,6 +369,8 @@ def warmup_stable_decay_lr(
     decay_steps: int,
     decay_type: str = "cosine",
     min_lr_ratio: float = 0.0,
+    *,
+    closed_form: bool = False,
 ) -> Schedule:
     """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`).
 
@@ -301,6 +382,9 @@ def warmup_stable_decay_lr(
         decay_type (str): ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
             Default: "cosine".
         min_lr_ratio (float): Final factor of ``lr``, in [0, 1]. Default: 0.0.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
@@ -308,15 +392,36 @@ def warmup_stable_decay_lr(
     return make_schedule("warmup_stable_decay_lr", "WarmupStableDecayLR", locals())
 
 
-def piecewise_linear_lr(lr: float, milestones: Sequence[int], factors: Sequence[float]) -> Schedule:
+def piecewise_linear_lr(
+    lr: float, milestones: Sequence[int], factors: Sequence[float], *, closed_form: bool = False
+) -> Schedule:
     """``lr`` times a factor interpolated between points (see :class:`~swiftlr.optim.lr_scheduler.PiecewiseLinearLR`).
 
     Args:
         lr (float): the base learning rate (the optimizer's lr).
         milestones (sequence of int): Strictly increasing steps; at least one.
         factors (sequence of float): One non-negative factor per milestone.
+        closed_form (bool): PyTorch's closed form (the lr after
+            ``step(k)``) instead of stepping's (after ``k`` calls of
+            ``step()``). Default: False.
 
     Returns:
         Schedule: the lr as a function of the step.
     """
     return make_schedule("piecewise_linear_lr", "PiecewiseLinearLR", locals())
+
+
+def __getattr__(name: str) -> Any:
+    """``KerasSchedule``: the Keras class of ``Schedule.to_keras``, registered
+    with Keras when first named (importing keras)."""
+    if name == "KerasSchedule":
+        from swiftlr._keras import keras_class
+
+        return keras_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if "keras" in sys.modules:  # keras first, then swiftlr: load_model finds the class without more
+    from swiftlr._keras import keras_class
+
+    keras_class()

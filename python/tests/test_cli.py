@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_examples import expected_steplr_table
 
@@ -86,6 +87,22 @@ def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> N
         (["plot", "StepLR", "--step-size", "3", "-o", "/nonexistent/dir/x.png"], "cannot write /nonexistent/dir/x.png"),
         (["plot", "StepLR", "--step-size", "3"], "the following arguments are required: -o/--output"),
         (["list", "extra"], "unrecognized arguments: extra"),
+        (
+            ["show", "OneCycleLR", "--max-lr", "1", "--total-steps", "9", "--three-phase", "maybe"],
+            "expected true or false",
+        ),
+        (
+            ["show", "SequentialLR"],
+            "SequentialLR takes schedulers: write it as a call, e.g. swiftlr show 'SequentialLR(",
+        ),
+        (["show", "StepLR(step_size=__import__('os'))"], "is not allowed: an argument is a number, a string"),
+        (["show", "StepLR(step_size=2).gamma"], "is not a scheduler call such as StepLR(step_size=10)"),
+        (["show", "Nope(x=1)"], "unknown scheduler 'Nope'"),
+        (["show", "StepLR(stepsize=2)"], "StepLR has no argument 'stepsize'; it takes: gamma, step_size"),
+        (["show", "StepLR(ExponentialLR(gamma=0.9), step_size=2)"], "StepLR takes no schedulers, got 1"),
+        (["show", "SequentialLR(ConstantLR(), ExponentialLR(gamma=0.9), milestones=[1, 2])"], "milestones"),
+        (["show", "StepLR(step_size=2)", "--step-size", "3"], "unrecognized arguments: --step-size 3"),
+        (["plot", "StepLR", "--step-size", "3", "-o", "x.png", "--log-scale", "yes"], "unrecognized arguments: yes"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -171,3 +188,113 @@ def test_a_closed_pipe_ends_quietly() -> None:
         assert process.wait() == 1
     assert first == b"Epoch 1: Learning Rate = 0.10000\n"
     assert stderr == b""
+
+
+def test_include_initial_starts_at_the_lr_the_first_step_uses(capsys: pytest.CaptureFixture[str]) -> None:
+    """OneCycleLR's first lr, max_lr / div_factor, is the constructor's: line 0, with the momentum."""
+    assert (
+        main(["show", "OneCycleLR", "--max-lr", "1", "--total-steps", "10", "--steps", "2", "--include-initial"]) == 0
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 0: Learning Rate = 0.04000, Momentum = 0.95000",
+        "Epoch 1: Learning Rate = 0.52000, Momentum = 0.90000",
+        "Epoch 2: Learning Rate = 1.00000, Momentum = 0.85000",
+    ]
+    help_text = " ".join(run("show", "StepLR", "--help").stdout.split())
+    assert "Line k is the lr after k calls of scheduler.step()" in help_text
+    assert "--include-initial also the lr after the constructor (line 0), the one the first optimizer step uses" in (
+        help_text
+    )
+
+
+def test_a_non_zero_lr_never_prints_as_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    for fmt, rows in (
+        ("text", ["Epoch 1: Learning Rate = 0.00010", "Epoch 2: Learning Rate = 1.00000e-07"]),
+        ("csv", ["epoch,lr", "1,0.00010", "2,1.00000e-07"]),
+    ):
+        assert main(["show", "ExponentialLR", "--gamma", "0.001", "--steps", "2", "--format", fmt]) == 0
+        assert capsys.readouterr().out.splitlines() == rows
+    assert main(["show", "ExponentialLR", "--gamma", "0.001", "--steps", "2", "--precision", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "Epoch 2: Learning Rate = 1.0e-07"
+    assert (
+        main(["show", "LinearLR", "--start-factor", "1", "--end-factor", "0", "--total-iters", "1", "--steps", "1"])
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["Epoch 1: Learning Rate = 0.00000"]  # zero is zero
+
+
+@pytest.mark.parametrize("text", ["true", "TRUE", "True", "1", "false", "False", "FALSE", "0"])
+def test_booleans_as_users_write_them(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["show", "OneCycleLR", "--max-lr", "1", "--total-steps", "10", "--steps", "1", "--cycle-momentum", text]
+    assert main(args) == 0
+    cycles = "Momentum" in capsys.readouterr().out
+    assert cycles == (text.lower() in ("true", "1"))
+
+
+def test_metrics_set_the_step_count(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "ReduceLROnPlateau", "--patience", "0", "--metrics", "1,1,1,1", "--lr", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 4
+    assert main(["show", "StepLR", "--step-size", "2"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 30
+
+
+def test_json_is_one_shape_with_momentum_where_it_cycles(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "StepLR", "--step-size", "1", "--gamma", "0.5", "--steps", "2", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"epoch": 1, "lr": [0.05]}, {"epoch": 2, "lr": [0.025]}]
+    args = ["show", "CyclicLR", "--base-lr", "0.1", "--max-lr", "1", "--step-size-up", "2", "--steps", "2"]
+    assert main([*args, "--format", "json", "--include-initial"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["epoch"] for row in rows] == [0, 1, 2]
+    assert rows[0] == {"epoch": 0, "lr": [0.1], "momentum": [0.9]} and rows[2]["momentum"] == [0.8]
+    assert main([*args, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["epoch,lr,momentum", "1,0.55000,0.85000", "2,1.00000,0.80000"]
+
+
+def test_composites_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's example, against the same composite built in Python."""
+    from swiftlr import Parameter
+    from swiftlr.optim import SGD, lr_scheduler
+
+    text = "SequentialLR(LinearLR(start_factor=0.1,total_iters=5), CosineAnnealingLR(T_max=95), milestones=[5])"
+    assert main(["show", text, "--steps", "100", "--format", "json", "--include-initial"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    opt = SGD([Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    schedulers = [lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=5), lr_scheduler.CosineAnnealingLR(opt, 95)]
+    sequential = lr_scheduler.SequentialLR(opt, schedulers, milestones=[5])
+    want = [opt.param_groups[0]["lr"], *sequential.preview(100)[:, 0].tolist()]
+    assert [row["lr"][0] for row in rows] == want
+    chained = "ChainedScheduler(schedulers=[ConstantLR(factor=0.5, total_iters=2), ExponentialLR(gamma=0.9)])"
+    assert main(["show", chained, "--steps", "2"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch 1: Learning Rate = 0.04500",
+        "Epoch 2: Learning Rate = 0.08100",
+    ]
+    assert main(["show", "LambdaLR(lr_lambda='0.5 ** epoch')", "--steps", "1", "--lr", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["Epoch 1: Learning Rate = 0.50000"]
+    assert main(["show", "OneCycleLR(max_lr=1, total_steps=10, cycle_momentum=false)", "--steps", "1"]) == 0
+    assert "Momentum" not in capsys.readouterr().out
+
+
+def test_call_help_lists_the_common_options() -> None:
+    out = run("show", "StepLR(step_size=3)", "--help")
+    assert out.returncode == 0, out.stderr
+    assert "--include-initial" in out.stdout and "--step-size" not in out.stdout
+
+
+def test_the_readmes_cli_examples_run(tmp_path: Path) -> None:
+    """Every ``swiftlr ...`` line of the README's CLI section, as a shell would split it."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("* **The `swiftlr` command**", 1)[1].split("\n* **", 1)[0]
+    commands = re.findall(r"^\s*\$ (swiftlr .*)$", section, flags=re.M)
+    assert len(commands) >= 4, section
+    for line in commands:
+        out = run(*shlex.split(line)[1:]) if "-o " not in line else None
+        if out is None:
+            pytest.importorskip("matplotlib")
+            out = subprocess.run(
+                [sys.executable, "-m", "swiftlr", *shlex.split(line)[1:]], capture_output=True, text=True, cwd=tmp_path
+            )
+        assert out.returncode == 0, (line, out.stderr)

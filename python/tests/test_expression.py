@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
-from swiftlr._expression import MAX_LENGTH, ExpressionError, parse_function
+from swiftlr._expression import MAX_LENGTH, ExpressionError, SchedulerCall, parse_function, parse_scheduler
 
 
 @pytest.mark.parametrize(
@@ -110,3 +111,51 @@ def test_a_failing_evaluation_names_the_expression_and_step(text: str, reason: s
     with pytest.raises(ExpressionError, match=reason) as caught:
         function(0)
     assert repr(text) in str(caught.value)
+
+
+# Scheduler calls (the command line's composites).
+
+NAMES = {"StepLR", "LinearLR", "CosineAnnealingLR", "SequentialLR", "ChainedScheduler"}
+
+
+def test_a_composite_parses_to_its_calls() -> None:
+    call = parse_scheduler(
+        "SequentialLR(LinearLR(start_factor=0.1, total_iters=5), CosineAnnealingLR(T_max=95, eta_min=-0.0), "
+        "milestones=[5])",
+        NAMES,
+    )
+    assert call == SchedulerCall(
+        "SequentialLR",
+        [
+            SchedulerCall("LinearLR", [], {"start_factor": 0.1, "total_iters": 5}),
+            SchedulerCall("CosineAnnealingLR", [], {"T_max": 95, "eta_min": -0.0}),
+        ],
+        {"milestones": [5]},
+    )
+    listed = parse_scheduler("ChainedScheduler(schedulers=[StepLR(step_size=2), StepLR(step_size=3)])", NAMES)
+    assert [c.arguments["step_size"] for c in listed.schedulers] == [2, 3] and listed.arguments == {}
+    values = parse_scheduler("StepLR(a='cos', b=None, c=(1, -2.5), d=true, e=FALSE, f=True)", NAMES).arguments
+    assert values == {"a": "cos", "b": None, "c": [1, -2.5], "d": True, "e": False, "f": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("StepLR", "is not a scheduler call"),
+        ("os.system('ls')", "is not a scheduler call"),
+        ("StepLR(step_size=__import__('os').getcwd())", "is not allowed"),
+        ("StepLR(step_size=1 + 1)", "is not allowed"),
+        ("StepLR(step_size=x)", "is not allowed"),
+        ("StepLR(*a)", "is not allowed"),
+        ("StepLR(**a)", "is not allowed"),
+        ("StepLR(3)", "is not a scheduler call"),
+        ("Nope()", "unknown scheduler 'Nope'"),
+        ("StepLR(gamma=[StepLR()])", "cannot hold schedulers"),
+        ("StepLR(", "is not an expression"),
+        ("StepLR(a=" + "[" * 300 + "]" * 300 + ")", "is not an expression"),
+        ("StepLR(step_size=1)" + " " * 1000, "longer than 1000"),
+    ],
+)
+def test_anything_else_is_refused_before_anything_runs(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        parse_scheduler(text, NAMES)

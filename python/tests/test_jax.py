@@ -1,6 +1,7 @@
-"""``Schedule.to_jax`` (``swiftlr/_jax.py``): the schedule as a table-backed,
-jittable function of the step, clamped past its end; jax imported only when
-the function runs."""
+"""``swiftlr/_jax.py``: a schedule as it is under ``jax.jit``, ``jax.vmap`` and
+``jax.lax.scan`` (a host callback with the eager values), and
+``Schedule.to_jax``, the schedule as a table-backed, jittable function of the
+step, clamped past its end; jax imported only when needed."""
 
 from __future__ import annotations
 
@@ -53,3 +54,46 @@ def test_keras_optimizer_follows_the_schedule_and_clamps() -> None:
         opt.apply_gradients([(keras.ops.ones(2), var)])
     assert got == np.float32(sched(np.minimum(np.arange(10), 7))).tolist()
     assert opt.learning_rate.dtype == "float32" or str(opt.learning_rate.dtype).endswith("float32")
+
+
+# A schedule as it is, under JAX's transformations (``traced_values``).
+
+
+def test_a_schedule_under_jit_vmap_and_scan_gives_the_eager_values_in_float32() -> None:
+    jax = pytest.importorskip("jax")
+    jnp = jax.numpy
+    sched = schedules.cosine_annealing_lr(0.1, T_max=50)
+    eager = np.float32(sched(np.arange(60)))
+    jitted = jax.jit(sched)
+    assert [jitted(k).item() for k in range(60)] == eager.tolist()
+    assert jitted(3).dtype == jnp.float32
+    assert jax.vmap(sched)(jnp.arange(60)).tolist() == eager.tolist()
+    assert jax.jit(jax.vmap(sched))(jnp.arange(60).reshape(6, 10)).tolist() == eager.reshape(6, 10).tolist()
+    _, scanned = jax.lax.scan(lambda carry, k: (carry, sched(k)), 0, jnp.arange(60))
+    assert scanned.tolist() == eager.tolist()
+
+
+def test_with_x64_the_values_are_the_eager_float64_bit_for_bit() -> None:
+    jax = pytest.importorskip("jax")
+    sched = schedules.one_cycle_lr(0.5, total_steps=40)  # stepping's lrs, a recurrence of 40 steps
+    with jax.enable_x64(True):
+        jitted = jax.jit(sched)
+        got = [jitted(k).item() for k in range(41)]
+        assert jitted(3).dtype == jax.numpy.float64
+    assert got == sched(np.arange(41)).tolist()
+
+
+def test_what_cannot_work_is_a_clear_error() -> None:
+    jax = pytest.importorskip("jax")
+    sched = schedules.step_lr(0.1, step_size=3)
+    with pytest.raises(TypeError, match="steps must be integers, got a traced array of float32"):
+        jax.jit(sched)(1.5)
+    with pytest.raises(Exception, match="steps must be non-negative, got -1"):  # raised by the callback, when run
+        jax.jit(sched)(-1).block_until_ready()
+
+
+def test_tracing_imports_nothing_when_jax_is_absent() -> None:
+    # No jax in sys.modules: a plain call never looks for a tracer type.
+    code = "import sys, swiftlr.schedules as s; print(s.step_lr(0.1, 3)(2), 'jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0.1", "False"]

@@ -58,3 +58,22 @@ def test_missing_matplotlib_says_how_to_install() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'swiftlr[plot]'" in out.stdout
+
+
+def test_steps_log_scale_legend_outside_and_the_initial_lr() -> None:
+    from swiftlr.plot import plot
+
+    opt = optim.SGD([swiftlr.Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    scheduler = lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=20)
+    ax = plot(scheduler, 20, log_scale=True, include_initial=True)
+    assert ax.get_yscale() == "log"
+    (lr,) = ax.get_lines()
+    assert lr.get_drawstyle() == "default"  # a curve: it changes at every step
+    # Step 0: the constructor's lr (max_lr / div_factor, as PyTorch rounds it).
+    assert lr.get_xdata()[0] == 0 and lr.get_ydata()[0] == opt.param_groups[0]["lr"] == pytest.approx(1.0 / 25)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["lr", "momentum"]
+    assert legend.get_bbox_to_anchor().y1 < ax.get_window_extent().y0 + 1  # below the axes, not over a curve
+    step = plot(lr_scheduler.MultiStepLR(optim.SGD([swiftlr.Parameter(np.zeros(1))], lr=0.1), milestones=[5, 12]), 20)
+    assert step.get_lines()[0].get_drawstyle() == "steps-post"  # piecewise constant: drawn as steps
+    assert step.get_legend() is None  # one line: nothing to tell apart

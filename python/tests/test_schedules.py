@@ -1,5 +1,6 @@
-"""swiftlr.schedules: pure schedules agree with the stateful schedulers' closed
-forms (``step(k)``), over random configurations and long step arrays."""
+"""swiftlr.schedules: pure schedules equal the stateful schedulers stepped in a
+loop (and their ``preview()``), bit for bit, and with ``closed_form=True`` their
+closed forms (``step(k)``), over random configurations and long step arrays."""
 
 from __future__ import annotations
 
@@ -146,6 +147,21 @@ def registered(kind: str) -> bool:
     return True
 
 
+def stepped(name: str, lr: float, kwargs: dict[str, Any], count: int) -> tuple[list[float], list[float]]:
+    """The class's lr after construction and after each of ``count - 1``
+    ``step()`` calls; and its ``preview()`` of the same steps."""
+    opt = make_optimizer([lr])
+    scheduler = CASES[name][1](opt, lr, kwargs)
+    preview = [opt.param_groups[0]["lr"], *scheduler.preview(count - 1)[:, 0].tolist()]
+    out = [opt.param_groups[0]["lr"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(count - 1):
+            scheduler.step()
+            out.append(opt.param_groups[0]["lr"])
+    return out, preview
+
+
 def stateful(name: str, lr: float, kwargs: dict[str, Any], steps: list[int]) -> list[float]:
     """The class's lr after ``step(k)`` for each k (closed form, or get_lr at last_epoch = k)."""
     opt = make_optimizer([lr])
@@ -164,7 +180,7 @@ def test_all_exported() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_agrees_with_the_stateful_scheduler(name: str) -> None:
+def test_equals_the_scheduler_stepped_in_a_loop(name: str) -> None:
     if not registered(KINDS[name]):
         pytest.fail(f"{KINDS[name]} is not registered in the Swift core")
     function, _, make = CASES[name]
@@ -172,9 +188,40 @@ def test_agrees_with_the_stateful_scheduler(name: str) -> None:
         rng = random.Random(sum(map(ord, name)) * 100 + seed)  # stable across runs
         lr = rng.choice([1.0, 0.1, 3e-4]) * rng.uniform(0.5, 2)
         kwargs = make(rng)
+        expected, preview = stepped(name, lr, kwargs, 401)
+        assert preview == expected
+        schedule = function(lr, **kwargs)
+        assert schedule(np.arange(401)).tolist() == expected, (name, kwargs)  # bit for bit
+        steps = [rng.randint(0, 400) for _ in range(50)]  # any order, repeats
+        assert schedule(np.array(steps)).tolist() == [expected[k] for k in steps]
+        fresh = function(lr, **kwargs)  # single steps: from the schedule's table
+        assert [fresh(k) for k in steps] == [expected[k] for k in steps]
+
+
+def test_stepping_is_not_the_closed_form() -> None:
+    """The chainable schedulers' recurrence rounds differently from their formula:
+    CosineAnnealingLR from its fourth lr on (step 3, T_max=10)."""
+    stepping = schedules.cosine_annealing_lr(0.1, T_max=10)
+    closed = schedules.cosine_annealing_lr(0.1, T_max=10, closed_form=True)
+    assert stepping(np.arange(3)).tolist() == closed(np.arange(3)).tolist()
+    assert stepping(3) != closed(3)
+    np.testing.assert_allclose(stepping(np.arange(100)), closed(np.arange(100)), rtol=1e-12, atol=1e-17)
+    assert (stepping.closed_form, closed.closed_form) == (False, True)
+    assert repr(closed) == "cosine_annealing_lr(0.1, T_max=10, eta_min=0.0, closed_form=True)"
+    with pytest.raises(TypeError, match="closed_form must be a bool"):
+        schedules.step_lr(0.1, 3, closed_form=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_in_closed_form_agrees_with_step_epoch(name: str) -> None:
+    function, _, make = CASES[name]
+    for seed in range(25):
+        rng = random.Random(sum(map(ord, name)) * 100 + seed)  # stable across runs
+        lr = rng.choice([1.0, 0.1, 3e-4]) * rng.uniform(0.5, 2)
+        kwargs = make(rng)
         steps = sorted(rng.sample(range(0, 401), 120)) + [rng.randint(0, 400) for _ in range(30)]
         expected = stateful(name, lr, kwargs, steps)
-        schedule = function(lr, **kwargs)
+        schedule = function(lr, **kwargs, closed_form=True)
         got = schedule(np.array(steps))
         assert got.dtype == np.float64 and got.shape == (len(steps),)
         assert got.tolist() == expected, (name, kwargs)  # bit for bit
@@ -216,8 +263,11 @@ def test_step_errors() -> None:
         s(2.0)
     with pytest.raises(TypeError, match="steps must be integers"):
         s(True)
-    with pytest.raises(ValueError, match="at most 2\\*\\*53"):
+    with pytest.raises(ValueError, match="at most 2\\*\\*27 when stepping"):
         s(2**60)
+    with pytest.raises(ValueError, match="at most 2\\*\\*53"):
+        schedules.step_lr(0.1, step_size=3, closed_form=True)(2**60)
+    assert schedules.warmup_cosine_lr(0.1, 2, 10)(2**52) == 0.0  # an absolute rule: no steps taken
     with pytest.raises(ValueError, match="at most 2\\*\\*53"):
         s(np.array([2**64 - 1], dtype=np.uint64))
     with pytest.raises(ValueError, match="Tried to step 11 times"):
@@ -255,5 +305,14 @@ def test_core_rejects_what_has_no_pure_form() -> None:
         _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2}, b"12345678")
     with pytest.raises(TypeError):
         _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2})
-    out = _swiftlr.schedule_values("StepLR", {"base_lrs": [0.1], "step_size": 2, "gamma": 0.5}, steps)
+    config = {"base_lrs": [0.1], "step_size": 2, "gamma": 0.5}
+    out = _swiftlr.schedule_values("StepLR", config, steps)
     assert np.frombuffer(out, dtype=np.float64).tolist() == [0.1, 0.1, 0.05]
+    into = np.zeros(3)
+    assert _swiftlr.schedule_values("StepLR", config, steps, None, False, into) is into
+    assert into.tolist() == [0.1, 0.1, 0.05]
+    for bad in (np.zeros(2), np.zeros(3, dtype=np.float32), bytearray(24)):
+        with pytest.raises(TypeError, match="out must be a contiguous writable float64 buffer of 3 values"):
+            _swiftlr.schedule_values("StepLR", config, steps, None, False, bad)
+    with pytest.raises(BufferError, match="not writable"):
+        _swiftlr.schedule_values("StepLR", config, steps, None, False, bytes(24))

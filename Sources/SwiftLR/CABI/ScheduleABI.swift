@@ -6,7 +6,7 @@ import _SwiftLRShims
 @_cdecl("swiftlr_schedule_values")
 public func swiftlr_schedule_values(
   _ kind: UnsafePointer<CChar>, _ config: OpaquePointer, _ steps: UnsafePointer<Int64>?, _ count: Int64,
-  _ inputs: UnsafePointer<Double>?, _ inputCount: Int64, _ out: UnsafeMutablePointer<Double>?,
+  _ inputs: UnsafePointer<Double>?, _ inputCount: Int64, _ closedForm: Int32, _ out: UnsafeMutablePointer<Double>?,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   guard count >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
@@ -20,7 +20,8 @@ public func swiftlr_schedule_values(
   let outBuffer = UnsafeMutableBufferPointer(start: count == 0 ? nil : out, count: Int(count))
   do throws(SchedulerError) {
     try ScheduleEvaluation.evaluate(
-      kind: String(cString: kind), config: configBox.config, steps: stepBuffer, inputs: inputBuffer, into: outBuffer)
+      kind: String(cString: kind), config: configBox.config, steps: stepBuffer, inputs: inputBuffer,
+      closedForm: closedForm != 0, into: outBuffer)
     return 0
   } catch {
     return report(error, message)

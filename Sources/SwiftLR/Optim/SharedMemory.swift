@@ -34,58 +34,58 @@ struct MemoryRange: Equatable {
 ///   be new arrays at every step, are then looked up in them by binary search,
 ///   and not at all when they too are the previous step's.
 func sgdTensorsShareMemory(_ tensors: UnsafeBufferPointer<swiftlr_sgd_tensor>) -> Bool {
-  var key: [UInt] = []
-  key.reserveCapacity(tensors.count * 4)
-  for t in tensors {
-    key.append(UInt(bitPattern: t.param))
-    key.append(UInt(bitPattern: t.buffer))
-    key.append(UInt(bitPattern: t.grad))
-    key.append(UInt(t.count) &* UInt(t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) ? 8 : 4))
-  }
   // A step that finds the cache taken (another thread's step) works alone.
-  if let verdict = sharedMemoryCache.withLockIfAvailable({ $0.verdict(key) }) { return verdict }
+  if let verdict = sharedMemoryCache.withLockIfAvailable({ $0.verdict(tensors) }) { return verdict }
   var cache = SharedMemoryCache()
-  return cache.verdict(key)
+  return cache.verdict(tensors)
 }
 
 private let sharedMemoryCache = Mutex(SharedMemoryCache())
 
+/// One tensor's addresses for the cache: parameter, buffer, gradient, bytes.
+private func memoryKey(_ t: swiftlr_sgd_tensor) -> (UInt, UInt, UInt, UInt) {
+  let bytes = UInt(t.count) &* UInt(t.dtype == Int32(SWIFTLR_FLOAT64.rawValue) ? 8 : 4)
+  return (UInt(bitPattern: t.param), UInt(bitPattern: t.buffer), UInt(bitPattern: t.grad), bytes)
+}
+
 /// The last step's written ranges, sorted, and its verdict.
 struct SharedMemoryCache {
-  var key: [UInt] = []
+  var key: [UInt] = []  // param, buffer, grad, byte length per tensor
   var written: [MemoryRange] = []
   var writtenShare = false
   var verdict = false
 
-  /// The verdict for `key` (param, buffer, grad, byte length per tensor).
-  mutating func verdict(_ newKey: [UInt]) -> Bool {
-    if newKey == key { return verdict }
-    if !sameWrites(newKey) {
+  /// The verdict for `tensors`: compared in place with the last step's
+  /// first (no allocation when they are the same).
+  mutating func verdict(_ tensors: UnsafeBufferPointer<swiftlr_sgd_tensor>) -> Bool {
+    var sameWrites = key.count == tensors.count * 4, sameReads = sameWrites
+    for (i, t) in tensors.enumerated() where sameWrites {
+      let (p, b, g, n) = memoryKey(t)
+      sameWrites = key[4 * i] == p && key[4 * i + 1] == b && key[4 * i + 3] == n
+      sameReads = sameReads && key[4 * i + 2] == g
+    }
+    if sameWrites && sameReads { return verdict }
+    key.removeAll(keepingCapacity: true)
+    for t in tensors {
+      let (p, b, g, n) = memoryKey(t)
+      key.append(p)
+      key.append(b)
+      key.append(g)
+      key.append(n)
+    }
+    if !sameWrites {
       written = []
-      for k in stride(from: 0, to: newKey.count, by: 4) where newKey[k + 3] > 0 {
-        written.append(MemoryRange(start: newKey[k], end: newKey[k] &+ newKey[k + 3], owner: k / 4))
-        if newKey[k + 1] != 0 {
-          written.append(MemoryRange(start: newKey[k + 1], end: newKey[k + 1] &+ newKey[k + 3], owner: k / 4))
+      for k in stride(from: 0, to: key.count, by: 4) where key[k + 3] > 0 {
+        written.append(MemoryRange(start: key[k], end: key[k] &+ key[k + 3], owner: k / 4))
+        if key[k + 1] != 0 {
+          written.append(MemoryRange(start: key[k + 1], end: key[k + 1] &+ key[k + 3], owner: k / 4))
         }
       }
       written.sort { $0.start < $1.start }
       writtenShare = rangesOverlap(written)
     }
-    key = newKey
     verdict = writtenShare || readsOverlapWrites(key, written)
     return verdict
-  }
-}
-
-extension SharedMemoryCache {
-  /// Whether `newKey` has the cached key's parameters and buffers.
-  func sameWrites(_ newKey: [UInt]) -> Bool {
-    guard newKey.count == key.count else { return false }
-    for k in stride(from: 0, to: key.count, by: 4) {
-      let same: Bool = newKey[k] == key[k] && newKey[k + 1] == key[k + 1] && newKey[k + 3] == key[k + 3]
-      if !same { return false }
-    }
-    return true
   }
 }
 

@@ -63,27 +63,40 @@ public struct CosineAnnealingLR: LRScheduler {
   /// ratio. `move(to:)` computes it once per step; a state changed any other
   /// way (fields set, a Swift caller's writes) is seen by the epoch and
   /// `T_max` it was computed for, and recomputed.
+  ///
+  /// The ratio's denominator, `cos(pi * (epoch - 1) / T_max)`, is the
+  /// numerator's cosine of the epoch before, computed from the same double:
+  /// a step after a step takes it from there (one cosine per step, not two).
   struct Shared: Sendable {
     var epoch = Int.min
     var tMax = 0
     var rises = false
     var ratio = 0.0
+    /// `cos(pi * epoch / T_max)`.
+    var cosine = Double.nan
 
     init() {}
 
-    init(epoch: Int, tMax: Int) {
+    init(epoch: Int, tMax: Int, after previous: Shared? = nil) {
       let t = Double(tMax)
       self.epoch = epoch
       self.tMax = tMax
-      rises = epoch > Int.min && differenceIsMultiple(epoch - 1, tMax, of: 2 * Int128(tMax))
-      ratio = (1 + cos(Double.pi * Double(epoch) / t)) / (1 + cos(Double.pi * floatOfDifference(epoch, 1) / t))
+      rises = epoch > Int.min && differenceIsMultiple(epoch - 1, tMax, ofTwice: tMax)
+      cosine = cos(Double.pi * Double(epoch) / t)
+      let before =
+        if let previous, previous.tMax == tMax, epoch > Int.min, previous.epoch == epoch - 1 {
+          previous.cosine
+        } else {
+          cos(Double.pi * floatOfDifference(epoch, 1) / t)
+        }
+      ratio = (1 + cosine) / (1 + before)
     }
   }
   var shared = Shared()
 
   public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = epoch
-    shared = Shared(epoch: epoch, tMax: tMax)
+    shared = Shared(epoch: epoch, tMax: tMax, after: shared)
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

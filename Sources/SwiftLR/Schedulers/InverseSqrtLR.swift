@@ -64,8 +64,10 @@ public struct InverseSqrtLR: AbsoluteSchedule {
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }
-    let shifted = Int128(t) + Int128(timescale) - Int128(warmupSteps)
-    return 1.0 / sqrt(Double(shifted) / Double(timescale))
+    // t >= warmupSteps >= 0: only adding the timescale can overflow (then 128 bits, a slow software path).
+    let (sum, overflow) = (t - warmupSteps).addingReportingOverflow(timescale)
+    let shifted = overflow ? Double(Int128(t - warmupSteps) + Int128(timescale)) : Double(sum)
+    return 1.0 / sqrt(shifted / Double(timescale))
   }
 
   public func lr(group: Int, at t: Int) -> Double {

@@ -302,12 +302,14 @@ func floatOfDifference(_ a: Int, _ b: Int) -> Double {
   return overflow ? Double(Int128(a) - Int128(b)) : Double(d)
 }
 
-/// Python's `(a - b) % m == 0` for ints, `m != 0`, without overflow.
+/// Python's `(a - b) % (2 * m) == 0` for ints, `m != 0`, without overflow:
+/// machine arithmetic where it cannot overflow, 128 bits where it can.
 @inlinable
-func differenceIsMultiple(_ a: Int, _ b: Int, of m: Int128) -> Bool {
+func differenceIsMultiple(_ a: Int, _ b: Int, ofTwice m: Int) -> Bool {
   let (d, overflow) = a.subtractingReportingOverflow(b)
-  if !overflow, let m = Int(exactly: m) { return d % m == 0 }
-  return (Int128(a) - Int128(b)) % m == 0
+  let (twice, overflowTwice) = m.multipliedReportingOverflow(by: 2)
+  if !overflow && !overflowTwice { return d % twice == 0 }
+  return (Int128(a) - Int128(b)) % (2 * Int128(m)) == 0
 }
 
 /// Checks per-group precision codes: none (all Python floats) or one known code per group.

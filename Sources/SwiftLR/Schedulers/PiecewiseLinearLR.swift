@@ -79,7 +79,7 @@ public struct PiecewiseLinearLR: AbsoluteSchedule {
       if milestones[mid] <= t { low = mid } else { high = mid }
     }
     let (m0, m1, f0, f1) = (milestones[low], milestones[low + 1], factors[low], factors[low + 1])
-    return f0 + (f1 - f0) * Double(Int128(t) - Int128(m0)) / Double(Int128(m1) - Int128(m0))
+    return f0 + (f1 - f0) * floatOfDifference(t, m0) / floatOfDifference(m1, m0)
   }
 
   public func lr(group: Int, at t: Int) -> Double {

@@ -1,38 +1,51 @@
 /// Evaluates any registered scheduler as a pure function of the step: the lr
 /// of group 0 at each of many steps, in one call (behind `swiftlr.schedules`).
 ///
-/// For each step `k`, a copy of the freshly built scheduler advances to `k`
-/// on PyTorch's `step(epoch)` path, then yields `closedFormLR(group: 0)` when
-/// the type has a closed form, else `chainedLR(group: 0, current: .nan)`:
-/// for schedulers whose `get_lr` is absolute (`CyclicLR`, `OneCycleLR`,
-/// `CosineAnnealingWarmRestarts`, ...) the current lr is ignored; for those
-/// whose lr depends on the previous one the NaN comes through, and the
-/// evaluation fails instead of returning it.
+/// Two ways, as PyTorch reaches an lr two ways:
+///
+/// - **Stepping** (the default): value `k` is the lr after `k` calls of
+///   `step()` on a fresh scheduler, after its constructor's initial step:
+///   the recurrence PyTorch's chainable `get_lr` runs, bit for bit what a
+///   scheduler stepped in a loop (and `preview()`) gives. One scheduler steps
+///   once up to the largest step asked for, handing out each value as it
+///   passes it (steps in any order; unsorted ones are visited sorted), so
+///   the time grows with the largest step and the memory with the count.
+/// - **Closed form**: for each step `k`, a copy of the fresh scheduler moves
+///   to `k` on PyTorch's `step(epoch)` path and yields `closedFormLR(group:
+///   0)` when the type has one, else `chainedLR(group: 0, current: .nan)`:
+///   for schedulers whose `get_lr` is absolute (`CyclicLR`, `OneCycleLR`,
+///   `CosineAnnealingWarmRestarts`, ...) the current lr is ignored; for those
+///   whose lr depends on the previous one the NaN comes through, and the
+///   evaluation fails instead of returning it.
 ///
 /// Schedulers that take per-step inputs get the same `inputs` at every step
 /// (`OneCycleLR`'s group values); those whose inputs change from step to step
 /// (`LambdaLR`'s user factors, `ReduceLROnPlateau`'s metric) cannot be
 /// evaluated, and are rejected when no inputs are given.
 public enum ScheduleEvaluation {
+  // MARK: Entry points
+
   /// Writes the lr of group 0 at `steps[i]` into `out[i]`.
   ///
   /// - Parameters:
   ///   - kind: a name in `SchedulerRegistry.kinds`.
   ///   - config: the scheduler's arguments (its `base_lrs` should hold one
   ///     lr; only the first is evaluated). `last_epoch` must be absent or -1.
-  ///   - steps: the steps, each `>= 0`.
+  ///   - steps: the steps, each `>= 0` (and at most `maxSteppedStep` when stepping).
   ///   - inputs: the per-step inputs, the same at every step; empty for most.
+  ///   - closedForm: evaluate each step on the `step(epoch)` path instead of stepping.
   ///   - out: room for `steps.count` values.
   /// - Throws: an unknown kind or invalid config (the scheduler's own error),
-  ///   a negative step, a count mismatch, a scheduler whose inputs are not
-  ///   given or whose lr depends on the previous lr, or the scheduler's error
-  ///   at a step it rejects (e.g. past `OneCycleLR`'s `total_steps`).
-  ///   `out` may be partly written then.
+  ///   a negative or too large step, a count mismatch, a scheduler whose inputs
+  ///   are not given (or, in closed form, whose lr depends on the previous lr),
+  ///   or the scheduler's error at a step it rejects (e.g. past `OneCycleLR`'s
+  ///   `total_steps`). `out` may be partly written then.
   ///
   /// Edge cases: an empty `steps` still builds and checks the scheduler.
   public static func evaluate(
     kind: String, config: SchedulerConfig, steps: UnsafeBufferPointer<Int64>,
-    inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0), into out: UnsafeMutableBufferPointer<Double>
+    inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0), closedForm: Bool = false,
+    into out: UnsafeMutableBufferPointer<Double>
   ) throws(SchedulerError) {
     guard out.count == steps.count else {
       throw .value("expected room for \(steps.count) values, got \(out.count)")
@@ -40,27 +53,105 @@ public enum ScheduleEvaluation {
     if let lastEpoch = config["last_epoch"], lastEpoch != .none, try lastEpoch.asInt("last_epoch") != -1 {
       throw .value("a schedule is evaluated from a fresh scheduler: last_epoch must be -1")
     }
-    let scheduler = try SchedulerRegistry.make(kind, config: config)
-    guard scheduler.inputCount == inputs.count else {
-      if inputs.isEmpty {
-        throw .value(
-          "\(kind) cannot be evaluated as a schedule: each step takes \(scheduler.inputCount) values from Python "
-            + "(user functions or a metric)")
-      }
-      throw .value("\(kind) takes \(scheduler.inputCount) inputs per step, got \(inputs.count)")
-    }
-    try evaluate(scheduler, kind: kind, steps: steps, inputs: inputs, into: out)
+    // The registry's evaluator is compiled for the scheduler's type: no witness calls per step.
+    let request = Request(kind: kind, steps: steps, inputs: inputs, closedForm: closedForm, out: out)
+    try SchedulerRegistry.entry(kind).evaluate(config, request)
   }
 
-  /// The largest step whose epoch is exact as a double.
+  /// The largest step whose epoch is exact as a double (closed form).
   public static let maxExactStep: Int64 = 1 << 53
 
-  /// The loop, on the opened existential: the scheduler's type is fixed for
-  /// every step, so each step is a struct copy plus two witness calls.
-  static func evaluate<S: LRScheduler>(
-    _ fresh: S, kind: String, steps: UnsafeBufferPointer<Int64>, inputs: UnsafeBufferPointer<Double>,
-    into out: UnsafeMutableBufferPointer<Double>
-  ) throws(SchedulerError) {
+  /// The largest step stepping reaches (134M steps: a few seconds at most): beyond it, closed form.
+  public static let maxSteppedStep: Int64 = 1 << 27
+
+  /// One evaluation's buffers, as `evaluate(kind:...)` received them.
+  struct Request {
+    let kind: String
+    let steps: UnsafeBufferPointer<Int64>
+    let inputs: UnsafeBufferPointer<Double>
+    let closedForm: Bool
+    let out: UnsafeMutableBufferPointer<Double>
+  }
+
+  /// The evaluation of a freshly built scheduler of a known type
+  /// (`SchedulerRegistry.Entry` calls it from a closure specialized for `S`).
+  static func evaluate<S: LRScheduler>(_ fresh: S, _ request: Request) throws(SchedulerError) {
+    guard fresh.inputCount == request.inputs.count else {
+      if request.inputs.isEmpty {
+        throw .value(
+          "\(request.kind) cannot be evaluated as a schedule: each step takes \(fresh.inputCount) values from Python "
+            + "(user functions or a metric)")
+      }
+      throw .value("\(request.kind) takes \(fresh.inputCount) inputs per step, got \(request.inputs.count)")
+    }
+    if request.closedForm {
+      try closedForm(fresh, request)
+    } else {
+      try stepped(fresh, request)
+    }
+  }
+
+  /// An `AbsoluteSchedule`: stepping and the closed form both give
+  /// `lr(group: 0, at: k)` (its `chainedLR` ignores the previous lr), so
+  /// each step is evaluated directly, in any order, up to `maxExactStep`.
+  static func evaluate<S: AbsoluteSchedule>(absolute fresh: S, _ request: Request) throws(SchedulerError) {
+    guard request.inputs.isEmpty, fresh.inputCount == 0 else { return try evaluate(fresh, request) }
+    let (steps, out) = (request.steps, request.out)
+    for i in 0..<steps.count {
+      let k = steps[i]
+      guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
+      guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
+      out[i] = fresh.lr(group: 0, at: Int(k))
+    }
+  }
+
+  // MARK: Stepping
+
+  /// The recurrence: one scheduler stepped up to the largest step.
+  static func stepped<S: LRScheduler>(_ fresh: S, _ request: Request) throws(SchedulerError) {
+    let steps = request.steps
+    var sorted = true
+    var previous: Int64 = 0
+    for i in 0..<steps.count {
+      let k = steps[i]
+      guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
+      guard k <= maxSteppedStep else {
+        throw .value(
+          "steps must be at most 2**27 when stepping (every step up to the largest is taken), got \(k) at index \(i); "
+            + "the closed form evaluates each step directly")
+      }
+      if k < previous { sorted = false }
+      previous = k
+    }
+    // Unsorted steps are visited in step order (ties in index order): stepping never goes back.
+    let order: [Int] = sorted ? [] : (0..<steps.count).sorted { (steps[$0], $0) < (steps[$1], $1) }
+    guard let base = fresh.baseLRs.first else { throw .value("a schedule needs one base lr, got none") }
+    // `step(lrs, inputs:, context:)` for group 0 alone, without the checks it
+    // repeats at every step: `_step_count` counts the initial step (1), then
+    // each `step()`; `_is_initial` holds during the initial step only.
+    var scheduler = fresh
+    var lr = base  // group 0's lr before the constructor's step: the base lr (`initial_lr`)
+    var taken = -1  // the steps taken after the initial one; -1 before it
+    scheduler.isInitial = true
+    for j in 0..<steps.count {
+      let i = sorted ? j : order[j]
+      let k = Int(steps[i])
+      while taken < k {
+        taken += 1
+        scheduler.stepCount = taken + 1
+        try scheduler.advance(inputs: request.inputs)
+        lr = scheduler.chainedLR(group: 0, current: lr)
+        scheduler.isInitial = false
+      }
+      request.out[i] = lr
+    }
+  }
+
+  // MARK: Closed form
+
+  /// Each step on PyTorch's `step(epoch)` path, from the fresh scheduler.
+  static func closedForm<S: LRScheduler>(_ fresh: S, _ request: Request) throws(SchedulerError) {
+    let (steps, kind) = (request.steps, request.kind)
     let closedForm = S.hasClosedForm
     for i in 0..<steps.count {
       let k = steps[i]
@@ -68,7 +159,7 @@ public enum ScheduleEvaluation {
       // Epochs cross as doubles (PyTorch's `step(epoch)`): beyond 2**53 they would round.
       guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
       var scheduler = fresh
-      try scheduler.advance(toEpoch: Double(k), inputs: inputs)
+      try scheduler.advance(toEpoch: Double(k), inputs: request.inputs)
       let lr =
         closedForm ? (scheduler.closedFormLR(group: 0) ?? .nan) : scheduler.chainedLR(group: 0, current: Double.nan)
       // A NaN the rule makes itself (a NaN max_lr) comes back whatever the
@@ -76,10 +167,10 @@ public enum ScheduleEvaluation {
       // depends on it.
       if lr.isNaN, closedForm ? scheduler.closedFormLR(group: 0) == nil : dependsOnCurrent(scheduler) {
         throw .value(
-          "\(kind) cannot be evaluated as a schedule: its lr at step \(k) depends on the previous lr "
-            + "(it has no closed form)")
+          "\(kind) cannot be evaluated in closed form: its lr at step \(k) depends on the previous lr "
+            + "(it has no closed form; stepping evaluates it)")
       }
-      out[i] = lr
+      request.out[i] = lr
     }
   }
 
@@ -88,9 +179,11 @@ public enum ScheduleEvaluation {
     !scheduler.chainedLR(group: 0, current: 0.0).isNaN || !scheduler.chainedLR(group: 0, current: 1.0).isNaN
   }
 
+  // MARK: Swift callers
+
   /// An array-returning convenience for Swift callers.
   public static func values(
-    kind: String, config: SchedulerConfig, steps: [Int], inputs: [Double] = []
+    kind: String, config: SchedulerConfig, steps: [Int], inputs: [Double] = [], closedForm: Bool = false
   ) throws(SchedulerError) -> [Double] {
     let steps64 = steps.map { Int64($0) }
     var out = [Double](repeating: 0, count: steps.count)
@@ -99,7 +192,7 @@ public enum ScheduleEvaluation {
       inputs.withUnsafeBufferPointer { input in
         out.withUnsafeMutableBufferPointer { o in
           do throws(SchedulerError) {
-            try evaluate(kind: kind, config: config, steps: s, inputs: input, into: o)
+            try evaluate(kind: kind, config: config, steps: s, inputs: input, closedForm: closedForm, into: o)
           } catch { failure = error }
         }
       }

@@ -6,10 +6,28 @@ public enum SchedulerRegistry {
   struct Entry {
     let type: any LRScheduler.Type
     let makeBox: (SchedulerConfig) throws(SchedulerError) -> SchedulerBox
+    /// `ScheduleEvaluation` over a scheduler built from the config.
+    let evaluate: (SchedulerConfig, ScheduleEvaluation.Request) throws(SchedulerError) -> Void
 
     init<S: LRScheduler>(_ type: S.Type) {
+      self.init(type) { (config, request) throws(SchedulerError) in
+        try ScheduleEvaluation.evaluate(try S(config: config), request)
+      }
+    }
+
+    /// An absolute schedule's lr is a function of the step: evaluated at each step directly.
+    init<S: AbsoluteSchedule>(_ type: S.Type) {
+      self.init(type) { (config, request) throws(SchedulerError) in
+        try ScheduleEvaluation.evaluate(absolute: try S(config: config), request)
+      }
+    }
+
+    private init<S: LRScheduler>(
+      _ type: S.Type, evaluate: @escaping (SchedulerConfig, ScheduleEvaluation.Request) throws(SchedulerError) -> Void
+    ) {
       self.type = type
       self.makeBox = { (config) throws(SchedulerError) in SchedulerBox(try S(config: config)) }
+      self.evaluate = evaluate
     }
   }
 
@@ -38,16 +56,20 @@ public enum SchedulerRegistry {
   /// The scheduler types by PyTorch class name.
   public static var kinds: [String: any LRScheduler.Type] { entries.mapValues(\.type) }
 
+  /// The entry of `kind`, or the error naming it.
+  static func entry(_ kind: String) throws(SchedulerError) -> Entry {
+    guard let entry = entries[kind] else { throw .value("unknown scheduler '\(kind)'") }
+    return entry
+  }
+
   /// Builds the scheduler `kind` from its configuration.
   public static func make(_ kind: String, config: SchedulerConfig) throws(SchedulerError) -> any LRScheduler {
-    guard let entry = entries[kind] else { throw .value("unknown scheduler '\(kind)'") }
-    return try entry.type.init(config: config)
+    try entry(kind).type.init(config: config)
   }
 
   /// Builds the scheduler `kind` in a box for the C ABI.
   static func makeBox(_ kind: String, config: SchedulerConfig) throws(SchedulerError) -> SchedulerBox {
-    guard let entry = entries[kind] else { throw .value("unknown scheduler '\(kind)'") }
-    return try entry.makeBox(config)
+    try entry(kind).makeBox(config)
   }
 }
 

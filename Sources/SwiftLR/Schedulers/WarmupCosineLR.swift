@@ -82,7 +82,7 @@ public struct WarmupCosineLR: AbsoluteSchedule {
     }
     if t <= totalSteps {
       let progress =
-        Double.pi * Double(Int128(t) - Int128(warmupSteps)) / Double(Int128(totalSteps) - Int128(warmupSteps))
+        Double.pi * floatOfDifference(t, warmupSteps) / floatOfDifference(totalSteps, warmupSteps)
       return etaMin + (base - etaMin) * 0.5 * (1 + cos(progress))
     }
     return etaMin

@@ -114,9 +114,10 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }
-    let intoDecay = Int128(t) - Int128(warmupSteps) - Int128(stableSteps)
+    // t >= warmupSteps >= 0 and stableSteps >= 0: no overflow (Int128 would be a slow software path).
+    let intoDecay = t - warmupSteps - stableSteps
     if intoDecay < 0 { return 1 }
-    if intoDecay >= Int128(decaySteps) { return minLRRatio }
+    if intoDecay >= decaySteps { return minLRRatio }
     return decayType.factor(Double(intoDecay) / Double(decaySteps), minLRRatio: minLRRatio)
   }
 

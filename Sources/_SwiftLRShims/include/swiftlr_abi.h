@@ -261,13 +261,16 @@ int32_t swiftlr_torch_capability(void);
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 
 /// The lr of group 0 of the scheduler `kind`, built fresh from `config`, at
-/// each of `count` steps: `out[i]` is its lr after `step(steps[i])`. `inputs`
-/// (`input_count` values, NULL for none) are the per-step inputs, the same at
-/// every step. Fails for negative steps and for schedulers whose lr depends
-/// on the previous lr or on inputs that change per step. Touches no Python
-/// object: the caller may release the GIL around it.
+/// each of `count` steps. `closed_form` 0: `out[i]` is its lr after
+/// `steps[i]` calls of `step()` (after the constructor's step; steps at most
+/// 2**27); non-zero: after `step(steps[i])` (PyTorch's closed form, where it
+/// has one). `inputs` (`input_count` values, NULL for none) are the per-step
+/// inputs, the same at every step. Fails for negative steps and for schedulers
+/// whose inputs change per step (or, in closed form, whose lr depends on the
+/// previous lr). Touches no Python object: the caller may release the GIL.
 int32_t swiftlr_schedule_values(const char *kind, const swiftlr_config *config, const int64_t *steps, int64_t count,
-                                const double *inputs, int64_t input_count, double *out, swiftlr_message *message);
+                                const double *inputs, int64_t input_count, int32_t closed_form, double *out,
+                                swiftlr_message *message);
 
 #ifdef __cplusplus
 }

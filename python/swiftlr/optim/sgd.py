@@ -54,10 +54,15 @@ class SGD(Optimizer):
         maximize (bool, optional): maximize the objective with respect to the
             params, instead of minimizing. Default: False.
         foreach (bool, optional): accepted for PyTorch compatibility and
-            ignored: swiftlr has one fused path. Default: None.
+            ignored: swiftlr has one path, and torch's ``foreach=True``
+            gives the same bits as its ``foreach=False``. Default: None.
         differentiable (bool, optional): accepted and ignored (there is no
             autograd). Default: False.
-        fused (bool, optional): accepted and ignored. Default: None.
+        fused (bool, optional): accepted and ignored: the result is
+            ``foreach=False``'s. torch's fused CPU kernel equals it but in
+            the last elements of each tensor that do not fill a vector, where
+            with momentum it rounds the buffer's update differently (a few
+            ulps; see the README). Default: None.
         torch_capability (str, optional): the CPU capability whose arithmetic
             to follow, ``'default'``, ``'avx2'`` or ``'avx512'`` (``None``:
             the one torch would pick here). Not in PyTorch. Default: None.
@@ -74,6 +79,11 @@ class SGD(Optimizer):
         >>> w.data
         array([ 0.8, -1.6])
     """
+
+    # What torch would pick here, read once per process; an instance's own
+    # choice shadows them (and an SGD pickled before they existed takes them).
+    _capability: str = _swiftlr.torch_capability()
+    _fma: bool = _capability != "default"
 
     def __init__(
         self,
@@ -110,15 +120,24 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        if torch_capability is None:
-            torch_capability = _swiftlr.torch_capability()
-        elif torch_capability not in _CAPABILITIES:
-            raise ValueError(
-                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, "
-                f"got {torch_capability!r}"
-            )
-        self.torch_capability = torch_capability
+        self.torch_capability = _swiftlr.torch_capability() if torch_capability is None else torch_capability
         super().__init__(params, defaults)
+
+    @property
+    def torch_capability(self) -> str:
+        """The CPU capability of torch's whose arithmetic the steps follow:
+        ``'default'`` (each ``x + a*y`` rounded twice), ``'avx2'`` or
+        ``'avx512'`` (once, fused). May be set between steps."""
+        return self._capability
+
+    @torch_capability.setter
+    def torch_capability(self, value: str) -> None:
+        if value not in _CAPABILITIES:
+            raise ValueError(
+                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, got {value!r}"
+            )
+        self._capability = value
+        self._fma = value != "default"
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # Types only: like PyTorch, values are checked once, by the constructor,
@@ -137,10 +156,7 @@ class SGD(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new momentum buffers.
-        # Fused multiply-adds unless torch's default kernels are followed (an
-        # SGD unpickled from before the attribute existed follows torch's here).
-        capability = getattr(self, "torch_capability", None) or _swiftlr.torch_capability()
-        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, capability != "default")
+        _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, self._fma)
         return loss
 
 

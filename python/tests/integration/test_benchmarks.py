@@ -12,12 +12,14 @@ import threading
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import goals  # noqa: E402
+import schedule_bench  # noqa: E402
 import sgd_bench  # noqa: E402
 import timing  # noqa: E402
 
@@ -125,6 +127,22 @@ def test_the_scheduler_verdict_takes_the_lowest_ratio_on_any_python() -> None:
     assert goals.schedulers([]) == []
 
 
+@pytest.mark.parametrize("name", sorted(schedule_bench.CASES))
+def test_numpys_side_computes_the_schedules_closed_form(name: str) -> None:
+    schedule_bench.check(name, np.arange(0, schedule_bench.STEPS, 997, dtype=np.int64))
+    schedule_bench.check(name, np.arange(3000, dtype=np.int64))  # the warmups and the first cycles
+
+
+def test_the_schedules_goal_decides_on_the_slowest_row() -> None:
+    rows = [
+        {"label": "a", "times": {"swiftlr": 1.0, "numpy": 3.0}},
+        {"label": "b", "times": {"swiftlr": 2.0, "numpy": 1.0}},
+    ]
+    ((goal, holds, figure),) = goals.schedules(rows)
+    assert not holds and figure == "lowest 0.50x (b)"
+    assert goals.schedules(rows[:1])[0][1] and goals.schedules([]) == []
+
+
 def test_a_quick_run_prints_every_table_and_the_verdict() -> None:
     run = subprocess.run(
         [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--no-pythons"],
@@ -140,4 +158,5 @@ def test_a_quick_run_prints_every_table_and_the_verdict() -> None:
     loop_table = run.stdout.split("SGD in a training loop")[1]
     assert "| 1 x 1e+05 float32 |" in loop_table and "| 1 x 1e+05 float64 |" in loop_table
     assert "small step within 3 numpy in-place ufunc calls" in run.stdout
+    assert "| piecewise_linear_lr |" in run.stdout and "every swiftlr.schedules function" in run.stdout
     assert "Verdict: " in run.stdout
