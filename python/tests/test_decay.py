@@ -143,7 +143,8 @@ def test_multistep_checkpoint_counter_steps_as_pytorch(counter: Counter[int], to
     theirs = torch.optim.lr_scheduler.MultiStepLR(torch_optimizer(torch, [0.1, 0.03]), [1])
     mine = ours.MultiStepLR(make_optimizer([0.1, 0.03]), [1])
     theirs.load_state_dict({**theirs.state_dict(), "milestones": Counter(counter)})
-    mine.load_state_dict({**mine.state_dict(), "milestones": Counter(counter)})
+    with pytest.warns(ScheduleDriftWarning):  # other milestones than it was built with
+        mine.load_state_dict({**mine.state_dict(), "milestones": Counter(counter)})
     assert mine.milestones == counter
     for _ in range(8):
         theirs.optimizer.step()

@@ -193,8 +193,8 @@ def test_state_dict_moves_between_libraries(torch: Any) -> None:
     for _ in range(5):
         topt.step()
         theirs.step()
+    ours.optimizer.param_groups[0]["lr"] = topt.param_groups[0]["lr"]  # the optimizer's state first
     ours.load_state_dict(theirs.state_dict())
-    ours.optimizer.param_groups[0]["lr"] = topt.param_groups[0]["lr"]
     for _ in range(10):
         ours.optimizer.step()
         ours.step()
