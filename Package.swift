@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.2
 //
 // swiftlr: PyTorch's learning-rate schedulers and SGD, with the math in Swift.
 //
@@ -7,7 +7,7 @@
 // library) needs Python's headers, so it exists only when the Python build asks
 // for it by setting SWIFTLR_PYTHON_INCLUDE (see setup.py). `swift build` and
 // `swift test` on their own never need Python, and a package that depends on
-// swiftlr never sets that variable, so it never sees the unsafe flags below.
+// swiftlr never sets that variable, so it never sees that target's flags.
 
 import PackageDescription
 
@@ -19,15 +19,13 @@ let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 // compiled for baseline x86-64, which has only SSE2); the core picks one at
 // run time from what the CPU has (_SwiftLRShims/shims.c). x86-64 only.
 //
-// Swift has no safe setting for a target's CPU, so these targets need
-// `-target-cpu` through unsafeFlags, which SwiftPM refuses in a package used
-// by version. They exist only when a build of this checkout asks for them:
-// the Python build (SWIFTLR_PYTHON_INCLUDE) or SWIFTLR_WIDE_KERNELS=1 (CI's
-// `swift test`, the benchmarks). A package depending on swiftlr sets neither:
-// its manifest has no unsafe flags, and its SGD runs the baseline kernels.
-let wideKernels = pythonInclude != nil || Context.environment["SWIFTLR_WIDE_KERNELS"] == "1"
+// Swift has no per-function target attribute, so these targets need
+// `-target-cpu` through unsafeFlags. SwiftPM 6.2 and later accept unsafe
+// flags in a dependency used by version when its manifest declares tools
+// version 6.2 or later (this one does), so they are part of the SwiftLR
+// product: a package depending on swiftlr gets them with no setting of its own.
 #if arch(x86_64)
-  let kernelTargets = wideKernels ? ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"] : []
+  let kernelTargets = ["SwiftLRKernelsAVX2", "SwiftLRKernelsAVX512"]
   let kernelCPUs = ["SwiftLRKernelsAVX2": "haswell", "SwiftLRKernelsAVX512": "skylake-avx512"]
 #else
   let kernelTargets: [String] = []
@@ -37,7 +35,7 @@ let wideKernels = pythonInclude != nil || Context.environment["SWIFTLR_WIDE_KERN
 // MARK: - Swift library
 
 var products: [Product] = [
-  .library(name: "SwiftLR", targets: ["SwiftLR"]),
+  .library(name: "SwiftLR", targets: ["SwiftLR"] + kernelTargets),
   .executable(name: "swiftlr-benchmarks", targets: ["SwiftLRBenchmarks"]),
 ]
 
@@ -45,8 +43,8 @@ var targets: [Target] =
   [
     // The C ABI's types (swiftlr_abi.h), shared by the Swift core and the shim.
     .target(name: "_SwiftLRShims"),
-    // No unsafeFlags here: SwiftPM refuses them in a package used by version.
-    // The per-step path mutates schedulers held in class boxes, where dynamic
+    // No compiler flags here (they would apply to all of the core). The
+    // per-step path mutates schedulers held in class boxes, where dynamic
     // exclusivity checks would cost more than the rule itself; those stored
     // properties are marked `@exclusivity(unchecked)` instead.
     .target(
@@ -96,5 +94,7 @@ if let pythonInclude {
 let package = Package(
   name: "swiftlr",
   products: products,
-  targets: targets
+  targets: targets,
+  // The sources are Swift 5 code; tools version 6.2 is for the unsafe flags above.
+  swiftLanguageModes: [.v5]
 )

@@ -111,6 +111,18 @@ done:
 // MARK: - Arguments
 
 int scheduler_epoch(PyObject *epoch, double *out) {
+  if (!PyLong_Check(epoch) && !PyFloat_Check(epoch) && PyIndex_Check(epoch)) {
+    // A numpy integer is an integer, held to the same rule (its __float__ would round).
+    // A float tensor's __index__ raises TypeError: it is taken as a float below.
+    PyObject *index = PyNumber_Index(epoch);
+    if (index != NULL) {
+      int r = scheduler_epoch(index, out);
+      Py_DECREF(index);
+      return r;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+    PyErr_Clear();
+  }
   if (PyLong_Check(epoch)) {
     // Epochs cross the ABI as doubles (fractional ones too): an integer
     // that a double cannot hold exactly is refused rather than rounded.
@@ -164,9 +176,14 @@ static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t n
 }
 
 /// PyTorch's check of the call order at the first step after construction.
+/// A hand-written optimizer with only `param_groups` has no step to check.
 static int warn_step_order(PyObject *optimizer) {
   PyObject *optimizer_step = PyObject_GetAttr(optimizer, str_step);
-  if (optimizer_step == NULL) return -1;
+  if (optimizer_step == NULL) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();
+    return 0;
+  }
   int wrapped = PyObject_HasAttr(optimizer_step, str_wrapped);
   Py_DECREF(optimizer_step);
   if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), 1);

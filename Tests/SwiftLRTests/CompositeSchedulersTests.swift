@@ -58,4 +58,15 @@ extension CompositeSchedulersTests {
     XCTAssertEqual(sgd.learningRates, lrs)
     XCTAssertEqual((chain.schedulers[0] as! ExponentialLR).lastEpoch, 1)
   }
+
+  func testCompositeCannotRestartAtAMilestone() throws {
+    var sgd = try makeSGD()
+    let first = try StepLR(&sgd, stepSize: 2)
+    let inner = try ChainedScheduler([try ExponentialLR(&sgd, gamma: 0.5)])
+    var s = try SequentialLR(&sgd, schedulers: [first, inner], milestones: [1])
+    let lrs = sgd.learningRates
+    assertThrows(.type, "ChainedScheduler cannot restart at a SequentialLR milestone") { try s.step(&sgd) }
+    XCTAssertEqual(sgd.learningRates, lrs)
+    XCTAssertEqual(s.lastEpoch, 0)
+  }
 }

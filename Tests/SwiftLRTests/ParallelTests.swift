@@ -107,19 +107,47 @@ final class ParallelTests: XCTestCase {
 
   /// Small calls at a steady pace (a training loop): the first runs alone and
   /// wakes the workers with no job; they then wake shortly before each next
-  /// call is due, which finds them awake and is split. A third of 30 calls
-  /// 2 ms apart must be split (26 to 28 are here; a loaded machine may run a
-  /// worker late for some).
+  /// call is due, which finds them awake and is split. Without anticipation
+  /// none of these calls is split (each is below the share that wakes a
+  /// sleeping worker, and 2 ms apart they are not back to back), so one split
+  /// call shows the mechanism. How many are split is speed, which
+  /// `benchmarks/loop_bench.py` measures: 26 to 28 of 30 on a quiet machine,
+  /// as few as 3 of 600 with seven builds running on two cores (the kernel
+  /// runs a woken worker, and the caller's sleep, late). The test raises this
+  /// process's threads above other processes where it may (root: CI) and
+  /// runs up to 20 rounds of 30 calls until one is split.
   func testSteadyCallsAreAnticipated() {
     XCTAssertGreaterThan(onlineCores, 1, "this test needs a worker")
     _ = split(total: 1 << 16, minimumToWake: 0)  // start the pool
-    XCTAssertTrue(waitForIdleWorkers())
+    let restore = raiseThreadPriorities()
+    defer { restore() }
     var splits = 0
-    for _ in 0..<30 {
-      usleep(2000)
-      if split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1 { splits += 1 }
+    for _ in 0..<20 where splits == 0 {
+      XCTAssertTrue(waitForIdleWorkers())
+      for _ in 0..<30 {
+        usleep(2000)
+        if split(total: 1 << 12, minimumToWake: 1 << 20).ranges > 1 { splits += 1 }
+      }
     }
-    XCTAssertGreaterThanOrEqual(splits, 10)
+    XCTAssertGreaterThan(splits, 0)
+  }
+
+  /// Gives every thread of this process the highest priority it is allowed
+  /// (nice -20 as root, unchanged otherwise); returns what puts them back.
+  func raiseThreadPriorities() -> () -> Void {
+    var saved: [(id_t, Int32)] = []
+    guard let dir = opendir("/proc/self/task") else { return {} }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      guard let tid = id_t(name) else { continue }
+      errno = 0
+      let old = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid)
+      if errno == 0 && setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, -20) == 0 {
+        saved.append((tid, old))
+      }
+    }
+    return { for (tid, old) in saved { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, old) } }
   }
 
   /// Callers on several threads at once: one holds the pool, the others run alone.

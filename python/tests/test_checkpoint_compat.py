@@ -144,3 +144,13 @@ def test_warm_restarts_t_cur_type_without_torch() -> None:
     assert all(t is int for _, t in ints[:-2]) and ints[-2:] == [int, int]
     floats = _t_cur_trace(lr_scheduler, make_optimizer([0.1]), 1, [None, 2.5, None])
     assert floats[-3][1] is float and floats[-2:] == [float, float]
+
+
+def test_warm_restarts_t_cur_of_a_numpy_epoch_is_an_integer() -> None:
+    """PyTorch keeps ``np.int64(e) % T_0`` an integer (found by the oracle: swiftlr made it a float)."""
+    np = pytest.importorskip("numpy")
+    from swiftlr.optim import lr_scheduler
+
+    s = lr_scheduler.CosineAnnealingWarmRestarts(make_optimizer([0.1]), T_0=3)
+    s.step(np.int64(5))
+    assert s.T_cur == 2 and isinstance(s.T_cur, int) and isinstance(s.state_dict()["T_cur"], int)

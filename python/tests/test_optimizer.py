@@ -117,3 +117,82 @@ def test_loads_a_pytorch_optimizer_state(torch: Any) -> None:
     opt.load_state_dict(topt.state_dict())
     assert opt.param_groups[0]["lr"] == 0.3
     np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], np.ones(3, dtype=np.float32))
+
+
+# MARK: copies and pickles (issue 19): PyTorch's rule, only defaults, state and groups travel
+
+
+def stepped_with_scheduler() -> tuple[optim.SGD, Any, swiftlr.Parameter]:
+    w = swiftlr.Parameter(np.ones(3))
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)  # wraps opt.step
+    w.grad = np.ones(3)
+    opt.step()
+    sched.step()
+    return opt, sched, w
+
+
+def test_an_optimizer_pickles_after_a_scheduler_was_attached() -> None:
+    opt, _, w = stepped_with_scheduler()
+    clone = pickle.loads(pickle.dumps(opt))
+    assert set(vars(clone)) == {"defaults", "state", "param_groups"}  # no wrapped step, no _opt_called
+    (p,) = clone.param_groups[0]["params"]
+    np.testing.assert_array_equal(p.data, w.data)
+    np.testing.assert_array_equal(clone.state[p]["momentum_buffer"], opt.state[w]["momentum_buffer"])
+    assert clone.param_groups[0]["lr"] == 0.05
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copy_steps_itself_and_outlives_its_original(how: str) -> None:
+    opt, _, w = stepped_with_scheduler()
+    clone = copy.deepcopy(opt) if how == "deepcopy" else pickle.loads(pickle.dumps(opt))
+    before = w.data.copy()
+    del opt
+    (p,) = clone.param_groups[0]["params"]
+    p.grad = np.ones(3)
+    clone.step()
+    np.testing.assert_array_equal(w.data, before)  # the original's parameter is untouched
+    assert not np.array_equal(p.data, before)
+
+
+# MARK: named parameters (PyTorch 2.15's named_parameters() input)
+
+
+def test_named_parameters_are_kept_in_param_names() -> None:
+    a, b = params()
+    opt = optim.SGD([("layer.weight", a), ("layer.bias", b)], lr=0.1)
+    assert opt.param_groups[0]["params"] == [a, b]
+    assert opt.param_groups[0]["param_names"] == ["layer.weight", "layer.bias"]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["layer.weight", "layer.bias"]
+    with pytest.raises(ValueError, match="cannot add param group without names"):
+        opt.add_param_group({"params": params(1)})
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([("a", a), b], lr=0.1)
+    assert len(opt.param_groups) == 1
+
+
+def test_loading_a_state_without_names_keeps_the_names() -> None:
+    a, b = params()
+    named = optim.SGD([("a", a), ("b", b)], lr=0.1)
+    plain = optim.SGD(params(), lr=0.3)
+    named.load_state_dict(plain.state_dict())
+    assert named.param_groups[0]["param_names"] == ["a", "b"] and named.param_groups[0]["lr"] == 0.3
+    renamed = optim.SGD([("c", a), ("d", b)], lr=0.1).state_dict()
+    named.load_state_dict(renamed)
+    assert named.param_groups[0]["param_names"] == ["c", "d"]
+
+
+def test_named_parameters_as_torch_takes_them(torch: Any) -> None:
+    model = torch.nn.Linear(2, 1)
+    topt = torch.optim.SGD(model.named_parameters(), lr=0.1)
+    arrays = {name: swiftlr.Parameter(t.detach().numpy().copy()) for name, t in model.named_parameters()}
+    opt = optim.SGD(arrays.items(), lr=0.1)
+    t_groups, s_groups = topt.state_dict()["param_groups"], opt.state_dict()["param_groups"]
+    assert s_groups == t_groups
+
+
+def test_a_set_of_parameters_warns_as_torch() -> None:
+    (a,) = params(1)
+    with pytest.warns(FutureWarning, match="This will be an error in a future release"):
+        opt = optim.SGD({a}, lr=0.1)
+    assert opt.param_groups[0]["params"] == [a]

@@ -276,3 +276,84 @@ def test_group_changes_match_pytorch(torch: Any) -> None:
     ours = run(optim, lambda: swiftlr.Parameter(np.zeros(1)))
     theirs = run(torch.optim, lambda: torch.nn.Parameter(torch.zeros(1)))
     assert ours == theirs
+
+
+# MARK: hand-written optimizers (issue 19): only `param_groups`, as SupportsParamGroups documents
+
+
+class Groups:
+    """An optimizer written by hand: nothing but ``param_groups``."""
+
+    def __init__(self, lrs: list[float]) -> None:
+        self.param_groups = [{"lr": lr} for lr in lrs]
+
+
+class GroupsWithStep(Groups):
+    def step(self) -> None:
+        """Its own update; the scheduler only needs to see it was called."""
+
+
+class Halving(LRScheduler):
+    def get_lr(self) -> list[float]:
+        return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+
+HAND_WRITTEN_CASES = {
+    "StepLR": lambda o: StepLR(o, step_size=2, gamma=0.5),
+    "OneCycleLR": lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=20, cycle_momentum=False),
+    "ReduceLROnPlateau": lambda o: optim.lr_scheduler.ReduceLROnPlateau(o, patience=0),
+    "SequentialLR": lambda o: optim.lr_scheduler.SequentialLR(
+        o, [StepLR(o, 2), optim.lr_scheduler.ExponentialLR(o, 0.9)], milestones=[3]
+    ),
+}
+
+
+def drive(make: Any, opt: Any, steps: int = 8) -> list[list[float]]:
+    sched = make(opt)
+    lrs = []
+    for _ in range(steps):
+        if hasattr(opt, "step"):
+            opt.step()
+        if hasattr(sched, "threshold"):  # ReduceLROnPlateau, on a metric that never improves
+            sched.step(1.0)
+        else:
+            sched.step()
+        lrs.append([float(g["lr"]) for g in opt.param_groups])
+    return lrs
+
+
+@pytest.mark.parametrize("name", sorted(HAND_WRITTEN_CASES))
+@pytest.mark.parametrize("kind", [Groups, GroupsWithStep])
+def test_hand_written_optimizers_step_without_warnings(name: str, kind: type) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no step-order warning, no AttributeError for a missing step
+        lrs = drive(HAND_WRITTEN_CASES[name], kind([0.1, 0.3]))
+    assert lrs == drive(HAND_WRITTEN_CASES[name], make_optimizer([0.1, 0.3]))
+
+
+def test_a_user_subclass_steps_a_hand_written_optimizer() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert drive(Halving, Groups([1.0]), 3) == [[0.25], [0.125], [0.0625]]  # the first halving at construction
+
+
+@pytest.mark.parametrize("name", sorted(HAND_WRITTEN_CASES))
+def test_hand_written_optimizers_get_torchs_lrs(name: str, torch: Any) -> None:
+    """The lrs torch's scheduler gives over a torch optimizer (torch refuses the hand-written one)."""
+    torch_cases = {
+        "StepLR": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+        "OneCycleLR": lambda o: torch.optim.lr_scheduler.OneCycleLR(
+            o, max_lr=1.0, total_steps=20, cycle_momentum=False
+        ),
+        "ReduceLROnPlateau": lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(o, patience=0),
+        "SequentialLR": lambda o: torch.optim.lr_scheduler.SequentialLR(
+            o,
+            [torch.optim.lr_scheduler.StepLR(o, 2), torch.optim.lr_scheduler.ExponentialLR(o, 0.9)],
+            milestones=[3],
+        ),
+    }
+    params = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in (0.1, 0.3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's ReduceLROnPlateau warns nothing; OneCycleLR may
+        expected = drive(torch_cases[name], torch.optim.SGD(params, lr=0.1))
+    assert drive(HAND_WRITTEN_CASES[name], Groups([0.1, 0.3])) == expected

@@ -354,3 +354,62 @@ def test_torch_capability_argument_is_checked() -> None:
         ValueError, match="torch_capability must be one of 'default', 'avx2', 'avx512' or None, got 'avx'"
     ):
         optim.SGD([swiftlr.Parameter(np.zeros(1))], torch_capability="avx")
+
+
+# MARK: checkpoints across the libraries (issue 19)
+
+_ACROSS = r"""
+import json, sys
+import numpy as np, torch
+import swiftlr
+from swiftlr import optim
+
+rng = np.random.default_rng(7)
+options = dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=1e-3)
+results = {}
+for dtype in ("float32", "float64"):
+    arrays = [rng.standard_normal(n).astype(dtype) for n in (1, 17, 64)]
+    grads = [[rng.standard_normal(a.size).astype(dtype) for a in arrays] for _ in range(6)]
+    ours = [swiftlr.Parameter(a.copy()) for a in arrays]
+    theirs = [torch.nn.Parameter(torch.from_numpy(a.copy())) for a in arrays]
+    s_opt, t_opt = optim.SGD(ours, **options), torch.optim.SGD(theirs, **options)
+
+    def step(k):
+        for p, t, g in zip(ours, theirs, grads[k]):
+            p.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+        s_opt.step()
+        t_opt.step()
+
+    for k in range(3):
+        step(k)
+    # swiftlr's state into torch (its arrays as tensors), torch's into swiftlr as it is
+    s_state, t_state = s_opt.state_dict(), t_opt.state_dict()
+    for entry in s_state["state"].values():
+        entry["momentum_buffer"] = torch.from_numpy(entry["momentum_buffer"].copy())
+    s_state["param_groups"][0]["lr"] = t_state["param_groups"][0]["lr"] = 0.02
+    t_opt.load_state_dict(s_state)
+    s_opt.load_state_dict(t_state)
+    for k in range(3, 6):
+        step(k)
+    same = all(
+        p.data.tobytes() == t.detach().numpy().tobytes()
+        and s_opt.state[p]["momentum_buffer"].tobytes() == t_opt.state[t]["momentum_buffer"].numpy().tobytes()
+        for p, t in zip(ours, theirs)
+    )
+    results[dtype] = same
+print(json.dumps(results))
+"""
+
+
+def test_state_dicts_move_between_swiftlr_and_torch(torch: Any) -> None:
+    """swiftlr's ``state_dict()`` loads into ``torch.optim.SGD`` once its arrays
+    are tensors, torch's into swiftlr as it is, and the next steps are equal
+    bit for bit. Under ``ATEN_CPU_CAPABILITY=default``, where torch's SGD
+    rounds like swiftlr's (no fused multiply-add)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
+    out = subprocess.run([sys.executable, "-c", _ACROSS], capture_output=True, text=True, env=env, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"float32": True, "float64": True}

@@ -4,7 +4,10 @@ classes only mirror PyTorch's signatures."""
 
 from __future__ import annotations
 
+import copy
 import inspect
+import pickle
+import warnings
 from typing import Any
 
 import pytest
@@ -142,3 +145,104 @@ def test_plain_makes_what_the_core_takes() -> None:
         "c": 4,
     }
     assert _plain("abc") == "abc" and _plain(None) is None
+
+
+# MARK: numpy epochs (issue 19)
+
+
+def test_numpy_integer_epochs_are_integers() -> None:
+    """``step(np.int64(e))`` as ``step(e)``: exact, or refused where a double
+    cannot hold it (a numpy integer was rounded through ``__float__`` before)."""
+    np = pytest.importorskip("numpy")
+    s = L.StepLR(_opt(), step_size=2, gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecated epoch's warning
+        s.step(np.int64(7))
+        assert s.last_epoch == 7 and s.get_last_lr() == [0.1 * 0.5**3]
+        for epoch in (np.int64(2**53 + 1), np.uint64(2**64 - 1)):
+            with pytest.raises(OverflowError, match="cannot be represented exactly"):
+                s.step(epoch)
+        assert s.last_epoch == 7 and s._step_count == 2
+
+
+# MARK: copies (issue 19): every combination, each copy independent of its original
+
+
+def _sgd_pair(torch: Any = None) -> tuple[Any, Any]:
+    """An optimizer with momentum and its parameter: swiftlr's, or torch's."""
+    if torch is None:
+        from swiftlr import Parameter, optim
+
+        np = pytest.importorskip("numpy")
+        w: Any = Parameter(np.ones(3))
+        return optim.SGD([w], lr=0.1, momentum=0.9), w
+    w = torch.nn.Parameter(torch.ones(3))
+    return torch.optim.SGD([w], lr=0.1, momentum=0.9), w
+
+
+def _set_grad(w: Any) -> None:
+    """A gradient of ones, as a tensor for a torch parameter, else as an array."""
+    w.grad = w.detach() * 0 + 1 if hasattr(w, "detach") else w.data * 0 + 1
+
+
+def _copy(value: Any, how: str) -> Any:
+    return copy.deepcopy(value) if how == "deepcopy" else pickle.loads(pickle.dumps(value))
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+@pytest.mark.parametrize("stepped", [False, True])
+@pytest.mark.parametrize("what", ["scheduler", "optimizer", "both"])
+@pytest.mark.parametrize("library", ["swiftlr", "torch"])
+def test_copies_are_independent(how: str, stepped: bool, what: str, library: str) -> None:
+    torch = pytest.importorskip("torch") if library == "torch" else None
+    opt, w = _sgd_pair(torch)
+    sched = L.StepLR(opt, step_size=1, gamma=0.5)
+    if stepped:
+        _set_grad(w)
+        opt.step()
+        sched.step()
+    lr = opt.param_groups[0]["lr"]
+    copied = _copy({"scheduler": sched, "optimizer": opt, "both": (sched, opt)}[what], how)
+    if what == "scheduler":
+        c_sched, c_opt = copied, copied.optimizer
+    elif what == "optimizer":
+        c_sched, c_opt = None, copied
+    else:
+        c_sched, c_opt = copied
+    if c_sched is not None:
+        assert c_sched.optimizer is c_opt and c_opt is not opt
+        assert c_sched.state_dict() == sched.state_dict()
+    params_before = np_bytes(w)
+    del sched, opt  # the copy outlives its original
+    (c_w,) = c_opt.param_groups[0]["params"]
+    _set_grad(c_w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a copy's step is not wrapped, as in PyTorch
+        c_opt.step()
+        if c_sched is not None:
+            c_sched.step()
+            assert c_opt.param_groups[0]["lr"] == lr * 0.5
+    assert np_bytes(w) == params_before  # the original's parameter did not move
+    assert np_bytes(c_w) != params_before
+
+
+def np_bytes(w: Any) -> bytes:
+    data = w.data
+    return bytes(data.detach().numpy().tobytes() if hasattr(data, "detach") else data.tobytes())
+
+
+def test_copies_behave_as_torchs(torch: Any) -> None:
+    """A deep-copied scheduler over a torch optimizer warns and steps as torch's copy does."""
+
+    def run(module: Any) -> list[Any]:
+        opt, w = _sgd_pair(torch)
+        sched = module.StepLR(opt, step_size=1, gamma=0.5)
+        clone = copy.deepcopy(sched)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            clone.optimizer.step()
+            clone.step()
+            clone.step()
+        return [clone.get_last_lr(), clone._step_count, [str(c.message) for c in caught], opt.param_groups[0]["lr"]]
+
+    assert run(L) == run(torch.optim.lr_scheduler)

@@ -65,9 +65,10 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
   ///
   /// Float and Double parameters run the Python build's route
   /// (`swiftlr_sgd_step`: the kernels for this CPU, split across the worker
-  /// pool), compiled once in this module: a caller in another module gets
-  /// that speed without specializing anything. Other scalar types run the
-  /// generic portable kernel.
+  /// pool), and the loop around it is specialized here for each of the two:
+  /// a caller in another module, which calls this generic method
+  /// unspecialized, runs the same compiled code as the Python build. Other
+  /// scalar types run the generic portable kernel.
   public mutating func step() throws(SchedulerError) {
     for g in paramGroups {
       try g.options.validate()
@@ -77,18 +78,38 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
         }
       }
     }
-    let dtype: Int32? =
-      Scalar.self == Float.self
-      ? Int32(SWIFTLR_FLOAT32.rawValue) : Scalar.self == Double.self ? Int32(SWIFTLR_FLOAT64.rawValue) : nil
+    if Scalar.self == Float.self {
+      withUnsafeMutablePointer(to: &self) {
+        $0.withMemoryRebound(to: SGD<Float>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT32.rawValue)) }
+      }
+    } else if Scalar.self == Double.self {
+      withUnsafeMutablePointer(to: &self) {
+        $0.withMemoryRebound(to: SGD<Double>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT64.rawValue)) }
+      }
+    } else {
+      update(nil)
+    }
+  }
+
+  /// The update of `step()`, its checks done: through `swiftlr_sgd_step` for
+  /// the C ABI's `dtype`, or the generic kernel when `dtype` is nil.
+  mutating func update(_ dtype: Int32?) {
     for g in paramGroups {
       let momentum = g.options.momentum != 0
+      var group = swiftlr_sgd_group(g.options)
       for p in g.params {
         guard let grad = p.grad else { continue }
         let key = ObjectIdentifier(p)
-        let fresh = momentumBuffers[key] == nil
-        // Taken out of the dictionary so that it is uniquely referenced: no copy on write.
-        var buffer =
-          momentum ? (momentumBuffers.removeValue(forKey: key) ?? Array(repeating: 0, count: grad.count)) : []
+        // The buffer is swapped out of the dictionary, leaving it the only
+        // reference: writing through it copies nothing.
+        var buffer: [Scalar] = []
+        var fresh = true
+        if momentum, let index = momentumBuffers.index(forKey: key) {
+          swap(&buffer, &momentumBuffers.values[index])
+          fresh = false
+        } else if momentum {
+          buffer = Array(repeating: 0, count: grad.count)
+        }
         let count = p.data.count
         grad.withUnsafeBufferPointer { gp in
           p.data.withUnsafeMutableBufferPointer { pp in
@@ -98,9 +119,8 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
                   param: UnsafeMutableRawPointer(pp.baseAddress), grad: UnsafeRawPointer(gp.baseAddress),
                   buffer: momentum ? UnsafeMutableRawPointer(bp.baseAddress) : nil, count: Int64(count),
                   dtype: dtype, fresh_buffer: fresh ? 1 : 0, group: 0)
-                var group = swiftlr_sgd_group(g.options)
-                _ = swiftlr_sgd_step(&tensor, 1, &group, 1, nil)  // checked above: cannot fail
-              } else {
+                _ = swiftlr_sgd_step(&tensor, 1, &group, 1, nil)  // checked by step(): cannot fail
+              } else if count > 0 {
                 sgdUpdate(
                   param: pp.baseAddress!, grad: gp.baseAddress!, buffer: momentum ? bp.baseAddress : nil,
                   count: count, freshBuffer: fresh, options: g.options)

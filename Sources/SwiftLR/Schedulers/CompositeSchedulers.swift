@@ -72,15 +72,6 @@ public struct SequentialLR: OptimizerScheduler {
     lastEpoch = epoch
   }
 
-  /// A composite's initial step is its `step()`, as in PyTorch.
-  public mutating func initialStep<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
-    try step(&optimizer)
-  }
-
-  public mutating func restart<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
-    throw restartError("SequentialLR")
-  }
-
   public mutating func undoLastEpoch() {
     for i in schedulers.indices { schedulers[i].undoLastEpoch() }
   }
@@ -109,14 +100,6 @@ public struct ChainedScheduler: OptimizerScheduler {
     (schedulers, optimizer) = (next, nextOptimizer)
   }
 
-  public mutating func initialStep<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
-    try step(&optimizer)
-  }
-
-  public mutating func restart<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
-    throw restartError("ChainedScheduler")
-  }
-
   public mutating func undoLastEpoch() {
     for i in schedulers.indices { schedulers[i].undoLastEpoch() }
   }
@@ -136,8 +119,18 @@ func checkComposed(_ schedulers: [any OptimizerScheduler], _ owner: String, purp
   }
 }
 
-/// What PyTorch raises when a composite reaches a `SequentialLR` milestone:
-/// its `_update_lr(0)` calls `get_lr()`, which composites do not have.
-func restartError(_ owner: String) -> SchedulerError {
-  .type("\(owner) cannot restart at a SequentialLR milestone: PyTorch raises NotImplementedError there")
+// MARK: - What a composite does as a scheduler held by another
+
+extension OptimizerScheduler {
+  /// A composite's initial step is its `step()`, as in PyTorch.
+  public mutating func initialStep<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
+    try step(&optimizer)
+  }
+
+  /// PyTorch raises NotImplementedError when a composite reaches a
+  /// `SequentialLR` milestone: its `_update_lr(0)` calls `get_lr()`, which
+  /// composites do not have.
+  public mutating func restart<O: ScheduledOptimizer>(_ optimizer: inout O) throws(SchedulerError) {
+    throw .type("\(Self.self) cannot restart at a SequentialLR milestone: PyTorch raises NotImplementedError there")
+  }
 }

@@ -46,7 +46,8 @@ extension LRScheduler {
       context: StepContext(stepCount: stepCount, isInitial: false))
   }
 
-  public mutating func undoLastEpoch() { lastEpoch -= 1 }
+  /// `last_epoch -= 1`; at `Int.min` it stays (a Swift Int ends there, a Python int does not).
+  public mutating func undoLastEpoch() { lastEpoch = lastEpoch == .min ? .min : lastEpoch - 1 }
 
   /// One step over the optimizer's lrs, then PyTorch's momentum writes
   /// (`get_lr()` writes them as a side effect). All or nothing: the lrs and

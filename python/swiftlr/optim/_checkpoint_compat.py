@@ -18,6 +18,7 @@ attributes and load those states, apart from the schedulers' rules:
 from __future__ import annotations
 
 import math
+import numbers
 from functools import partial
 from typing import Any
 
@@ -157,7 +158,7 @@ def _t_cur_get(self: Any) -> float | int:
 
 def _t_cur_set(self: Any, value: float) -> None:
     self._core_update({"T_cur": value})
-    self.__dict__[_T_CUR_FLOAT] = not isinstance(value, int)
+    self.__dict__[_T_CUR_FLOAT] = not isinstance(value, numbers.Integral)
 
 
 class WarmRestartsCompat:
@@ -175,7 +176,7 @@ class WarmRestartsCompat:
             is_float = self.__dict__.get(_T_CUR_FLOAT, False) and self.last_epoch >= 0  # type: ignore[attr-defined]
         else:
             # epoch % T_0 keeps epoch's type; the T_mult > 1 formula divides (a float).
-            whole = isinstance(epoch, int) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
+            whole = isinstance(epoch, numbers.Integral) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
             is_float = not whole
         super().step(epoch)  # type: ignore[misc]
         self.__dict__[_T_CUR_FLOAT] = is_float
@@ -192,4 +193,4 @@ class WarmRestartsCompat:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)  # type: ignore[misc]
         if isinstance(state_dict, dict) and "T_cur" in state_dict:
-            self.__dict__[_T_CUR_FLOAT] = not isinstance(state_dict["T_cur"], int)
+            self.__dict__[_T_CUR_FLOAT] = not isinstance(state_dict["T_cur"], numbers.Integral)

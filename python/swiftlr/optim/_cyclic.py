@@ -121,6 +121,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
         ([0.01], array([0.0325, 0.055 , 0.0775, 0.1   , 0.0775]))
     """
 
+    _tensor_base_lrs = False  # PyTorch's base_lrs are the base_lr argument's values
     _state_fields = (
         "max_lrs",
         "total_size",
@@ -315,6 +316,8 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
                 ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 ("max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
+        # PyTorch's last end is `total_steps - 1`, an int; the others are floats.
+        ends = [*ends[:-1], int(ends[-1]) if float(ends[-1]).is_integer() else ends[-1]]
         return [
             {"end_step": end, "start_lr": k[0], "end_lr": k[1], "start_momentum": k[2], "end_momentum": k[3]}
             for end, k in zip(ends, keys)

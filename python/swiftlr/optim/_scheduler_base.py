@@ -292,7 +292,8 @@ class LRScheduler:
             epoch (int, optional): deprecated; sets ``last_epoch`` to ``epoch``
                 and uses the closed form where there is one.
         """
-        if self._step_count == 1:
+        # A hand-written optimizer with only `param_groups` has no step to check.
+        if self._step_count == 1 and hasattr(self.optimizer, "step"):
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
                 warnings.warn(_OVERRIDDEN_STEP_WARNING, UserWarning, stacklevel=2)
             elif not getattr(self.optimizer, "_opt_called", False):

@@ -26,6 +26,8 @@ __all__ = ["SwiftScheduler", "arguments_of", "per_group", "OMIT"]
 
 def _core_property(name: str) -> property:
     def get(self: SwiftScheduler) -> Any:
+        if name == "base_lrs":
+            return self._base_lrs_as_groups()
         return self._core_get(name)
 
     def set(self: SwiftScheduler, value: Any) -> None:
@@ -83,6 +85,9 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     #: State-dict keys that are core fields in another form (``_core_state``
     #: converts them), e.g. OneCycleLR's ``_schedule_phases``.
     _derived_keys: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``base_lrs`` follow the groups' tensor ``initial_lr`` (PyTorch's
+    #: CyclicLR keeps its ``base_lr`` argument instead).
+    _tensor_base_lrs: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -179,6 +184,22 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         lrs: list[float] = self._core_lrs([float(g["lr"]) for g in self.optimizer.param_groups], True)
         return lrs
 
+    def _base_lrs_as_groups(self) -> list[Any]:
+        """``base_lrs`` as PyTorch holds them: a tensor (of the group's
+        ``initial_lr``'s dtype) where ``initial_lr`` is one, else a float.
+        The core's float64 holds every tensor lr's value exactly, and PyTorch's
+        rules compute in the tensor's dtype from a tensor base lr (a state
+        loaded into PyTorch must keep them tensors)."""
+        values: list[Any] = self._core_get("base_lrs")
+        if not self._tensor_base_lrs:
+            return values
+        groups = getattr(getattr(self, "optimizer", None), "param_groups", None) or ()
+        for i, group in enumerate(groups[: len(values)]):
+            like = group.get("initial_lr") if isinstance(group, dict) else None
+            if hasattr(like, "new_tensor"):
+                values[i] = like.new_tensor(values[i])
+        return values
+
     # MARK: checkpoints
 
     def _private_keys(self) -> tuple[str, ...]:
@@ -186,6 +207,7 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
 
     def state_dict(self) -> dict[str, Any]:
         state = {name: self._core_get(name) for name in self._state_fields + self._common_fields}
+        state["base_lrs"] = self._base_lrs_as_groups()
         state.update((name, getattr(self, name)) for name in _STEP_MEMBERS)
         state.update((k, v) for k, v in self.__dict__.items() if k not in self._private_keys())
         return state

@@ -8,6 +8,7 @@ move between swiftlr and PyTorch.
 from __future__ import annotations
 
 import copy
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -40,8 +41,10 @@ class Optimizer:
     """Base class of swiftlr's optimizers (PyTorch's ``Optimizer`` API).
 
     Args:
-        params (iterable): an iterable of :class:`swiftlr.Parameter` or of
-            dicts that define parameter groups.
+        params (iterable): an iterable of :class:`swiftlr.Parameter`, of
+            ``(name, parameter)`` pairs (as ``named_parameters()`` gives; the
+            names are kept in each group's ``param_names``) or of dicts that
+            define parameter groups.
         defaults (dict): default values of the optimization options, used for
             groups that do not set them.
     """
@@ -52,6 +55,14 @@ class Optimizer:
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
                 f"but got {type(params).__name__}"
+            )
+        if isinstance(params, set):
+            warnings.warn(
+                "optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a "
+                "list instead. This will be an error in a future release.",
+                FutureWarning,
+                stacklevel=2,
             )
         self.state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
@@ -91,6 +102,7 @@ class Optimizer:
             )
         else:
             group["params"] = list(params)
+        _split_names(group)
         for param in group["params"]:
             if not isinstance(param, Parameter):
                 raise TypeError(
@@ -106,11 +118,30 @@ class Optimizer:
             raise ValueError("optimizer contains a parameter group with duplicate parameters")
         if any(id(p) in seen for p in group["params"]):
             raise ValueError("some parameters appear in more than one parameter group")
+        for other in self.param_groups:
+            if ("param_names" in group) != ("param_names" in other):
+                named = "with names" if "param_names" in group else "without names"
+                raise ValueError(
+                    f"all optimizer param groups should be with/without names. cannot add param group {named} "
+                    "to the optimizer"
+                )
         self._check_group(group)
         self.param_groups.append(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Validates one group's options; subclasses raise PyTorch's errors."""
+
+    # MARK: copies
+
+    def __getstate__(self) -> dict[str, Any]:
+        # PyTorch's rule: a copy or a pickle holds the options, the state and
+        # the groups only. What a scheduler attached (its wrapper of `step`,
+        # which refers to this object, and `_opt_called`) stays behind, so a
+        # copy steps itself and the optimizer pickles.
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Resets the gradients of all parameters.
@@ -211,6 +242,8 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups):
             merged = {k: copy.deepcopy(_to_numpy_scalar(v)) for k, v in saved.items() if k != "params"}
             merged["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                merged["param_names"] = group["param_names"]  # PyTorch keeps the names it has
             # Options an older checkpoint lacks take the defaults (PyTorch's __setstate__).
             for name, default in self.defaults.items():
                 merged.setdefault(name, default)
@@ -219,6 +252,19 @@ class Optimizer:
             self._check_group(group)
         self.state = new_state
         self.param_groups = new_groups
+
+
+def _split_names(group: dict[str, Any]) -> None:
+    """``named_parameters()``-style ``(name, parameter)`` pairs: the
+    parameters stay under ``params``, their names go to ``param_names``
+    (PyTorch 2.15's layout, saved in ``state_dict``)."""
+    pairs = [p for p in group["params"] if isinstance(p, tuple)]
+    if not pairs:
+        return
+    if len(pairs) != len(group["params"]):
+        raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+    group["param_names"] = [name for name, _ in pairs]
+    group["params"] = [param for _, param in pairs]
 
 
 def _to_numpy_scalar(value: Any) -> Any:

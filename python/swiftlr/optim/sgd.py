@@ -43,8 +43,8 @@ class SGD(Optimizer):
     after another, in order, as PyTorch does.
 
     Args:
-        params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
-            defining parameter groups.
+        params (iterable): iterable of :class:`swiftlr.Parameter`, of
+            ``(name, parameter)`` pairs, or of dicts defining parameter groups.
         lr (float, optional): learning rate. Default: 1e-3.
         momentum (float, optional): momentum factor. Default: 0.
         dampening (float, optional): dampening for momentum. Default: 0.
