@@ -54,7 +54,9 @@ def test_reference_covers_every_feature() -> None:
     assert {c["function"] for c in cases} == {"norm", "value"}
     results = REFERENCE["capabilities"]["2"]
     assert any("error" in r for r in results) and any("non-finite" in r.get("error", "") for r in results)
-    assert any(r.get("total_dtype") == "float64" for r in results) and any(r.get("total_dtype") == "float32" for r in results)
+    assert any(r.get("total_dtype") == "float64" for r in results) and any(
+        r.get("total_dtype") == "float32" for r in results
+    )
     # torch's default capability rounds its 2-norm's tail otherwise: the reference pins each.
     assert REFERENCE["capabilities"]["0"] != REFERENCE["capabilities"]["2"]
 
@@ -194,7 +196,11 @@ def test_errors_equal_torchs(torch: Any) -> None:
             make = (lambda a: torch.tensor(a)) if lib is not utils else (lambda a: np.array(a, dtype=np.float32))
             params = []
             for values in ([3.0, 4.0], [], [math.nan]):
-                p = torch.nn.Parameter(torch.zeros(len(values))) if lib is not utils else Parameter(np.zeros(len(values), np.float32))
+                p = (
+                    torch.nn.Parameter(torch.zeros(len(values)))
+                    if lib is not utils
+                    else Parameter(np.zeros(len(values), np.float32))
+                )
                 p.grad = make(values)
                 params.append(p)
             with pytest.raises(Exception) as info:

@@ -312,10 +312,9 @@ typedef struct {
 /// and its dtype to `total_dtype` (float64 if any gradient is), then, if
 /// `clip` is non-zero, scales every gradient by torch's clamped coefficient
 /// for `max_norm`, rounded as torch under `capability` (a
-/// swiftlr_torch_cpu_capability: its AVX2/AVX-512 2-norms fuse the tail). A non-finite total with `error_if_nonfinite` fails with
-/// SWIFTLR_RUNTIME_ERROR (torch's words) before anything is written. No
-/// tensors: total 0, float32. Touches no Python object: the caller may
-/// release the GIL around it.
+/// swiftlr_torch_cpu_capability: its AVX2/AVX-512 2-norms fuse the tail). A non-finite total with `error_if_nonfinite`
+/// fails with SWIFTLR_RUNTIME_ERROR (torch's words) before anything is written. No tensors: total 0, float32. Touches
+/// no Python object: the caller may release the GIL around it.
 int32_t swiftlr_clip_grad_norm(const swiftlr_clip_tensor *tensors, int64_t tensor_count, double max_norm,
                                double norm_type, int32_t error_if_nonfinite, int32_t clip, int32_t capability,
                                double *total, int32_t *total_dtype, swiftlr_message *message);

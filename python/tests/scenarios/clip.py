@@ -88,7 +88,9 @@ def run_clip_case(case: Case, api: Api, utils: Any) -> dict[str, Any]:
     result: dict[str, Any] = {}
     try:
         if case["function"] == "norm":
-            total = utils.clip_grad_norm_(params, case["max_norm"], case["order"], case.get("error_if_nonfinite", False))
+            total = utils.clip_grad_norm_(
+                params, case["max_norm"], case["order"], case.get("error_if_nonfinite", False)
+            )
             total = np.asarray(total.numpy() if hasattr(total, "detach") else total)
             result["total"] = encode(total)
             result["total_dtype"] = str(total.dtype)
