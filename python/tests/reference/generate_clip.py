@@ -12,9 +12,7 @@ tests compare swiftlr under the capability it finds with that entry.
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +20,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 CASES = 150
-CAPABILITIES = {"default": 0, "avx2": 1, "avx512": 2}
 
 
 def play() -> None:
@@ -38,16 +35,9 @@ def play() -> None:
 
 
 def main() -> None:
-    payload: dict[str, object] = {"capabilities": {}}
-    for name, code in CAPABILITIES.items():
-        env = {**os.environ, "ATEN_CPU_CAPABILITY": name}
-        out = subprocess.run([sys.executable, __file__, "--play"], env=env, check=True, capture_output=True, text=True)
-        played = json.loads(out.stdout)
-        payload["torch"] = played["torch"]
-        payload["cases"] = played["cases"]
-        payload["capabilities"][str(code)] = played["results"]  # type: ignore[index]
-        print(f"{name}: {CASES} cases")
-    (HERE / "clip.json").write_text(json.dumps(payload, separators=(",", ":")) + "\n")
+    from generate_adam import play_each_capability
+
+    play_each_capability(__file__, "clip.json")
 
 
 if __name__ == "__main__":
