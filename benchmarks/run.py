@@ -18,6 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import clip_bench  # noqa: E402
 import goals  # noqa: E402
 import loop_bench  # noqa: E402
 import numpy as np  # noqa: E402
@@ -139,6 +140,13 @@ def main() -> None:
     schedule_rows = schedule_bench.run(rounds, schedule_steps)
     print(schedule_bench.table(schedule_rows, schedule_steps))
     checks += goals.schedules(schedule_rows)
+    print()
+    print(
+        "clip_grad_norm_ (2-norm, max_norm 1.0; bit for bit torch's) against torch.nn.utils.clip_grad_norm_ "
+        "(best of foreach on/off) and a numpy loop (np.dot per gradient, one multiply each):"
+    )
+    print()
+    print(clip_bench.table(clip_bench.run(torch, rounds, clip_bench.QUICK_SIZES if args.quick else clip_bench.SIZES)))
     if not args.no_pythons:
         print()
         print(
