@@ -80,7 +80,7 @@ def clip_grad_norm_(
         >>> w.grad = np.array([3.0, 4.0], dtype=np.float32)
         >>> clip_grad_norm_([w], max_norm=1.0)
         array(5., dtype=float32)
-        >>> w.grad
+        >>> w.grad.round(6)  # scaled by 1 / (5 + 1e-6)
         array([0.6, 0.8], dtype=float32)
     """
     del foreach  # torch's foreach and per-tensor paths round alike on CPU
