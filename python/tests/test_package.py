@@ -13,6 +13,7 @@ def test_exports() -> None:
         "LRFinderResult",
         "Parameter",
         "lr_find",
+        "nn",
         "optim",
         "plot",
         "schedules",
@@ -23,6 +24,7 @@ def test_exports() -> None:
         assert hasattr(swiftlr, name)
     assert swiftlr.schedules.step_lr(0.1, step_size=10)(25) == 0.1 * 0.1**2
     assert callable(swiftlr.plot.plot)
+    assert swiftlr.nn.utils.clip_grad_norm_ is swiftlr.nn.utils.clip_grad.clip_grad_norm_
 
 
 def test_plot_is_lazy() -> None:
