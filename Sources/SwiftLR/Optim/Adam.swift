@@ -86,17 +86,9 @@ public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
         }
       }
     }
-    if Scalar.self == Float.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: Adam<Float>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT32.rawValue)) }
-      }
-    } else if Scalar.self == Double.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: Adam<Double>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT64.rawValue)) }
-      }
-    } else {
-      update(nil)
-    }
+    routeToKernels(
+      &self, scalar: Scalar.self, float: { (o: inout Adam<Float>, dtype) in o.update(dtype) },
+      double: { (o: inout Adam<Double>, dtype) in o.update(dtype) }, portable: { $0.update(nil) })
   }
 
   /// The update of `step()`, its checks done: through `swiftlr_adam_step` for

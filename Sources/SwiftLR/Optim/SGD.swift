@@ -86,17 +86,9 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
         }
       }
     }
-    if Scalar.self == Float.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: SGD<Float>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT32.rawValue)) }
-      }
-    } else if Scalar.self == Double.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: SGD<Double>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT64.rawValue)) }
-      }
-    } else {
-      update(nil)
-    }
+    routeToKernels(
+      &self, scalar: Scalar.self, float: { (o: inout SGD<Float>, dtype) in o.update(dtype) },
+      double: { (o: inout SGD<Double>, dtype) in o.update(dtype) }, portable: { $0.update(nil) })
   }
 
   /// The update of `step()`, its checks done: through `swiftlr_sgd_step` for
