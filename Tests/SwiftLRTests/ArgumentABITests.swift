@@ -66,7 +66,7 @@ final class ArgumentABITests: XCTestCase {
     // StepLR(optimizer, step_size, gamma=0.1): step_size required.
     let stepSize = try XCTUnwrap(row("StepLR", 0))
     XCTAssertEqual(String(cString: stepSize.name), "step_size")
-    XCTAssertEqual(String(cString: stepSize.kind), "int")
+    XCTAssertEqual(String(cString: stepSize.kind), "int_or_float")
     XCTAssertEqual(stepSize.has_default, 0)
     let gamma = try XCTUnwrap(row("StepLR", 1))
     XCTAssertEqual(gamma.default_value.tag, Int32(SWIFTLR_DOUBLE.rawValue))

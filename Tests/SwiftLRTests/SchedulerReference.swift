@@ -85,20 +85,21 @@ enum SchedulerReference {
   static func make(_ c: JSON, _ sgd: inout SGD<Double>) throws -> any OptimizerScheduler {
     let k = c["kwargs"] as! JSON
     let integer = { (key: String) in k[key].map(int) }
+    let count = { (key: String) in k[key].map { IntOrFloat.int(int($0)) } }
     let num = { (key: String, fallback: Double) in k[key].map(double) ?? fallback }
     switch c["scheduler"] as! String {
-    case "StepLR": return try StepLR(&sgd, stepSize: integer("step_size")!, gamma: num("gamma", 0.1))
+    case "StepLR": return try StepLR(&sgd, stepSize: count("step_size")!, gamma: num("gamma", 0.1))
     case "MultiStepLR":
       return try MultiStepLR(&sgd, milestones: (k["milestones"] as! [Any]).map(int), gamma: num("gamma", 0.1))
     case "ConstantLR":
-      return try ConstantLR(&sgd, factor: num("factor", 1.0 / 3), totalIters: integer("total_iters") ?? 5)
+      return try ConstantLR(&sgd, factor: num("factor", 1.0 / 3), totalIters: count("total_iters") ?? 5)
     case "LinearLR":
       return try LinearLR(
         &sgd, startFactor: num("start_factor", 1.0 / 3), endFactor: num("end_factor", 1),
-        totalIters: integer("total_iters") ?? 5)
+        totalIters: count("total_iters") ?? 5)
     case "ExponentialLR": return try ExponentialLR(&sgd, gamma: num("gamma", 0))
-    case "PolynomialLR": return try PolynomialLR(&sgd, totalIters: integer("total_iters") ?? 5, power: num("power", 1))
-    case "CosineAnnealingLR": return try CosineAnnealingLR(&sgd, tMax: integer("T_max")!, etaMin: num("eta_min", 0))
+    case "PolynomialLR": return try PolynomialLR(&sgd, totalIters: count("total_iters") ?? 5, power: num("power", 1))
+    case "CosineAnnealingLR": return try CosineAnnealingLR(&sgd, tMax: count("T_max")!, etaMin: num("eta_min", 0))
     case "CosineAnnealingWarmRestarts":
       return try CosineAnnealingWarmRestarts(
         &sgd, t0: integer("T_0")!, tMult: integer("T_mult") ?? 1, etaMin: num("eta_min", 0))
