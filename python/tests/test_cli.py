@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_examples import expected_steplr_table
+from integration.test_examples import expected_steplr_table
 
 from swiftlr.cli import main
 

@@ -2,7 +2,7 @@
 ExponentialLR, PolynomialLR, CosineAnnealingLR): argument errors with
 PyTorch's wording, the closed form through ``step(epoch)``, state dicts, and
 a swiftlr scheduler driving torch's SGD. Learning-rate parity over long runs
-is in test_reference_schedulers.py and test_live_parity.py."""
+is in integration/test_reference_schedulers.py and integration/test_live_parity.py."""
 
 from __future__ import annotations
 

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
-from test_threads import run_threads as threads_errors
 
 import swiftlr
 from swiftlr import optim
 from swiftlr.optim import lr_scheduler
+
+from .test_threads import run_threads as threads_errors
 
 THREADS = 6
 #: A hang detector for joins, not a measure of speed.

@@ -14,7 +14,7 @@ from scenarios import run_scheduler_case, swiftlr_api
 
 from swiftlr.optim import lr_scheduler
 
-REFERENCE = Path(__file__).parent / "reference" / "schedulers"
+REFERENCE = Path(__file__).parents[1] / "reference" / "schedulers"
 FILES = sorted(REFERENCE.glob("*.json"))
 
 
