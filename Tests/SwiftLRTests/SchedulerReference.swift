@@ -85,7 +85,8 @@ enum SchedulerReference {
   static func make(_ c: JSON, _ sgd: inout SGD<Double>) throws -> any OptimizerScheduler {
     let k = c["kwargs"] as! JSON
     let integer = { (key: String) in k[key].map(int) }
-    let count = { (key: String) in k[key].map { IntOrFloat.int(int($0)) } }
+    // An int-or-float argument as written: `2` an int, `2.5` and `2.0` floats.
+    let count = { (key: String) in k[key].map { v in Int(v as! String).map(IntOrFloat.int) ?? .float(double(v)) } }
     let num = { (key: String, fallback: Double) in k[key].map(double) ?? fallback }
     switch c["scheduler"] as! String {
     case "StepLR": return try StepLR(&sgd, stepSize: count("step_size")!, gamma: num("gamma", 0.1))
@@ -113,8 +114,8 @@ enum SchedulerReference {
     case "ReduceLROnPlateau":
       return try ReduceLROnPlateau(
         &sgd, mode: .init(rawValue: k["mode"] as? String ?? "min")!, factor: num("factor", 0.1),
-        patience: integer("patience") ?? 10, threshold: num("threshold", 1e-4),
-        thresholdMode: .init(rawValue: k["threshold_mode"] as? String ?? "rel")!, cooldown: integer("cooldown") ?? 0,
+        patience: count("patience") ?? 10, threshold: num("threshold", 1e-4),
+        thresholdMode: .init(rawValue: k["threshold_mode"] as? String ?? "rel")!, cooldown: count("cooldown") ?? 0,
         minLRs: (k["min_lr"] as? [Any])?.map(double), minLR: (k["min_lr"] as? String).map(double) ?? 0,
         eps: num("eps", 1e-8))
     case "OneCycleLR":

@@ -48,7 +48,8 @@ public struct CosineAnnealingLR: LRScheduler {
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: a.doubles("base_lrs"), tMax: a.intOrFloat("T_max"), etaMin: a.double("eta_min"), lastEpoch: a.int("last_epoch"))
+      baseLRs: a.doubles("base_lrs"), tMax: a.intOrFloat("T_max"), etaMin: a.double("eta_min"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<CosineAnnealingLR>] = [

@@ -8,7 +8,9 @@
 
 extension StepLR {
   /// `StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)`.
-  public init<O: ScheduledOptimizer>(_ optimizer: inout O, stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1)
+  public init<O: ScheduledOptimizer>(
+    _ optimizer: inout O, stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1
+  )
     throws(SchedulerError)
   {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in

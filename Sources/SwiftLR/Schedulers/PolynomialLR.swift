@@ -24,7 +24,9 @@ public struct PolynomialLR: LRScheduler {
   public var power: Double
   public var isInitial = false
 
-  public init(baseLRs: [Double], totalIters: IntOrFloat = 5, power: Double = 1.0, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], totalIters: IntOrFloat = 5, power: Double = 1.0, lastEpoch: Int = -1)
+    throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.totalIters = totalIters
     self.power = power

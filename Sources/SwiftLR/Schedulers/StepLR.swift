@@ -21,7 +21,8 @@ public struct StepLR: LRScheduler {
   public var stepSize: IntOrFloat
   public var gamma: Double
 
-  public init(baseLRs: [Double], stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.stepSize = stepSize
     self.gamma = gamma

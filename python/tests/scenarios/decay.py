@@ -38,7 +38,11 @@ def multi_step_lr(rng: random.Random) -> Case:
 @case_generator("ConstantLR")
 def constant_lr(rng: random.Random) -> Case:
     factor = rng.choice([1.0 / 3, 0.5, 0.1, 1.0, 0.25, rng.uniform(0.01, 1.0)])
-    return _case(rng, "ConstantLR", {"factor": factor, "total_iters": random_count(rng, rng.choice([0, 1, 5, rng.randint(-3, 120)]))})
+    return _case(
+        rng,
+        "ConstantLR",
+        {"factor": factor, "total_iters": random_count(rng, rng.choice([0, 1, 5, rng.randint(-3, 120)]))},
+    )
 
 
 @case_generator("LinearLR")
@@ -59,7 +63,9 @@ def exponential_lr(rng: random.Random) -> Case:
 @case_generator("PolynomialLR")
 def polynomial_lr(rng: random.Random) -> Case:
     power = rng.choice([0.0, 0.5, 1.0, 2.0, 3.0, 0.9, rng.uniform(0.0, 4.0)])
-    return _case(rng, "PolynomialLR", {"total_iters": random_count(rng, rng.choice([1, 5, rng.randint(1, 300)])), "power": power})
+    return _case(
+        rng, "PolynomialLR", {"total_iters": random_count(rng, rng.choice([1, 5, rng.randint(1, 300)])), "power": power}
+    )
 
 
 @case_generator("CosineAnnealingLR")
