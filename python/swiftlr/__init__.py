@@ -16,12 +16,14 @@ from swiftlr import optim, plot, schedules
 from swiftlr._lr_find import LRFinderResult, lr_find
 from swiftlr._parameter import Parameter
 from swiftlr._torch import torch_safe_globals
+from swiftlr.optim._resume_checks import ScheduleDriftWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "LRFinderResult",
     "Parameter",
+    "ScheduleDriftWarning",
     "lr_find",
     "optim",
     "plot",

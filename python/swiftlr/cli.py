@@ -133,7 +133,8 @@ def common_options(command: str, metrics: bool) -> argparse.ArgumentParser:
             "--metrics",
             type=_numbers,
             default=None,
-            help="ReduceLROnPlateau only (required there): the metric of each step, comma-separated",
+            help="the metric of each step, comma-separated: required by ReduceLROnPlateau and by a "
+            "SequentialLR or ChainedScheduler with a ReduceLROnPlateau stage, refused by the others",
         )
     if command == "plot":
         group.add_argument("-o", "--output", required=True, help="the PNG file to write (required)")
@@ -301,6 +302,11 @@ def _run(command: str, name: str, make: Any, options: argparse.Namespace) -> Non
         if os.path.isdir(options.output):
             raise ValueError(f"cannot write {options.output}: it is a directory")
     scheduler = make(options)
+    takes_metrics = getattr(scheduler, "_step_kind", "lr") == "metric"
+    if takes_metrics and metrics is None:
+        raise ValueError(f"{name} has a ReduceLROnPlateau stage: it needs --metrics, the metric of each step")
+    if metrics is not None and not takes_metrics:
+        raise ValueError(f"{name} takes no metric: --metrics is for ReduceLROnPlateau and composites with one")
     if command == "show":
         print(
             render(preview(scheduler, options), options.format, options.precision, 0 if options.include_initial else 1)

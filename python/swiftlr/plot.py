@@ -64,8 +64,9 @@ def plot(
         scheduler: any swiftlr scheduler.
         steps (int): how many steps to draw.
         ax (matplotlib.axes.Axes, optional): where to draw; a new figure if None.
-        metrics (sequence of float, optional): for ReduceLROnPlateau, the
-            metric of each step.
+        metrics (sequence of float, optional): the metric of each step, for
+            ReduceLROnPlateau and for a SequentialLR or ChainedScheduler with
+            a ReduceLROnPlateau stage.
         log_scale (bool): a logarithmic lr axis. Default: False.
         include_initial (bool): start at step 0, the lrs the groups hold now
             (after the constructor: the ones the first optimizer step uses).

@@ -6,12 +6,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from integration.test_examples import expected_steplr_table
 
+from swiftlr import Parameter, optim
 from swiftlr.cli import main
+from swiftlr.optim import lr_scheduler as L
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -298,3 +301,86 @@ def test_the_readmes_cli_examples_run(tmp_path: Path) -> None:
                 [sys.executable, "-m", "swiftlr", *shlex.split(line)[1:]], capture_output=True, text=True, cwd=tmp_path
             )
         assert out.returncode == 0, (line, out.stderr)
+
+
+# MARK: - a plateau stage given metrics, a cooldown after a schedule (as a person runs them)
+
+METRICS = [1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8]
+
+
+def _warmup_then_plateau(opt: Any) -> Any:
+    return L.SequentialLR(
+        opt, [L.LinearLR(opt, start_factor=0.1, total_iters=3), L.ReduceLROnPlateau(opt, patience=1)], milestones=[3]
+    )
+
+
+def _decay_and_plateau(opt: Any) -> Any:
+    return L.ChainedScheduler([L.ExponentialLR(opt, gamma=0.9), L.ReduceLROnPlateau(opt, patience=1)])
+
+
+def _warmup_then_cooldown(opt: Any) -> Any:
+    return L.SequentialLR(
+        opt,
+        [L.LinearLR(opt, start_factor=0.1, total_iters=5), L.CooldownLR(opt, decay_steps=10, decay_type="1-sqrt")],
+        milestones=[20],
+    )
+
+
+# The command line's scheduler, and the same schedule built in Python.
+ROUTES = {
+    "SequentialLR(LinearLR(start_factor=0.1, total_iters=3), ReduceLROnPlateau(patience=1), milestones=[3])": (
+        _warmup_then_plateau,
+        METRICS,
+    ),
+    "ChainedScheduler(ExponentialLR(gamma=0.9), ReduceLROnPlateau(patience=1))": (_decay_and_plateau, METRICS),
+    "SequentialLR(LinearLR(start_factor=0.1, total_iters=5), CooldownLR(decay_steps=10, decay_type='1-sqrt'), "
+    "milestones=[20])": (_warmup_then_cooldown, None),
+}
+
+
+def by_hand(build: Any, metrics: list[float] | None, steps: int) -> list[list[float]]:
+    """The lrs of the loop a user writes: optimizer step, scheduler step (with the metric)."""
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    scheduler = build(opt)
+    rows = []
+    for k in range(steps):
+        opt.step()
+        if metrics is None:
+            scheduler.step()
+        else:
+            scheduler.step(metrics[k])
+        rows.append([g["lr"] for g in opt.param_groups])
+    return rows
+
+
+@pytest.mark.parametrize("text", ROUTES)
+def test_composites_show_the_loop_written_by_hand(text: str) -> None:
+    build, metrics = ROUTES[text]
+    args = ["--metrics", ",".join(map(str, metrics))] if metrics is not None else ["--steps", "35"]
+    out = run("show", text, *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    rows = [row["lr"] for row in json.loads(out.stdout)]
+    assert rows == by_hand(build, metrics, len(metrics) if metrics is not None else 35)  # --steps: as many as metrics
+
+
+@pytest.mark.parametrize("text", ROUTES)
+def test_composites_plot(text: str, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    _, metrics = ROUTES[text]
+    target = tmp_path / "schedule.png"
+    args = ["--metrics", ",".join(map(str, metrics))] if metrics is not None else ["--steps", "35"]
+    out = run("plot", text, *args, "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_metrics_missing_or_refused() -> None:
+    plateau = next(iter(ROUTES))
+    out = run("show", plateau)
+    assert out.returncode == 2
+    assert "SequentialLR has a ReduceLROnPlateau stage: it needs --metrics" in out.stderr
+    out = run(
+        "show", "SequentialLR(LinearLR(total_iters=2), ExponentialLR(gamma=0.9), milestones=[2])", "--metrics", "1,2"
+    )
+    assert out.returncode == 2
+    assert "SequentialLR takes no metric" in out.stderr

@@ -230,5 +230,6 @@ def test_one_cycle_state_dict_round_trip() -> None:
     state = pickle.loads(pickle.dumps(s.state_dict()))
     assert [p["end_step"] for p in state["_schedule_phases"]] == [5.0, 10.0, 19.0]
     other = ours_module.OneCycleLR(make_optimizer([0.1], momentum=0.9), max_lr=0.1, total_steps=20)
+    other.optimizer.load_state_dict(opt.state_dict())  # the optimizer's state first, as a resume loads it
     other.load_state_dict(state)
     assert other._schedule_phases == state["_schedule_phases"] and other.last_epoch == 5

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from conftest import make_optimizer
 
+from swiftlr import ScheduleDriftWarning
 from swiftlr.optim import lr_scheduler as ours
 
 NAMES = ["MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR"]
@@ -111,7 +112,9 @@ def test_state_dict_pickles_and_loads_in_both_libraries(name: str, torch: Any) -
     theirs = getattr(torch.optim.lr_scheduler, name)(torch_optimizer(torch, [0.1, 0.03]), **KWARGS[name])
     assert set(state) == set(theirs.state_dict())
     theirs.load_state_dict(state)
-    fresh = getattr(ours, name)(make_optimizer([0.1, 0.03]), **KWARGS[name])
+    fresh_opt = make_optimizer([0.1, 0.03])
+    fresh = getattr(ours, name)(fresh_opt, **KWARGS[name])
+    fresh_opt.load_state_dict(opt.state_dict())  # the optimizer's state first, as a resume loads it
     fresh.load_state_dict(theirs.state_dict())
     assert fresh.state_dict() == mine.state_dict()
 
@@ -120,7 +123,9 @@ def test_multistep_milestones_are_a_counter(sgd: Any) -> None:
     s = ours.MultiStepLR(sgd, milestones=[8, 3, 3])
     assert s.milestones == Counter({3: 2, 8: 1})
     assert isinstance(s.state_dict()["milestones"], Counter)
-    s.load_state_dict({**s.state_dict(), "milestones": {"5": 2}})  # a dict as JSON keeps it
+    with pytest.warns(ScheduleDriftWarning) as caught:
+        s.load_state_dict({**s.state_dict(), "milestones": {"5": 2}})  # a dict as JSON keeps it
+    assert any("milestones is" in str(w.message) for w in caught)
     assert s.milestones == Counter({5: 2})
     s.milestones = [1, 2]
     assert s.milestones == Counter([1, 2])
@@ -138,7 +143,8 @@ def test_multistep_checkpoint_counter_steps_as_pytorch(counter: Counter[int], to
     theirs = torch.optim.lr_scheduler.MultiStepLR(torch_optimizer(torch, [0.1, 0.03]), [1])
     mine = ours.MultiStepLR(make_optimizer([0.1, 0.03]), [1])
     theirs.load_state_dict({**theirs.state_dict(), "milestones": Counter(counter)})
-    mine.load_state_dict({**mine.state_dict(), "milestones": Counter(counter)})
+    with pytest.warns(ScheduleDriftWarning):  # other milestones than it was built with
+        mine.load_state_dict({**mine.state_dict(), "milestones": Counter(counter)})
     assert mine.milestones == counter
     for _ in range(8):
         theirs.optimizer.step()

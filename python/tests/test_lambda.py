@@ -88,7 +88,9 @@ def test_state_dict_like_pytorch(cls: type, torch: Any) -> None:
         s.step()
     state = pickle.loads(pickle.dumps(s.state_dict()))
     assert state["lr_lambdas"] == [None, {"base": 0.8}]
-    other = cls(make_optimizer([0.1, 0.2]), lr_lambda=[lambda e: 0.9**e, Decay(0.5)])
+    other_opt = make_optimizer([0.1, 0.2])
+    other = cls(other_opt, lr_lambda=[lambda e: 0.9**e, Decay(0.5)])
+    other_opt.load_state_dict(opt.state_dict())  # the optimizer's state first, as a resume loads it
     other.load_state_dict(state)
     assert other.lr_lambdas[1].base == 0.8 and "lr_lambdas" in state
     assert other.last_epoch == 3 and other.get_last_lr() == s.get_last_lr()

@@ -12,6 +12,7 @@ def test_exports() -> None:
     assert swiftlr.__all__ == [
         "LRFinderResult",
         "Parameter",
+        "ScheduleDriftWarning",
         "lr_find",
         "optim",
         "plot",

@@ -13,7 +13,7 @@ import pytest
 from conftest import make_optimizer
 
 import swiftlr
-from swiftlr import optim
+from swiftlr import ScheduleDriftWarning, optim
 from swiftlr.optim.lr_scheduler import EPOCH_DEPRECATION_WARNING, LRScheduler, StepLR
 
 
@@ -126,7 +126,9 @@ def test_state_dict_round_trip_through_pickle(sgd: optim.SGD) -> None:
         "_last_lr",
     }
     other = StepLR(make_optimizer([0.1, 0.05]), step_size=99)
-    other.load_state_dict(state)
+    with pytest.warns(ScheduleDriftWarning) as caught:
+        other.load_state_dict(state)
+    assert any("step_size is 3 in the loaded state but 99" in str(w.message) for w in caught)
     assert other.state_dict() == s.state_dict()
 
 
@@ -191,8 +193,8 @@ def test_state_dict_moves_between_libraries(torch: Any) -> None:
     for _ in range(5):
         topt.step()
         theirs.step()
+    ours.optimizer.param_groups[0]["lr"] = topt.param_groups[0]["lr"]  # the optimizer's state first
     ours.load_state_dict(theirs.state_dict())
-    ours.optimizer.param_groups[0]["lr"] = topt.param_groups[0]["lr"]
     for _ in range(10):
         ours.optimizer.step()
         ours.step()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import make_optimizer
 
+from swiftlr import ScheduleDriftWarning
 from swiftlr.optim import swa_utils
 
 
@@ -78,5 +79,7 @@ def test_state_dict_pickle_round_trip() -> None:
     state = pickle.loads(pickle.dumps(s.state_dict()))
     assert state["_anneal_strategy"] == "linear" and state["_step_count"] == 4
     other = swa_utils.SWALR(make_optimizer([0.1, 0.05]), swa_lr=0.01)
-    other.load_state_dict(state)
+    with pytest.warns(ScheduleDriftWarning) as caught:
+        other.load_state_dict(state)
+    assert any("anneal_epochs is 5 in the loaded state but 10" in str(w.message) for w in caught)
     assert other.state_dict() == state

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from swiftlr import _swiftlr
+from swiftlr import ScheduleDriftWarning, _swiftlr
 from swiftlr.optim import lr_scheduler as L
 from swiftlr.optim import swa_utils
 from swiftlr.optim._swift_scheduler import SwiftScheduler, _plain
@@ -124,7 +124,9 @@ def test_field_updates_use_the_declared_checks() -> None:
     p = L.ReduceLROnPlateau(_opt())
     with pytest.raises(ValueError, match="mode sideways is unknown!"):
         p.load_state_dict({**p.state_dict(), "mode": "sideways"})
-    p.load_state_dict({**p.state_dict(), "mode": "max", "mode_worse": 123.0})
+    with pytest.warns(ScheduleDriftWarning) as caught:
+        p.load_state_dict({**p.state_dict(), "mode": "max", "mode_worse": 123.0})
+    assert any("mode is 'max' in the loaded state but 'min'" in str(w.message) for w in caught)
     assert p.mode_worse == float("-inf")  # recomputed from mode, as PyTorch's load does
 
 

@@ -272,6 +272,7 @@ def test_state_dict_round_trip(name: str, make: Callable[[Any], Any]) -> None:
     assert state["last_epoch"] == 12 and "base_lrs" in state
     opt2 = make_optimizer([0.1, 0.02])
     other = make(opt2)
+    opt2.load_state_dict(opt.state_dict())  # the optimizer's state first, as a resume loads it
     other.load_state_dict(state)
     for _ in range(20):
         opt.step(), scheduler.step(), opt2.step(), other.step()

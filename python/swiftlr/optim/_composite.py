@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
+from swiftlr.optim import _resume_checks
 from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
@@ -127,16 +128,20 @@ class _CompositeState:
         # the ones loaded before it, and this object's own attributes.
         own = dict(self.__dict__)
         saved = [s.state_dict() for s in self._schedulers]
+        drift = _resume_checks.drift(self, state_dict, ("_milestones",), own)
         try:
             self.__dict__.update({k: v for k, v in state_dict.items() if k not in ("_schedulers", "optimizer")})
-            for idx, s in enumerate(schedulers):
-                self._schedulers[idx].load_state_dict(s)
+            with _resume_checks.in_composite():  # their hyperparameters, not their last lrs
+                for idx, s in enumerate(schedulers):
+                    self._schedulers[idx].load_state_dict(s)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(own)
-            for scheduler, state in zip(self._schedulers, saved):
-                scheduler.load_state_dict(state)
+            with _resume_checks.unchecked():
+                for scheduler, state in zip(self._schedulers, saved):
+                    scheduler.load_state_dict(state)
             raise
+        _resume_checks.warn(drift)
 
 
 class SequentialLR(_CompositeState, LRScheduler):

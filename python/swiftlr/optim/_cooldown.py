@@ -60,6 +60,8 @@ class CooldownLR(SwiftScheduler):
     """
 
     _state_fields = ("decay_steps", "decay_type", "min_lr_ratio")
+    #: Its base lrs are the lrs it started from, not the configuration's: no drift check.
+    _base_lrs_are_config = False
     decay_steps: int
     decay_type: str
     min_lr_ratio: float

@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr.optim import _resume_checks
+
 __all__ = ["fast_forward"]
 
 #: The per-step warnings a replay must not repeat (PyTorch's step-order warnings).
@@ -88,7 +90,8 @@ def _loop(scheduler: Any, steps: int, metrics: Sequence[Any] | None) -> None:
                     group["lr"].fill_(value)
                 else:
                     group[key] = value
-        scheduler.load_state_dict(saved_state)
+        with _resume_checks.unchecked():
+            scheduler.load_state_dict(saved_state)
         raise
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from swiftlr import _swiftlr
 from swiftlr._typing import PlateauMode, PlateauThresholdMode, SupportsParamGroups
+from swiftlr.optim import _resume_checks
 from swiftlr.optim._scheduler_base import _check_optimizer, _check_state_dict
 from swiftlr.optim._swift_scheduler import OMIT, SwiftScheduler, _plain, arguments_of
 
@@ -237,12 +238,14 @@ class ReduceLROnPlateau(SwiftScheduler):
             for value in held["min_lrs"]:
                 float(value)  # numbers all the same, as the core would check
             del core_state["min_lrs"]
+        drift = _resume_checks.drift(self, state_dict, *self._drift_fields())
         if "min_lrs" in held:
             held["min_lrs"] = list(held["min_lrs"])
         members = {"_last_lr": state_dict["_last_lr"]} if "_last_lr" in state_dict else {}
         rest = {k: v for k, v in state_dict.items() if k not in names and k not in ("optimizer", "_last_lr")}
         # One commit (mode_worse follows mode in the core, as PyTorch's load recomputes it).
         self._core_load(core_state, members, {**rest, **held})
+        _resume_checks.warn(drift)
 
 
 def _lr_copy(value: Any) -> Any:

@@ -21,7 +21,7 @@ from weakref import ref
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim import _fast_forward
+from swiftlr.optim import _fast_forward, _resume_checks
 
 __all__ = ["LRScheduler", "EPOCH_DEPRECATION_WARNING"]
 
@@ -196,7 +196,9 @@ class LRScheduler:
             state_dict (dict): scheduler state, as returned by :meth:`state_dict`.
         """
         _check_state_dict(state_dict)
+        drift = _resume_checks.drift(self, state_dict, (), {})  # swiftlr's check of _last_lr
         self.__dict__.update(state_dict)
+        _resume_checks.warn(drift)
 
     def get_last_lr(self) -> list[Any]:
         """The learning rates of the last step, one per param group."""

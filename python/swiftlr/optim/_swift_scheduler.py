@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
+from swiftlr.optim import _resume_checks
 from swiftlr.optim._scheduler_base import LRScheduler, _check_last_epoch, _check_optimizer, _check_state_dict
 
 __all__ = ["SwiftScheduler", "arguments_of", "per_group", "OMIT"]
@@ -247,7 +248,14 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
                 members[flag] = bool(members[flag])
         private = self._private_keys()
         rest = {k: v for k, v in state_dict.items() if k not in core_names and k not in members and k not in private}
+        drift = _resume_checks.drift(self, state_dict, *self._drift_fields())  # swiftlr's resume checks
         self._core_load(core_state, members, {**rest, **attributes}, updates)
+        _resume_checks.warn(drift)
+
+    def _drift_fields(self) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """The hyperparameters a load checks, and their values now (``_resume_checks``)."""
+        fields = _resume_checks.hyperparameters(self)
+        return fields, {name: self._core_get(name) for name in fields}
 
     def _core_state(self, state_dict: dict[str, Any]) -> dict[str, Any]:
         """The core's fields from a state dict, converted (a subclass adds
@@ -279,7 +287,8 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         self.__dict__.update(state["dict"])
         self.optimizer = state["optimizer"]
         self._build_core(state["config"])
-        self.load_state_dict(state["core"])
+        with _resume_checks.unchecked():
+            self.load_state_dict(state["core"])
 
 
 #: Methods made of several native calls that hold the scheduler's lock

@@ -89,6 +89,9 @@ def test_state_dict_is_a_snapshot_between_steps() -> None:
     assert all(count == epoch + 1 for epoch, count in seen), [s for s in seen if s[1] != s[0] + 1][:5]
 
 
+# Reloads of the scheduler's own state while another thread steps on: the
+# optimizer's lrs have moved on, which the resume check rightly reports.
+@pytest.mark.filterwarnings("ignore::swiftlr.ScheduleDriftWarning")
 @pytest.mark.parametrize("make", ["StepLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "LambdaLR"])
 def test_load_state_dict_against_steps_from_another_thread(make: str) -> None:
     if make == "LambdaLR":
