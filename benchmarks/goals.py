@@ -1,4 +1,4 @@
-"""Issue 14's goals, checked against one run's figures: the verdict that two
+"""Issue 14's goals (and issue 21's, the same for Adam), checked against one run's figures: the verdict that two
 runs must agree on. Each check returns (goal, holds, the figure that decides).
 
 At memory-bound sizes swiftlr and torch's fused SGD both move the memory's
@@ -16,7 +16,9 @@ MAX_UFUNC_CALLS = 3.0  # a small step's fixed cost, in numpy in-place ufunc call
 SCHEDULER_SPEEDUP = 10.0  # scheduler steps against torch's, on every CPython
 
 
-def sgd(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+def sgd(rows: list[dict[str, Any]], optimizer: str = "SGD") -> list[tuple[str, bool, str]]:
+    """The speed goals of one optimizer's rows (`sgd_bench.run`): issue 14's
+    for SGD, issue 21's (the same) for Adam and AdamW."""
     timed = [r for r in rows if r["best_torch"]]
     checks = []
     if timed:
@@ -25,14 +27,14 @@ def sgd(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
         figure = f"lowest {ratio:.2f}x ({worst['label']}, {worst['best_torch']})"
         if resolution < 1.0:
             figure += f"; swiftlr against itself in that row: {worst['a_a']:.2f}x"
-        checks.append(("SGD at least as fast as torch's best path at every size", ratio >= resolution, figure))
+        checks.append((f"{optimizer} at least as fast as torch's best path at every size", ratio >= resolution, figure))
     bound = [r for r in rows if r["elements"] >= MEMORY_BOUND]
     if bound:
         worst = min(bound, key=lambda r: r["gbps"] / r["axpy_gbps"])
         share = worst["gbps"] / worst["axpy_gbps"]
         checks.append(
             (
-                f"memory-bound sizes at {BANDWIDTH_SHARE} of the axpy's bandwidth or more",
+                f"memory-bound sizes at {BANDWIDTH_SHARE} of the axpy's bandwidth or more ({optimizer})",
                 share >= BANDWIDTH_SHARE,
                 f"lowest {share:.2f} ({worst['label']})",
             )
@@ -42,7 +44,7 @@ def sgd(rows: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
         worst = max(small, key=lambda r: r["ufunc_calls"])
         checks.append(
             (
-                f"a small step within {MAX_UFUNC_CALLS:g} numpy in-place ufunc calls",
+                f"a small step within {MAX_UFUNC_CALLS:g} numpy in-place ufunc calls ({optimizer})",
                 worst["ufunc_calls"] <= MAX_UFUNC_CALLS,
                 f"highest {worst['ufunc_calls']:.1f} ({worst['label']})",
             )

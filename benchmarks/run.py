@@ -18,6 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import adam_bench  # noqa: E402
 import goals  # noqa: E402
 import loop_bench  # noqa: E402
 import numpy as np  # noqa: E402
@@ -43,6 +44,34 @@ def ratio(times: dict[str, float], other: str) -> str:
     return f"{times[other] / times['swiftlr']:.1f}x" if other in times else "–"
 
 
+TABLES = ("schedulers", "sgd", "adam", "loop", "schedules", "pythons")
+
+
+def optimizer_table(rows: list[dict[str, Any]]) -> None:
+    """One optimizer's rows (`sgd_bench.run`): against torch's best path, its
+    other paths, numpy when the row has it, and the bandwidth yardstick."""
+    print(
+        "| parameters | swiftlr | torch best | torch best / swiftlr | swiftlr GB/s | / axpy GB/s | torch paths vs swiftlr |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        t = row["times"]
+        best = row["best_torch"]
+        torch_cell = f"{t[best] * 1e6:.1f} µs ({best.split()[1]})" if best else "–"
+        ratio_cell = f"{t[best] / t['swiftlr']:.2f}x" if best else "–"
+        others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
+        if "numpy" in t:
+            others += f"{'; ' if others else ''}numpy {t['numpy'] / t['swiftlr']:.2f}x"
+        if row["ufunc_calls"]:
+            others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
+        if row["a_a"]:
+            others += f"; swiftlr against itself {row['a_a']:.2f}x"
+        print(
+            f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
+            f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=25, help="interleaved rounds per figure (best is kept)")
@@ -55,7 +84,17 @@ def main() -> None:
         help="another interpreter to measure scheduler steps on (pyenv's are found)",
     )
     parser.add_argument("--no-pythons", action="store_true", help="skip scheduler steps on other interpreters")
+    parser.add_argument(
+        "--tables",
+        default=",".join(TABLES),
+        help=f"comma-separated tables to run, of {', '.join(TABLES)} (default: all)",
+    )
     args = parser.parse_args()
+    tables = set(args.tables.split(","))
+    if not tables <= set(TABLES):
+        parser.error(f"unknown table(s) {', '.join(sorted(tables - set(TABLES)))}; choose from {', '.join(TABLES)}")
+    if args.no_pythons:
+        tables.discard("pythons")
     torch = load_torch()
     rounds = 3 if args.quick else args.rounds
     cpu = next(
@@ -66,80 +105,80 @@ def main() -> None:
         f"swiftlr benchmarks, {datetime.date.today()}, {cpu}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, numpy {np.__version__}"
         + (f", torch {torch.__version__}" if torch else "")
+        + f", load average {os.getloadavg()[0]:.1f} at the start"
     )
-    print()
-    print("| figure | swiftlr | vs torch | vs numpy / Python | note |")
-    print("|---|---|---|---|---|")
+    checks = []
     torch_times = {}
-    for row in scheduler_bench.run(torch, rounds):
-        if row.get("missing"):
-            print(f"| {row['label']} | – | – | – | not implemented yet |")
-            continue
-        t = row["times"]
-        torch_note = f"torch {t['torch'] * 1e6:.2f} µs" if "torch" in t else ""
-        if "torch" in t:
-            torch_times[row["label"]] = t["torch"]
-        print(
-            f"| {row['label']} | {t['swiftlr'] * 1e6:.3f} µs | {ratio(t, 'torch')} | {ratio(t, 'python')} | {torch_note} |"
-        )
-    print()
-    print(
-        f"SGD (momentum {sgd_bench.MOMENTUM}, weight decay {sgd_bench.WEIGHT_DECAY}; swiftlr kernels: "
-        f"{_swiftlr.sgd_kernels()}): torch best is the fastest of torch.optim.SGD's foreach=False (loop), "
-        "foreach=True and fused=True; bandwidth counts 5 streams for SGD and 3 for the in-place axpy "
-        "(a += s*b on all cores) run in the same rounds."
-    )
-    print()
-    print(
-        "| parameters | swiftlr | torch best | torch best / swiftlr | swiftlr GB/s | / axpy GB/s | torch paths vs swiftlr |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    if "schedulers" in tables:
+        print()
+        print("| figure | swiftlr | vs torch | vs numpy / Python | note |")
+        print("|---|---|---|---|---|")
+        for row in scheduler_bench.run(torch, rounds):
+            if row.get("missing"):
+                print(f"| {row['label']} | – | – | – | not implemented yet |")
+                continue
+            t = row["times"]
+            torch_note = f"torch {t['torch'] * 1e6:.2f} µs" if "torch" in t else ""
+            if "torch" in t:
+                torch_times[row["label"]] = t["torch"]
+            print(
+                f"| {row['label']} | {t['swiftlr'] * 1e6:.3f} µs | {ratio(t, 'torch')} | {ratio(t, 'python')} | {torch_note} |"
+            )
     sizes = sgd_bench.QUICK_SIZES if args.quick else sgd_bench.SIZES
-    sgd_rows = sgd_bench.run(torch, rounds, sizes)
-    for row in sgd_rows:
-        t = row["times"]
-        best = row["best_torch"]
-        torch_cell = f"{t[best] * 1e6:.1f} µs ({best.split()[1]})" if best else "–"
-        ratio_cell = f"{t[best] / t['swiftlr']:.2f}x" if best else "–"
-        others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
-        if row["ufunc_calls"]:
-            others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
-        if row["a_a"]:
-            others += f"; swiftlr against itself {row['a_a']:.2f}x"
+    if "sgd" in tables:
+        print()
         print(
-            f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
-            f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
+            f"SGD (momentum {sgd_bench.MOMENTUM}, weight decay {sgd_bench.WEIGHT_DECAY}; swiftlr kernels: "
+            f"{_swiftlr.sgd_kernels()}): torch best is the fastest of torch.optim.SGD's foreach=False (loop), "
+            "foreach=True and fused=True; bandwidth counts 5 streams for SGD and 3 for the in-place axpy "
+            "(a += s*b on all cores) run in the same rounds."
         )
-
-    print()
-    print(
-        f"SGD in a training loop: each step after {loop_bench.GAP * 1e3:g} ms of other work on the calling "
-        "thread, one process per contender, in turn (median step, best round); workers: the CPU the "
-        "process's other threads used, in cores."
-    )
-    print()
-    print("| parameters | swiftlr | torch fused | torch fused / swiftlr | workers (swiftlr, torch) |")
-    print("|---|---|---|---|---|")
-    loop_sizes = loop_bench.QUICK_SIZES if args.quick else loop_bench.SIZES
-    for row in loop_bench.run(torch, 1 if args.quick else 5, loop_sizes, steps=30 if args.quick else 150):
-        t, w = row["times"], row["workers"]
-        theirs = f"{t['torch'] * 1e6:.1f} µs" if "torch" in t else "–"
-        vs = f"{t['torch'] / t['swiftlr']:.2f}x" if "torch" in t else "–"
-        cores = f"{w['swiftlr']:.2f}" + (f", {w['torch']:.2f}" if "torch" in w else "")
-        print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {theirs} | {vs} | {cores} |")
-
-    checks = goals.sgd(sgd_rows)
-    schedule_steps = 10**4 if args.quick else schedule_bench.STEPS
-    print()
-    print(
-        "swiftlr.schedules (stepping's lrs, bit for bit a stepped scheduler) against the same closed form "
-        "in vectorized numpy, over every step of 0..n-1:"
-    )
-    print()
-    schedule_rows = schedule_bench.run(rounds, schedule_steps)
-    print(schedule_bench.table(schedule_rows, schedule_steps))
-    checks += goals.schedules(schedule_rows)
-    if not args.no_pythons:
+        print()
+        sgd_rows = sgd_bench.run(torch, rounds, sizes)
+        optimizer_table(sgd_rows)
+        checks += goals.sgd(sgd_rows)
+    if "adam" in tables:
+        for variant, (_, weight_decay) in adam_bench.VARIANTS.items():
+            print()
+            print(
+                f"{variant} (lr {adam_bench.LR}, betas {adam_bench.BETAS}, eps {adam_bench.EPS}, weight decay "
+                f"{weight_decay:g}): torch best is the fastest of torch.optim.{variant}'s foreach=False (loop), "
+                f"foreach=True and fused=True; numpy is torch's formula in in-place ufuncs; bandwidth counts "
+                f"{adam_bench.ADAM_STREAMS} streams for {variant} and 3 for the in-place axpy."
+            )
+            print()
+            adam_rows = adam_bench.run(torch, rounds, sizes, variant)
+            optimizer_table(adam_rows)
+            checks += goals.sgd(adam_rows, variant)
+    if "loop" in tables:
+        print()
+        print(
+            f"SGD in a training loop: each step after {loop_bench.GAP * 1e3:g} ms of other work on the calling "
+            "thread, one process per contender, in turn (median step, best round); workers: the CPU the "
+            "process's other threads used, in cores."
+        )
+        print()
+        print("| parameters | swiftlr | torch fused | torch fused / swiftlr | workers (swiftlr, torch) |")
+        print("|---|---|---|---|---|")
+        loop_sizes = loop_bench.QUICK_SIZES if args.quick else loop_bench.SIZES
+        for row in loop_bench.run(torch, 1 if args.quick else 5, loop_sizes, steps=30 if args.quick else 150):
+            t, w = row["times"], row["workers"]
+            theirs = f"{t['torch'] * 1e6:.1f} µs" if "torch" in t else "–"
+            vs = f"{t['torch'] / t['swiftlr']:.2f}x" if "torch" in t else "–"
+            cores = f"{w['swiftlr']:.2f}" + (f", {w['torch']:.2f}" if "torch" in w else "")
+            print(f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {theirs} | {vs} | {cores} |")
+    if "schedules" in tables:
+        schedule_steps = 10**4 if args.quick else schedule_bench.STEPS
+        print()
+        print(
+            "swiftlr.schedules (stepping's lrs, bit for bit a stepped scheduler) against the same closed form "
+            "in vectorized numpy, over every step of 0..n-1:"
+        )
+        print()
+        schedule_rows = schedule_bench.run(rounds, schedule_steps)
+        print(schedule_bench.table(schedule_rows, schedule_steps))
+        checks += goals.schedules(schedule_rows)
+    if "pythons" in tables:
         print()
         print(
             f"Scheduler steps on each supported CPython found, swiftlr built with each (4 param "
@@ -148,7 +187,7 @@ def main() -> None:
         print()
         checks += goals.schedulers(pythons.report(args.python, rounds, torch_times))
     print()
-    print("Issue 14's goals in this run:")
+    print(f"The goals in this run (issues 14 and 21), load average {os.getloadavg()[0]:.1f} at the end:")
     print()
     goals.report(checks)
 

@@ -6,6 +6,8 @@ over all cores) run interleaved in the same rounds."""
 from __future__ import annotations
 
 import gc
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import goals
@@ -75,15 +77,23 @@ def axpy_contender(elements: int, dtype: Any) -> Any:
     return lambda: _swiftlr.axpy(a, b, 1e-9)
 
 
-def run(torch: Any, rounds: int, sizes: list[tuple[int, int]] = SIZES) -> list[dict[str, Any]]:
+def run(
+    torch: Any,
+    rounds: int,
+    sizes: list[tuple[int, int]] = SIZES,
+    make: Callable[[int, int, Any, Any], dict[str, Any]] = make_contenders,
+    streams: int = SGD_STREAMS,
+) -> list[dict[str, Any]]:
     """One row per (size, dtype): each contender's best time, which torch path
-    won, and the bandwidth of swiftlr and of the axpy over the same elements."""
+    won, and the bandwidth of swiftlr (moving `streams` arrays) and of the axpy
+    over the same elements. `make` builds the contenders of one row (another
+    optimizer's: `adam_bench`); a contender named "numpy" is kept in the row."""
     rows = []
     for dtype in (np.float32, np.float64):
         itemsize = np.dtype(dtype).itemsize
         for count, size in sizes:
             elements = count * size
-            contenders = make_contenders(count, size, dtype, torch)
+            contenders = make(count, size, dtype, torch)
             contenders["axpy"] = axpy_contender(elements, dtype)
             if elements <= 10**3:
                 # The fixed cost of a step, in numpy in-place ufunc calls on the same array.
@@ -97,13 +107,15 @@ def run(torch: Any, rounds: int, sizes: list[tuple[int, int]] = SIZES) -> list[d
             again = times.pop("swiftlr again", None)
             torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
             best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
+            label = f"{count} x {size:.0e} {np.dtype(dtype).name}"
+            print(f"  measured {label}", file=sys.stderr, flush=True)  # progress: a full table takes minutes
             rows.append(
                 {
-                    "label": f"{count} x {size:.0e} {np.dtype(dtype).name}",
+                    "label": label,
                     "elements": elements,
                     "times": times,
                     "best_torch": best_torch,
-                    "gbps": SGD_STREAMS * itemsize * elements / times["swiftlr"] / 1e9,
+                    "gbps": streams * itemsize * elements / times["swiftlr"] / 1e9,
                     "axpy_gbps": AXPY_STREAMS * itemsize * elements / axpy / 1e9,
                     "ufunc_calls": times["swiftlr"] / ufunc if ufunc else None,
                     "a_a": again / times["swiftlr"] if again else None,

@@ -68,7 +68,6 @@ static int read_group(PyObject *group, void *options, PyObject **params) {
     if (truth < 0) return -1;
     *flags[k] = truth;
   }
-  g->capability = swiftlr_torch_capability();
   PyObject *list = shim_group_item(group, str_params);
   if (list == NULL) return -1;
   *params = PySequence_Tuple(list);
@@ -193,7 +192,8 @@ static int record_state(PyObject *state, adam_entry *e, int amsgrad) {
   return 0;
 }
 
-// adam_step(param_groups, state, zeros_like, relayout, new_step): one Adam
+// adam_step(param_groups, state, zeros_like, relayout, new_step, capability):
+// one Adam
 // step of every parameter with a gradient in every group. Everything Python
 // is read first, holding a strong reference to each object (user code can
 // run during any read); then the kernel runs without the GIL and the step
@@ -204,11 +204,17 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   shim_step s;
   Py_ssize_t n = 0;
 
-  if (nargs != 5) {
-    PyErr_Format(PyExc_TypeError, "adam_step() takes 5 arguments (%zd given)", nargs);
+  if (nargs != 6) {
+    PyErr_Format(PyExc_TypeError, "adam_step() takes 6 arguments (%zd given)", nargs);
     return NULL;
   }
   PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3], *new_step = args[4];
+  long capability = PyLong_AsLong(args[5]);
+  if (capability == -1 && PyErr_Occurred()) return NULL;
+  if (capability < 0 || capability > 2) {
+    PyErr_Format(PyExc_ValueError, "adam_step(): unknown torch capability %ld", capability);
+    return NULL;
+  }
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_adam_group), sizeof(adam_entry), sizeof(swiftlr_adam_tensor),
@@ -217,6 +223,7 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   adam_entry *entries = s.entries;
   swiftlr_adam_tensor *tensors = s.tensors;
   if (begun < 0) goto done;
+  for (Py_ssize_t g = 0; g < s.group_count; g++) options[g].capability = (int32_t)capability;
   for (Py_ssize_t g = 0; g < s.group_count; g++) {
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s.params[g]); k++) {
       PyObject *param = PyTuple_GET_ITEM(s.params[g], k);

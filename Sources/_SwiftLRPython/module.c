@@ -13,7 +13,7 @@ static PyMethodDef module_methods[] = {
      "fma: round each x + a*y once (torch's AVX2/AVX-512 kernels) or twice (default).\n"
      "All inputs are checked before any write; the update runs without the GIL."},
     {"adam_step", (PyCFunction)(void (*)(void))shim_adam_step, METH_FASTCALL,
-     "adam_step(param_groups, state, zeros_like, relayout, new_step) -> None\n\n"
+     "adam_step(param_groups, state, zeros_like, relayout, new_step, capability) -> None\n\n"
      "One Adam step of every parameter with a gradient in every group (dicts with lr,\n"
      "betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay, params),\n"
      "bit for bit as torch's fused CPU kernel. zeros_like(data) makes new moments,\n"

@@ -3,7 +3,7 @@ import _SwiftLRShims
 
 @testable import SwiftLR
 
-/// `sgdTensorsShareMemory` and `sgdSelfOverlapError`: when a step must run
+/// `tensorsShareMemory` and `selfOverlapError`: when a step must run
 /// its tensors one after another.
 final class SharedMemoryTests: XCTestCase {
   /// Tensors over byte offsets of one fake address space (never dereferenced).
@@ -18,7 +18,7 @@ final class SharedMemoryTests: XCTestCase {
   }
 
   func share(_ tensors: [swiftlr_sgd_tensor]) -> Bool {
-    tensors.withUnsafeBufferPointer { sgdTensorsShareMemory($0) }
+    tensors.withUnsafeBufferPointer { tensorsShareMemory($0) }
   }
 
   func testDisjointTensorsDoNotShare() {
@@ -81,12 +81,53 @@ final class SharedMemoryTests: XCTestCase {
   }
 
   func testPartialOverlapWithinATensorIsRefused() {
-    XCTAssertNil(sgdSelfOverlapError(tensor(param: 0, grad: 0, count: 10), index: 0))
-    XCTAssertNil(sgdSelfOverlapError(tensor(param: 0, grad: 40, buffer: 80, count: 10), index: 0))
-    XCTAssertNotNil(sgdSelfOverlapError(tensor(param: 0, grad: 4, count: 10), index: 0))
-    XCTAssertNotNil(sgdSelfOverlapError(tensor(param: 0, grad: 40, buffer: 0, count: 10), index: 0))
-    XCTAssertNotNil(sgdSelfOverlapError(tensor(param: 0, grad: 40, buffer: 44, count: 10), index: 0))
-    XCTAssertNil(sgdSelfOverlapError(tensor(param: 0, grad: 4, count: 0), index: 0))
+    XCTAssertNil(selfOverlapError(tensor(param: 0, grad: 0, count: 10), index: 0))
+    XCTAssertNil(selfOverlapError(tensor(param: 0, grad: 40, buffer: 80, count: 10), index: 0))
+    XCTAssertNotNil(selfOverlapError(tensor(param: 0, grad: 4, count: 10), index: 0))
+    XCTAssertNotNil(selfOverlapError(tensor(param: 0, grad: 40, buffer: 0, count: 10), index: 0))
+    XCTAssertNotNil(selfOverlapError(tensor(param: 0, grad: 40, buffer: 44, count: 10), index: 0))
+    XCTAssertNil(selfOverlapError(tensor(param: 0, grad: 4, count: 0), index: 0))
+  }
+
+  /// An Adam tensor over byte offsets of the same fake address space.
+  func adam(param: Int, grad: Int, expAvg: Int, expAvgSq: Int, maxExpAvgSq: Int? = nil, count: Int)
+    -> swiftlr_adam_tensor
+  {
+    let base = 0x1000_0000
+    return swiftlr_adam_tensor(
+      param: UnsafeMutableRawPointer(bitPattern: base + param), grad: UnsafeRawPointer(bitPattern: base + grad),
+      exp_avg: UnsafeMutableRawPointer(bitPattern: base + expAvg),
+      exp_avg_sq: UnsafeMutableRawPointer(bitPattern: base + expAvgSq),
+      max_exp_avg_sq: maxExpAvgSq.flatMap { UnsafeMutableRawPointer(bitPattern: base + $0) }, count: Int64(count),
+      dtype: Int32(SWIFTLR_FLOAT32.rawValue), step: 1, group: 0)
+  }
+
+  func testAdamMomentsAreWrittenMemory() {
+    func share(_ tensors: [swiftlr_adam_tensor]) -> Bool { tensors.withUnsafeBufferPointer { tensorsShareMemory($0) } }
+    let first = adam(param: 0, grad: 400, expAvg: 800, expAvgSq: 1200, count: 100)
+    XCTAssertFalse(share([first, adam(param: 1600, grad: 2000, expAvg: 2400, expAvgSq: 2800, count: 100)]))
+    // Another tensor's gradient is this one's exp_avg_sq, or its parameter is this one's max_exp_avg_sq.
+    XCTAssertTrue(share([first, adam(param: 1600, grad: 1200, expAvg: 2400, expAvgSq: 2800, count: 100)]))
+    XCTAssertTrue(
+      share([
+        adam(param: 0, grad: 400, expAvg: 800, expAvgSq: 1200, maxExpAvgSq: 3200, count: 100),
+        adam(param: 3200, grad: 2000, expAvg: 2400, expAvgSq: 2800, count: 100),
+      ]))
+    // Two parameters reading one gradient only read it.
+    XCTAssertFalse(share([first, adam(param: 1600, grad: 400, expAvg: 2400, expAvgSq: 2800, count: 100)]))
+  }
+
+  func testAdamStateSharingItsOwnTensorIsRefused() {
+    XCTAssertNil(selfOverlapError(adam(param: 0, grad: 0, expAvg: 400, expAvgSq: 800, count: 100), index: 0))
+    let moments = selfOverlapError(adam(param: 0, grad: 400, expAvg: 800, expAvgSq: 800, count: 100), index: 3)
+    XCTAssertEqual(
+      moments,
+      .value(
+        "exp_avg_sq of parameter 3 shares memory with the parameter, its gradient or its other state; give it its "
+          + "own array"))
+    let maximum = adam(param: 0, grad: 400, expAvg: 800, expAvgSq: 1200, maxExpAvgSq: 404, count: 100)
+    XCTAssertNotNil(selfOverlapError(maximum, index: 0))
+    XCTAssertNotNil(selfOverlapError(adam(param: 0, grad: 4, expAvg: 800, expAvgSq: 1200, count: 100), index: 0))
   }
 
   /// Through the ABI: two tensors over one array, a step split across

@@ -137,12 +137,13 @@ def adam_step(
     zeros_like: Callable[[Any], Any],
     relayout: Callable[[Any, Any], Any],
     new_step: Callable[[], Any],
+    capability: int,
     /,
 ) -> None:
     """One Adam step of every parameter with a gradient in every group, bit
-    for bit as torch's fused CPU kernel. A parameter without state gets
-    ``new_step()`` and ``zeros_like(data)`` moments, which join ``state``
-    after the update. All inputs are checked before any write; the update
+    for bit as torch's fused CPU kernel under ``capability`` (0 default, 1
+    avx2, 2 avx512). A parameter without state gets ``new_step()`` and
+    ``zeros_like(data)`` moments, which join ``state`` after the update. All inputs are checked before any write; the update
     runs without the GIL."""
 
 def sgd_number(value: Any, name: str, /) -> float:

@@ -50,6 +50,31 @@ def test_reference_covers_every_option() -> None:
     assert REFERENCE["capabilities"]["0"] != REFERENCE["capabilities"]["2"]
 
 
+@pytest.mark.parametrize("capability", ["default", "avx2", "avx512"])
+def test_torch_capability_argument_gives_that_capabilitys_bits(capability: str) -> None:
+    """Each capability's committed torch results, on any machine: the
+    argument decides the rounding, not the CPU the test runs on."""
+    code = {"default": "0", "avx2": "1", "avx512": "2"}[capability]
+    for index, case in enumerate(REFERENCE["cases"]):
+        ours = run_adam_case(case, swiftlr_api(), torch_capability=capability)
+        assert_same_bits(ours, REFERENCE["capabilities"][code][index])
+
+
+def test_torch_capability_may_change_between_steps() -> None:
+    rng = np.random.default_rng(5)
+    start, grads = rng.standard_normal(100).astype(np.float32), rng.standard_normal((2, 100)).astype(np.float32)
+    results = {}
+    for second in ("default", "avx512"):
+        p = Parameter(start.copy())
+        optimizer = optim.AdamW([p], lr=0.1, torch_capability="avx512")
+        for k, capability in enumerate(("avx512", second)):
+            optimizer.torch_capability = capability
+            p.grad = grads[k]
+            optimizer.step()
+        results[second] = p.data.copy()
+    assert not np.array_equal(results["default"], results["avx512"])
+
+
 def test_live_against_pytorch_fused(torch: Any) -> None:
     for i in range(40):
         case = random_adam_case(random.Random(f"live-adam-{i}"), big=True)
@@ -99,8 +124,8 @@ def test_defaults_and_signatures_follow_pytorch(torch: Any) -> None:
 
     for ours, theirs in ((optim.Adam, torch.optim.Adam), (optim.AdamW, torch.optim.AdamW)):
         a, b = inspect.signature(ours).parameters, inspect.signature(theirs).parameters
-        assert list(a) == list(b)
-        assert [p.default for p in a.values()] == [p.default for p in b.values()]
+        assert list(a) == [*b, "torch_capability"]  # swiftlr's own keyword comes last
+        assert [p.default for p in a.values()] == [p.default for p in b.values()] + [None]
 
 
 def test_a_failed_step_changes_nothing() -> None:

@@ -1,8 +1,9 @@
 import _SwiftLRShims
 
 /// `swiftlr_adam_step`: validates every tensor and group, then runs the
-/// kernels over all tensors together (`forEachTensorRange`). Nothing is
-/// written unless everything checks out.
+/// kernels over all tensors together (`forEachTensorRange`), or one tensor
+/// after another when their memory overlaps (`tensorsShareMemory`). Nothing
+/// is written unless everything checks out.
 @_cdecl("swiftlr_adam_step")
 public func swiftlr_adam_step(
   _ tensors: UnsafePointer<swiftlr_adam_tensor>?, _ tensorCount: Int64,
@@ -21,12 +22,13 @@ public func swiftlr_adam_step(
     for g in options where TorchCapability(rawValue: g.capability) == nil {
       throw .value("unknown torch capability \(g.capability)")
     }
-    for t in list {
+    for (index, t) in list.enumerated() {
       let amsgrad = t.group >= 0 && t.group < groupCount && options[Int(t.group)].amsgrad != 0
       try tally.add(
         group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
         hasArrays: t.param != nil && t.grad != nil && t.exp_avg != nil && t.exp_avg_sq != nil
           && (!amsgrad || t.max_exp_avg_sq != nil))
+      if let error = selfOverlapError(t, index: index) { throw error }
     }
   } catch {
     return report(error, message)
@@ -35,9 +37,10 @@ public func swiftlr_adam_step(
   withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
     for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
     // Adam moves 7 arrays where SGD moves 4 or 5: a thread pays off sooner.
+    // Tensors that share memory run in torch's order: one after another.
     forEachTensorRange(
       counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread / 2,
-      wake: sgdWakeElements(tally.widest) / 2
+      wake: sgdWakeElements(tally.widest) / 2, sequential: list.count > 1 && tensorsShareMemory(list)
     ) { k, range in
       let t = first + k
       let g = groupBase + Int(t.pointee.group)

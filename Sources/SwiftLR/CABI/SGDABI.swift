@@ -25,7 +25,7 @@ public func swiftlr_sgd_step(
       try tally.add(
         group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
         hasArrays: t.param != nil && t.grad != nil && (!needsBuffer || t.buffer != nil))
-      if let error = sgdSelfOverlapError(t, index: index) { throw error }
+      if let error = selfOverlapError(t, index: index) { throw error }
     }
   } catch {
     return report(error, message)
@@ -36,7 +36,7 @@ public func swiftlr_sgd_step(
     // Tensors that share memory run in torch's order: one after another.
     forEachTensorRange(
       counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread,
-      wake: sgdWakeElements(tally.widest), sequential: list.count > 1 && sgdTensorsShareMemory(list)
+      wake: sgdWakeElements(tally.widest), sequential: list.count > 1 && tensorsShareMemory(list)
     ) { k, range in
       let t = first + k
       sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))

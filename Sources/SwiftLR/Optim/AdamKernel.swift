@@ -207,8 +207,21 @@ struct AdamKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
       x = x0.replacing(with: v, where: x0 .< v)
       if R.vectorLoop { x = x.replacing(with: .nan, where: (x0 .!= x0) .| (v .!= v)) }
     }
-    let denominator = (Ams.on ? x : v).squareRoot() / c.correction2 + c.eps
+    let denominator = vectorSquareRoot(Ams.on ? x : v) / c.correction2 + c.eps
     return (p + (c.negStep * m) / denominator, m, v, x)
+  }
+
+  /// `v.squareRoot()` as one vector instruction (see swiftlr_simd.h): the
+  /// same correctly rounded lanes, without a libm call per lane.
+  @inlinable @inline(__always)
+  func vectorSquareRoot<V: SIMD>(_ v: V) -> V where V.Scalar == T {
+    if V.self == SIMD16<Float>.self {
+      return unsafeBitCast(swiftlr_sqrt_float16(unsafeBitCast(v, to: SIMD16<Float>.self)), to: V.self)
+    }
+    if V.self == SIMD16<Double>.self {
+      return unsafeBitCast(swiftlr_sqrt_double16(unsafeBitCast(v, to: SIMD16<Double>.self)), to: V.self)
+    }
+    return v.squareRoot()
   }
 
   @inlinable

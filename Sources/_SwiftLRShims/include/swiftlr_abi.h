@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+// Not ABI: the Swift kernels' vector helpers, in this module's umbrella. Included
+// here so that a build whose module cache predates that header rebuilds it.
+#include "swiftlr_simd.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from swiftlr import _swiftlr
+from swiftlr.optim._capability import FollowsTorchCapability
 from swiftlr.optim.optimizer import Optimizer
 from swiftlr.optim.sgd import _in_layout_of
 
@@ -24,7 +25,7 @@ def _is_tensor(value: Any) -> bool:
     return type(value).__module__.startswith("torch") and hasattr(value, "numel")
 
 
-class Adam(Optimizer):
+class Adam(FollowsTorchCapability, Optimizer):
     r"""Implements Adam (and, with ``decoupled_weight_decay``, AdamW).
 
     For each parameter with a gradient, in float32 or float64 as the
@@ -43,9 +44,12 @@ class Adam(Optimizer):
     The result is bit for bit torch's fused CPU kernel (``fused=True``) on
     the same machine, whatever ``foreach`` and ``fused`` say here: torch's
     kernel rounds differently under each CPU capability (AVX-512, AVX2,
-    default; ``ATEN_CPU_CAPABILITY``), and swiftlr follows torch's choice.
-    One call into the Swift core updates every parameter of every group, in
-    place, with the GIL released; inputs are checked before any write.
+    default; ``ATEN_CPU_CAPABILITY``), and swiftlr follows torch's choice,
+    or ``torch_capability``. One call into the Swift core updates every
+    parameter of every group, in place, with the GIL released; inputs are
+    checked before any write. Parameters whose memory overlaps (the same
+    array twice, views, a transpose, a gradient that is the data) are
+    updated one after another, in order, as PyTorch does.
 
     Args:
         params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
@@ -67,6 +71,10 @@ class Adam(Optimizer):
             kernel's math. Default: None.
         decoupled_weight_decay (bool, optional): AdamW's weight decay, which
             does not enter the moments. Default: False.
+        torch_capability (str, optional): the CPU capability whose fused
+            kernel to follow, ``'default'``, ``'avx2'`` or ``'avx512'``
+            (``None``: the one torch would pick here). Not in PyTorch.
+            Default: None.
 
     State per parameter (as torch's): ``step`` (a float32 0-d array: it stops
     counting at 2**24, as torch's float32 tensor), ``exp_avg``,
@@ -98,6 +106,7 @@ class Adam(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
+        torch_capability: str | None = None,
     ) -> None:
         if _is_tensor(lr):
             if foreach and not capturable:
@@ -140,6 +149,7 @@ class Adam(Optimizer):
             "fused": fused,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
+        self.torch_capability = torch_capability
         super().__init__(params, defaults)
         if fused:
             if differentiable:
@@ -169,7 +179,9 @@ class Adam(Optimizer):
         loss = closure() if closure is not None else None
         # One native call reads the groups, converts each hyperparameter once,
         # updates every parameter and records new state.
-        _swiftlr.adam_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, _new_step)
+        _swiftlr.adam_step(
+            self.param_groups, self.state, np.zeros_like, _in_layout_of, _new_step, self._capability_code
+        )
         return loss
 
 
@@ -191,6 +203,8 @@ class AdamW(Adam):
         capturable (bool, optional): accepted and ignored. Default: False.
         differentiable (bool, optional): accepted and ignored. Default: False.
         fused (bool, optional): accepted and ignored. Default: None.
+        torch_capability (str, optional): as :class:`Adam`'s. Not in
+            PyTorch. Default: None.
 
     Example:
         >>> w = Parameter(np.array([1.0, -2.0]))
@@ -215,6 +229,7 @@ class AdamW(Adam):
         capturable: bool = False,
         differentiable: bool = False,
         fused: bool | None = None,
+        torch_capability: str | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -229,6 +244,7 @@ class AdamW(Adam):
             differentiable=differentiable,
             fused=fused,
             decoupled_weight_decay=True,
+            torch_capability=torch_capability,
         )
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:

@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from swiftlr import _swiftlr
+from swiftlr.optim._capability import FollowsTorchCapability
 from swiftlr.optim.optimizer import Optimizer
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(FollowsTorchCapability, Optimizer):
     r"""Implements stochastic gradient descent (optionally with momentum).
 
     For each parameter with a gradient, in float32 or float64 as the
@@ -80,11 +81,6 @@ class SGD(Optimizer):
         array([ 0.8, -1.6])
     """
 
-    # What torch would pick here, read once per process; an instance's own
-    # choice shadows them (and an SGD pickled before they existed takes them).
-    _capability: str = _swiftlr.torch_capability()
-    _fma: bool = _capability != "default"
-
     def __init__(
         self,
         params: Iterable[Any],
@@ -120,24 +116,8 @@ class SGD(Optimizer):
         }
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        self.torch_capability = _swiftlr.torch_capability() if torch_capability is None else torch_capability
+        self.torch_capability = torch_capability
         super().__init__(params, defaults)
-
-    @property
-    def torch_capability(self) -> str:
-        """The CPU capability of torch's whose arithmetic the steps follow:
-        ``'default'`` (each ``x + a*y`` rounded twice), ``'avx2'`` or
-        ``'avx512'`` (once, fused). May be set between steps."""
-        return self._capability
-
-    @torch_capability.setter
-    def torch_capability(self, value: str) -> None:
-        if value not in _CAPABILITIES:
-            raise ValueError(
-                f"torch_capability must be one of {', '.join(map(repr, _CAPABILITIES))} or None, got {value!r}"
-            )
-        self._capability = value
-        self._fma = value != "default"
 
     def _check_group(self, group: dict[str, Any]) -> None:
         # Types only: like PyTorch, values are checked once, by the constructor,
@@ -158,10 +138,6 @@ class SGD(Optimizer):
         # updates every parameter and records new momentum buffers.
         _swiftlr.sgd_step(self.param_groups, self.state, np.zeros_like, _in_layout_of, self._fma)
         return loss
-
-
-# torch's CPU capabilities on x86-64; all but the first fuse multiply-adds.
-_CAPABILITIES = ("default", "avx2", "avx512")
 
 
 def _in_layout_of(data: np.ndarray, grad: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ def random_adam_case(rng: random.Random, big: bool = False) -> Case:
     }
 
 
-def run_adam_case(case: Case, api: Api) -> dict[str, Any]:
+def run_adam_case(case: Case, api: Api, **options: Any) -> dict[str, Any]:
     """Plays an Adam case; returns the final parameters and state, each array
     as base64 of its bytes in the case's dtype (``decode`` reads them back):
     equal strings are equal bits.
@@ -52,7 +52,7 @@ def run_adam_case(case: Case, api: Api) -> dict[str, Any]:
     Each step the lr of every group is multiplied by a factor drawn from the
     case's generator (a schedule's doing); the optimizer's state dict is
     pickled into a fresh optimizer at ``checkpoint``. torch runs its fused
-    kernel (``fused=True``).
+    kernel (``fused=True``); ``options`` go to the optimizer's constructor.
     """
     dtype = np.dtype(case["dtype"])
     rng = np.random.default_rng(case["seed"])
@@ -73,7 +73,7 @@ def run_adam_case(case: Case, api: Api) -> dict[str, Any]:
             }
             for ps, g in zip(params, case["groups"])
         ]
-        return cls(groups, maximize=case["maximize"], **fused)
+        return cls(groups, maximize=case["maximize"], **fused, **options)
 
     optimizer = make()
     for step in range(case["steps"]):
