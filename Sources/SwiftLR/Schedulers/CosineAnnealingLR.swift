@@ -150,3 +150,69 @@ public struct CosineAnnealingLR: LRScheduler {
     return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
   }
 }
+
+// MARK: - Fast-forward
+
+extension CosineAnnealingLR {
+  /// `steps` steps: the first by `step` (it holds the initial and resumed
+  /// branches), the others by the same recurrence in one loop: one cosine
+  /// per step, each computed from the same double as `Shared`'s, the restart
+  /// test by a counter instead of a division, the groups' lrs updated by the
+  /// expressions of `chainedLR`. Bit for bit `steps` calls of `step`.
+  /// Tensor lrs, a step count that could reach 1 again, and epochs or `T_max`
+  /// near the integer limits take `step` all the way.
+  public mutating func stepRepeatedly(
+    _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int, inputs: UnsafeBufferPointer<Double>, stepCount: Int?,
+    countingSteps: Bool, precisions: UnsafeBufferPointer<Int32>
+  ) throws(SchedulerError) {
+    guard steps > 0 else { return }
+    let first = fastForwardContext(0, stepCount: stepCount, countingSteps: countingSteps)
+    try step(lrs, epoch: nil, inputs: inputs, context: first, precisions: precisions)
+    let rest = steps - 1
+    let countsOn = stepCount.map { countingSteps && $0 >= 0 } ?? (self.stepCount >= 1)
+    let small = 1 << 60  // epochs, steps and T_max below it: no sum below can overflow
+    guard rest > 0, precisions.isEmpty, countsOn, abs(lastEpoch) < small, rest < small, abs(tMax) < small,
+      shared.epoch == lastEpoch, shared.tMax == tMax
+    else {
+      for k in 1..<steps {
+        let context = fastForwardContext(k, stepCount: stepCount, countingSteps: countingSteps)
+        try step(lrs, epoch: nil, inputs: inputs, context: context, precisions: precisions)
+      }
+      return
+    }
+    let period = 2 * abs(tMax)
+    let t = Double(tMax)
+    let rise: Double = 1 - cos(Double.pi / t)
+    // (epoch - 1 - T_max) modulo 2 T_max, for the next epoch; 0 where the cosine restarts its rise.
+    var phase = (lastEpoch - tMax) % period
+    if phase < 0 { phase += period }
+    var cosine = shared.cosine
+    var last = shared
+    for _ in 0..<rest {
+      let epoch = lastEpoch + 1
+      let before = cosine
+      cosine = cos(Double.pi * Double(epoch) / t)
+      let ratio = (1 + cosine) / (1 + before)
+      if phase == 0 {
+        for i in 0..<lrs.count { lrs[i] = lrs[i] + (baseLRs[i] - etaMin) * rise / 2 }
+      } else {
+        for i in 0..<lrs.count { lrs[i] = ratio * (lrs[i] - etaMin) + etaMin }
+      }
+      last.epoch = epoch
+      last.rises = phase == 0
+      last.ratio = ratio
+      last.cosine = cosine
+      lastEpoch = epoch
+      phase += 1
+      if phase == period { phase = 0 }
+    }
+    shared = last
+    if let stepCount {
+      self.stepCount = stepCount + steps
+    } else {
+      let (count, overflow) = self.stepCount.addingReportingOverflow(rest)
+      self.stepCount = overflow ? Int.max : count
+    }
+    isInitial = false
+  }
+}

@@ -30,17 +30,36 @@ extension LRScheduler {
     if let stepCount, countingSteps, stepCount > Int.max - steps {
       throw .init(.overflow, "_step_count \(stepCount) + \(steps) steps overflows a 64-bit integer")
     }
+    guard lrs.count == groupCount else {
+      throw .value("expected \(groupCount) learning rates (one per param group), got \(lrs.count)")
+    }
+    guard inputs.count == inputCount else { throw .value("expected \(inputCount) step inputs, got \(inputs.count)") }
+    try checkPrecisions(precisions, groups: lrs.count)
     // Stepped on copies: a step that throws halfway leaves `self` and `lrs` as they were.
     var next = self
     let work = UnsafeMutableBufferPointer<Double>.allocate(capacity: lrs.count)
     defer { work.deallocate() }
     _ = work.initialize(fromContentsOf: lrs)
-    for k in 0..<steps {
-      let context = stepCount.map { StepContext(stepCount: countingSteps ? $0 + k + 1 : $0, isInitial: false) }
-      try next.step(work, epoch: nil, inputs: inputs, context: context, precisions: precisions)
-    }
+    try next.stepRepeatedly(
+      work, steps: steps, inputs: inputs, stepCount: stepCount, countingSteps: countingSteps, precisions: precisions)
     self = next
     _ = lrs.update(fromContentsOf: work)
+  }
+
+  /// The context of the `k`-th step (from 0) of a fast-forward.
+  @inline(__always)
+  func fastForwardContext(_ k: Int, stepCount: Int?, countingSteps: Bool) -> StepContext? {
+    stepCount.map { StepContext(stepCount: countingSteps ? $0 + k + 1 : $0, isInitial: false) }
+  }
+
+  public mutating func stepRepeatedly(
+    _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int, inputs: UnsafeBufferPointer<Double>, stepCount: Int?,
+    countingSteps: Bool, precisions: UnsafeBufferPointer<Int32>
+  ) throws(SchedulerError) {
+    for k in 0..<steps {
+      let context = fastForwardContext(k, stepCount: stepCount, countingSteps: countingSteps)
+      try step(lrs, epoch: nil, inputs: inputs, context: context, precisions: precisions)
+    }
   }
 
   /// `fastForward` over an array of lrs (Swift callers).

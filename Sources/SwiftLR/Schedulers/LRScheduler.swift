@@ -91,6 +91,14 @@ public protocol LRScheduler: OptimizerScheduler {
   /// (OneCycleLR, SWALR). `isInitial`: the constructor's initial step.
   /// Default: none; throws when the scheduler needs inputs it cannot compute.
   func stepInputs(toEpoch epoch: Int, isInitial: Bool) throws(SchedulerError) -> [Double]
+
+  /// `steps` calls of `step` over `lrs`, the body of `fastForward` (which
+  /// runs it on a copy and checks the counts first). A type may take a
+  /// cheaper route that gives the same state and lrs bit for bit (OneCycleLR,
+  /// CosineAnnealingLR). Default: `step`, `steps` times.
+  mutating func stepRepeatedly(
+    _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int, inputs: UnsafeBufferPointer<Double>, stepCount: Int?,
+    countingSteps: Bool, precisions: UnsafeBufferPointer<Int32>) throws(SchedulerError)
 }
 
 extension LRScheduler {

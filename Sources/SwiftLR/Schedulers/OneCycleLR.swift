@@ -203,3 +203,22 @@ public struct OneCycleLR: LRScheduler {
     cycleMomentum ? value(group: group, momentum: true) : nil
   }
 }
+
+// MARK: - Fast-forward
+
+extension OneCycleLR {
+  /// `steps` steps: every step but the last only moves the state (and checks
+  /// it, as `step` does), since each lr is a function of the step alone, not
+  /// of the lr before (PyTorch's `get_lr`); the last is a whole `step`. The
+  /// same state and lrs as `steps` calls of `step`, one anneal instead of
+  /// `steps`. OneCycleLR keeps no step count, so the contexts change nothing.
+  public mutating func stepRepeatedly(
+    _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int, inputs: UnsafeBufferPointer<Double>, stepCount: Int?,
+    countingSteps: Bool, precisions: UnsafeBufferPointer<Int32>
+  ) throws(SchedulerError) {
+    guard steps > 0 else { return }
+    for _ in 1..<steps { try advance(inputs: inputs) }
+    let context = fastForwardContext(steps - 1, stepCount: stepCount, countingSteps: countingSteps)
+    try step(lrs, epoch: nil, inputs: inputs, context: context, precisions: precisions)
+  }
+}
