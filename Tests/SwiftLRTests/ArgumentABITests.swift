@@ -120,7 +120,7 @@ final class ArgumentABITests: XCTestCase {
     XCTAssertEqual(check("StepLR", [:]).0, 0)
     (status, message) = check("StepLR", ["step_size": .string("a")])
     XCTAssertEqual(status, Int32(SWIFTLR_TYPE_ERROR.rawValue))
-    XCTAssertEqual(message, "step_size must be an integer, got str")
+    XCTAssertEqual(message, "step_size must be an int or a float, got str")
     (status, message) = check("CosineAnnealingWarmRestarts", ["T_0": .double(9_223_372_036_854_775_808.0)])
     XCTAssertEqual(status, Int32(SWIFTLR_OVERFLOW_ERROR.rawValue))
     (status, message) = check("CosineAnnealingWarmRestarts", ["T_0": .double(10)])

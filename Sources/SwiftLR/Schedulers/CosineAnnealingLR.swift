@@ -171,8 +171,10 @@ extension CosineAnnealingLR {
     let rest = steps - 1
     let countsOn = stepCount.map { countingSteps && $0 >= 0 } ?? (self.stepCount >= 1)
     let small = 1 << 60  // epochs, steps and T_max below it: no sum below can overflow
-    guard rest > 0, precisions.isEmpty, countsOn, abs(lastEpoch) < small, rest < small, abs(tMax) < small,
-      shared.epoch == lastEpoch, shared.tMax == tMax
+    // An int T_max only: a float one's restart test and zero divisions are `step`'s.
+    let intTMax: Int? = if case .int(let t) = tMax { t } else { nil }
+    guard rest > 0, precisions.isEmpty, countsOn, abs(lastEpoch) < small, rest < small, let tMax = intTMax,
+      abs(tMax) < small, shared.epoch == lastEpoch, shared.tMax == .int(tMax)
     else {
       for k in 1..<steps {
         let context = fastForwardContext(k, stepCount: stepCount, countingSteps: countingSteps)
