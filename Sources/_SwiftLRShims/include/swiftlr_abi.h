@@ -24,7 +24,8 @@ typedef enum {
   SWIFTLR_TYPE_ERROR = 2,
   SWIFTLR_OVERFLOW_ERROR = 3,
   SWIFTLR_KEY_ERROR = 4,
-  SWIFTLR_RUNTIME_ERROR = 5,
+  SWIFTLR_ZERO_DIVISION_ERROR = 5,
+  SWIFTLR_RUNTIME_ERROR = 6,
 } swiftlr_status;
 
 /// Room for an error message, NUL-terminated and truncated to fit.
