@@ -15,6 +15,12 @@ PyObject *shim_raise(int32_t status, const swiftlr_message *message) {
     case SWIFTLR_KEY_ERROR:
       type = PyExc_KeyError;
       break;
+    case SWIFTLR_ZERO_DIVISION_ERROR:
+      type = PyExc_ZeroDivisionError;
+      break;
+    case SWIFTLR_RUNTIME_ERROR:
+      type = PyExc_RuntimeError;
+      break;
     default:
       type = PyExc_ValueError;
       break;

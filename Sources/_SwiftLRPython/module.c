@@ -19,6 +19,15 @@ static PyMethodDef module_methods[] = {
      "bit for bit as torch's fused CPU kernel. zeros_like(data) makes new moments,\n"
      "new_step() a new float32 step count. All inputs are checked before any write;\n"
      "the update runs without the GIL."},
+    {"clip_grad_norm", (PyCFunction)(void (*)(void))shim_clip_grad_norm, METH_FASTCALL,
+     "clip_grad_norm(parameters, max_norm, norm_type, error_if_nonfinite, as_array) -> (float, bool)\n\n"
+     "torch's total norm of the gradients of `parameters` (and whether it is float64),\n"
+     "then, unless max_norm is None, every gradient scaled by torch's clamped coefficient.\n"
+     "as_array(grad) gives an array over a gradient without the buffer protocol. The\n"
+     "work runs without the GIL; a failed call changes nothing."},
+    {"clip_grad_value", (PyCFunction)(void (*)(void))shim_clip_grad_value, METH_FASTCALL,
+     "clip_grad_value(parameters, clip_value, as_array) -> None\n\n"
+     "Every gradient of `parameters` clamped into [-clip_value, clip_value], without the GIL."},
     {"sgd_number", (PyCFunction)(void (*)(void))shim_sgd_number, METH_FASTCALL,
      "sgd_number(value, name) -> float\n\n"
      "An SGD or Adam hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"

@@ -119,6 +119,8 @@ void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*rele
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_clip_grad_norm(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_clip_grad_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
 PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

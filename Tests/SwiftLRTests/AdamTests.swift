@@ -49,3 +49,46 @@ final class AdamTests: XCTestCase {
     XCTAssertThrowsError(try Adam([Parameter<Float>([1])], options: AdamOptions(betas: (0.9, 1))))
   }
 }
+
+extension AdamTests {
+  /// Float and Double run the C ABI's route (kernels for this CPU, the worker
+  /// pool); they must give what the portable kernel gives, element for
+  /// element, with every option that changes the arithmetic.
+  func testStepMatchesPortableKernel() throws {
+    try checkKernelRoute(Float.self)
+    try checkKernelRoute(Double.self)
+  }
+
+  private func checkKernelRoute<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type) throws {
+    let count = (1 << 15) + 5  // split across threads, with a vector tail
+    let grad = (0..<count).map { T(($0 % 97) - 48) / 64 }
+    let start = (0..<count).map { T($0 % 13) / 8 }
+    for options in [
+      AdamOptions(lr: 0.05, weightDecay: 1e-2, amsgrad: true),
+      AdamOptions(lr: 0.01, betas: (0.8, 0.99), weightDecay: 0.1, maximize: true, decoupledWeightDecay: true),
+    ] {
+      for capability in TorchCapability.allCases {
+        let p = Parameter(start, grad: grad)
+        var adam = try Adam([p], options: options, capability: capability)
+        var expected = start
+        var m = [T](repeating: 0, count: count), v = m, x = m
+        for step in 1...2 {
+          try adam.step()
+          x.withUnsafeMutableBufferPointer { x in
+            adamUpdate(
+              param: &expected, grad: grad, expAvg: &m, expAvgSq: &v,
+              maxExpAvgSq: options.amsgrad ? x.baseAddress : nil,
+              count: count, range: 0..<count, step: Float(step), options: options, capability: capability,
+              isa: PortableISA.self)
+          }
+        }
+        let s = try XCTUnwrap(adam.state(of: p))
+        XCTAssertEqual(s.step, 2)
+        XCTAssertEqual(p.data, expected, "\(T.self) \(capability)")
+        XCTAssertEqual(s.expAvg, m)
+        XCTAssertEqual(s.expAvgSq, v)
+        XCTAssertEqual(s.maxExpAvgSq, options.amsgrad ? x : nil)
+      }
+    }
+  }
+}

@@ -66,7 +66,7 @@ final class ArgumentABITests: XCTestCase {
     // StepLR(optimizer, step_size, gamma=0.1): step_size required.
     let stepSize = try XCTUnwrap(row("StepLR", 0))
     XCTAssertEqual(String(cString: stepSize.name), "step_size")
-    XCTAssertEqual(String(cString: stepSize.kind), "int")
+    XCTAssertEqual(String(cString: stepSize.kind), "int_or_float")
     XCTAssertEqual(stepSize.has_default, 0)
     let gamma = try XCTUnwrap(row("StepLR", 1))
     XCTAssertEqual(gamma.default_value.tag, Int32(SWIFTLR_DOUBLE.rawValue))
@@ -120,7 +120,7 @@ final class ArgumentABITests: XCTestCase {
     XCTAssertEqual(check("StepLR", [:]).0, 0)
     (status, message) = check("StepLR", ["step_size": .string("a")])
     XCTAssertEqual(status, Int32(SWIFTLR_TYPE_ERROR.rawValue))
-    XCTAssertEqual(message, "step_size must be an integer, got str")
+    XCTAssertEqual(message, "step_size must be an int or a float, got str")
     (status, message) = check("CosineAnnealingWarmRestarts", ["T_0": .double(9_223_372_036_854_775_808.0)])
     XCTAssertEqual(status, Int32(SWIFTLR_OVERFLOW_ERROR.rawValue))
     (status, message) = check("CosineAnnealingWarmRestarts", ["T_0": .double(10)])

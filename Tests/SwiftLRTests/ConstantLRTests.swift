@@ -29,7 +29,7 @@ final class ConstantLRTests: XCTestCase {
   }
 
   func testNoTrapAtIntLimits() throws {
-    var s = try ConstantLR(baseLRs: [0.1], totalIters: Int.min, lastEpoch: Int.max - 1)
+    var s = try ConstantLR(baseLRs: [0.1], totalIters: .int(Int.min), lastEpoch: Int.max - 1)
     var lrs = [0.1]
     try s.step(&lrs)
     XCTAssertEqual(lrs, [0.1])

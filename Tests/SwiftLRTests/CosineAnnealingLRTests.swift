@@ -33,11 +33,11 @@ final class CosineAnnealingLRTests: XCTestCase {
   func testValidationAndLimits() throws {
     assertThrows(.value, "T_max must not be 0") { _ = try CosineAnnealingLR(baseLRs: [0.1], tMax: 0) }
     for tMax in [Int.max, Int.min, 1, -1] {
-      var s = try CosineAnnealingLR(baseLRs: [0.1], tMax: tMax, lastEpoch: Int.max - 1)
+      var s = try CosineAnnealingLR(baseLRs: [0.1], tMax: .int(tMax), lastEpoch: Int.max - 1)
       var lrs = [0.1]
       try s.step(&lrs)
       assertThrows(.overflow, "last_epoch") { try s.step(&lrs) }
-      var t = try CosineAnnealingLR(baseLRs: [0.1], tMax: tMax, lastEpoch: 0)
+      var t = try CosineAnnealingLR(baseLRs: [0.1], tMax: .int(tMax), lastEpoch: 0)
       try t.step(&lrs, epoch: Double(Int.min))
       _ = t.chainedLR(group: 0, current: 0.1)
     }

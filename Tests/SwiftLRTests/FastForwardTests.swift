@@ -57,7 +57,7 @@ final class FastForwardTests: XCTestCase {
   /// resumed epoch (the closed-form first step), in pieces, and the steps after.
   func testCosineAnnealingLoopEqualsStepping() throws {
     for (tMax, lastEpoch, stepCount) in [(1, -1, 0), (2, -1, 0), (17, -1, 0), (-5, -1, 0), (40, 33, 0), (7, 3, 5)] {
-      let start = try CosineAnnealingLR(baseLRs: [0.1, 0.02], tMax: tMax, etaMin: 0.001, lastEpoch: lastEpoch)
+      let start = try CosineAnnealingLR(baseLRs: [0.1, 0.02], tMax: .int(tMax), etaMin: 0.001, lastEpoch: lastEpoch)
       var (stepped, forwarded) = (start, start)
       var (a, b) = ([0.1, 0.02], [0.1, 0.02])
       try stepOneByOne(&stepped, &a, 1000, stepCount: stepCount)

@@ -32,11 +32,11 @@ final class LinearLRTests: XCTestCase {
   }
 
   func testNoTrapAtIntLimits() throws {
-    var s = try LinearLR(baseLRs: [0.1], totalIters: Int.max, lastEpoch: Int.max - 1)
+    var s = try LinearLR(baseLRs: [0.1], totalIters: .int(Int.max), lastEpoch: Int.max - 1)
     var lrs = [0.1]
     try s.step(&lrs)
     XCTAssert(lrs[0].isFinite)
-    var t = try LinearLR(baseLRs: [0.1], totalIters: Int.min, lastEpoch: 0)
+    var t = try LinearLR(baseLRs: [0.1], totalIters: .int(Int.min), lastEpoch: 0)
     try t.step(&lrs)
     try t.step(&lrs, epoch: 3)
     XCTAssert(lrs[0].isFinite)
@@ -48,7 +48,7 @@ final class LinearLRLimitTests: XCTestCase {
   /// rule at that epoch used to trap on `lastEpoch - 1`.
   func testChainedRuleAtIntMinAndIntMaxDoesNotTrap() throws {
     for total in [Int.max, Int.min, 10] {
-      var s = try LinearLR(baseLRs: [0.1], startFactor: 0.5, totalIters: total)
+      var s = try LinearLR(baseLRs: [0.1], startFactor: 0.5, totalIters: .int(total))
       var lrs = [0.1]
       try s.step(&lrs)
       try s.step(&lrs, epoch: -9_223_372_036_854_775_808.0)

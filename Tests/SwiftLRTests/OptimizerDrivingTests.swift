@@ -37,7 +37,7 @@ final class OptimizerDrivingTests: XCTestCase {
 
   func testFailedConstructionChangesNothing() throws {
     var sgd = try makeSGD()
-    assertThrows(.value, "step_size must be a positive integer") { _ = try StepLR(&sgd, stepSize: 0) }
+    assertThrows(.value, "step_size must be positive") { _ = try StepLR(&sgd, stepSize: 0) }
     XCTAssertEqual(sgd.initialLRs, [nil, nil])
     assertThrows(.value, "Expected 2 lr_lambdas, but got 3") {
       _ = try LambdaLR(&sgd, lrLambdas: [{ _ in 1 }, { _ in 1 }, { _ in 1 }])

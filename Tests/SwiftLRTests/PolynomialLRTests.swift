@@ -24,11 +24,11 @@ final class PolynomialLRTests: XCTestCase {
   }
 
   func testNoTrapAtIntLimits() throws {
-    var s = try PolynomialLR(baseLRs: [0.1], totalIters: Int.max, lastEpoch: Int.max - 1)
+    var s = try PolynomialLR(baseLRs: [0.1], totalIters: .int(Int.max), lastEpoch: Int.max - 1)
     var lrs = [0.1]
     try s.step(&lrs)  // 0 / 0 here: NaN, where Python raises ZeroDivisionError; no trap either way
     try s.step(&lrs, epoch: Double(Int.min))
-    var t = try PolynomialLR(baseLRs: [0.1], totalIters: Int.min)
+    var t = try PolynomialLR(baseLRs: [0.1], totalIters: .int(Int.min))
     try t.step(&lrs)
     try t.step(&lrs)
   }

@@ -79,7 +79,7 @@ final class ReduceLROnPlateauTests: XCTestCase {
   }
 
   func testMissingMetricAndCounterOverflowThrow() throws {
-    var s = try ReduceLROnPlateau(groupCount: 1, patience: .max)
+    var s = try ReduceLROnPlateau(groupCount: 1, patience: .int(.max))
     var lrs = [1.0]
     assertThrows(.value, "expected 1 step inputs") { try s.step(&lrs) }
     try step(&s, &lrs, 1)

@@ -89,7 +89,7 @@ final class ScheduleABITests: XCTestCase {
     XCTAssertEqual(SwiftLR.swiftlr_schedule_values("StepLR", c, nil, 0, nil, 0, 0, nil, &message), 0)
     let (status, _, reported) = values("StepLR", ["base_lrs": .doubles([0.1]), "step_size": .int(0)], steps: [])
     XCTAssertEqual(status, Int32(SWIFTLR_VALUE_ERROR.rawValue))
-    XCTAssertEqual(reported, "step_size must be a positive integer, got 0")
+    XCTAssertEqual(reported, "step_size must be positive, got 0")
   }
 
   func testNegativeCountsAndMissingBuffers() {
@@ -123,7 +123,7 @@ final class ScheduleABITests: XCTestCase {
     let step: [String: SchedulerValue] = ["base_lrs": .doubles([0.1]), "step_size": .int(2)]
     var (status, _, message) = values("StepLR", ["base_lrs": .doubles([0.1]), "step_size": .string("2")], steps: [1])
     XCTAssertEqual(status, Int32(SWIFTLR_TYPE_ERROR.rawValue))
-    XCTAssertEqual(message, "step_size must be an integer, got str")
+    XCTAssertEqual(message, "step_size must be an int or a float, got str")
     (status, _, message) = values("NoSuchLR", step, steps: [1])
     XCTAssertEqual(status, Int32(SWIFTLR_VALUE_ERROR.rawValue))
     XCTAssertEqual(message, "unknown scheduler 'NoSuchLR'")

@@ -126,12 +126,15 @@ final class SchedulerArgumentTests: XCTestCase {
     XCTAssertNoThrow(try resolve("eta_min", .int(0)))
   }
 
-  func testPlainIntTakesAnIntegralFloat() throws {
-    let a = try SchedulerConfig(["base_lrs": .doubles([0.1]), "step_size": .double(4)]).resolved(for: StepLR.self)
-    XCTAssertEqual(a.config["step_size"], .int(4))
-    assertThrows(.type, "step_size must be an integer, got 4.5") {
-      _ = try SchedulerConfig(["base_lrs": .doubles([0.1]), "step_size": .double(4.5)]).resolved(for: StepLR.self)
+  func testIntOrFloatKeepsTheTypeGiven() throws {
+    func resolve(_ value: SchedulerValue) throws -> SchedulerValue? {
+      try SchedulerConfig(["base_lrs": .doubles([0.1]), "step_size": value]).resolved(for: StepLR.self)
+        .config["step_size"]
     }
+    XCTAssertEqual(try resolve(.double(4)), .double(4))
+    XCTAssertEqual(try resolve(.double(4.5)), .double(4.5))
+    XCTAssertEqual(try resolve(.int(4)), .int(4))
+    assertThrows(.overflow, "step_size is out of range") { _ = try resolve(.double(0x1p63)) }
   }
 
   func testChoiceRefusesAnUnknownValueWithItsMessage() throws {
@@ -171,7 +174,7 @@ final class SchedulerArgumentTests: XCTestCase {
     // step_size is required, but check looks only at what it is given.
     XCTAssertNoThrow(try StepLR.check(["gamma": .double(0.5)]))
     XCTAssertNoThrow(try StepLR.check(["not_an_argument": .string("x")]))
-    assertThrows(.value, "step_size must be a positive integer, got 0") { try StepLR.check(["step_size": .int(0)]) }
+    assertThrows(.value, "step_size must be positive, got 0") { try StepLR.check(["step_size": .int(0)]) }
     assertThrows(.value, "Constant multiplicative factor expected to be between 0 and 1.") {
       try ConstantLR.check(["factor": .double(1.5), "total_iters": .int(3)])
     }
@@ -188,7 +191,7 @@ final class SchedulerArgumentTests: XCTestCase {
 
   func testUpdateRunsTheDeclaredCheckAndChangesNothingOnFailure() throws {
     var s = try StepLR(baseLRs: [0.1], stepSize: 3, gamma: 0.5)
-    assertThrows(.value, "step_size must be a positive integer, got 0") {
+    assertThrows(.value, "step_size must be positive, got 0") {
       try s.update(["gamma": .double(0.9), "step_size": .int(0)])
     }
     XCTAssertEqual(s.stepSize, 3)
@@ -215,7 +218,7 @@ final class SchedulerArgumentTests: XCTestCase {
   }
 
   func testCheckStateRunsTheDeclaredChecksOnAMemberwiseInit() {
-    assertThrows(.value, "step_size must be a positive integer, got 0") {
+    assertThrows(.value, "step_size must be positive, got 0") {
       _ = try StepLR(baseLRs: [0.1], stepSize: 0)
     }
     assertThrows(.value, "anneal_epochs must be equal or greater than 0, got -1") {

@@ -85,20 +85,22 @@ enum SchedulerReference {
   static func make(_ c: JSON, _ sgd: inout SGD<Double>) throws -> any OptimizerScheduler {
     let k = c["kwargs"] as! JSON
     let integer = { (key: String) in k[key].map(int) }
+    // An int-or-float argument as written: `2` an int, `2.5` and `2.0` floats.
+    let count = { (key: String) in k[key].map { v in Int(v as! String).map(IntOrFloat.int) ?? .float(double(v)) } }
     let num = { (key: String, fallback: Double) in k[key].map(double) ?? fallback }
     switch c["scheduler"] as! String {
-    case "StepLR": return try StepLR(&sgd, stepSize: integer("step_size")!, gamma: num("gamma", 0.1))
+    case "StepLR": return try StepLR(&sgd, stepSize: count("step_size")!, gamma: num("gamma", 0.1))
     case "MultiStepLR":
       return try MultiStepLR(&sgd, milestones: (k["milestones"] as! [Any]).map(int), gamma: num("gamma", 0.1))
     case "ConstantLR":
-      return try ConstantLR(&sgd, factor: num("factor", 1.0 / 3), totalIters: integer("total_iters") ?? 5)
+      return try ConstantLR(&sgd, factor: num("factor", 1.0 / 3), totalIters: count("total_iters") ?? 5)
     case "LinearLR":
       return try LinearLR(
         &sgd, startFactor: num("start_factor", 1.0 / 3), endFactor: num("end_factor", 1),
-        totalIters: integer("total_iters") ?? 5)
+        totalIters: count("total_iters") ?? 5)
     case "ExponentialLR": return try ExponentialLR(&sgd, gamma: num("gamma", 0))
-    case "PolynomialLR": return try PolynomialLR(&sgd, totalIters: integer("total_iters") ?? 5, power: num("power", 1))
-    case "CosineAnnealingLR": return try CosineAnnealingLR(&sgd, tMax: integer("T_max")!, etaMin: num("eta_min", 0))
+    case "PolynomialLR": return try PolynomialLR(&sgd, totalIters: count("total_iters") ?? 5, power: num("power", 1))
+    case "CosineAnnealingLR": return try CosineAnnealingLR(&sgd, tMax: count("T_max")!, etaMin: num("eta_min", 0))
     case "CosineAnnealingWarmRestarts":
       return try CosineAnnealingWarmRestarts(
         &sgd, t0: integer("T_0")!, tMult: integer("T_mult") ?? 1, etaMin: num("eta_min", 0))
@@ -112,8 +114,8 @@ enum SchedulerReference {
     case "ReduceLROnPlateau":
       return try ReduceLROnPlateau(
         &sgd, mode: .init(rawValue: k["mode"] as? String ?? "min")!, factor: num("factor", 0.1),
-        patience: integer("patience") ?? 10, threshold: num("threshold", 1e-4),
-        thresholdMode: .init(rawValue: k["threshold_mode"] as? String ?? "rel")!, cooldown: integer("cooldown") ?? 0,
+        patience: count("patience") ?? 10, threshold: num("threshold", 1e-4),
+        thresholdMode: .init(rawValue: k["threshold_mode"] as? String ?? "rel")!, cooldown: count("cooldown") ?? 0,
         minLRs: (k["min_lr"] as? [Any])?.map(double), minLR: (k["min_lr"] as? String).map(double) ?? 0,
         eps: num("eps", 1e-8))
     case "OneCycleLR":

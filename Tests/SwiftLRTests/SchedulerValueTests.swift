@@ -172,12 +172,16 @@ final class SchedulerValueTests: XCTestCase {
     let fields = StepLR.allFields
     let stepSize = fields.first { $0.name == "step_size" }!
     let baseLRs = fields.first { $0.name == "base_lrs" }!
+    try stepSize.write(&s, .bool(true))
+    XCTAssertEqual(s.stepSize, 1)
+    XCTAssertEqual(stepSize.read(s), .int(1))
+    // An int-or-float field keeps a float as a float, as PyTorch's attribute does.
     try stepSize.write(&s, .double(4))
-    XCTAssertEqual(s.stepSize, 4)
-    XCTAssertEqual(stepSize.read(s), .int(4))
+    XCTAssertEqual(s.stepSize, .float(4))
+    XCTAssertEqual(stepSize.read(s), .double(4))
     try baseLRs.write(&s, .ints([1, 2]))
     XCTAssertEqual(s.baseLRs, [1.0, 2.0])
-    assertThrows(.type, "step_size must be an integer, got 4.5") { try stepSize.write(&s, .double(4.5)) }
-    XCTAssertEqual(s.stepSize, 4)
+    assertThrows(.type, "step_size must be an int or a float, got str") { try stepSize.write(&s, .string("4")) }
+    XCTAssertEqual(s.stepSize, .float(4))
   }
 }

@@ -12,7 +12,7 @@ holds the pure (stateless) schedules, :mod:`swiftlr.plot` draws a scheduler
 with matplotlib, which it imports only when it draws.
 """
 
-from swiftlr import optim, plot, schedules
+from swiftlr import nn, optim, plot, schedules
 from swiftlr._lr_find import LRFinderResult, lr_find
 from swiftlr._parameter import Parameter
 from swiftlr._torch import torch_safe_globals
@@ -25,6 +25,7 @@ __all__ = [
     "Parameter",
     "ScheduleDriftWarning",
     "lr_find",
+    "nn",
     "optim",
     "plot",
     "schedules",

@@ -146,6 +146,23 @@ def adam_step(
     ``zeros_like(data)`` moments, which join ``state`` after the update. All inputs are checked before any write; the update
     runs without the GIL."""
 
+def clip_grad_norm(
+    parameters: Sequence[Any],
+    max_norm: float | None,
+    norm_type: float,
+    error_if_nonfinite: bool,
+    as_array: Callable[[Any], Any],
+    /,
+) -> tuple[float, bool]:
+    """torch's total norm of the gradients of ``parameters`` and whether it is
+    float64; then, unless ``max_norm`` is None, every gradient scaled by
+    torch's clamped coefficient. ``as_array(grad)`` gives an array over a
+    gradient without the buffer protocol. Runs without the GIL; a failed call
+    changes nothing."""
+
+def clip_grad_value(parameters: Sequence[Any], clip_value: float, as_array: Callable[[Any], Any], /) -> None:
+    """Every gradient of ``parameters`` clamped into ``[-clip_value, clip_value]``."""
+
 def sgd_number(value: Any, name: str, /) -> float:
     """An SGD or Adam hyperparameter as the step reads it (a number, numpy scalar, or
     0-d array or tensor), as a float."""

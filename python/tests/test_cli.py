@@ -66,7 +66,7 @@ def test_milestones_take_a_single_value(capsys: pytest.CaptureFixture[str]) -> N
         (["show"], "show needs a scheduler, one of: ConstantLR"),
         (["show", "StepLR", "--steps", "3"], "the following arguments are required: --step-size"),
         (["show", "StepLR", "--step-size", "2", "--nope", "1"], "unrecognized arguments: --nope"),
-        (["show", "StepLR", "--step-size", "0"], "step_size must be a positive integer"),
+        (["show", "StepLR", "--step-size", "0"], "step_size must be positive"),
         (
             ["show", "StepLR", "--step-size", "3", "--groups", ","],
             "--groups: expected comma-separated numbers, got ','",

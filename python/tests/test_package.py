@@ -14,6 +14,7 @@ def test_exports() -> None:
         "Parameter",
         "ScheduleDriftWarning",
         "lr_find",
+        "nn",
         "optim",
         "plot",
         "schedules",
@@ -24,6 +25,7 @@ def test_exports() -> None:
         assert hasattr(swiftlr, name)
     assert swiftlr.schedules.step_lr(0.1, step_size=10)(25) == 0.1 * 0.1**2
     assert callable(swiftlr.plot.plot)
+    assert swiftlr.nn.utils.clip_grad_norm_ is swiftlr.nn.utils.clip_grad.clip_grad_norm_
 
 
 def test_plot_is_lazy() -> None:

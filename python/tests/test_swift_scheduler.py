@@ -67,7 +67,7 @@ def test_signature_mirrors_the_swift_declaration(cls: type) -> None:
 
 
 def test_declarations_are_well_formed() -> None:
-    kinds = {"int", "float", "bool", "str", "ints", "floats", "per_group"}
+    kinds = {"int", "float", "int_or_float", "bool", "str", "ints", "floats", "per_group"}
     for cls in _CLASSES:
         rows = _swiftlr.scheduler_arguments(cls._kind)
         assert len({name for name, *_ in rows}) == len(rows)
@@ -93,7 +93,8 @@ def test_checked_first_arguments_win_over_a_bad_optimizer() -> None:
 def test_check_arguments_checks_only_what_it_is_given() -> None:
     _swiftlr.check_arguments("StepLR", {})  # step_size is required, but not given: no check
     _swiftlr.check_arguments("StepLR", {"step_size": 3})
-    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
+    _swiftlr.check_arguments("StepLR", {"step_size": 2.5})
+    with pytest.raises(ValueError, match="step_size must be positive, got 0"):
         _swiftlr.check_arguments("StepLR", {"step_size": 0})
     with pytest.raises(TypeError, match="gamma must be a float, got str"):
         _swiftlr.check_arguments("StepLR", {"gamma": "x"})
@@ -117,8 +118,8 @@ def test_a_rejected_argument_writes_no_group() -> None:
 
 def test_field_updates_use_the_declared_checks() -> None:
     s = L.StepLR(_opt(), step_size=2)
-    with pytest.raises(ValueError, match="step_size must be a positive integer, got 0"):
-        s.step_size = 0
+    with pytest.raises(ValueError, match="step_size must be positive, got -0.5"):
+        s.step_size = -0.5
     assert s.step_size == 2
     p = L.ReduceLROnPlateau(_opt())
     with pytest.raises(ValueError, match="mode sideways is unknown!"):

@@ -1,14 +1,22 @@
 import _SwiftLRShims
 
 /// A trainable array for the Swift API: values plus an optional gradient.
+///
+/// Edge Cases:
+/// - `data` and `grad` of 2 MiB or more are copied once, here, into storage
+///   backed by transparent huge pages (`hugePageArray`), as numpy allocates
+///   its large arrays: a step over them then runs as fast as the Python
+///   build's over numpy arrays. An array assigned later keeps its own
+///   storage; writing into `grad` in place (`p.grad![i] = g`) keeps the
+///   hinted one.
 public final class Parameter<Scalar: BinaryFloatingPoint & SIMDScalar> {
   // Written in place by every step; no dynamic exclusivity check per access.
   @exclusivity(unchecked) public var data: [Scalar]
   public var grad: [Scalar]?
 
   public init(_ data: [Scalar], grad: [Scalar]? = nil) {
-    self.data = data
-    self.grad = grad
+    self.data = hugePageCopy(data)
+    self.grad = grad.map(hugePageCopy)
   }
 }
 
@@ -78,17 +86,9 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
         }
       }
     }
-    if Scalar.self == Float.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: SGD<Float>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT32.rawValue)) }
-      }
-    } else if Scalar.self == Double.self {
-      withUnsafeMutablePointer(to: &self) {
-        $0.withMemoryRebound(to: SGD<Double>.self, capacity: 1) { $0.pointee.update(Int32(SWIFTLR_FLOAT64.rawValue)) }
-      }
-    } else {
-      update(nil)
-    }
+    routeToKernels(
+      &self, scalar: Scalar.self, float: { (o: inout SGD<Float>, dtype) in o.update(dtype) },
+      double: { (o: inout SGD<Double>, dtype) in o.update(dtype) }, portable: { $0.update(nil) })
   }
 
   /// The update of `step()`, its checks done: through `swiftlr_sgd_step` for
@@ -108,7 +108,7 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
           swap(&buffer, &momentumBuffers.values[index])
           fresh = false
         } else if momentum {
-          buffer = Array(repeating: 0, count: grad.count)
+          buffer = hugePageZeros(grad.count)
         }
         let count = p.data.count
         grad.withUnsafeBufferPointer { gp in

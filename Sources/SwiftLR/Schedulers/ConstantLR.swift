@@ -11,9 +11,9 @@ public struct ConstantLR: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
   public var factor: Double
-  public var totalIters: Int
+  public var totalIters: IntOrFloat
 
-  public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: Int = 5, lastEpoch: Int = -1)
+  public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: IntOrFloat = 5, lastEpoch: Int = -1)
     throws(SchedulerError)
   {
     self.baseLRs = baseLRs
@@ -28,17 +28,17 @@ public struct ConstantLR: LRScheduler {
       if v > 1.0 || v < 0 { throw .value("Constant multiplicative factor expected to be between 0 and 1.") }
       if v == 0 { throw .value("factor must be greater than 0: the lr is divided by factor at total_iters") }
     },
-    .int("total_iters", default: 5),
+    .intOrFloat("total_iters", default: 5),
   ]
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: a.doubles("base_lrs"), factor: a.double("factor"), totalIters: a.int("total_iters"),
+      baseLRs: a.doubles("base_lrs"), factor: a.double("factor"), totalIters: a.intOrFloat("total_iters"),
       lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<ConstantLR>] = [
-    .double("factor", \.factor), .int("total_iters", \.totalIters),
+    .double("factor", \.factor), .intOrFloat("total_iters", \.totalIters),
   ]
 
   public func validate() throws(SchedulerError) {

@@ -13,6 +13,7 @@
 ///
 /// - Parameters:
 ///   - tMax: half period of the cosine, in epochs (PyTorch's `T_max`); not 0.
+///     An int or a float (`T_max=10.5`), as PyTorch computes with either.
 ///   - etaMin: the minimum lr. Default: 0.
 ///   - stepCount: PyTorch's `_step_count`, counted by the caller (the Python
 ///     layer increments it before each `step()`).
@@ -25,12 +26,12 @@
 public struct CosineAnnealingLR: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
-  public var tMax: Int
+  public var tMax: IntOrFloat
   public var etaMin: Double
   public var stepCount = 0
   public var isInitial = false
 
-  public init(baseLRs: [Double], tMax: Int, etaMin: Double = 0.0, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], tMax: IntOrFloat, etaMin: Double = 0.0, lastEpoch: Int = -1) throws(SchedulerError) {
     self.baseLRs = baseLRs
     self.tMax = tMax
     self.etaMin = etaMin
@@ -39,19 +40,20 @@ public struct CosineAnnealingLR: LRScheduler {
   }
 
   public static let arguments: [SchedulerArgument] = [
-    .int("T_max") { (v) throws(SchedulerError) in
-      guard v != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
+    .intOrFloat("T_max") { (v) throws(SchedulerError) in
+      guard v.double != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
     },
     .float("eta_min", default: 0.0),
   ]
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: a.doubles("base_lrs"), tMax: a.int("T_max"), etaMin: a.double("eta_min"), lastEpoch: a.int("last_epoch"))
+      baseLRs: a.doubles("base_lrs"), tMax: a.intOrFloat("T_max"), etaMin: a.double("eta_min"),
+      lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<CosineAnnealingLR>] = [
-    .int("T_max", \.tMax), .double("eta_min", \.etaMin),
+    .intOrFloat("T_max", \.tMax), .double("eta_min", \.etaMin),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -69,19 +71,21 @@ public struct CosineAnnealingLR: LRScheduler {
   /// a step after a step takes it from there (one cosine per step, not two).
   struct Shared: Sendable {
     var epoch = Int.min
-    var tMax = 0
+    var tMax: IntOrFloat = 0
     var rises = false
     var ratio = 0.0
     /// `cos(pi * epoch / T_max)`.
     var cosine = Double.nan
+    /// Whether `ratio` divided by zero (Python raises there).
+    var dividesByZero = false
 
     init() {}
 
-    init(epoch: Int, tMax: Int, after previous: Shared? = nil) {
-      let t = Double(tMax)
+    init(epoch: Int, tMax: IntOrFloat, after previous: Shared? = nil) {
+      let t = tMax.double
       self.epoch = epoch
       self.tMax = tMax
-      rises = epoch > Int.min && differenceIsMultiple(epoch - 1, tMax, ofTwice: tMax)
+      rises = epoch > Int.min && CosineAnnealingLR.rises(at: epoch, tMax: tMax)
       cosine = cos(Double.pi * Double(epoch) / t)
       let before =
         if let previous, previous.tMax == tMax, epoch > Int.min, previous.epoch == epoch - 1 {
@@ -90,9 +94,33 @@ public struct CosineAnnealingLR: LRScheduler {
           cos(Double.pi * floatOfDifference(epoch, 1) / t)
         }
       ratio = (1 + cosine) / (1 + before)
+      dividesByZero = 1 + before == 0
     }
   }
   var shared = Shared()
+
+  /// PyTorch's `(last_epoch - 1 - T_max) % (2 * T_max) == 0`: in ints (128
+  /// bits where 64 could overflow), or, for a float `T_max`, in doubles from
+  /// `float(last_epoch - 1)`, as Python computes it; `epoch > Int.min`.
+  static func rises(at epoch: Int, tMax: IntOrFloat) -> Bool {
+    switch tMax {
+    case .int(let t): return differenceIsMultiple(epoch - 1, t, ofTwice: t)
+    case .float(let t): return fmod(Double(epoch - 1) - t, 2 * t) == 0
+    }
+  }
+
+  /// One chained step. The ratio's denominator, `1 + cos(pi * (epoch - 1) /
+  /// T_max)`, can round to 0 where the restart test misses it (a float
+  /// `T_max`, or an int one near 2**53); PyTorch then raises
+  /// ZeroDivisionError, and so does this, changing nothing.
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    let epoch = try checkedIncrement(lastEpoch)
+    let next = Shared(epoch: epoch, tMax: tMax, after: shared)
+    if next.dividesByZero && !next.rises && !isInitial && !(stepCount == 1 && epoch > 0) {
+      throw SchedulerError(.zeroDivision, "float division by zero")
+    }
+    (lastEpoch, shared) = (epoch, next)
+  }
 
   public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = epoch
@@ -100,7 +128,7 @@ public struct CosineAnnealingLR: LRScheduler {
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    let t = Double(tMax)
+    let t = tMax.double
     if isInitial { return current }
     let base = baseLR(group, like: current)
     if stepCount == 1 && lastEpoch > 0 {
@@ -118,7 +146,7 @@ public struct CosineAnnealingLR: LRScheduler {
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    let wave: Double = 1 + cos(Double.pi * Double(lastEpoch) / Double(tMax))
+    let wave: Double = 1 + cos(Double.pi * Double(lastEpoch) / tMax.double)
     return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
   }
 }
@@ -143,8 +171,10 @@ extension CosineAnnealingLR {
     let rest = steps - 1
     let countsOn = stepCount.map { countingSteps && $0 >= 0 } ?? (self.stepCount >= 1)
     let small = 1 << 60  // epochs, steps and T_max below it: no sum below can overflow
-    guard rest > 0, precisions.isEmpty, countsOn, abs(lastEpoch) < small, rest < small, abs(tMax) < small,
-      shared.epoch == lastEpoch, shared.tMax == tMax
+    // An int T_max only: a float one's restart test and zero divisions are `step`'s.
+    let intTMax: Int? = if case .int(let t) = tMax { t } else { nil }
+    guard rest > 0, precisions.isEmpty, countsOn, abs(lastEpoch) < small, rest < small, let tMax = intTMax,
+      abs(tMax) < small, shared.epoch == lastEpoch, shared.tMax == .int(tMax)
     else {
       for k in 1..<steps {
         let context = fastForwardContext(k, stepCount: stepCount, countingSteps: countingSteps)

@@ -18,11 +18,11 @@ public struct LinearLR: LRScheduler {
   public var lastEpoch: Int
   public var startFactor: Double
   public var endFactor: Double
-  public var totalIters: Int
+  public var totalIters: IntOrFloat
   public var isInitial = false
 
   public init(
-    baseLRs: [Double], startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: Int = 5,
+    baseLRs: [Double], startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: IntOrFloat = 5,
     lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self.baseLRs = baseLRs
@@ -42,20 +42,20 @@ public struct LinearLR: LRScheduler {
     .float("end_factor", default: 1.0, first: true) { (v) throws(SchedulerError) in
       if v > 1.0 || v < 0 { throw .value("Ending multiplicative factor expected to be between 0 and 1.") }
     },
-    .int("total_iters", default: 5) { (v) throws(SchedulerError) in
-      guard v != 0 else { throw .value("total_iters must not be 0: the closed form divides by total_iters") }
+    .intOrFloat("total_iters", default: 5) { (v) throws(SchedulerError) in
+      guard v.double != 0 else { throw .value("total_iters must not be 0: the closed form divides by total_iters") }
     },
   ]
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
       baseLRs: a.doubles("base_lrs"), startFactor: a.double("start_factor"), endFactor: a.double("end_factor"),
-      totalIters: a.int("total_iters"), lastEpoch: a.int("last_epoch"))
+      totalIters: a.intOrFloat("total_iters"), lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<LinearLR>] = [
     .double("start_factor", \.startFactor), .double("end_factor", \.endFactor),
-    .int("total_iters", \.totalIters),
+    .intOrFloat("total_iters", \.totalIters),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -68,13 +68,13 @@ public struct LinearLR: LRScheduler {
     // lastEpoch <= totalIters, but step(epoch) can leave it at Int.min: take
     // lastEpoch - 1 in 128 bits (Python's int), then round it to a double.
     let span = endFactor - startFactor
-    return current * (1.0 + span / (Double(totalIters) * startFactor + floatOfDifference(lastEpoch, 1) * span))
+    return current * (1.0 + span / (totalIters.double * startFactor + floatOfDifference(lastEpoch, 1) * span))
   }
 
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    let reached = Double(min(totalIters, lastEpoch))
-    return baseLR(group, like: current) * (startFactor + (endFactor - startFactor) * reached / Double(totalIters))
+    let reached = totalIters.minimum(lastEpoch)
+    return baseLR(group, like: current) * (startFactor + (endFactor - startFactor) * reached / totalIters.double)
   }
 }

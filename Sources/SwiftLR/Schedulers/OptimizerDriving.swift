@@ -150,8 +150,8 @@ extension ReduceLROnPlateau {
   ///   - minLR: the lowest lr of every group. Default: 0.
   ///   - eps: the smallest reduction applied. Default: 1e-8.
   public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
-    thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLRs: [Double]? = nil, minLR: Double = 0,
+    _ optimizer: inout O, mode: Mode = .min, factor: Double = 0.1, patience: IntOrFloat = 10, threshold: Double = 1e-4,
+    thresholdMode: ThresholdMode = .rel, cooldown: IntOrFloat = 0, minLRs: [Double]? = nil, minLR: Double = 0,
     eps: Double = 1e-8
   ) throws(SchedulerError) {
     guard factor < 1 else { throw .value("Factor should be < 1.0.") }

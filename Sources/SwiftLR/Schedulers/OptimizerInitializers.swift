@@ -8,7 +8,9 @@
 
 extension StepLR {
   /// `StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1)`.
-  public init<O: ScheduledOptimizer>(_ optimizer: inout O, stepSize: Int, gamma: Double = 0.1, lastEpoch: Int = -1)
+  public init<O: ScheduledOptimizer>(
+    _ optimizer: inout O, stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1
+  )
     throws(SchedulerError)
   {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
@@ -31,7 +33,7 @@ extension MultiStepLR {
 extension ConstantLR {
   /// `ConstantLR(optimizer, factor=1/3, total_iters=5, last_epoch=-1)`.
   public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, factor: Double = 1.0 / 3, totalIters: Int = 5, lastEpoch: Int = -1
+    _ optimizer: inout O, factor: Double = 1.0 / 3, totalIters: IntOrFloat = 5, lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
       try ConstantLR(baseLRs: b, factor: factor, totalIters: totalIters, lastEpoch: lastEpoch)
@@ -42,7 +44,7 @@ extension ConstantLR {
 extension LinearLR {
   /// `LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5, last_epoch=-1)`.
   public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: Int = 5,
+    _ optimizer: inout O, startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: IntOrFloat = 5,
     lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
@@ -64,7 +66,7 @@ extension ExponentialLR {
 extension PolynomialLR {
   /// `PolynomialLR(optimizer, total_iters=5, power=1.0, last_epoch=-1)`.
   public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, totalIters: Int = 5, power: Double = 1.0, lastEpoch: Int = -1
+    _ optimizer: inout O, totalIters: IntOrFloat = 5, power: Double = 1.0, lastEpoch: Int = -1
   ) throws(SchedulerError) {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
       try PolynomialLR(baseLRs: b, totalIters: totalIters, power: power, lastEpoch: lastEpoch)
@@ -76,7 +78,7 @@ extension PolynomialLR {
 
 extension CosineAnnealingLR {
   /// `CosineAnnealingLR(optimizer, T_max, eta_min=0.0, last_epoch=-1)`.
-  public init<O: ScheduledOptimizer>(_ optimizer: inout O, tMax: Int, etaMin: Double = 0, lastEpoch: Int = -1)
+  public init<O: ScheduledOptimizer>(_ optimizer: inout O, tMax: IntOrFloat, etaMin: Double = 0, lastEpoch: Int = -1)
     throws(SchedulerError)
   {
     self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in

@@ -20,11 +20,13 @@
 public struct PolynomialLR: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
-  public var totalIters: Int
+  public var totalIters: IntOrFloat
   public var power: Double
   public var isInitial = false
 
-  public init(baseLRs: [Double], totalIters: Int = 5, power: Double = 1.0, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], totalIters: IntOrFloat = 5, power: Double = 1.0, lastEpoch: Int = -1)
+    throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.totalIters = totalIters
     self.power = power
@@ -33,8 +35,8 @@ public struct PolynomialLR: LRScheduler {
   }
 
   public static let arguments: [SchedulerArgument] = [
-    .int("total_iters", default: 5) { (v) throws(SchedulerError) in
-      guard v != 0 else { throw .value("total_iters must not be 0: the schedule divides by total_iters") }
+    .intOrFloat("total_iters", default: 5) { (v) throws(SchedulerError) in
+      guard v.double != 0 else { throw .value("total_iters must not be 0: the schedule divides by total_iters") }
     },
     .float("power", default: 1.0) { (v) throws(SchedulerError) in
       guard !(v < 0) else {
@@ -45,12 +47,12 @@ public struct PolynomialLR: LRScheduler {
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: a.doubles("base_lrs"), totalIters: a.int("total_iters"), power: a.double("power"),
+      baseLRs: a.doubles("base_lrs"), totalIters: a.intOrFloat("total_iters"), power: a.double("power"),
       lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<PolynomialLR>] = [
-    .int("total_iters", \.totalIters), .double("power", \.power),
+    .intOrFloat("total_iters", \.totalIters), .double("power", \.power),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -59,7 +61,7 @@ public struct PolynomialLR: LRScheduler {
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if isInitial || lastEpoch > totalIters { return current }
-    let t = Double(totalIters)
+    let t = totalIters.double
     // Python's ints do not wrap: at lastEpoch == Int.min, lastEpoch - 1 is -2**63 - 1.
     let ratio = (1.0 - Double(lastEpoch) / t) / (1.0 - floatOfDifference(lastEpoch, 1) / t)
     return current * pow(ratio, power)
@@ -68,6 +70,6 @@ public struct PolynomialLR: LRScheduler {
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    baseLR(group, like: current) * pow(1.0 - Double(min(totalIters, lastEpoch)) / Double(totalIters), power)
+    baseLR(group, like: current) * pow(1.0 - totalIters.minimum(lastEpoch) / totalIters.double, power)
   }
 }

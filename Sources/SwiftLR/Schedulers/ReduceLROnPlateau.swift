@@ -39,10 +39,10 @@ public struct ReduceLROnPlateau: LRScheduler {
   public var lastEpoch: Int
   public var mode: Mode
   public var factor: Double
-  public var patience: Int
+  public var patience: IntOrFloat
   public var threshold: Double
   public var thresholdMode: ThresholdMode
-  public var cooldown: Int
+  public var cooldown: IntOrFloat
   public var minLRs: [Double]
   /// PyTorch's `default_min_lr`: the scalar `min_lr`, or nil when a list was given.
   public var defaultMinLR: Double?
@@ -52,15 +52,15 @@ public struct ReduceLROnPlateau: LRScheduler {
   /// The worst value for the mode: +inf for `"min"`, -inf for `"max"`
   /// (derived from `mode`, as PyTorch's `load_state_dict` recomputes it).
   public var modeWorse: Double { mode == .max ? -.infinity : .infinity }
-  public var cooldownCounter: Int = 0
+  public var cooldownCounter: IntOrFloat = 0
   public var numBadEpochs: Int = 0
   public var signAwareThreshold: Bool
   /// Whether the step just taken reduces the lrs (consumed by `chainedLR`).
   var reducing = false
 
   public init(
-    groupCount: Int, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10,
-    threshold: Double = 1e-4, thresholdMode: ThresholdMode = .rel, cooldown: Int = 0,
+    groupCount: Int, mode: Mode = .min, factor: Double = 0.1, patience: IntOrFloat = 10,
+    threshold: Double = 1e-4, thresholdMode: ThresholdMode = .rel, cooldown: IntOrFloat = 0,
     minLRs: [Double]? = nil, minLR: Double = 0, eps: Double = 1e-8, signAwareThreshold: Bool = false,
     lastEpoch: Int = 0
   ) throws(SchedulerError) {
@@ -90,15 +90,15 @@ public struct ReduceLROnPlateau: LRScheduler {
     .perGroup("min_lr", default: .double(0), count: { "expected \($1) min_lrs, got \($0)" }),
     .choice("mode", Mode.self, default: .min) { "mode \($0) is unknown!" },
     .choice("threshold_mode", ThresholdMode.self, default: .rel) { "threshold mode \($0) is unknown!" },
-    .int("patience", default: 10), .float("threshold", default: 1e-4), .int("cooldown", default: 0),
+    .intOrFloat("patience", default: 10), .float("threshold", default: 1e-4), .intOrFloat("cooldown", default: 0),
     .float("eps", default: 1e-8), .bool("sign_aware_threshold", default: false),
   ]
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     let scalar = a.config["min_lr"].flatMap { if case .double(let v) = $0 { v } else { nil } }
     try self.init(
-      groupCount: a.groupCount, mode: a.choice("mode"), factor: a.double("factor"), patience: a.int("patience"),
-      threshold: a.double("threshold"), thresholdMode: a.choice("threshold_mode"), cooldown: a.int("cooldown"),
+      groupCount: a.groupCount, mode: a.choice("mode"), factor: a.double("factor"), patience: a.intOrFloat("patience"),
+      threshold: a.double("threshold"), thresholdMode: a.choice("threshold_mode"), cooldown: a.intOrFloat("cooldown"),
       minLRs: scalar == nil ? a.perGroup("min_lr") : nil, minLR: scalar ?? 0, eps: a.double("eps"),
       signAwareThreshold: a.bool("sign_aware_threshold"), lastEpoch: a.int("last_epoch"))
   }
@@ -110,7 +110,7 @@ public struct ReduceLROnPlateau: LRScheduler {
       write: { (s: inout ReduceLROnPlateau, v: SchedulerValue) throws(SchedulerError) in
         s.defaultMinLR = v == .none ? nil : try v.asDouble("default_min_lr")
       }),
-    .doubles("min_lrs", \.minLRs), .int("patience", \.patience), .int("cooldown", \.cooldown),
+    .doubles("min_lrs", \.minLRs), .intOrFloat("patience", \.patience), .intOrFloat("cooldown", \.cooldown),
     .double("eps", \.eps), .choice("mode", \.mode), .double("threshold", \.threshold),
     .choice("threshold_mode", \.thresholdMode),
     // Read from `mode`; a written value is checked and dropped, as PyTorch's load recomputes it.
@@ -120,7 +120,7 @@ public struct ReduceLROnPlateau: LRScheduler {
         _ = try v.asDouble("mode_worse")
       }),
     .double("best", \.best),
-    .int("cooldown_counter", \.cooldownCounter), .int("num_bad_epochs", \.numBadEpochs),
+    .intOrFloat("cooldown_counter", \.cooldownCounter), .int("num_bad_epochs", \.numBadEpochs),
     .bool("sign_aware_threshold", \.signAwareThreshold),
   ]
 
@@ -151,8 +151,8 @@ public struct ReduceLROnPlateau: LRScheduler {
     lastEpoch = epoch
     if improved { best = current }
     numBadEpochs = bad
-    if cooldownCounter > 0 {
-      cooldownCounter -= 1
+    if 0 < cooldownCounter {
+      cooldownCounter = cooldownCounter.decremented
       numBadEpochs = 0  // bad epochs in cooldown do not count
     }
     reducing = numBadEpochs > patience

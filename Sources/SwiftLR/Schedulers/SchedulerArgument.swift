@@ -18,6 +18,8 @@ public struct SchedulerArgument: Sendable {
   /// How a value is converted: the `SchedulerValue` case it becomes.
   public enum Kind: String, Sendable {
     case int, float, bool, str, ints, floats
+    /// An int or a float, kept as given (`IntOrFloat`).
+    case intOrFloat = "int_or_float"
     /// A float, or a list with one per param group (PyTorch's `_format_param`).
     case perGroup = "per_group"
   }
@@ -86,6 +88,17 @@ public struct SchedulerArgument: Sendable {
         throw v.outOfRange(name)
       default: try check(v, nil)
       }
+    }
+  }
+
+  /// An int or a float, kept as given: a count PyTorch only computes with
+  /// (`T_max=10.5` is fine there, and `10.0` stays a float in its state).
+  public static func intOrFloat(
+    _ name: String, default value: IntOrFloat? = nil,
+    where check: (@Sendable (IntOrFloat) throws(SchedulerError) -> Void)? = nil
+  ) -> Self {
+    .init(name, .intOrFloat, default: value?.value, first: false) { (v) throws(SchedulerError) in
+      try check?(v.asIntOrFloat(name))
     }
   }
 
@@ -184,6 +197,7 @@ public struct SchedulerArgument: Sendable {
     switch kind {
     case .int: return .int(try value.asInt(name))
     case .float: return .double(try value.asDouble(name))
+    case .intOrFloat: return try value.asIntOrFloat(name).value
     case .bool: return .bool(try value.asBool(name))
     case .str: return .string(try value.asString(name))
     case .ints: return .ints(try value.asInts(name))
@@ -212,6 +226,9 @@ public struct SchedulerArguments: Sendable {
   public func string(_ name: String) throws(SchedulerError) -> String { try config.string(name) }
   public func doubles(_ name: String) throws(SchedulerError) -> [Double] { try config.doubles(name) }
   public func ints(_ name: String) throws(SchedulerError) -> [Int] { try config.ints(name) }
+  public func intOrFloat(_ name: String) throws(SchedulerError) -> IntOrFloat {
+    try config.required(name).asIntOrFloat(name)
+  }
   /// A per-group argument, one value per group.
   public func perGroup(_ name: String) throws(SchedulerError) -> [Double] {
     try config.perGroup(name, groups: groupCount)

@@ -8,6 +8,8 @@ public struct SchedulerError: Error, Equatable, CustomStringConvertible {
     case type = 2  // TypeError
     case overflow = 3  // OverflowError
     case key = 4  // KeyError
+    case zeroDivision = 5  // ZeroDivisionError
+    case runtime = 6  // RuntimeError
   }
 
   public var kind: Kind

@@ -34,6 +34,20 @@ public enum SchedulerValue: Equatable, Sendable {
     }
   }
 
+  /// Reads an int or a float as given (a bool is an int, as in Python).
+  /// An integral double beyond 64 bits is refused as `asInt` refuses it: the
+  /// C layer passes a Python int beyond 64 bits as one.
+  public func asIntOrFloat(_ name: String) throws(SchedulerError) -> IntOrFloat {
+    switch self {
+    case .int(let v): return .int(v)
+    case .bool(let b): return .int(b ? 1 : 0)
+    case .double(let d):
+      if d.isFinite, d == d.rounded(.towardZero), Int(exactly: d) == nil { throw outOfRange(name) }
+      return .float(d)
+    default: throw .type("\(name) must be an int or a float, got \(self.typeName)")
+    }
+  }
+
   public func asBool(_ name: String) throws(SchedulerError) -> Bool {
     switch self {
     case .bool(let b): return b
@@ -182,6 +196,12 @@ public struct SchedulerField<S>: Sendable {
     .init(
       name: name, read: { .int($0[keyPath: path]) },
       write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInt(name) })
+  }
+
+  public static func intOrFloat(_ name: String, _ path: WritableKeyPath<S, IntOrFloat> & Sendable) -> Self {
+    .init(
+      name: name, read: { $0[keyPath: path].value },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asIntOrFloat(name) })
   }
 
   public static func double(_ name: String, _ path: WritableKeyPath<S, Double> & Sendable) -> Self {

@@ -9,7 +9,8 @@
 /// `base_lr * gamma ** (last_epoch // step_size)`.
 ///
 /// - Parameters:
-///   - stepSize: period of the decay, in epochs; must be positive.
+///   - stepSize: period of the decay, in epochs; must be positive. An int or
+///     a float, as PyTorch computes `last_epoch % step_size` with either.
 ///   - gamma: multiplicative factor of the decay. Default: 0.1.
 ///
 /// Edge cases: PyTorch accepts `step_size = 0` and then divides by zero at the
@@ -17,10 +18,11 @@
 public struct StepLR: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
-  public var stepSize: Int
+  public var stepSize: IntOrFloat
   public var gamma: Double
 
-  public init(baseLRs: [Double], stepSize: Int, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError) {
+  public init(baseLRs: [Double], stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError)
+  {
     self.baseLRs = baseLRs
     self.stepSize = stepSize
     self.gamma = gamma
@@ -29,20 +31,20 @@ public struct StepLR: LRScheduler {
   }
 
   public static let arguments: [SchedulerArgument] = [
-    .int("step_size") { (v) throws(SchedulerError) in
-      guard v > 0 else { throw .value("step_size must be a positive integer, got \(v)") }
+    .intOrFloat("step_size") { (v) throws(SchedulerError) in
+      guard v.double > 0 else { throw .value("step_size must be positive, got \(v)") }
     },
     .float("gamma", default: 0.1),
   ]
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
     try self.init(
-      baseLRs: a.doubles("base_lrs"), stepSize: a.int("step_size"), gamma: a.double("gamma"),
+      baseLRs: a.doubles("base_lrs"), stepSize: a.intOrFloat("step_size"), gamma: a.double("gamma"),
       lastEpoch: a.int("last_epoch"))
   }
 
   public static let fields: [SchedulerField<StepLR>] = [
-    .int("step_size", \.stepSize), .double("gamma", \.gamma),
+    .intOrFloat("step_size", \.stepSize), .double("gamma", \.gamma),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -50,13 +52,13 @@ public struct StepLR: LRScheduler {
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    if lastEpoch == 0 || lastEpoch % stepSize != 0 { return current }
+    if lastEpoch == 0 || !stepSize.divides(lastEpoch) { return current }
     return current * gamma
   }
 
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    baseLR(group, like: current) * pow(gamma, Double(floorDivide(lastEpoch, stepSize)))
+    baseLR(group, like: current) * pow(gamma, stepSize.floorQuotient(of: lastEpoch))
   }
 }

@@ -24,6 +24,8 @@ typedef enum {
   SWIFTLR_TYPE_ERROR = 2,
   SWIFTLR_OVERFLOW_ERROR = 3,
   SWIFTLR_KEY_ERROR = 4,
+  SWIFTLR_ZERO_DIVISION_ERROR = 5,
+  SWIFTLR_RUNTIME_ERROR = 6,
 } swiftlr_status;
 
 /// Room for an error message, NUL-terminated and truncated to fit.
@@ -300,6 +302,32 @@ typedef enum {
 /// "avx512", else the widest this CPU has), without importing torch. Read once
 /// per process. Independent of the kernels swiftlr runs for speed.
 int32_t swiftlr_torch_capability(void);
+
+// MARK: - Gradient clipping
+
+/// One gradient to clip: a contiguous float32 or float64 array (`dtype`).
+typedef struct {
+  void *grad;
+  int64_t count;
+  int32_t dtype;
+} swiftlr_clip_tensor;
+
+/// `torch.nn.utils.clip_grad_norm_` over `tensors` (in the caller's order;
+/// torch's grouping by dtype is done here): writes the total norm to `total`
+/// and its dtype to `total_dtype` (float64 if any gradient is), then, if
+/// `clip` is non-zero, scales every gradient by torch's clamped coefficient
+/// for `max_norm`, rounded as torch under `capability` (a
+/// swiftlr_torch_cpu_capability: its AVX2/AVX-512 2-norms fuse the tail). A non-finite total with `error_if_nonfinite`
+/// fails with SWIFTLR_RUNTIME_ERROR (torch's words) before anything is written. No tensors: total 0, float32. Touches
+/// no Python object: the caller may release the GIL around it.
+int32_t swiftlr_clip_grad_norm(const swiftlr_clip_tensor *tensors, int64_t tensor_count, double max_norm,
+                               double norm_type, int32_t error_if_nonfinite, int32_t clip, int32_t capability,
+                               double *total, int32_t *total_dtype, swiftlr_message *message);
+
+/// `torch.nn.utils.clip_grad_value_`: clamps every gradient into
+/// [-clip_value, clip_value] (bounds rounded to each gradient's dtype).
+int32_t swiftlr_clip_grad_value(const swiftlr_clip_tensor *tensors, int64_t tensor_count, double clip_value,
+                                swiftlr_message *message);
 
 // MARK: - Schedules (a scheduler evaluated as a pure function of the step)
 

@@ -120,29 +120,34 @@ class WSD:
 def scheduler_specs(groups: int) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
     """A scheduler's name and arguments, for ``groups`` param groups."""
     small = st.integers(min_value=1, max_value=8)
+    # PyTorch computes with these counts whatever their type: an int, the same
+    # as a float (kept as a float in the state), or a fraction (T_max=10.5).
+    count = st.one_of(
+        small, small.map(float), st.floats(min_value=0.25, max_value=8.5).map(lambda x: round(x * 4) / 4 or 0.25)
+    )
     factor = st.floats(min_value=0.05, max_value=1.0)
     gamma = st.floats(min_value=0.3, max_value=1.2)
     lrs = st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=groups, max_size=groups)
     specs = [
         st.builds(lambda g: ("LambdaLR", {"lr_lambda": Decay(g)}), gamma),
         st.builds(lambda f: ("MultiplicativeLR", {"lr_lambda": Constant(f)}), factor),
-        st.builds(lambda n, g: ("StepLR", {"step_size": n, "gamma": g}), small, gamma),
+        st.builds(lambda n, g: ("StepLR", {"step_size": n, "gamma": g}), count, gamma),
         st.builds(
             lambda m, g: ("MultiStepLR", {"milestones": m, "gamma": g}),
             st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=4),
             gamma,
         ),
-        st.builds(lambda f, n: ("ConstantLR", {"factor": f, "total_iters": n}), factor, small),
+        st.builds(lambda f, n: ("ConstantLR", {"factor": f, "total_iters": n}), factor, count),
         st.builds(
-            lambda a, b, n: ("LinearLR", {"start_factor": a, "end_factor": b, "total_iters": n}), factor, factor, small
+            lambda a, b, n: ("LinearLR", {"start_factor": a, "end_factor": b, "total_iters": n}), factor, factor, count
         ),
         st.builds(lambda g: ("ExponentialLR", {"gamma": g}), gamma),
         st.builds(
-            lambda n, p: ("PolynomialLR", {"total_iters": n, "power": p}), small, st.floats(min_value=0, max_value=3)
+            lambda n, p: ("PolynomialLR", {"total_iters": n, "power": p}), count, st.floats(min_value=0, max_value=3)
         ),
         st.builds(
             lambda n, e: ("CosineAnnealingLR", {"T_max": n, "eta_min": e}),
-            small,
+            st.one_of(count, st.sampled_from([1 / 3, 2 / 3, 0.1, 1.5])),
             st.floats(min_value=0, max_value=0.01),
         ),
         st.builds(
@@ -152,8 +157,8 @@ def scheduler_specs(groups: int) -> st.SearchStrategy[tuple[str, dict[str, Any]]
             ),
             st.sampled_from(["min", "max"]),
             st.floats(min_value=0.1, max_value=0.9),
-            st.integers(min_value=0, max_value=3),
-            st.integers(min_value=0, max_value=2),
+            st.one_of(st.integers(min_value=0, max_value=3), st.sampled_from([0.5, 1.0, 2.5])),
+            st.one_of(st.integers(min_value=0, max_value=2), st.sampled_from([0.5, 1.0, 1.5])),
             st.sampled_from([1e-4, 0.0, 0.1]),
             st.sampled_from(["rel", "abs"]),
         ),

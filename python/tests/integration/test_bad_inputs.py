@@ -39,7 +39,7 @@ CASES: list[tuple[str, str]] = [
         """
         o = make_opt()
         fails(TypeError, lambda: L.StepLR(o, step_size="3"), "step_size", o)
-        fails(TypeError, lambda: L.StepLR(o, step_size=1.5), "step_size", o)
+        fails(TypeError, lambda: L.StepLR(o, step_size=b"3"), "step_size", o)
         fails(TypeError, lambda: L.StepLR(o, step_size=None), "step_size", o)
         fails(TypeError, lambda: L.StepLR(o, step_size=[3]), "step_size", o)
     """,

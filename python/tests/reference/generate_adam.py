@@ -36,17 +36,23 @@ def play() -> None:
     print(json.dumps({"torch": torch.__version__, "cases": cases, "results": results}))
 
 
-def main() -> None:
+def play_each_capability(script: str, out_name: str) -> None:
+    """Runs ``script --play`` under each CPU capability and writes what each
+    printed into ``out_name`` beside this file, keyed by capability code."""
     payload: dict[str, object] = {"capabilities": {}}
     for name, code in CAPABILITIES.items():
         env = {**os.environ, "ATEN_CPU_CAPABILITY": name}
-        out = subprocess.run([sys.executable, __file__, "--play"], env=env, check=True, capture_output=True, text=True)
+        out = subprocess.run([sys.executable, script, "--play"], env=env, check=True, capture_output=True, text=True)
         played = json.loads(out.stdout)
         payload["torch"] = played["torch"]
         payload["cases"] = played["cases"]
         payload["capabilities"][str(code)] = played["results"]  # type: ignore[index]
-        print(f"{name}: {CASES} cases")
-    (HERE / "adam.json").write_text(json.dumps(payload, separators=(",", ":")) + "\n")
+        print(f"{name}: {len(played['cases'])} cases")
+    (HERE / out_name).write_text(json.dumps(payload, separators=(",", ":")) + "\n")
+
+
+def main() -> None:
+    play_each_capability(__file__, "adam.json")
 
 
 if __name__ == "__main__":

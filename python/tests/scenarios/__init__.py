@@ -47,6 +47,14 @@ def random_group_lrs(rng: random.Random, max_groups: int = 3) -> list[float]:
     return [rng.choice([0.1, 0.05, 1.0, 0.3, 1e-3]) * rng.uniform(0.5, 2.0) for _ in range(rng.randint(1, max_groups))]
 
 
+def random_count(rng: random.Random, n: int) -> int | float:
+    """``n`` as a count PyTorch computes with whatever its type (``step_size``,
+    ``T_max``, ``total_iters``, ``patience``, ``cooldown``): mostly the int, at
+    times the same float (kept as a float in the state) or ``n + 0.5``."""
+    form = rng.random()
+    return n if form < 0.6 else float(n) if form < 0.8 else n + 0.5
+
+
 # MARK: library adapters
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from scenarios import Case, case_generator, random_group_lrs
+from scenarios import Case, case_generator, random_count, random_group_lrs
 
 
 def _case(rng: random.Random, name: str, kwargs: dict, steps: int | None = None) -> Case:
@@ -38,7 +38,11 @@ def multi_step_lr(rng: random.Random) -> Case:
 @case_generator("ConstantLR")
 def constant_lr(rng: random.Random) -> Case:
     factor = rng.choice([1.0 / 3, 0.5, 0.1, 1.0, 0.25, rng.uniform(0.01, 1.0)])
-    return _case(rng, "ConstantLR", {"factor": factor, "total_iters": rng.choice([0, 1, 5, rng.randint(-3, 120)])})
+    return _case(
+        rng,
+        "ConstantLR",
+        {"factor": factor, "total_iters": random_count(rng, rng.choice([0, 1, 5, rng.randint(-3, 120)]))},
+    )
 
 
 @case_generator("LinearLR")
@@ -48,7 +52,7 @@ def linear_lr(rng: random.Random) -> Case:
     # swiftlr's SGD rejects on load_state_dict and torch's accepts.
     end = rng.choice([1.0, 0.05, 0.5, rng.uniform(0.01, 1.0)])
     total = rng.choice([1, 5, rng.randint(1, 150), rng.randint(-5, -1)])
-    return _case(rng, "LinearLR", {"start_factor": start, "end_factor": end, "total_iters": total})
+    return _case(rng, "LinearLR", {"start_factor": start, "end_factor": end, "total_iters": random_count(rng, total)})
 
 
 @case_generator("ExponentialLR")
@@ -59,11 +63,13 @@ def exponential_lr(rng: random.Random) -> Case:
 @case_generator("PolynomialLR")
 def polynomial_lr(rng: random.Random) -> Case:
     power = rng.choice([0.0, 0.5, 1.0, 2.0, 3.0, 0.9, rng.uniform(0.0, 4.0)])
-    return _case(rng, "PolynomialLR", {"total_iters": rng.choice([1, 5, rng.randint(1, 300)]), "power": power})
+    return _case(
+        rng, "PolynomialLR", {"total_iters": random_count(rng, rng.choice([1, 5, rng.randint(1, 300)])), "power": power}
+    )
 
 
 @case_generator("CosineAnnealingLR")
 def cosine_annealing_lr(rng: random.Random) -> Case:
     t_max = rng.choice([1, 2, 10, rng.randint(1, 200), rng.randint(1, 200), -rng.randint(1, 50)])
     eta_min = rng.choice([0.0, 0.0, 1e-4, 0.01, rng.uniform(0.0, 0.05)])
-    return _case(rng, "CosineAnnealingLR", {"T_max": t_max, "eta_min": eta_min})
+    return _case(rng, "CosineAnnealingLR", {"T_max": random_count(rng, t_max), "eta_min": eta_min})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import random
 
-from scenarios import Case, case_generator, random_group_lrs
+from scenarios import Case, case_generator, random_count, random_group_lrs
 
 
 def random_metrics(rng: random.Random, steps: int) -> list[float]:
@@ -42,10 +42,10 @@ def reduce_lr_on_plateau(rng: random.Random) -> Case:
     kwargs: dict = {
         "mode": rng.choice(["min", "min", "max"]),
         "factor": rng.choice([0.1, 0.5, 0.3333, 0.9, 0.75]),
-        "patience": rng.choice([0, 1, 2, 3, 5, 10]),
+        "patience": random_count(rng, rng.choice([0, 1, 2, 3, 5, 10])),
         "threshold": rng.choice([1e-4, 0.0, 1e-2, 0.05]),
         "threshold_mode": rng.choice(["rel", "rel", "abs"]),
-        "cooldown": rng.choice([0, 0, 1, 3]),
+        "cooldown": random_count(rng, rng.choice([0, 0, 1, 3])),
         "eps": rng.choice([1e-8, 1e-8, 1e-3, 0.0]),
     }
     roll = rng.random()

@@ -104,7 +104,7 @@ def test_config_is_plain_and_checked() -> None:
     assert schedules.KerasSchedule is type(lr)
     with pytest.raises(ValueError, match="unknown swiftlr.schedules function 'eval'"):
         schedules.KerasSchedule("eval", {})
-    with pytest.raises(ValueError, match="step_size must be a positive integer"):
+    with pytest.raises(ValueError, match="step_size must be positive"):
         schedules.KerasSchedule.from_config({"function": "step_lr", "arguments": {"lr": 0.1, "step_size": 0}})
 
 
