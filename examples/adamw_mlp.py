@@ -32,7 +32,7 @@ MAX_NORM = 1.0
 
 def make_data(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     x = rng.standard_normal((SAMPLES, FEATURES)).astype(np.float32)
-    direction = rng.standard_normal((FEATURES, 1)).astype(np.float32)
+    direction = (rng.standard_normal((FEATURES, 1)) * FEATURES**-0.5).astype(np.float32)  # x @ direction ~ N(0, 1)
     y = np.sin(x @ direction) + 0.1 * rng.standard_normal((SAMPLES, 1)).astype(np.float32)
     return x, y.astype(np.float32)
 
@@ -70,7 +70,7 @@ class Library:
 def train(lib: Library, weights: list[np.ndarray], x: np.ndarray, y: np.ndarray, **adamw: Any) -> dict[str, Any]:
     """The training loop, the same code for either library; returns what it printed and the final weights."""
     params = [lib.param(w.copy()) for w in weights]
-    optimizer = lib.optim.AdamW(params, lr=3e-3, weight_decay=0.01, **adamw)
+    optimizer = lib.optim.AdamW(params, lr=1e-2, weight_decay=0.01, **adamw)
     steps = EPOCHS * (SAMPLES // BATCH)
     schedulers = lib.optim.lr_scheduler
     warmup = schedulers.LinearLR(optimizer, start_factor=0.01, total_iters=WARMUP)

@@ -23,8 +23,10 @@
 // (8 floats or 4 doubles) without fused multiply-adds, adds its lanes left
 // to right, then adds the tail's squares one by one, whatever torch's thread
 // count; the AVX2 and AVX-512 builds fuse each tail square into its sum (one
-// rounding), the default build does not (checked against torch 2.15 under
-// each `ATEN_CPU_CAPABILITY`). Every other order runs element by element
+// rounding), except, for float32, the first four of a tail of four or more
+// (a half vector, squared and added in two roundings); the default build
+// fuses none (checked against torch 2.15 under each `ATEN_CPU_CAPABILITY`,
+// every tail length). Every other order runs element by element
 // (`binary_kernel_reduce`), split across torch's threads only from 32,768
 // elements on, which is where swiftlr (always sequential) and a
 // multi-threaded torch may part for p other than 2, inf and -inf.
@@ -43,14 +45,14 @@ public protocol GradientScalar: BinaryFloatingPoint {
 extension Float: GradientScalar {
   @inlinable public static func power(_ base: Float, _ exponent: Float) -> Float { powf(base, exponent) }
   @inlinable public static func sumOfSquares(_ x: UnsafeBufferPointer<Float>, fusedTail: Bool) -> Float {
-    SwiftLR.sumOfSquares(x, lanes: SIMD8<Float>.self, fusedTail: fusedTail)
+    SwiftLR.sumOfSquares(x, lanes: SIMD8<Float>.self, fusedTail: fusedTail, plainTailHead: 4)
   }
 }
 
 extension Double: GradientScalar {
   @inlinable public static func power(_ base: Double, _ exponent: Double) -> Double { pow(base, exponent) }
   @inlinable public static func sumOfSquares(_ x: UnsafeBufferPointer<Double>, fusedTail: Bool) -> Double {
-    SwiftLR.sumOfSquares(x, lanes: SIMD4<Double>.self, fusedTail: fusedTail)
+    SwiftLR.sumOfSquares(x, lanes: SIMD4<Double>.self, fusedTail: fusedTail, plainTailHead: 0)
   }
 }
 
@@ -97,9 +99,16 @@ public func vectorNorm<T: GradientScalar>(
 
 /// The sum of squares as torch's vectorized 2-norm orders it: lane-wise in
 /// one vector, lanes added left to right, then the tail (each square fused
-/// into the sum with `fusedTail`).
+/// into the sum with `fusedTail`, but for the first `plainTailHead` squares
+/// of a tail at least that long).
+///
+/// Edge Cases: a tensor shorter than one vector is all tail; with
+/// `plainTailHead` 4, its first four squares are added in two roundings each
+/// even when `fusedTail` is set, as torch's float32 kernels do.
 @inlinable
-func sumOfSquares<V: SIMD>(_ x: UnsafeBufferPointer<V.Scalar>, lanes: V.Type, fusedTail: Bool) -> V.Scalar
+func sumOfSquares<V: SIMD>(
+  _ x: UnsafeBufferPointer<V.Scalar>, lanes: V.Type, fusedTail: Bool, plainTailHead: Int
+) -> V.Scalar
 where V.Scalar: BinaryFloatingPoint {
   typealias T = V.Scalar
   let width = V.scalarCount
@@ -116,8 +125,9 @@ where V.Scalar: BinaryFloatingPoint {
   }
   var sum = acc[0]
   for j in 1..<width { sum = sum + acc[j] }
+  let plainEnd = x.count - body >= plainTailHead ? body + plainTailHead : body
   for i in body..<x.count {
-    sum = fusedTail ? sum.addingProduct(x[i], x[i]) : sum + x[i] * x[i]
+    sum = fusedTail && i >= plainEnd ? sum.addingProduct(x[i], x[i]) : sum + x[i] * x[i]
   }
   return sum
 }

@@ -25,11 +25,12 @@ CASES = 150
 def play() -> None:
     import torch
     from scenarios import torch_api
-    from scenarios.clip import random_clip_case, run_clip_case
+    from scenarios.clip import random_clip_case, run_clip_case, tail_clip_cases
 
     if not torch.__version__.startswith("2.15."):
         raise SystemExit(f"reference values come from PyTorch 2.15, this is {torch.__version__}")
     cases = [random_clip_case(random.Random(f"clip-{i}"), big=i % 10 == 0) for i in range(CASES)]
+    cases += tail_clip_cases()
     results = [run_clip_case(c, torch_api(), torch.nn.utils) for c in cases]
     print(json.dumps({"torch": torch.__version__, "cases": cases, "results": results}))
 

@@ -50,6 +50,33 @@ def random_clip_case(rng: random.Random, big: bool = False) -> Case:
     }
 
 
+def tail_clip_case(size: int, dtype: str, copies: int, seed: int) -> Case:
+    """A 2-norm clip of `copies` gradients of one `size`: every tail length of
+    torch's 32-byte vectors, where the rounding of its squares changes (fused
+    or not, by capability and by the tail's position)."""
+    grad = {"size": size, "dtype": dtype, "none": False, "nonfinite": None, "scale": 1.0}
+    return {
+        "grads": [dict(grad) for _ in range(copies)],
+        "order": 2.0,
+        "max_norm": 1.0,
+        "function": "norm",
+        "clip_value": 1.0,
+        "error_if_nonfinite": False,
+        "seed": seed,
+    }
+
+
+def tail_clip_cases() -> list[Case]:
+    """Sizes 1 to 40, float32 and float64, one gradient and four (whose four
+    norms are a tail of their own)."""
+    return [
+        tail_clip_case(size, dtype, copies, seed=size * 10 + copies)
+        for size in range(1, 41)
+        for dtype in ("float32", "float64")
+        for copies in (1, 4)
+    ]
+
+
 def encode(a: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(a).tobytes()).decode()
 
