@@ -26,8 +26,10 @@ final class SchedulerArgumentTests: XCTestCase {
     let a = try SchedulerConfig(["base_lrs": .ints([1]), "step_size": .double(10.0), "gamma": .int(1)])
       .resolved(for: StepLR.self)
     XCTAssertEqual(a.config["base_lrs"], .doubles([1.0]))
-    XCTAssertEqual(a.config["step_size"], .int(10))
+    XCTAssertEqual(a.config["step_size"], .double(10.0))  // a count keeps the type given, as torch stores it
     XCTAssertEqual(a.config["gamma"], .double(1.0))
+    let b = try SchedulerConfig(["base_lrs": .doubles([1]), "step_size": .int(10)]).resolved(for: StepLR.self)
+    XCTAssertEqual(b.config["step_size"], .int(10))
   }
 
   func testMissingRequiredArgumentIsATypeError() {
@@ -258,7 +260,7 @@ final class SchedulerArgumentTests: XCTestCase {
   private func matches(_ value: SchedulerValue, _ kind: SchedulerArgument.Kind) -> Bool {
     switch (kind, value) {
     case (.int, .int), (.float, .double), (.bool, .bool), (.str, .string), (.ints, .ints), (.floats, .doubles),
-      (.perGroup, .double), (.perGroup, .doubles):
+      (.perGroup, .double), (.perGroup, .doubles), (.intOrFloat, .int), (.intOrFloat, .double):
       return true
     default: return false
     }
