@@ -4,7 +4,7 @@ import), so tests import the ``scenarios`` helpers directly."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,9 +18,14 @@ collect_ignore = [] if os.environ.get("SWIFTLR_STRESS") == "1" else ["stress"]
 
 
 @pytest.fixture
-def torch() -> Any:
-    """Real PyTorch, for live comparisons; the test skips where it is not installed."""
-    return pytest.importorskip("torch")
+def torch() -> Iterator[Any]:
+    """Real PyTorch, for live comparisons; the test skips where it is not installed.
+    Tests that mirror torch's float64 examples set its default dtype: it is put
+    back afterwards, so no later test builds float64 tensors unawares."""
+    module = pytest.importorskip("torch")
+    default = module.get_default_dtype()
+    yield module
+    module.set_default_dtype(default)
 
 
 def make_optimizer(lrs: Sequence[float] = (0.1,), momentum: float = 0.0) -> optim.SGD:

@@ -101,7 +101,7 @@ def test_live_one_gradient_twice_as_pytorch(torch: Any) -> None:
     shared = g.copy()
     for p in ours:
         p.grad = shared
-    theirs = [torch.nn.Parameter(torch.zeros(g.size)) for _ in range(2)]
+    theirs = [torch.nn.Parameter(torch.zeros(g.size, dtype=torch.float32)) for _ in range(2)]
     tshared = torch.from_numpy(g.copy())
     for p in theirs:
         p.grad = tshared
@@ -113,9 +113,9 @@ def test_live_one_gradient_twice_as_pytorch(torch: Any) -> None:
 
 def test_live_torch_tensors_in_torch_tensor_out(torch: Any) -> None:
     g = torch.arange(5, dtype=torch.float32)
-    p = torch.nn.Parameter(torch.zeros(5))
+    p = torch.nn.Parameter(torch.zeros(5, dtype=torch.float32))
     p.grad = g.clone()
-    q = torch.nn.Parameter(torch.zeros(5))
+    q = torch.nn.Parameter(torch.zeros(5, dtype=torch.float32))
     q.grad = g.clone()
     total = clip_grad_norm_(p, 1.0)
     assert isinstance(total, torch.Tensor)
