@@ -196,6 +196,36 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
   return 0;
 }
 
+int shim_epoch(PyObject *epoch, swiftlr_value *out) {
+  *out = (swiftlr_value){.tag = SWIFTLR_INT};
+  if (!PyLong_Check(epoch) && !PyFloat_Check(epoch) && PyIndex_Check(epoch)) {
+    // A numpy integer is an integer (its __float__ would round past 2**53).
+    // A float tensor's __index__ raises TypeError: it is taken as a float below.
+    PyObject *index = PyNumber_Index(epoch);
+    if (index != NULL) {
+      int r = shim_epoch(index, out);
+      Py_DECREF(index);
+      return r;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+    PyErr_Clear();
+  }
+  if (PyLong_Check(epoch)) {
+    int overflow = 0;
+    long long e = PyLong_AsLongLongAndOverflow(epoch, &overflow);
+    if (e == -1 && PyErr_Occurred()) return -1;
+    if (overflow) {
+      PyErr_Format(PyExc_OverflowError, "epoch %R is out of range: swiftlr keeps epochs as 64-bit integers", epoch);
+      return -1;
+    }
+    out->int_value = e;
+    return 0;
+  }
+  out->tag = SWIFTLR_DOUBLE;
+  out->double_value = PyFloat_AsDouble(epoch);
+  return (out->double_value == -1.0 && PyErr_Occurred()) ? -1 : 0;
+}
+
 swiftlr_config *shim_config_from_dict(PyObject *dict) {
   if (!PyDict_Check(dict)) {
     PyErr_Format(PyExc_TypeError, "expected a dict, got %.100s", Py_TYPE(dict)->tp_name);

@@ -73,17 +73,13 @@ void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 /// lrs and momenta back. On success returns the new `_last_lr` list; on any
 /// failure NULL, with the core, the groups and the bookkeeping unchanged.
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count);
+                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count);
 
 /// The rest of a step once the core has stepped over `step` (read by
 /// `group_step_read`): writes the momenta and lrs, returns the new `_last_lr`
 /// and commits the core; on failure puts the groups and the core back and
 /// returns NULL. Shared by `step()` and `_fast_forward()`.
 PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step);
-
-/// An epoch of PyTorch's deprecated `step(epoch)` as a double; integers must
-/// be exact. Returns -1 with an exception set.
-int scheduler_epoch(PyObject *epoch, double *out);
 
 // The methods of the type (scheduler_type.c has the table), by file.
 // scheduler_step.c

@@ -16,11 +16,11 @@ static PyObject *epoch_warning, *order_warning, *overridden_warning;
 /// The step over groups the cache knows unchanged (`group_cache_read`):
 /// nothing is read from them, nothing is owned but what the cache owns.
 static PyObject *cached_step(NativeScheduler *self, double *lrs, const double *inputs, Py_ssize_t input_count,
-                             int has_epoch, double epoch, long long step_count) {
+                             const swiftlr_value *epoch, long long step_count) {
   Py_ssize_t n = self->cache.count;
   swiftlr_message message;
-  int32_t status = swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, has_epoch, epoch, step_count,
-                                          self->is_initial, &message);
+  int32_t status =
+      swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, epoch, step_count, self->is_initial, &message);
   if (status != SWIFTLR_OK) return shim_raise(status, &message);
   double momenta[GROUP_STEP_STACK];
   int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, momenta, n);
@@ -37,7 +37,7 @@ static PyObject *cached_step(NativeScheduler *self, double *lrs, const double *i
 }
 
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count) {
+                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count) {
   double cached_lrs[GROUP_STEP_STACK];
   Py_ssize_t cached_keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
   if (group_cache_read(&self->cache, param_groups, cached_keys, self->momentum, cached_lrs)) {
@@ -45,7 +45,7 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
       inputs = self->cache.inputs;
       input_count = self->cache.count * cached_keys;
     }
-    return cached_step(self, cached_lrs, inputs, input_count, has_epoch, epoch, step_count);
+    return cached_step(self, cached_lrs, inputs, input_count, epoch, step_count);
   }
   GroupStep step;
   PyObject *result = NULL;
@@ -58,11 +58,11 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   }
   swiftlr_message message;
   // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
-  int32_t status = step.tensor_lrs ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions,
-                                                                    inputs, input_count, has_epoch, epoch, step_count,
-                                                                    self->is_initial, &message)
-                                   : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count,
-                                                            has_epoch, epoch, step_count, self->is_initial, &message);
+  int32_t status = step.tensor_lrs
+                       ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs,
+                                                        input_count, epoch, step_count, self->is_initial, &message)
+                       : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, epoch, step_count,
+                                                self->is_initial, &message);
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
@@ -109,37 +109,6 @@ done:
 }
 
 // MARK: - Arguments
-
-int scheduler_epoch(PyObject *epoch, double *out) {
-  if (!PyLong_Check(epoch) && !PyFloat_Check(epoch) && PyIndex_Check(epoch)) {
-    // A numpy integer is an integer, held to the same rule (its __float__ would round).
-    // A float tensor's __index__ raises TypeError: it is taken as a float below.
-    PyObject *index = PyNumber_Index(epoch);
-    if (index != NULL) {
-      int r = scheduler_epoch(index, out);
-      Py_DECREF(index);
-      return r;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
-    PyErr_Clear();
-  }
-  if (PyLong_Check(epoch)) {
-    // Epochs cross the ABI as doubles (fractional ones too): an integer
-    // that a double cannot hold exactly is refused rather than rounded.
-    int overflow = 0;
-    long long e = PyLong_AsLongLongAndOverflow(epoch, &overflow);
-    if (e == -1 && PyErr_Occurred()) return -1;
-    *out = (double)e;
-    if (overflow || *out >= 9223372036854775808.0 || (long long)*out != e) {
-      PyErr_Format(PyExc_OverflowError, "epoch %R cannot be represented exactly: use an epoch below 2**53 in magnitude",
-                   epoch);
-      return -1;
-    }
-    return 0;
-  }
-  *out = PyFloat_AsDouble(epoch);
-  return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
-}
 
 /// Parses `step(epoch=None)`, or `step(metrics, epoch=None)` when `metrics` is not NULL.
 static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
@@ -225,7 +194,7 @@ static int python_inputs(NativeScheduler *self, PyObject *epoch, double **out, P
 /// same native call: no exception (not even a signal handler's) can leave
 /// the groups stepped and the core not. Returns the new `_last_lr`, or NULL.
 static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double metric, PyObject *epoch_object,
-                              int has_epoch, double epoch) {
+                              const swiftlr_value *epoch) {
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
@@ -247,7 +216,7 @@ static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double me
   }
   if ((own = PyObject_GenericGetDict((PyObject *)self, NULL)) == NULL) goto done;
   fresh->is_initial = self->is_initial;
-  last = scheduler_step_groups(fresh, groups, &metric, 1, has_epoch, epoch, self->step_count);
+  last = scheduler_step_groups(fresh, groups, &metric, 1, epoch, self->step_count);
   if (last == NULL) goto done;
   swiftlr_scheduler *core = fresh->core;
   fresh->core = NULL;
@@ -263,7 +232,8 @@ done:
 
 /// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
 static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
-  double metric = 0, epoch = 0, *inputs = NULL;
+  double metric = 0, *inputs = NULL;
+  swiftlr_value epoch;
   Py_ssize_t input_count = 0;
   PyObject *groups = NULL, *last = NULL;
   int has_epoch = epoch_object != NULL && epoch_object != Py_None;
@@ -291,17 +261,17 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
   }
   if (warn && count && self->step_count == 1 && warn_step_order(optimizer) < 0) goto done;
   if (warn && has_epoch && PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), 1) < 0) goto done;
-  if (has_epoch && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
+  if (has_epoch && shim_epoch(epoch_object, &epoch) < 0) goto done;
   if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
     goto done;
   }
   groups = PyObject_GetAttr(optimizer, str_param_groups);
   if (groups == NULL) goto done;
   if (metrics != NULL && PyList_Check(groups) && PyList_GET_SIZE(groups) != self->group_count) {
-    last = regroup_step(self, groups, metric, epoch_object, has_epoch, epoch);
+    last = regroup_step(self, groups, metric, epoch_object, has_epoch ? &epoch : NULL);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                                 has_epoch, epoch, self->step_count + (count ? 1 : 0));
+                                 has_epoch ? &epoch : NULL, self->step_count + (count ? 1 : 0));
   }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
@@ -351,14 +321,15 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
 PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"inputs", "epoch", "groups", NULL};
   PyObject *input_object = Py_None, *epoch_object = Py_None, *groups = Py_None, *result = NULL;
-  double *inputs = NULL, epoch = 0;
+  double *inputs = NULL;
+  swiftlr_value epoch;
   Py_ssize_t input_count = 0;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OOO:_core_step", keywords, &input_object, &epoch_object, &groups)) {
     return NULL;
   }
   if (scheduler_enter(self, "_core_step", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  if (epoch_object != Py_None && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
+  if (epoch_object != Py_None && shim_epoch(epoch_object, &epoch) < 0) goto done;
   if (input_object != Py_None &&
       shim_doubles_from_sequence(input_object, "inputs must be a sequence", &inputs, &input_count) < 0) {
     goto done;
@@ -375,7 +346,8 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
   }
   if (owned != NULL) {
     // With inputs given, no group inputs are read (a None leaves that to the groups).
-    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch, self->step_count);
+    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None ? &epoch : NULL,
+                                   self->step_count);
     Py_DECREF(owned);
   }
 done:

@@ -20,6 +20,12 @@ PyObject *shim_raise(int32_t status, const swiftlr_message *message);
 /// or a list/tuple of ints or floats. Returns NULL with an exception set.
 swiftlr_config *shim_config_from_dict(PyObject *dict);
 
+/// An epoch of PyTorch's deprecated `step(epoch)` as the core takes it: an
+/// int (a numpy integer too) exactly as SWIFTLR_INT, anything else as a float
+/// (SWIFTLR_DOUBLE). Returns -1 with an exception set: OverflowError for an
+/// int beyond 64 bits.
+int shim_epoch(PyObject *epoch, swiftlr_value *out);
+
 /// Converts a value read from the core to a new Python object.
 PyObject *shim_value_to_object(const swiftlr_value *value);
 

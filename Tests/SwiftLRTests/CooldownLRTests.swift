@@ -19,7 +19,7 @@ final class CooldownLRTests: XCTestCase {
         XCTAssertEqual(lrs, [0.08 * f, 0.4 * f], "\(type) t=\(t)")
         var c = try CooldownLR(baseLRs: [0.08, 0.4], decaySteps: 9, decayType: type, minLRRatio: 0.2)
         var one = [0.0, 0.0]
-        try c.step(&one, epoch: Double(t))
+        try c.step(&one, epoch: .int(t))
         XCTAssertEqual(one, lrs)
       }
     }

@@ -30,6 +30,22 @@ final class CosineAnnealingLRTests: XCTestCase {
     XCTAssertEqual(s.chainedLR(group: 0, current: 123.0), 123)
   }
 
+  /// `get_lr()` after the constructor's step with `T_max=1/3`: the ratio's
+  /// denominator `1 + cos(pi * -1 / T_max)` is 0 and PyTorch raises
+  /// ZeroDivisionError; so does `currentLRs`, and a step would too.
+  func testCurrentLRsDivideByZeroAsPyTorch() throws {
+    var s = try CosineAnnealingLR(baseLRs: [0.1], tMax: .float(1.0 / 3))
+    var lrs = [0.1]
+    s.isInitial = true
+    try s.step(&lrs)
+    s.isInitial = false
+    assertThrows(.zeroDivision, "float division by zero") {
+      try lrs.withUnsafeMutableBufferPointer { try s.currentLRs($0, closedForm: false) }
+    }
+    // The closed form does not divide.
+    try lrs.withUnsafeMutableBufferPointer { try s.currentLRs($0, closedForm: true) }
+  }
+
   func testValidationAndLimits() throws {
     assertThrows(.value, "T_max must not be 0") { _ = try CosineAnnealingLR(baseLRs: [0.1], tMax: 0) }
     for tMax in [Int.max, Int.min, 1, -1] {
@@ -38,7 +54,7 @@ final class CosineAnnealingLRTests: XCTestCase {
       try s.step(&lrs)
       assertThrows(.overflow, "last_epoch") { try s.step(&lrs) }
       var t = try CosineAnnealingLR(baseLRs: [0.1], tMax: .int(tMax), lastEpoch: 0)
-      try t.step(&lrs, epoch: Double(Int.min))
+      try t.step(&lrs, epoch: .int(Int.min))
       _ = t.chainedLR(group: 0, current: 0.1)
     }
   }

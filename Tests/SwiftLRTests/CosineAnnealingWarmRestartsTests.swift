@@ -30,7 +30,7 @@ final class CosineAnnealingWarmRestartsTests: XCTestCase {
         try stepped.step(&lrs)
         var jumped = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 3, tMult: tMult)
         var other = [1.0]
-        try jumped.step(&other, epoch: Double(epoch))
+        try jumped.step(&other, epoch: .int(epoch))
         XCTAssertEqual(jumped.tI, stepped.tI, "T_mult \(tMult) epoch \(epoch)")
         assertClose(other[0], lrs[0], relative: 1e-12, absolute: 1e-15)
       }
@@ -47,12 +47,33 @@ final class CosineAnnealingWarmRestartsTests: XCTestCase {
     XCTAssertEqual(lrs[0], closed(1, 0, 1.5, 8))
   }
 
+  /// Int epochs past 2**53 stay exact, as PyTorch's Python ints: `epoch % T_0`
+  /// and `T_cur + 1` in ints, `epoch / T_0` rounded once.
+  func testHugeIntEpochsAreExact() throws {
+    let e = (1 << 53) + 1
+    var s = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 3)
+    var lrs = [1.0]
+    try s.step(&lrs, epoch: .int(e))
+    XCTAssertEqual(s.lastEpoch, e)
+    XCTAssertEqual(s.tCur, .int(0))  // e % 3; float(e) % 3 would give 2**53 % 3 = 2
+    var long = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 1 << 61)
+    try long.step(&lrs, epoch: .int(e))
+    try long.step(&lrs)
+    XCTAssertEqual(long.tCur, .int(e + 1))
+    XCTAssertEqual(long.lastEpoch, e + 1)
+    var grown = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 3, tMult: 2)
+    try grown.step(&lrs, epoch: .int(e))
+    // n = int(log(e / 3 + 1, 2)) = 51; T_cur = float(e) - 3 * (2**51 - 1) / 1, a float.
+    XCTAssertEqual(grown.tI, 3 << 51)
+    XCTAssertEqual(grown.tCur, .float(Double(e) - Double(3 * ((1 << 51) - 1))))
+  }
+
   func testEpochErrors() throws {
     var s = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 4)
     var lrs = [1.0]
     assertThrows(.value, "Expected non-negative epoch, but got -1") { try s.step(&lrs, epoch: -1) }
-    assertThrows(.value, "NaN") { try s.step(&lrs, epoch: .nan) }
-    assertThrows(.overflow, "infinity") { try s.step(&lrs, epoch: .infinity) }
+    assertThrows(.value, "NaN") { try s.step(&lrs, epoch: .float(.nan)) }
+    assertThrows(.overflow, "infinity") { try s.step(&lrs, epoch: .float(.infinity)) }
     assertThrows(.overflow, "out of range") { try s.step(&lrs, epoch: 1e300) }
     var big = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 1, tMult: 3)
     assertThrows(.overflow, "out of range") { try big.step(&lrs, epoch: 1e19) }
@@ -70,7 +91,7 @@ final class CosineAnnealingWarmRestartsTests: XCTestCase {
   func testNoTrapAtIntMax() throws {
     var s = try CosineAnnealingWarmRestarts(baseLRs: [1.0], t0: 1, tMult: 2, lastEpoch: 0)
     s.tI = .max / 2 + 1
-    s.tCur = Double(s.tI)
+    s.tCur = .int(s.tI)
     var lrs = [1.0]
     assertThrows(.overflow, "T_i is too large") { try s.step(&lrs) }
   }

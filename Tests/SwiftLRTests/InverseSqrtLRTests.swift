@@ -44,7 +44,7 @@ final class InverseSqrtLRTests: XCTestCase {
     try s.step(&lrs)  // t + timescale overflows Int; not in 128 bits
     assertClose(lrs[0], 1 / 2.0.squareRoot(), relative: 1e-15)
     var w = try InverseSqrtLR(baseLRs: [1], warmupSteps: Int.max)
-    try w.step(&lrs, epoch: Double(1 << 62))
+    try w.step(&lrs, epoch: .int(1 << 62))
     assertClose(lrs[0], 0.5, relative: 1e-15)
   }
 }

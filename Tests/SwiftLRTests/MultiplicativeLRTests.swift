@@ -28,6 +28,6 @@ final class MultiplicativeLRTests: XCTestCase {
     var lrs = [0.5]
     assertThrows(.overflow, "last_epoch") { try s.step(&lrs, inputs: [2]) }
     XCTAssertEqual(lrs, [0.5])
-    assertThrows(.type, "epoch must be an integer") { try s.step(&lrs, epoch: .nan, inputs: [2]) }
+    assertThrows(.type, "epoch must be an integer") { try s.step(&lrs, epoch: .float(.nan), inputs: [2]) }
   }
 }

@@ -63,7 +63,7 @@ final class ScheduleABITests: XCTestCase {
       for (i, k) in Self.steps.enumerated() {
         // A fresh scheduler after its constructor's step, then PyTorch's step(k).
         var s = try SchedulerRegistry.make(kind, config: SchedulerConfig(config))
-        XCTAssertEqual(try epochLR(&s, base: base, epoch: Double(k)), out[i], "\(kind) at \(k)")
+        XCTAssertEqual(try epochLR(&s, base: base, epoch: .int(Int(k))), out[i], "\(kind) at \(k)")
       }
     }
   }
@@ -175,7 +175,7 @@ func steppedLRs(_ kind: String, _ config: SchedulerConfig, count: Int) throws ->
 
 /// PyTorch's `step(epoch)` on a scheduler after its constructor's step: the
 /// closed form where the type has one, else `get_lr()`.
-private func epochLR<S: LRScheduler>(_ s: inout S, base: [Double], epoch: Double) throws -> Double {
+private func epochLR<S: LRScheduler>(_ s: inout S, base: [Double], epoch: IntOrFloat) throws -> Double {
   var lrs = base
   s.isInitial = true
   try s.step(&lrs)

@@ -52,7 +52,7 @@ final class ScheduleEvaluationTests: XCTestCase {
       for (k, lr) in zip(steps, got) {
         var s = try SchedulerRegistry.make(kind, config: config(values))
         var lrs = [Double.nan]
-        try s.step(&lrs, epoch: Double(k))
+        try s.step(&lrs, epoch: .int(k))
         XCTAssertEqual(lr, lrs[0], "\(kind) step \(k)")
       }
     }

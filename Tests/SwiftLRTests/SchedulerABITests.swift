@@ -47,7 +47,7 @@ final class SchedulerABITests: XCTestCase {
   ) -> (Int32, String) {
     var message = swiftlr_message()
     let status = SwiftLR.swiftlr_scheduler_step(
-      s, &lrs, Int64(lrs.count), inputs, Int64(inputs.count), 0, 0, Int64(count), initial ? 1 : 0, &message)
+      s, &lrs, Int64(lrs.count), inputs, Int64(inputs.count), nil, Int64(count), initial ? 1 : 0, &message)
     return (status, text(of: message))
   }
 
@@ -157,7 +157,7 @@ final class SchedulerABITests: XCTestCase {
     XCTAssertEqual(three, [0.1, 0.2, 0.3])
     XCTAssertEqual(fields(s), before)
     var m = swiftlr_message()
-    XCTAssertEqual(SwiftLR.swiftlr_scheduler_step(s, &lrs, -1, nil, 0, 0, 0, 2, 0, &m), 1)
+    XCTAssertEqual(SwiftLR.swiftlr_scheduler_step(s, &lrs, -1, nil, 0, nil, 2, 0, &m), 1)
     XCTAssertEqual(text(of: m), "negative count")
     XCTAssertEqual(fields(s), before)
     var two = [0.1, 0.2]

@@ -22,7 +22,7 @@ final class WarmupCosineLRTests: XCTestCase {
       var c = try WarmupCosineLR(
         baseLRs: [0.5, 0.02], warmupSteps: 13, totalSteps: 150, etaMin: 1e-4, warmupStartFactor: 0.1)
       var fresh = [9.0, 9.0]
-      try c.step(&fresh, epoch: Double(k))
+      try c.step(&fresh, epoch: .int(k))
       XCTAssertEqual(lrs, fresh)
     }
     XCTAssertEqual(trace[0][0], 0.5 * 0.1)
@@ -56,7 +56,7 @@ final class WarmupCosineLRTests: XCTestCase {
     XCTAssertEqual(lrs, [0])  // t = total_steps: the end of the cosine
     assertThrows(.overflow, "last_epoch") { try s.step(&lrs) }
     var t = try WarmupCosineLR(baseLRs: [1], warmupSteps: 0, totalSteps: Int.max)
-    try t.step(&lrs, epoch: Double(Int.max / 2))
+    try t.step(&lrs, epoch: .int(Int.max / 2))
     assertClose(lrs[0], 0.5, relative: 1e-12)
     try t.step(&lrs, epoch: -5)  // a negative epoch counts as step 0
     XCTAssertEqual(lrs, [1])

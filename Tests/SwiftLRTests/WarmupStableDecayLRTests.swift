@@ -38,7 +38,7 @@ final class WarmupStableDecayLRTests: XCTestCase {
         var c = try WarmupStableDecayLR(
           baseLRs: [0.7], warmupSteps: 5, stableSteps: 7, decaySteps: 11, decayType: type, minLRRatio: 0.25)
         var one = [0.0]
-        try c.step(&one, epoch: Double(t))
+        try c.step(&one, epoch: .int(t))
         XCTAssertEqual(one, lrs)
       }
     }
@@ -66,7 +66,7 @@ final class WarmupStableDecayLRTests: XCTestCase {
     var s = try WarmupStableDecayLR(
       baseLRs: [1], warmupSteps: Int.max, stableSteps: Int.max, decaySteps: Int.max, minLRRatio: 0.5)
     var lrs = [0.0]
-    try s.step(&lrs, epoch: Double(1 << 62))
+    try s.step(&lrs, epoch: .int(1 << 62))
     assertClose(lrs[0], Double(1 << 62) / Double(Int.max), relative: 1e-15)
     var t = try WarmupStableDecayLR(
       baseLRs: [1], warmupSteps: 0, stableSteps: Int.max - 1, decaySteps: Int.max, minLRRatio: 0.5,

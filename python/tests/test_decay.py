@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import warnings
 from collections import Counter
 from typing import Any
 
@@ -189,3 +190,78 @@ def test_exponential_initial_step_keeps_lr_when_resuming() -> None:
     opt.param_groups[0]["initial_lr"] = 1.0
     s = ours.ExponentialLR(opt, gamma=0.5, last_epoch=3)
     assert s.get_last_lr() == [0.2] and s.last_epoch == 4 and s._is_initial is False
+
+
+# MARK: issue 19: a bool count keeps its type; get_lr() divides by zero as PyTorch's
+
+
+BOOL_COUNTS = [
+    ("StepLR", {"step_size": True}),
+    ("ConstantLR", {"total_iters": False}),
+    ("LinearLR", {"total_iters": True}),
+    ("PolynomialLR", {"total_iters": True}),
+    ("CosineAnnealingLR", {"T_max": True}),
+]
+
+
+def _trace(module: Any, optimizer: Any, name: str, kwargs: dict[str, Any]) -> list[Any]:
+    s = getattr(module, name)(optimizer, **kwargs)
+    trace = []
+    for _ in range(3):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the step order: no optimizer steps here
+            s.step()
+        state = s.state_dict()
+        trace.append(([float(g["lr"]).hex() for g in optimizer.param_groups], {k: state[k] for k in kwargs}))
+    return trace
+
+
+@pytest.mark.parametrize(("name", "kwargs"), BOOL_COUNTS)
+def test_bool_count_is_saved_as_a_bool(name: str, kwargs: dict[str, Any]) -> None:
+    # PyTorch stores the argument untouched (True, not 1) and computes with it as the int 1 or 0.
+    trace = _trace(ours, make_optimizer(), name, kwargs)
+    for _, state in trace:
+        assert all(type(state[k]) is bool and state[k] == v for k, v in kwargs.items())
+
+
+@pytest.mark.parametrize(("name", "kwargs"), BOOL_COUNTS)
+def test_bool_count_steps_and_saves_as_pytorch(name: str, kwargs: dict[str, Any], torch: Any) -> None:
+    expected = _trace(torch.optim.lr_scheduler, torch_optimizer(torch, [0.1]), name, kwargs)
+    assert _trace(ours, make_optimizer(), name, kwargs) == expected
+
+
+def _get_lr_outcomes(module: Any, optimizer: Any, t_max: float, calls: list[int | None]) -> list[str]:
+    """get_lr() after the constructor and after each ``step(epoch)`` (None: ``step()``), until a call raises."""
+
+    def outcome(call: Any) -> str:
+        try:
+            return repr(call())
+        except ZeroDivisionError as error:
+            return f"ZeroDivisionError: {error}"
+
+    s = module.CosineAnnealingLR(optimizer, T_max=t_max)
+    outcomes = [outcome(s.get_lr)]
+    for epoch in calls:
+        outcomes.append(outcome(s.step if epoch is None else lambda: s.step(epoch)))  # noqa: B023
+        if outcomes[-1].startswith("ZeroDivisionError"):
+            break
+        outcomes.append(outcome(s.get_lr))
+    return outcomes
+
+
+def test_get_lr_divides_by_zero_as_pytorch_before_stepping() -> None:
+    # After step(2), a closed form that divides by nothing, get_lr()'s ratio divides by
+    # 1 + cos(pi * (2 - 1) / (1/3)) == 0.0: PyTorch raises ZeroDivisionError (swiftlr gave inf).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecated epoch, get_lr() outside a step
+        outcomes = _get_lr_outcomes(ours, make_optimizer(), 1 / 3, [2])
+    assert outcomes[1:] == ["None", "ZeroDivisionError: float division by zero"]
+
+
+@pytest.mark.parametrize("t_max", [1 / 3, 2 / 3, 1 / 5, 0.25, 1 / 7, 3.5])
+@pytest.mark.parametrize("calls", [[None] * 4, [2, None, None], [1, 3, None], [7, None]])
+def test_get_lr_outcomes_match_pytorch(t_max: float, calls: list[int | None], torch: Any) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # get_lr() outside a step, the step order, the deprecated epoch
+        expected = _get_lr_outcomes(torch.optim.lr_scheduler, torch_optimizer(torch, [0.1]), t_max, calls)
+        assert _get_lr_outcomes(ours, make_optimizer(), t_max, calls) == expected

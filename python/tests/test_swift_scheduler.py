@@ -152,18 +152,22 @@ def test_plain_makes_what_the_core_takes() -> None:
 
 
 def test_numpy_integer_epochs_are_integers() -> None:
-    """``step(np.int64(e))`` as ``step(e)``: exact, or refused where a double
-    cannot hold it (a numpy integer was rounded through ``__float__`` before)."""
+    """``step(np.int64(e))`` as ``step(e)``: exact at any size a 64-bit int
+    holds (a numpy integer was rounded through ``__float__`` before), refused
+    beyond, changing nothing."""
     np = pytest.importorskip("numpy")
     s = L.StepLR(_opt(), step_size=2, gamma=0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the deprecated epoch's warning
         s.step(np.int64(7))
         assert s.last_epoch == 7 and s.get_last_lr() == [0.1 * 0.5**3]
-        for epoch in (np.int64(2**53 + 1), np.uint64(2**64 - 1)):
-            with pytest.raises(OverflowError, match="cannot be represented exactly"):
-                s.step(epoch)
-        assert s.last_epoch == 7 and s._step_count == 2
+        s.step(np.int64(2**53 + 1))
+        assert s.last_epoch == 2**53 + 1 and type(s.last_epoch) is int
+        s.step()
+        assert s.last_epoch == 2**53 + 2 and s.state_dict()["last_epoch"] == 2**53 + 2
+        with pytest.raises(OverflowError, match="64-bit"):
+            s.step(np.uint64(2**64 - 1))
+        assert s.last_epoch == 2**53 + 2 and s._step_count == 4
 
 
 # MARK: copies (issue 19): every combination, each copy independent of its original

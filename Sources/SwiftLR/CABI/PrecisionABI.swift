@@ -9,7 +9,7 @@ import _SwiftLRShims
 public func swiftlr_scheduler_step_precise(
   _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64,
   _ precisions: UnsafePointer<Int32>?, _ inputs: UnsafePointer<Double>?, _ inputCount: Int64,
-  _ hasEpoch: Int32, _ epoch: Double, _ stepCount: Int64, _ isInitial: Int32,
+  _ epoch: UnsafePointer<swiftlr_value>?, _ stepCount: Int64, _ isInitial: Int32,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   let b: SchedulerBox = unbox(s)
@@ -20,7 +20,7 @@ public func swiftlr_scheduler_step_precise(
   do throws(SchedulerError) {
     let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
     var scheduler = b.scheduler
-    try stepOpened(&scheduler, lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context, codes)
+    try stepOpened(&scheduler, lrBuffer, epochValue(epoch), inputBuffer, context, codes)
     b.stepped(scheduler)  // as `swiftlr_scheduler_step` leaves it: the C step commits or undoes it
     return 0
   } catch {
@@ -29,7 +29,7 @@ public func swiftlr_scheduler_step_precise(
 }
 
 func stepOpened<S: LRScheduler>(
-  _ scheduler: inout S, _ lrs: UnsafeMutableBufferPointer<Double>, _ epoch: Double?,
+  _ scheduler: inout S, _ lrs: UnsafeMutableBufferPointer<Double>, _ epoch: IntOrFloat?,
   _ inputs: UnsafeBufferPointer<Double>, _ context: StepContext, _ precisions: UnsafeBufferPointer<Int32>
 ) throws(SchedulerError) {
   try scheduler.step(lrs, epoch: epoch, inputs: inputs, context: context, precisions: precisions)

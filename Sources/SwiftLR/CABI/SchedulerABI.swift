@@ -21,7 +21,7 @@ final class ConfigBox {
 /// `any LRScheduler` through `scheduler`.
 final class SchedulerBox {
   typealias Step = (
-    UnsafeMutableBufferPointer<Double>, Double?, UnsafeBufferPointer<Double>, StepContext
+    UnsafeMutableBufferPointer<Double>, IntOrFloat?, UnsafeBufferPointer<Double>, StepContext
   ) throws(SchedulerError) -> Void
 
   /// The scheduler, by value; setting it requires the same concrete type.
@@ -243,7 +243,7 @@ public func swiftlr_scheduler_input_count(_ s: OpaquePointer) -> Int64 {
 public func swiftlr_scheduler_step(
   _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64,
   _ inputs: UnsafePointer<Double>?, _ inputCount: Int64,
-  _ hasEpoch: Int32, _ epoch: Double, _ stepCount: Int64, _ isInitial: Int32,
+  _ epoch: UnsafePointer<swiftlr_value>?, _ stepCount: Int64, _ isInitial: Int32,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
   guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
@@ -252,12 +252,19 @@ public func swiftlr_scheduler_step(
   return withBox(s) { (b: SchedulerBox) -> Int32 in
     do throws(SchedulerError) {
       let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
-      try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
+      try b.step(lrBuffer, epochValue(epoch), inputBuffer, context)
       return 0
     } catch {
       return report(error, message)
     }
   }
+}
+
+/// The epoch of a step: nil without one, an int (kept exactly) or a float.
+func epochValue(_ epoch: UnsafePointer<swiftlr_value>?) -> IntOrFloat? {
+  guard let epoch else { return nil }
+  let e = epoch.pointee
+  return e.tag == Int32(SWIFTLR_DOUBLE.rawValue) ? .float(e.double_value) : .int(Int(e.int_value))
 }
 
 @_cdecl("swiftlr_scheduler_fast_forward")

@@ -106,6 +106,7 @@ public struct CosineAnnealingLR: LRScheduler {
     switch tMax {
     case .int(let t): return differenceIsMultiple(epoch - 1, t, ofTwice: t)
     case .float(let t): return fmod(Double(epoch - 1) - t, 2 * t) == 0
+    case .bool: return rises(at: epoch, tMax: tMax.number)
     }
   }
 
@@ -116,10 +117,22 @@ public struct CosineAnnealingLR: LRScheduler {
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     let epoch = try checkedIncrement(lastEpoch)
     let next = Shared(epoch: epoch, tMax: tMax, after: shared)
+    try checkRatio(next, epoch: epoch)
+    (lastEpoch, shared) = (epoch, next)
+  }
+
+  /// `get_lr()` at the current state divides as a step to it does.
+  public func checkChainedLR() throws(SchedulerError) {
+    try checkRatio(
+      shared.epoch == lastEpoch && shared.tMax == tMax ? shared : Shared(epoch: lastEpoch, tMax: tMax), epoch: lastEpoch
+    )
+  }
+
+  /// Throws PyTorch's ZeroDivisionError where `chainedLR` at `epoch` takes the ratio and its denominator is 0.
+  func checkRatio(_ next: Shared, epoch: Int) throws(SchedulerError) {
     if next.dividesByZero && !next.rises && !isInitial && !(stepCount == 1 && epoch > 0) {
       throw SchedulerError(.zeroDivision, "float division by zero")
     }
-    (lastEpoch, shared) = (epoch, next)
   }
 
   public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {

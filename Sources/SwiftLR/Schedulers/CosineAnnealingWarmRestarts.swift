@@ -19,7 +19,10 @@
 ///
 /// Edge cases: a negative epoch throws PyTorch's ValueError; NaN or infinite
 /// epochs throw (PyTorch fails in `math.floor`) rather than storing NaN;
-/// period lengths and epochs are checked for overflow.
+/// period lengths and epochs are checked for overflow. `T_cur` is an int or
+/// a float as in PyTorch, so int epochs beyond 2**53 stay exact, and the
+/// arithmetic on them is Python's (`epoch % T_0` in ints, `epoch / T_0`
+/// correctly rounded).
 public struct CosineAnnealingWarmRestarts: LRScheduler {
   public var baseLRs: [Double]
   public var lastEpoch: Int
@@ -27,8 +30,8 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   public var tI: Int
   public var tMult: Int
   public var etaMin: Double
-  /// `T_cur`: an integer unless a fractional epoch was given.
-  public var tCur: Double
+  /// `T_cur`: an int unless a float epoch or the `T_mult > 1` formula made it a float.
+  public var tCur: IntOrFloat
 
   public init(baseLRs: [Double], t0: Int, tMult: Int = 1, etaMin: Double = 0, lastEpoch: Int = -1)
     throws(SchedulerError)
@@ -39,7 +42,7 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
     self.tI = t0
     self.tMult = tMult
     self.etaMin = etaMin
-    self.tCur = Double(lastEpoch)
+    self.tCur = .int(lastEpoch)
     try checkState()
   }
 
@@ -69,7 +72,7 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
 
   public static let fields: [SchedulerField<CosineAnnealingWarmRestarts>] = [
     .int("T_0", \.t0), .int("T_i", \.tI), .int("T_mult", \.tMult), .double("eta_min", \.etaMin),
-    .double("T_cur", \.tCur),
+    .intOrFloat("T_cur", \.tCur),
   ]
 
   public func validate() throws(SchedulerError) {
@@ -78,12 +81,19 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   }
 
   public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    if lastEpoch < 0 { return try advance(toEpoch: 0, inputs: inputs) }
+    if lastEpoch < 0 { return try advance(toEpoch: .int(0), inputs: inputs) }
     let epoch = try checkedIncrement(lastEpoch)
-    var cur = tCur + 1
+    var cur: IntOrFloat
+    switch tCur.number {
+    case .float(let d): cur = .float(d + 1)
+    default:
+      guard case .int(let i) = tCur.number, i < Int.max else { throw .overflow("T_cur is too large to step: \(tCur)") }
+      cur = .int(i + 1)
+    }
     var period = tI
-    if cur >= Double(period) {
-      cur = pythonMod(cur, Double(period))
+    if period <= cur {
+      // Python's T_cur % T_i: T_cur >= T_i > 0.
+      cur = if case .int(let i) = cur { .int(i % period) } else { .float(pythonMod(cur.double, Double(period))) }
       let (next, overflow) = period.multipliedReportingOverflow(by: tMult)
       if overflow { throw .overflow("T_i is too large: \(period) * \(tMult)") }
       period = next
@@ -91,24 +101,37 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
     (tCur, tI, lastEpoch) = (cur, period, epoch)
   }
 
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    if epoch < 0 { throw .value("Expected non-negative epoch, but got \(epoch)") }
-    if epoch.isNaN { throw .value("cannot convert float NaN to integer") }
-    if epoch.isInfinite { throw .overflow("cannot convert float infinity to integer") }
-    guard let floored = Int(exactly: epoch.rounded(.down)) else { throw .overflow("epoch is out of range: \(epoch)") }
+  public mutating func advance(toEpoch given: IntOrFloat, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    let epoch = given.number
+    let floored: Int
+    switch epoch {
+    case .float(let d):
+      if d < 0 { throw .value("Expected non-negative epoch, but got \(d)") }
+      if d.isNaN { throw .value("cannot convert float NaN to integer") }
+      if d.isInfinite { throw .overflow("cannot convert float infinity to integer") }
+      guard let f = Int(exactly: d.rounded(.down)) else { throw .overflow("epoch is out of range: \(d)") }
+      floored = f
+    default:
+      guard case .int(let e) = epoch, e >= 0 else { throw .value("Expected non-negative epoch, but got \(epoch)") }
+      floored = e
+    }
     var cur = epoch
     var period = tI
-    if epoch >= Double(t0) {
+    if t0 <= epoch {
       if tMult == 1 {
-        cur = pythonMod(epoch, Double(t0))
+        // Python's epoch % T_0: in ints for an int epoch.
+        cur = if case .int(let e) = epoch { .int(e % t0) } else { .float(pythonMod(epoch.double, Double(t0))) }
       } else {
-        // n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)); math.log(x, b) is log(x) / log(b).
-        let n = Int(log(epoch / Double(t0) * Double(tMult - 1) + 1) / log(Double(tMult)))
+        // n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)); math.log(x, b) is log(x) / log(b),
+        // and an int epoch / T_0 is Python's correctly rounded int division.
+        let ratio = if case .int(let e) = epoch { trueDivide(e, t0) } else { epoch.double / Double(t0) }
+        let n = Int(log(ratio * Double(tMult - 1) + 1) / log(Double(tMult)))
         let power = try checkedPower(tMult, n)
         let (span, o1) = t0.multipliedReportingOverflow(by: power - 1)
         let (length, o2) = t0.multipliedReportingOverflow(by: power)
         if o1 || o2 { throw .overflow("T_i is too large for epoch \(epoch)") }
-        cur = epoch - Double(span) / Double(tMult - 1)
+        // epoch - T_0 * (T_mult**n - 1) / (T_mult - 1): an int quotient, then float(epoch) minus it.
+        cur = .float(epoch.double - trueDivide(span, tMult - 1))
         period = length
       }
     } else {
@@ -118,7 +141,7 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    let wave: Double = 1 + cos(Double.pi * tCur / Double(tI))
+    let wave: Double = 1 + cos(Double.pi * tCur.double / Double(tI))
     return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
   }
 }

@@ -14,10 +14,12 @@
 ///
 /// Edge cases: comparisons are exact, as Python compares an int with a float
 /// (`2**53 + 1 > 2.0**53`), and every comparison with NaN is false except
-/// `!=`.
+/// `!=`. A bool (`step_size=True`) is Python's 0 or 1 in every operation and
+/// stays a bool in the state, as PyTorch stores it.
 public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
   case int(Int)
   case float(Double)
+  case bool(Bool)
 
   public init(integerLiteral value: Int) { self = .int(value) }
   public init(floatLiteral value: Double) { self = .float(value) }
@@ -27,7 +29,14 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     switch self {
     case .int(let i): return Double(i)
     case .float(let d): return d
+    case .bool(let b): return b ? 1 : 0
     }
+  }
+
+  /// What Python computes with: a bool is the int 0 or 1.
+  var number: IntOrFloat {
+    if case .bool(let b) = self { return .int(b ? 1 : 0) }
+    return self
   }
 
   /// The value as a `SchedulerValue` of the type it was given as.
@@ -35,6 +44,7 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     switch self {
     case .int(let i): return .int(i)
     case .float(let d): return .double(d)
+    case .bool(let b): return .bool(b)
     }
   }
 
@@ -47,6 +57,7 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     // CPython's float % is fmod then a sign fix that never turns a nonzero
     // remainder into zero (|fmod| < |divisor|).
     case .float(let d): return fmod(Double(epoch), d) == 0
+    case .bool: return number.divides(epoch)
     }
   }
 
@@ -55,6 +66,17 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     switch self {
     case .int(let i): return Double(floorDivide(epoch, i))
     case .float(let d): return pythonFloorDivide(Double(epoch), d)
+    case .bool: return number.floorQuotient(of: epoch)
+    }
+  }
+
+  /// Python's `epoch / self`: correctly rounded for an int (`trueDivide`),
+  /// `float(epoch) / self` for a float.
+  public func quotient(of epoch: Int) -> Double {
+    switch self {
+    case .int(let i): return trueDivide(epoch, i)
+    case .float(let d): return Double(epoch) / d
+    case .bool: return number.quotient(of: epoch)
     }
   }
 
@@ -63,6 +85,7 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     switch self {
     case .int(let i): return .int(i - 1)
     case .float(let d): return .float(d - 1)
+    case .bool(let b): return .int(b ? 0 : -1)
     }
   }
 
@@ -84,12 +107,14 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
       let w = Int(whole)
       if epoch != w { return epoch < w ? -1 : 1 }
       return d > whole ? -1 : 0
+    case .bool: return number.compare(epoch)
     }
   }
 
   public static func < (epoch: Int, count: IntOrFloat) -> Bool { count.compare(epoch) == -1 }
   public static func > (epoch: Int, count: IntOrFloat) -> Bool { count.compare(epoch) == 1 }
   public static func >= (epoch: Int, count: IntOrFloat) -> Bool { (count.compare(epoch) ?? -1) >= 0 }
+  public static func <= (epoch: Int, count: IntOrFloat) -> Bool { (count.compare(epoch) ?? 1) <= 0 }
   public static func == (epoch: Int, count: IntOrFloat) -> Bool { count.compare(epoch) == 0 }
   public static func != (epoch: Int, count: IntOrFloat) -> Bool { count.compare(epoch) != 0 }
 }
@@ -97,6 +122,30 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
 extension IntOrFloat: CustomStringConvertible {
   /// As Python's `str()` shows it.
   public var description: String { value.pythonText }
+}
+
+/// Python's `a / b` for ints, `b != 0`: the exact quotient rounded once to
+/// the nearest double, ties to even (CPython's `long_true_divide`), where
+/// `Double(a) / Double(b)` rounds three times once `a` or `b` passes 2**53.
+///
+/// Edge cases: below 2**53 in magnitude both conversions are exact and the
+/// one division rounds once; beyond, the quotient is taken to 55 or more
+/// bits in 128-bit integers with a sticky bit for the remainder, and then
+/// converted (one rounding) and scaled by a power of two (exact).
+public func trueDivide(_ a: Int, _ b: Int) -> Double {
+  let exact = 1 << 53
+  if a.magnitude <= UInt(exact) && b.magnitude <= UInt(exact) { return Double(a) / Double(b) }
+  let (n, d) = (UInt128(a.magnitude), UInt128(b.magnitude))
+  if n == 0 { return (a < 0) == (b < 0) ? 0.0 : -0.0 }
+  let bits = { (x: UInt128) in 128 - x.leadingZeroBitCount }
+  // n << shift has at least 55 bits more than d (at most 55 + 64 < 128 bits).
+  let shift = max(0, 55 + bits(d) - bits(n))
+  let scaled = n << shift
+  var q = scaled / d
+  if scaled % d != 0 { q |= 1 }  // sticky: below the rounding bit, breaks ties
+  // q < 2**64: 55 or 56 bits after a shift, at most 64 without one.
+  let magnitude = Double(UInt64(q)) * Double(sign: .plus, exponent: -shift, significand: 1)
+  return (a < 0) == (b < 0) ? magnitude : -magnitude
 }
 
 /// CPython's `x // y` for floats (`_float_div_mod`): the quotient of `x` minus

@@ -57,8 +57,13 @@ public protocol LRScheduler: OptimizerScheduler {
   /// Advances the state by one step: `move(to: lastEpoch + 1)`, checked.
   mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
 
-  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path: `move(to:)` an integral epoch.
-  mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
+  /// Advances to `epoch` on PyTorch's deprecated `step(epoch)` path:
+  /// `move(to:)` an int epoch (kept exactly), or an integral float one.
+  mutating func advance(toEpoch epoch: IntOrFloat, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError)
+
+  /// Throws where PyTorch's `get_lr()` raises at the current state (a
+  /// division by zero); a step checks the same before it changes anything.
+  func checkChainedLR() throws(SchedulerError)
 
   /// PyTorch's `get_lr()` for one group, from that group's current lr: a
   /// Python float (`Double`) or a tensor lr (`TensorLR`), which rounds each
@@ -134,9 +139,15 @@ extension LRScheduler {
     try move(to: checkedIncrement(lastEpoch), inputs: inputs)
   }
 
-  public mutating func advance(toEpoch epoch: Double, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
-    try move(to: exactEpoch(epoch), inputs: inputs)
+  public mutating func advance(toEpoch epoch: IntOrFloat, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    switch epoch {
+    case .int(let e): try move(to: e, inputs: inputs)
+    case .bool(let b): try move(to: b ? 1 : 0, inputs: inputs)
+    case .float(let d): try move(to: exactEpoch(d), inputs: inputs)
+    }
   }
+
+  public func checkChainedLR() throws(SchedulerError) {}
 
   /// Every field: the scheduler's own, then `base_lrs` and `last_epoch`.
   public static var allFields: [SchedulerField<Self>] {
@@ -152,7 +163,7 @@ extension LRScheduler {
   ///
   /// - Parameters:
   ///   - lrs: each group's current lr; replaced by the next ones.
-  ///   - epoch: PyTorch's deprecated explicit epoch, or nil.
+  ///   - epoch: PyTorch's deprecated explicit epoch (an int, kept exactly, or a float), or nil.
   ///   - inputs: `inputCount` values (user factors, a metric, group values).
   ///   - context: PyTorch's `_step_count` (already counting this step) and
   ///     `_is_initial`, when the caller keeps them (the Python layer does).
@@ -164,7 +175,7 @@ extension LRScheduler {
   /// - Throws: when the counts do not match the scheduler, a precision code
   ///   is unknown, or the state would overflow. Nothing changes then.
   public mutating func step(
-    _ lrs: UnsafeMutableBufferPointer<Double>, epoch: Double? = nil,
+    _ lrs: UnsafeMutableBufferPointer<Double>, epoch: IntOrFloat? = nil,
     inputs: UnsafeBufferPointer<Double> = .init(start: nil, count: 0),
     context: StepContext? = nil, precisions: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0)
   ) throws(SchedulerError) {
@@ -226,13 +237,14 @@ extension LRScheduler {
       guard Self.hasClosedForm else { throw .init(.type, "\(Self.self) has no closed form") }
       for i in 0..<lrs.count { lrs[i] = closedFormLR(group: i) ?? lrs[i] }
     } else {
+      try checkChainedLR()
       for i in 0..<lrs.count { lrs[i] = chainedLR(group: i, current: lrs[i]) }
     }
   }
 
   /// One step over an array of lrs; see `step(_:epoch:inputs:context:precisions:)`.
   public mutating func step(
-    _ lrs: inout [Double], epoch: Double? = nil, inputs: [Double] = [], precisions: [LRPrecision] = []
+    _ lrs: inout [Double], epoch: IntOrFloat? = nil, inputs: [Double] = [], precisions: [LRPrecision] = []
   ) throws(SchedulerError) {
     var failure: SchedulerError?
     let codes = precisions.map(\.rawValue)

@@ -162,7 +162,8 @@ public struct OneCycleLR: LRScheduler {
     let s = Double(step)
     var start = 0.0
     for (i, end) in phaseEndSteps.enumerated() {
-      if s <= end || i == phaseEndSteps.count - 1 {
+      // Python compares the int step with the float end exactly (2**53 + 1 > 2.0**53).
+      if step <= IntOrFloat.float(end) || i == phaseEndSteps.count - 1 {
         return (i, (start, end), (s - start) / (end - start))
       }
       start = end

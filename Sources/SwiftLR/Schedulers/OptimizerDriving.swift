@@ -61,7 +61,7 @@ extension LRScheduler {
     inputs.withUnsafeBufferPointer { inputs in
       lrs.withUnsafeMutableBufferPointer { buffer in
         do throws(SchedulerError) {
-          try step(buffer, epoch: epoch.map(Double.init), inputs: inputs, context: context)
+          try step(buffer, epoch: epoch.map(IntOrFloat.int), inputs: inputs, context: context)
         } catch { failure = error }
       }
     }

@@ -59,17 +59,44 @@ public struct PolynomialLR: LRScheduler {
     try validateCommon(baseLRs: baseLRs)
   }
 
+  /// One chained step. Past 2**53, `(last_epoch - 1) / total_iters` can
+  /// round to 1 before `last_epoch` passes `total_iters`; PyTorch then raises
+  /// ZeroDivisionError, and so does this, changing nothing.
+  public mutating func advance(inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    let epoch = try checkedIncrement(lastEpoch)
+    try checkRatio(at: epoch)
+    lastEpoch = epoch
+  }
+
+  /// `get_lr()` at the current state divides as a step to it does.
+  public func checkChainedLR() throws(SchedulerError) {
+    try checkRatio(at: lastEpoch)
+  }
+
+  func checkRatio(at epoch: Int) throws(SchedulerError) {
+    if !isInitial && !(epoch > totalIters) && 1.0 - quotientBefore(epoch) == 0 {
+      throw SchedulerError(.zeroDivision, "float division by zero")
+    }
+  }
+
+  /// Python's `(epoch - 1) / total_iters`: correctly rounded for two ints. At
+  /// `epoch == Int.min` (Python's ints do not wrap) the 65-bit difference is
+  /// rounded before the division: the one epoch that may be an ulp off.
+  func quotientBefore(_ epoch: Int) -> Double {
+    epoch > Int.min ? totalIters.quotient(of: epoch - 1) : floatOfDifference(epoch, 1) / totalIters.double
+  }
+
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if isInitial || lastEpoch > totalIters { return current }
-    let t = totalIters.double
-    // Python's ints do not wrap: at lastEpoch == Int.min, lastEpoch - 1 is -2**63 - 1.
-    let ratio = (1.0 - Double(lastEpoch) / t) / (1.0 - floatOfDifference(lastEpoch, 1) / t)
+    let ratio = (1.0 - totalIters.quotient(of: lastEpoch)) / (1.0 - quotientBefore(lastEpoch))
     return current * pow(ratio, power)
   }
 
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    baseLR(group, like: current) * pow(1.0 - totalIters.minimum(lastEpoch) / totalIters.double, power)
+    // min(total_iters, last_epoch) / total_iters, each division Python's.
+    let reached = lastEpoch < totalIters ? totalIters.quotient(of: lastEpoch) : totalIters.double / totalIters.double
+    return baseLR(group, like: current) * pow(1.0 - reached, power)
   }
 }

@@ -88,9 +88,10 @@ public struct SWALR: LRScheduler {
     guard group < swaLRs.count else { return current }
     let swa = swaLRs[group]
     let step = annealEpochs == 0 ? max(1, stepNumber) : stepNumber
-    let span = Double(max(1, annealEpochs))
-    let prevAlpha = annealStrategy.weight(clamp(Double(step - 1) / span))
-    let alpha = annealStrategy.weight(clamp(Double(step) / span))
+    // Python's int divisions, correctly rounded (a loaded `_step_count` may pass 2**53).
+    let span = max(1, annealEpochs)
+    let prevAlpha = annealStrategy.weight(clamp(step > Int.min ? trueDivide(step - 1, span) : -.infinity))
+    let alpha = annealStrategy.weight(clamp(trueDivide(step, span)))
     // PyTorch's `_get_initial_lr`: the lr the annealing started from; it is
     // the Python float `swa_lr` when alpha was 1, else the lr's kind.
     if prevAlpha == 1 { return current.storing(swa * alpha + swa * (1 - alpha)) }

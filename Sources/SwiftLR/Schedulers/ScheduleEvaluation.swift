@@ -159,7 +159,7 @@ public enum ScheduleEvaluation {
       // Epochs cross as doubles (PyTorch's `step(epoch)`): beyond 2**53 they would round.
       guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
       var scheduler = fresh
-      try scheduler.advance(toEpoch: Double(k), inputs: request.inputs)
+      try scheduler.advance(toEpoch: .int(Int(k)), inputs: request.inputs)
       let lr =
         closedForm ? (scheduler.closedFormLR(group: 0) ?? .nan) : scheduler.chainedLR(group: 0, current: Double.nan)
       // A NaN the rule makes itself (a NaN max_lr) comes back whatever the

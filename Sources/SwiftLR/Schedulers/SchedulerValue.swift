@@ -34,13 +34,13 @@ public enum SchedulerValue: Equatable, Sendable {
     }
   }
 
-  /// Reads an int or a float as given (a bool is an int, as in Python).
+  /// Reads an int, a float or a bool as given (a bool computes as an int, as in Python).
   /// An integral double beyond 64 bits is refused as `asInt` refuses it: the
   /// C layer passes a Python int beyond 64 bits as one.
   public func asIntOrFloat(_ name: String) throws(SchedulerError) -> IntOrFloat {
     switch self {
     case .int(let v): return .int(v)
-    case .bool(let b): return .int(b ? 1 : 0)
+    case .bool(let b): return .bool(b)
     case .double(let d):
       if d.isFinite, d == d.rounded(.towardZero), Int(exactly: d) == nil { throw outOfRange(name) }
       return .float(d)

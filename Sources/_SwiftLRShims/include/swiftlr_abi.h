@@ -120,13 +120,15 @@ int64_t swiftlr_scheduler_group_count(const swiftlr_scheduler *scheduler);
 int64_t swiftlr_scheduler_input_count(const swiftlr_scheduler *scheduler);
 
 /// One step: `lrs` holds each group's current lr on entry and the new lr on
-/// exit. With `has_epoch`, takes PyTorch's deprecated `step(epoch)` path.
+/// exit. With an `epoch` (NULL: none), takes PyTorch's deprecated
+/// `step(epoch)` path: SWIFTLR_INT, an integer kept exactly, or
+/// SWIFTLR_DOUBLE, a float (fractional only for CosineAnnealingWarmRestarts).
 /// `step_count` and `is_initial` are PyTorch's `_step_count` (counting this
 /// step) and `_is_initial`, kept by the caller. On failure nothing changes,
 /// neither the scheduler nor `lrs`.
 int32_t swiftlr_scheduler_step(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count, const double *inputs,
-                               int64_t input_count, int32_t has_epoch, double epoch, int64_t step_count,
-                               int32_t is_initial, swiftlr_message *message);
+                               int64_t input_count, const swiftlr_value *epoch, int64_t step_count, int32_t is_initial,
+                               swiftlr_message *message);
 
 /// The dtype of a group's lr, for `swiftlr_scheduler_step_precise`: a Python
 /// float or float64 tensor, or a 0-d tensor whose arithmetic rounds to float32,
@@ -143,7 +145,7 @@ enum {
 /// lr to its dtype, so the new lrs are exactly representable in it.
 int32_t swiftlr_scheduler_step_precise(swiftlr_scheduler *scheduler, double *lrs, int64_t lr_count,
                                        const int32_t *precisions, const double *inputs, int64_t input_count,
-                                       int32_t has_epoch, double epoch, int64_t step_count, int32_t is_initial,
+                                       const swiftlr_value *epoch, int64_t step_count, int32_t is_initial,
                                        swiftlr_message *message);
 
 /// `steps` steps at once (PyTorch's `step()` that many times, without an

@@ -11,18 +11,19 @@ attributes and load those states, apart from the schedulers' rules:
   ``_anneal_func_type``, and checkpoints from before PyTorch 2.2 that hold the
   function ``anneal_func`` instead of ``_anneal_func_type``;
 * a state saved with ``cycle_momentum=True`` (which records ``use_beta1``)
-  loading into a scheduler built without cycling momentum;
-* ``CosineAnnealingWarmRestarts.T_cur`` as an int where PyTorch keeps one.
+  loading into a scheduler built without cycling momentum.
+
+(``CosineAnnealingWarmRestarts.T_cur`` needs nothing here: the core keeps it
+as an int or a float, as PyTorch does.)
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 from functools import partial
 from typing import Any
 
-__all__ = ["CyclicCompat", "OneCycleCompat", "WarmRestartsCompat"]
+__all__ = ["CyclicCompat", "OneCycleCompat"]
 
 
 class _MomentumStateCompat:
@@ -135,53 +136,3 @@ class OneCycleCompat(_MomentumStateCompat):
                 state["_anneal_func_type"] = _STRATEGIES[name]  # set with the other core fields, or none
             attributes = {**attributes, "anneal_func": fn}  # kept in __dict__, as PyTorch keeps it
         super()._load_state(state, attributes, updates)
-
-
-#: Marks a CosineAnnealingWarmRestarts whose ``T_cur`` PyTorch would hold as a float.
-_T_CUR_FLOAT = "_T_cur_is_float"
-
-
-def _t_cur_get(self: Any) -> float | int:
-    value: float = self._core_get("T_cur")
-    return value if self.__dict__.get(_T_CUR_FLOAT) or not value.is_integer() else int(value)
-
-
-def _t_cur_set(self: Any, value: float) -> None:
-    self._core_update({"T_cur": value})
-    self.__dict__[_T_CUR_FLOAT] = not isinstance(value, numbers.Integral)
-
-
-class WarmRestartsCompat:
-    """``CosineAnnealingWarmRestarts.T_cur`` with PyTorch's type: an int while
-    every step was by whole epochs (``step()``, an int ``step(epoch)`` before
-    the first restart or with ``T_mult == 1``), else a float."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.T_cur = property(_t_cur_get, _t_cur_set, doc="Epochs since the last restart, held by the Swift core.")  # type: ignore[attr-defined]
-
-    def step(self, epoch: float | None = None) -> None:
-        if epoch is None:
-            # PyTorch's T_cur + 1 keeps the type; a first step sets T_cur = 0.
-            is_float = self.__dict__.get(_T_CUR_FLOAT, False) and self.last_epoch >= 0  # type: ignore[attr-defined]
-        else:
-            # epoch % T_0 keeps epoch's type; the T_mult > 1 formula divides (a float).
-            given: object = epoch  # an int or a numpy integer as the caller passed it
-            whole = isinstance(given, numbers.Integral) and (epoch < self.T_0 or self.T_mult == 1)  # type: ignore[attr-defined]
-            is_float = not whole
-        super().step(epoch)  # type: ignore[misc]
-        self.__dict__[_T_CUR_FLOAT] = is_float
-
-    def _private_keys(self) -> tuple[str, ...]:
-        keys: tuple[str, ...] = super()._private_keys()  # type: ignore[misc]
-        return (*keys, _T_CUR_FLOAT)
-
-    def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = super().state_dict()  # type: ignore[misc]
-        state["T_cur"] = self.T_cur  # type: ignore[attr-defined]
-        return state
-
-    def _load_state(self, state_dict: dict[str, Any], attributes: dict[str, Any], updates: tuple[Any, ...]) -> None:
-        if isinstance(state_dict, dict) and "T_cur" in state_dict:
-            attributes = {**attributes, _T_CUR_FLOAT: not isinstance(state_dict["T_cur"], numbers.Integral)}
-        super()._load_state(state_dict, attributes, updates)  # type: ignore[misc]

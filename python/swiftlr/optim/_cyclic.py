@@ -315,8 +315,9 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
                 ("initial_lr", "max_lr", "max_momentum", "base_momentum"),
                 ("max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
-        # PyTorch's last end is `total_steps - 1`, an int; the others are floats.
-        ends = [*ends[:-1], int(ends[-1]) if float(ends[-1]).is_integer() else ends[-1]]
+        # PyTorch's last end is `total_steps - 1`, an int (the core's double rounds it past 2**53); the others are floats.
+        last, total = ends[-1], self.total_steps - 1
+        ends = [*ends[:-1], total if float(total) == last else int(last) if float(last).is_integer() else last]
         return [
             {"end_step": end, "start_lr": k[0], "end_lr": k[1], "start_momentum": k[2], "end_momentum": k[3]}
             for end, k in zip(ends, keys)

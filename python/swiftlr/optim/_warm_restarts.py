@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim._checkpoint_compat import WarmRestartsCompat
 from swiftlr.optim._swift_scheduler import SwiftScheduler, arguments_of
 
 __all__ = ["CosineAnnealingWarmRestarts"]
 
 
-class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
+class CosineAnnealingWarmRestarts(SwiftScheduler):
     r"""Sets the learning rate of each parameter group using a cosine annealing
     schedule with warm restarts (SGDR):
 
@@ -44,7 +43,7 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
     T_i: int
     T_mult: int
     eta_min: float
-    T_cur: float
+    T_cur: int | float
 
     def __init__(
         self, optimizer: SupportsParamGroups, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1

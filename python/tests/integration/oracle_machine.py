@@ -122,8 +122,12 @@ def scheduler_specs(groups: int) -> st.SearchStrategy[tuple[str, dict[str, Any]]
     small = st.integers(min_value=1, max_value=8)
     # PyTorch computes with these counts whatever their type: an int, the same
     # as a float (kept as a float in the state), or a fraction (T_max=10.5).
+    # Counts past 2**53 meet the epochs drawn there (step(epoch)): Python's exact int arithmetic.
     count = st.one_of(
-        small, small.map(float), st.floats(min_value=0.25, max_value=8.5).map(lambda x: round(x * 4) / 4 or 0.25)
+        small,
+        small.map(float),
+        st.floats(min_value=0.25, max_value=8.5).map(lambda x: round(x * 4) / 4 or 0.25),
+        st.integers(min_value=2**53 - 2, max_value=2**53 + 6),
     )
     factor = st.floats(min_value=0.05, max_value=1.0)
     gamma = st.floats(min_value=0.3, max_value=1.2)
@@ -451,7 +455,14 @@ class OracleMachine(RuleBasedStateMachine):
         lambda self: self.alive and self.name not in ("ReduceLROnPlateau", "SequentialLR", "ChainedScheduler")
     )
     @rule(
-        epoch=st.integers(min_value=0, max_value=30),
+        # Small epochs, epochs around 2**53 (where a double stops holding every
+        # int) and up to 2**62 (room for the program's later steps below 2**63,
+        # and for CosineAnnealingWarmRestarts' T_i = T_0 * T_mult**n).
+        epoch=st.one_of(
+            st.integers(min_value=0, max_value=30),
+            st.integers(min_value=2**53 - 4, max_value=2**53 + 4),
+            st.integers(min_value=0, max_value=2**62),
+        ),
         form=st.sampled_from(["int", "numpy", "fraction"]),
     )
     def scheduler_step_epoch(self, epoch: int, form: str) -> None:

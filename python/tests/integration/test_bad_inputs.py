@@ -194,7 +194,11 @@ CASES: list[tuple[str, str]] = [
             for _ in range(3):
                 s.step()
             s.step(EMAX)
-            s.get_lr()
+            try:
+                s.get_lr()
+            except ZeroDivisionError:
+                # 1 + cos(pi * (EMAX - 1) / T_max) is 0.0 there: PyTorch's get_lr() raises too.
+                assert t_max != 1
     """,
     ),
     (

@@ -20,17 +20,21 @@ def _opt() -> _optim.SGD:
 
 
 def test_step_epoch_is_exact_or_refused() -> None:
-    """Epochs cross the C ABI as doubles: an integer a double holds exactly
-    is passed exactly; any other is refused (OverflowError), never rounded."""
+    """Int epochs cross the C ABI as 64-bit ints: exact up to 2**63 - 1,
+    refused beyond (OverflowError), never rounded; stepping past the limit
+    is refused too, changing nothing."""
     s = _L.StepLR(_opt(), step_size=3)
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
-        s.step(2**62 + 2**11)
-        assert s.last_epoch == 2**62 + 2**11
-        for bad in (2**53 + 1, 2**63 - 1):
-            with pytest.raises(OverflowError, match="cannot be represented exactly"):
+        for exact in (2**62 + 2**11, 2**53 + 1, 2**63 - 1):
+            s.step(exact)
+            assert s.last_epoch == exact
+        for bad in (2**63, -(2**63) - 1):
+            with pytest.raises(OverflowError, match="64-bit"):
                 s.step(bad)
-    assert s.last_epoch == 2**62 + 2**11
+        with pytest.raises(OverflowError, match="too large to step"):
+            s.step()
+    assert s.last_epoch == 2**63 - 1 and s._step_count == 4
 
 
 def test_negative_epoch_survives_state_dict_round_trip() -> None:
