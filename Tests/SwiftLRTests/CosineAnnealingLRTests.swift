@@ -30,15 +30,16 @@ final class CosineAnnealingLRTests: XCTestCase {
     XCTAssertEqual(s.chainedLR(group: 0, current: 123.0), 123)
   }
 
-  /// `get_lr()` after the constructor's step with `T_max=1/3`: the ratio's
-  /// denominator `1 + cos(pi * -1 / T_max)` is 0 and PyTorch raises
-  /// ZeroDivisionError; so does `currentLRs`, and a step would too.
+  /// `get_lr()` after `step(2)` with `T_max=1/3`: the closed form divides by
+  /// nothing, but the ratio's denominator `1 + cos(pi * (2 - 1) / T_max)` is 0
+  /// and PyTorch raises ZeroDivisionError; so does `currentLRs`.
   func testCurrentLRsDivideByZeroAsPyTorch() throws {
     var s = try CosineAnnealingLR(baseLRs: [0.1], tMax: .float(1.0 / 3))
     var lrs = [0.1]
     s.isInitial = true
     try s.step(&lrs)
     s.isInitial = false
+    try s.step(&lrs, epoch: 2)
     assertThrows(.zeroDivision, "float division by zero") {
       try lrs.withUnsafeMutableBufferPointer { try s.currentLRs($0, closedForm: false) }
     }

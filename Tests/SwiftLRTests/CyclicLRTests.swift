@@ -62,10 +62,25 @@ final class CyclicLRTests: XCTestCase {
 
   func testNoTrapAtIntMax() throws {
     var s = try CyclicLR(
-      baseLRs: [0.1], maxLRs: [1], stepSizeUp: 3, mode: "triangular2", cycleMomentum: false, lastEpoch: .max - 1)
+      baseLRs: [0.1], maxLRs: [1], stepSizeUp: 3, mode: "triangular", cycleMomentum: false, lastEpoch: .max - 1)
     var lrs = [0.1]
     try s.step(&lrs)
     XCTAssert(lrs[0].isFinite)
     assertThrows(.overflow, "last_epoch is too large") { try s.step(&lrs) }
+  }
+
+  /// PyTorch's built-in scales are float powers, which raise OverflowError
+  /// where they overflow: `2.0 ** (cycle - 1)` past cycle 1024, `gamma ** step`
+  /// for a gamma above 1. A step there raises it and changes nothing.
+  func testScalePowersOverflowAsPython() throws {
+    var halving = try CyclicLR(baseLRs: [0.1], maxLRs: [1], stepSizeUp: 1, mode: "triangular2", cycleMomentum: false)
+    var lrs = [0.1]
+    try halving.step(&lrs, epoch: .int(2 * 1023))  // cycle 1024: 2.0 ** 1023
+    assertThrows(.overflow, "Numerical result out of range") { try halving.step(&lrs, epoch: .int(2 * 1024)) }
+    XCTAssertEqual(halving.lastEpoch, 2 * 1023)
+    var growing = try CyclicLR(
+      baseLRs: [0.1], maxLRs: [1], stepSizeUp: 2, mode: "exp_range", gamma: 2, cycleMomentum: false, lastEpoch: 1023)
+    assertThrows(.overflow, "Numerical result out of range") { try growing.step(&lrs) }
+    XCTAssertEqual(growing.lastEpoch, 1023)
   }
 }

@@ -33,6 +33,17 @@ final class ExponentialLRTests: XCTestCase {
     XCTAssertEqual(s.lastEpoch, 8)
   }
 
+  /// `step(epoch)` takes the closed form, `gamma ** epoch`: a float power
+  /// that raises OverflowError in Python where it overflows (the chained step
+  /// multiplies and reaches inf silently, as PyTorch's does).
+  func testClosedFormPowerOverflowsAsPython() throws {
+    var s = try ExponentialLR(baseLRs: [0.1], gamma: 2)
+    var lrs = [0.1]
+    try s.step(&lrs, epoch: 1023)
+    assertThrows(.overflow, "Numerical result out of range") { try s.step(&lrs, epoch: 1024) }
+    XCTAssertEqual(s.lastEpoch, 1023)
+  }
+
   func testConfigRequiresGammaAndLimits() throws {
     assertThrows(.type, "missing required argument: 'gamma'") {
       _ = try ExponentialLR(config: SchedulerConfig(["base_lrs": .doubles([1])]))

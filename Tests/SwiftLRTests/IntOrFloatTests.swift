@@ -34,12 +34,22 @@ final class IntOrFloatTests: XCTestCase {
     var rng = SystemRandomNumberGenerator()
     for _ in 0..<2000 {
       let a = Int.random(in: 1...Int.max, using: &rng) >> Int.random(in: 1..<20, using: &rng)
-      let b = Int.random(in: 1...Int.max, using: &rng) >> Int.random(in: 20..<62, using: &rng)
+      let b = max(1, Int.random(in: 1...Int.max, using: &rng) >> Int.random(in: 20..<62, using: &rng))
       let r = trueDivide(a, b)
       guard r.exponent >= -11 else { continue }  // distance() is exact from 2**-12 up
       XCTAssertLessThanOrEqual(distance(a, b, r), distance(a, b, r.nextDown), "\(a) / \(b)")
       XCTAssertLessThanOrEqual(distance(a, b, r), distance(a, b, r.nextUp), "\(a) / \(b)")
     }
+  }
+
+  /// Python's float power raises where `pow` returns inf: an overflow, or 0.0 to a negative power.
+  func testCheckPowerRaisesAsPython() throws {
+    try checkPower(2.0, 1023)
+    try checkPower(0.9, 1e300)  // underflows to 0.0: no error in Python either
+    try checkPower(.infinity, 2)  // an infinite operand: Python returns inf
+    assertThrows(.overflow, "Numerical result out of range") { try checkPower(2.0, 1024) }
+    assertThrows(.overflow, "Numerical result out of range") { try checkPower(1.2, 0x1p53) }
+    assertThrows(.zeroDivision, "0.0 cannot be raised to a negative power") { try checkPower(0, -1) }
   }
 
   func testBoolComputesAsAnIntAndStaysABool() throws {

@@ -172,9 +172,10 @@ final class SchedulerValueTests: XCTestCase {
     let fields = StepLR.allFields
     let stepSize = fields.first { $0.name == "step_size" }!
     let baseLRs = fields.first { $0.name == "base_lrs" }!
+    // A bool computes as 0 or 1 and stays a bool, as PyTorch's attribute does.
     try stepSize.write(&s, .bool(true))
-    XCTAssertEqual(s.stepSize, 1)
-    XCTAssertEqual(stepSize.read(s), .int(1))
+    XCTAssertEqual(s.stepSize, .bool(true))
+    XCTAssertEqual(stepSize.read(s), .bool(true))
     // An int-or-float field keeps a float as a float, as PyTorch's attribute does.
     try stepSize.write(&s, .double(4))
     XCTAssertEqual(s.stepSize, .float(4))

@@ -133,6 +133,12 @@ public struct CyclicLR: LRScheduler {
   }
 
   public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    // PyTorch's built-in scale is a float power: at a huge cycle (or step, for
+    // exp_range) it raises OverflowError, where `pow` gives inf.
+    if !customScale, let policy, policy != .triangular {
+      let t = Double(epoch)
+      try policy == .expRange ? checkPower(gamma, t) : checkPower(2.0, Self.cycle(at: t, totalSize: totalSize) - 1)
+    }
     lastEpoch = epoch
     if customScale, let value = inputs.first { scale = value }
   }

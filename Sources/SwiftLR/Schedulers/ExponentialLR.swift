@@ -46,6 +46,10 @@ public struct ExponentialLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
+  public func checkClosedFormLR(at epoch: Int) throws(SchedulerError) {
+    try checkPower(gamma, Double(epoch))
+  }
+
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
     baseLR(group, like: current) * pow(gamma, Double(lastEpoch))
   }

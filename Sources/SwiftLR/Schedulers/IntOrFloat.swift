@@ -148,6 +148,15 @@ public func trueDivide(_ a: Int, _ b: Int) -> Double {
   return (a < 0) == (b < 0) ? magnitude : -magnitude
 }
 
+/// Python's float `x ** y` where it raises and `pow` does not: OverflowError
+/// when a finite base and exponent give an infinite power (`2.0 ** 1024`),
+/// ZeroDivisionError for zero to a negative power.
+public func checkPower(_ x: Double, _ y: Double) throws(SchedulerError) {
+  guard x.isFinite && y.isFinite else { return }
+  if x == 0 && y < 0 { throw SchedulerError(.zeroDivision, "0.0 cannot be raised to a negative power") }
+  if pow(x, y).isInfinite { throw .overflow("(34, 'Numerical result out of range')") }
+}
+
 /// CPython's `x // y` for floats (`_float_div_mod`): the quotient of `x` minus
 /// its `fmod` remainder, floored, with the remainder's sign fixed to `y`'s.
 func pythonFloorDivide(_ x: Double, _ y: Double) -> Double {

@@ -65,6 +65,10 @@ public protocol LRScheduler: OptimizerScheduler {
   /// division by zero); a step checks the same before it changes anything.
   func checkChainedLR() throws(SchedulerError)
 
+  /// Throws where PyTorch's `_get_closed_form_lr()` raises at `epoch` (a
+  /// float power that overflows); `step(epoch)` checks it before moving.
+  func checkClosedFormLR(at epoch: Int) throws(SchedulerError)
+
   /// PyTorch's `get_lr()` for one group, from that group's current lr: a
   /// Python float (`Double`) or a tensor lr (`TensorLR`), which rounds each
   /// operation to its dtype as PyTorch does (see `LRValue`).
@@ -140,14 +144,18 @@ extension LRScheduler {
   }
 
   public mutating func advance(toEpoch epoch: IntOrFloat, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
+    let e: Int
     switch epoch {
-    case .int(let e): try move(to: e, inputs: inputs)
-    case .bool(let b): try move(to: b ? 1 : 0, inputs: inputs)
-    case .float(let d): try move(to: exactEpoch(d), inputs: inputs)
+    case .int(let i): e = i
+    case .bool(let b): e = b ? 1 : 0
+    case .float(let d): e = try exactEpoch(d)
     }
+    if Self.hasClosedForm { try checkClosedFormLR(at: e) }
+    try move(to: e, inputs: inputs)
   }
 
   public func checkChainedLR() throws(SchedulerError) {}
+  public func checkClosedFormLR(at epoch: Int) throws(SchedulerError) {}
 
   /// Every field: the scheduler's own, then `base_lrs` and `last_epoch`.
   public static var allFields: [SchedulerField<Self>] {

@@ -161,8 +161,17 @@ public struct MultiStepLR: LRScheduler {
   public static var hasClosedForm: Bool { true }
 
   /// `base_lr * gamma ** bisect_right(sorted(milestones.elements()), last_epoch)`.
+  /// The closed form's power of `gamma` at `epoch`: the milestones passed, counted with repeats.
+  func decayCount(at epoch: Int) -> Double {
+    let passed = bound(epoch, orEqual: true)
+    return Double(passed == 0 ? 0 : decays[passed - 1])
+  }
+
+  public func checkClosedFormLR(at epoch: Int) throws(SchedulerError) {
+    try checkPower(gamma, decayCount(at: epoch))
+  }
+
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
-    let passed = bound(lastEpoch, orEqual: true)
-    return baseLR(group, like: current) * pow(gamma, Double(passed == 0 ? 0 : decays[passed - 1]))
+    baseLR(group, like: current) * pow(gamma, decayCount(at: lastEpoch))
   }
 }

@@ -58,6 +58,10 @@ public struct StepLR: LRScheduler {
 
   public static var hasClosedForm: Bool { true }
 
+  public func checkClosedFormLR(at epoch: Int) throws(SchedulerError) {
+    try checkPower(gamma, stepSize.floorQuotient(of: epoch))
+  }
+
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {
     baseLR(group, like: current) * pow(gamma, stepSize.floorQuotient(of: lastEpoch))
   }
