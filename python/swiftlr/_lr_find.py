@@ -10,7 +10,7 @@ optimizer state too, for the objects passed as ``restore``.
 The suggestion comes in two stages when the start can be restored: the sweep
 locates the bottom of the loss curve, then a short constant-lr trial of each lr
 on a half-decade ladder below it, from the restored start, picks the one whose
-loss falls furthest (:func:`refine_candidates`). A sweep's loss at an lr is the
+loss falls furthest, refined by a parabolic step (:func:`refine_candidates`). A sweep's loss at an lr is the
 result of training at every smaller lr first (a warmup), so where it bottoms
 out says how far the edge of stability is, not which constant lr trains best:
 on ``benchmarks/lr_find_bench.py`` the best constant lr lies 3x to 30x below
@@ -104,9 +104,10 @@ def lr_find(
     When ``restore`` is given, a second stage picks the suggestion: from the
     restored start, each lr of a half-decade ladder from the sweep's bottom
     (the lr where the smoothed loss is lowest) down to a hundredth of it trains
-    ``refine_steps`` steps at that constant lr, and the lr whose mean loss over
-    the second half of its steps is lowest is suggested (an lr whose loss
-    passes ``diverge_factor`` times its first loss is dropped). This costs up
+    ``refine_steps`` steps at that constant lr; the lr whose mean loss over
+    the second half of its steps is lowest wins (an lr whose loss passes
+    ``diverge_factor`` times its first loss is dropped), moved to the vertex of
+    the parabola through its and its neighbours' scores (:func:`refine_candidates`). This costs up
     to ``5 * refine_steps`` more calls of ``train_step``. Without ``restore``,
     the sweep's curve alone gives the suggestion (:func:`suggest`).
 
@@ -210,16 +211,35 @@ def lr_find(
 
 
 def refine_candidates(candidates: Sequence[tuple[float, float]], fallback: float) -> float:
-    """The second stage's choice: the lr of the lowest finite score among
-    ``(lr, score)`` pairs (the largest lr on a tie), or ``fallback`` when every
-    trial diverged.
+    """The second stage's choice among ``(lr, score)`` pairs (lower scores are
+    better), or ``fallback`` when every trial diverged.
+
+    The lr of the lowest finite score (the largest lr on a tie), moved to the
+    vertex of the parabola through its score and its two neighbours' (in
+    log lr) when both are finite: a step of successive parabolic
+    interpolation, as a line search takes, which stays within half a ladder
+    step of the winner. The ladder is coarse (half a decade), and the winner
+    of a short trial tends to be the ladder's largest lr that is still
+    stable; the vertex leans away from whichever neighbour did worse.
 
     Each score is the mean training loss over the second half of a trial at a
     constant lr from the restored start: what the user's run will do, measured
     directly, where the sweep could only bound it.
     """
-    finite = [(score, -lr) for lr, score in candidates if math.isfinite(score)]
-    return -min(finite)[1] if finite else fallback
+    ladder = sorted(candidates)
+    finite = [(score, -k) for k, (_, score) in enumerate(ladder) if math.isfinite(score)]
+    if not finite:
+        return fallback
+    k = -min(finite)[1]
+    lr = ladder[k][0]
+    if not 0 < k < len(ladder) - 1 or not (math.isfinite(ladder[k - 1][1]) and math.isfinite(ladder[k + 1][1])):
+        return lr
+    (x0, y0), (x1, y1), (x2, y2) = ((math.log(a), b) for a, b in ladder[k - 1 : k + 2])
+    denominator = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
+    if not denominator < 0:  # three points on a line (or not a valley): no vertex to move to
+        return lr
+    vertex = x1 - 0.5 * ((x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)) / denominator
+    return math.exp(min(max(vertex, (x0 + x1) / 2), (x1 + x2) / 2))
 
 
 def _trial(

@@ -100,8 +100,9 @@ def test_second_stage_trials_a_half_decade_ladder_from_the_restored_start() -> N
     assert [lr for lr, _ in result.candidates] == pytest.approx([bottom * 10 ** (-j / 2) for j in range(5)])
     assert starts == [0.0] * 5  # every trial starts from the restored weights
     assert calls[40:] == [lr for lr, _ in result.candidates for _ in range(15)]  # a constant lr per trial
-    best = min(result.candidates, key=lambda c: c[1])
-    assert result.suggestion == best[0] and all(math.isfinite(score) for _, score in result.candidates)
+    best = min(result.candidates, key=lambda c: c[1])[0]
+    assert best / 10**0.25 * 0.9999 < result.suggestion < best * 10**0.25 * 1.0001  # within half a ladder step
+    assert all(math.isfinite(score) for _, score in result.candidates)
     assert np.all(w.data == 0) and opt.param_groups[0]["lr"] == 0.2 and opt.state_dict()["state"] == {}
 
 
@@ -117,7 +118,13 @@ def test_second_stage_needs_restore_and_can_be_skipped() -> None:
 
 
 def test_refine_candidates_rule() -> None:
-    assert refine_candidates([(1.0, 0.5), (0.3, 0.2), (0.1, 0.4)], fallback=7.0) == 0.3
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.5)], fallback=7.0) == pytest.approx(0.1)
+    # The parabola through the winner and its neighbours leans to the better one: a quarter decade here.
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.3)], fallback=7.0) == pytest.approx(10**-1.25)
+    # At most half a ladder step (here a decade) from the winner, when a neighbour scores nearly as well.
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.2 + 1e-9)], fallback=7.0) == pytest.approx(10**-1.5)
+    assert refine_candidates([(1.0, 0.1), (0.1, 0.2)], fallback=7.0) == 1.0  # the ladder's end: no parabola
+    assert refine_candidates([(1.0, math.inf), (0.1, 0.2), (0.01, 0.3)], fallback=7.0) == 0.1
     assert refine_candidates([(1.0, 0.2), (0.3, 0.2)], fallback=7.0) == 1.0  # a tie: the larger lr
     assert refine_candidates([(1.0, math.inf), (0.3, math.inf)], fallback=7.0) == 7.0
 
