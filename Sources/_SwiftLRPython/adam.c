@@ -12,7 +12,9 @@ static PyObject *str_hyper[3];  // lr, eps, weight_decay
 static PyObject *str_flags[3];  // amsgrad, maximize, decoupled_weight_decay
 static PyObject *str_state[4];  // step, exp_avg, exp_avg_sq, max_exp_avg_sq
 static const char *const hyper_names[3] = {"lr", "eps", "weight_decay"};
-static const char *const state_names[4] = {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+/// The state arrays as the messages name them (`shim_take_state`'s role).
+static const char *const state_roles[4] = {"step of parameter", "exp_avg of parameter", "exp_avg_sq of parameter",
+                                           "max_exp_avg_sq of parameter"};
 
 static int intern_strings(void) {
   if (str_params != NULL) return 0;
@@ -81,7 +83,7 @@ enum { DATA, GRAD, EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ, STEP, VIEWS };
 
 /// One parameter with a gradient: strong references to every object it
 /// reads and the buffers it holds, all released by `release_entry`.
-/// `arrays[k]` for k >= EXP_AVG is state[state_names[k - EXP_AVG + 1]], and
+/// `arrays[k]` for k >= EXP_AVG is state[str_state[k - EXP_AVG + 1]], and
 /// arrays[STEP] is state["step"].
 typedef struct {
   PyObject *param, *param_state;
@@ -113,9 +115,7 @@ static int take_step(adam_entry *e, Py_ssize_t i) {
   Py_buffer *view = &e->views[STEP];
   if (PyObject_GetBuffer(step, view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_ANY_CONTIGUOUS) == 0) {
     e->taken[STEP] = 1;
-    const char *format = view->format != NULL ? view->format : "B";
-    if (format[0] == '@' || format[0] == '=' || format[0] == '<') format++;
-    if (view->itemsize == 4 && view->len == 4 && strcmp(format, "f") == 0) {
+    if (view->len == 4 && shim_buffer_dtype(view) == SWIFTLR_FLOAT32) {
       float old;
       memcpy(&old, view->buf, sizeof old);
       e->step = old + 1.0f;
@@ -173,7 +173,7 @@ static int fill_entry(adam_entry *e, PyObject *param, int amsgrad, PyObject *sta
   if (take_step(e, i) < 0) return -1;
   for (int k = EXP_AVG; k <= last; k++) {
     if (shim_take_state(e->arrays[k], &e->weak[k], &e->views[k], &e->taken[k], &e->views[DATA],
-                        state_names[k - EXP_AVG + 1], i) < 0)
+                        state_roles[k - EXP_AVG + 1], i) < 0)
       return -1;
   }
   return 0;

@@ -99,7 +99,8 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   } else {
     e->buffer = Py_NewRef(buffer);
   }
-  return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0], "momentum buffer", i);
+  return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0], "momentum buffer of parameter",
+                         i);
 }
 
 // sgd_step(param_groups, state, zeros_like, relayout, fma): one SGD step of

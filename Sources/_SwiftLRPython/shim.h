@@ -89,7 +89,8 @@ PyObject *shim_param_state_of(PyObject *state, PyObject *param);
 int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char *taken, PyObject *data,
                    const Py_buffer *param_view, PyObject *relayout, Py_ssize_t i);
 
-/// Takes a state array's writable buffer, checked against the parameter's.
+/// Takes a state array's writable buffer, checked against the parameter's;
+/// `role` as messages name it ("exp_avg of parameter").
 int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
                     const char *role, Py_ssize_t i);
 
