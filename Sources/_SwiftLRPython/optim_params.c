@@ -197,10 +197,12 @@ int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *tak
 /// dict, unchanged: no reference is held (a dict freed and another allocated
 /// at its address has another version). Where dicts carry no version (3.14+)
 /// every step reads. Per group index: an optimizer's groups keep their
-/// slots; two optimizers stepped in turn only read again.
+/// slots; two optimizers stepped in turn only read again. (Versions count per
+/// interpreter since 3.12: the interpreter is part of the key.)
 #define OPTIONS_MEMO_SIZE 80
 typedef struct {
   const PyObject *dict;
+  const PyInterpreterState *interpreter;
   uint64_t version;
   shim_read_options reader;
   _Alignas(max_align_t) char options[OPTIONS_MEMO_SIZE];
@@ -213,14 +215,16 @@ static int read_group_options(PyObject *group, Py_ssize_t g, void *options, size
 #if GROUP_DICT_STAMPS
   int memorable = g < SHIM_STACK_GROUPS && size <= OPTIONS_MEMO_SIZE && PyDict_CheckExact(group);
   uint64_t version = memorable ? group_dict_version(group) : 0;
-  if (memorable && memo[g].dict == group && memo[g].version == version && memo[g].reader == read) {
+  const PyInterpreterState *interpreter = PyInterpreterState_Get();
+  if (memorable && memo[g].dict == group && memo[g].version == version && memo[g].reader == read &&
+      memo[g].interpreter == interpreter) {
     memcpy(options, memo[g].options, size);
     return 0;
   }
   int status = read(group, options);
   if (status < 0) return -1;
   if (memorable && status == 1 && group_dict_version(group) == version) {
-    memo[g] = (options_memo){.dict = group, .version = version, .reader = read};
+    memo[g] = (options_memo){.dict = group, .interpreter = interpreter, .version = version, .reader = read};
     memcpy(memo[g].options, options, size);
   }
   return 0;
