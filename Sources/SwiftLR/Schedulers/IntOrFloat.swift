@@ -101,6 +101,7 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
       switch self {
       case .int(let i): i
       case .float(let d): Int(exactly: d)
+      case .bool(let b): b ? 1 : 0
       }
     return equal.flatMap { $0 > epoch ? $0 : nil }
   }
