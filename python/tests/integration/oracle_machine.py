@@ -468,8 +468,9 @@ class OracleMachine(RuleBasedStateMachine):
     def scheduler_step_epoch(self, epoch: int, form: str) -> None:
         # Deprecated; the closed forms (where a scheduler has one) run.
         value: Any = epoch
-        if form == "numpy" and self.name == "CosineAnnealingWarmRestarts":
-            # Elsewhere PyTorch's closed forms then compute in numpy (README's differences).
+        if form == "numpy" and self.name == "CosineAnnealingWarmRestarts" and epoch <= 2**53:
+            # Elsewhere PyTorch's closed forms then compute in numpy, and beyond 2**53 its
+            # math.floor rounds a numpy integer through a float (README's differences).
             value = np.int64(epoch)
         elif form == "fraction" and self.name == "CosineAnnealingWarmRestarts":
             value = epoch + 0.25
