@@ -38,7 +38,6 @@ class CosineAnnealingWarmRestarts(SwiftScheduler):
         array([0.05, 0.1 , 0.05, 0.1 ])
     """
 
-    _state_fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
     T_0: int
     T_i: int
     T_mult: int
