@@ -91,6 +91,17 @@ PyObject *shim_sgd_number(PyObject *Py_UNUSED(module), PyObject *const *args, Py
   return PyFloat_FromDouble(value);
 }
 
+// sgd_check(values: dict) -> None: torch.optim.SGD's constructor checks, the core's.
+PyObject *shim_sgd_check(PyObject *Py_UNUSED(module), PyObject *values) {
+  swiftlr_config *config = shim_config_from_dict(values);
+  if (config == NULL) return NULL;
+  swiftlr_message message;
+  int32_t status = swiftlr_sgd_check(config, &message);
+  swiftlr_config_free(config);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  Py_RETURN_NONE;
+}
+
 /// `group[key]` as a new reference (KeyError when missing, as in PyTorch).
 PyObject *shim_group_item(PyObject *group, PyObject *key) {
   if (PyDict_CheckExact(group)) {
