@@ -210,6 +210,7 @@ int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *tak
 /// every step reads. Per group index: an optimizer's groups keep their
 /// slots; two optimizers stepped in turn only read again. (Versions count per
 /// interpreter since 3.12: the interpreter is part of the key.)
+#if GROUP_DICT_STAMPS
 #define OPTIONS_MEMO_SIZE 80
 typedef struct {
   const PyObject *dict;
@@ -219,6 +220,7 @@ typedef struct {
   _Alignas(max_align_t) char options[OPTIONS_MEMO_SIZE];
 } options_memo;
 static options_memo memo[SHIM_STACK_GROUPS];
+#endif
 
 /// Group `g`'s options into `options`: remembered, or read (and remembered
 /// when nothing read can change but the dict, as it was before and after).

@@ -116,9 +116,7 @@ def test_ladder_starts_past_the_sweeps_first_tenth() -> None:
         loss = train_step() + 1.0  # a loss floor the lucky batch is below
         return 0.01 if len(calls) == 1 else loss
 
-    result = swiftlr.lr_find(
-        opt, lucky_first, start_lr=1e-5, end_lr=1.0, num_steps=60, smoothing=0.5, restore=[w, opt]
-    )
+    result = swiftlr.lr_find(opt, lucky_first, start_lr=1e-5, end_lr=1.0, num_steps=60, smoothing=0.5, restore=[w, opt])
     assert min(result.losses) == result.losses[0] == 0.01 and len(result.lrs) > 30  # and the sweep went on
     assert result.candidates[0][0] > result.lrs[30]  # the descent's bottom, not the lucky batch
 
