@@ -1,6 +1,6 @@
 @_spi(Reflection) import Swift
 
-/// The one stored copy of a scheduler behind a `SchedulerBox`, and the state
+/// The one stored copy of a scheduler behind a `NativeScheduler`, and the state
 /// its last step started from, so that the C step can undo a step whose
 /// results it could not write into Python objects.
 ///
