@@ -1,14 +1,19 @@
-// Reading and writing an optimizer's param groups (internal to the shim).
+// The step transaction's param-group side (internal to the shim): read every
+// group's lr (and the keys a rule reads from the groups), let the core
+// compute, write the new lrs and cycled momenta back, undo on failure.
 //
-// A scheduler step reads every group's lr (and the keys a rule reads from the
-// groups at each step), lets the core compute, then writes the new lrs and
-// cycled momenta back. Reads and writes run Python code (a dict subclass's
-// `__getitem__`, an lr's `__float__`, a tensor's `fill_`, a finalizer run by
-// an allocation), which may change anything, so a `GroupStep`:
+// Reads and writes run Python code (a dict subclass's `__getitem__`, an lr's
+// `__float__`, a tensor's `fill_`, a finalizer run by an allocation), which
+// may change anything, so a `GroupStep`:
 //   * holds a strong reference to every group and to every value it will put
 //     back, never a borrowed pointer into a list or dict;
 //   * keeps what each group held before the step, so that a write that fails
 //     halfway is undone (`group_step_undo`) and the step changes nothing.
+//
+// The group cache is the transaction's read and write policy, not a second
+// transaction: a group whose plain dict has not changed since the last step
+// is read from the cache (no lookup, no Python code), and an lr the step
+// leaves unchanged is not written (group_cache.c).
 #ifndef SWIFTLR_PARAM_GROUPS_H
 #define SWIFTLR_PARAM_GROUPS_H
 
@@ -16,19 +21,18 @@
 
 #include <string.h>
 
-/// Param groups handled without a heap allocation.
+/// Param groups (and group inputs per group) handled without a heap allocation.
 #define GROUP_STEP_STACK 8
+#define GROUP_STEP_STACK_INPUTS 6
 
 /// Where cycled momenta go: nowhere, `group["momentum"]`, or beta1 of `group["betas"]`.
 typedef enum { MOMENTUM_NONE = 0, MOMENTUM_KEY = 1, MOMENTUM_BETA1 = 2 } MomentumTarget;
 
-/// What one group held after the last step, to skip reading it again (see
-/// group_cache.c).
+/// What one group held after the last step, to skip reading it again.
 typedef struct {
-  PyObject *dict;      // the group (strong), compared by identity
-  PyObject *lr;        // its lr after the step: an immutable number (strong)
-  PyObject *momentum;  // what the fast path wrote under "momentum" (strong), or NULL: not known
-  uint64_t version;    // the dict's version after the step's writes
+  PyObject *dict;    // the group (strong), compared by identity
+  PyObject *lr;      // its lr after the step: an immutable number (strong)
+  uint64_t version;  // the dict's version after the step's writes
   int valid;
 } GroupCacheEntry;
 
@@ -43,44 +47,10 @@ void group_cache_clear(GroupCache *cache);
 void group_cache_invalidate(GroupCache *cache);
 int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg);
 
-/// Whether group `i` (in `param_groups` of a step reading `keys` group
-/// inputs) still holds what the last step left: its lr and inputs are then
-/// the cached ones. Runs no Python code.
+/// Whether group `i` (of a step reading `keys` group inputs) still holds
+/// what the last step left: its lr and inputs are then the cached ones.
+/// Runs no Python code.
 int group_cache_hit(const GroupCache *cache, Py_ssize_t i, PyObject *group, Py_ssize_t keys);
-
-/// The whole-step fast path: when `param_groups` is a list of the cached
-/// groups, all unchanged since the last step with Python float lrs, fills
-/// `lrs` (`cache->count` of them, at most GROUP_STEP_STACK) and returns 1;
-/// else 0. Runs no Python code and takes nothing.
-int group_cache_read(const GroupCache *cache, PyObject *param_groups, Py_ssize_t keys, MomentumTarget target,
-                     double *lrs);
-
-/// After `group_cache_read` and the core's step, the common step that
-/// changes no lr and cycles no momentum: `last` (a new reference) when it
-/// holds exactly the groups' lr objects and every lr in `lrs` is the cached
-/// one; else NULL, with no exception: `group_cache_write` does the rest.
-static inline PyObject *group_cache_unchanged(const GroupCache *cache, const double *lrs, PyObject *last) {
-  Py_ssize_t n = cache->count;
-  if (last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != n) return NULL;
-  for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *lr = cache->entries[i].lr;
-    uint64_t a, b;
-    double value = PyFloat_AS_DOUBLE(lr);
-    memcpy(&a, &value, sizeof a);
-    memcpy(&b, &lrs[i], sizeof b);
-    if (PyList_GET_ITEM(last, i) != lr || a != b) return NULL;
-  }
-  return Py_NewRef(last);
-}
-
-/// After `group_cache_read` and the core's step: writes `momenta` (NULL:
-/// none) and `lrs` into the cached groups and returns the new `_last_lr`
-/// (`last` itself when it holds exactly the groups' lr objects). On failure
-/// returns NULL with the exception set, every write undone and the cache
-/// invalidated. The cache owns every group and old lr, so Python code run
-/// meanwhile (an allocation's finalizers) finds no borrowed pointer.
-PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *momenta, MomentumTarget target,
-                            PyObject *last);
 
 /// One group in a step: what it held before, what the step put there.
 typedef struct {
@@ -90,8 +60,8 @@ typedef struct {
   PyObject *old_momentum;  // strong or NULL: "momentum" / "betas" before the step
   uint64_t version;        // its dict's version when read, then after each of the step's writes
   char tracked;            // a watched plain dict that only this step changed since it was read
-  double old_value;        // its lr as a float, before the step
   char immutable;          // its lr and inputs were immutable numbers
+  double old_value;        // its lr as a float, before the step
 } GroupSlot;
 
 typedef struct {
@@ -99,6 +69,7 @@ typedef struct {
   Py_ssize_t keys;  // group inputs read per group (0 when the caller gives inputs)
   GroupSlot *slots;
   double *lrs;                 // the lrs the core reads and replaces
+  double *momenta;             // room for the momenta the core cycles
   int32_t *precisions;         // per group: the lr's dtype (SWIFTLR_LR_*)
   double *inputs;              // n * keys group inputs, or NULL
   int tensor_lrs;              // some lr is a tensor of a dtype narrower than float64
@@ -109,27 +80,24 @@ typedef struct {
   // Storage for small steps.
   GroupSlot stack_slots[GROUP_STEP_STACK];
   double stack_lrs[GROUP_STEP_STACK];
+  double stack_momenta[GROUP_STEP_STACK];
   int32_t stack_precisions[GROUP_STEP_STACK];
+  double stack_inputs[GROUP_STEP_STACK * GROUP_STEP_STACK_INPUTS];
 } GroupStep;
 
 /// Takes a snapshot of `param_groups` (any sequence of mappings) and reads
 /// each group's lr and, for each of `input_keys` (a tuple of str, may be
-/// empty), `group[key]` as a float. `expected` is the number of groups the
-/// scheduler was built for. `cache`, if not NULL, lets unchanged groups skip
-/// the lookups. Returns -1 with an exception set; release the step either way.
+/// empty), `group[key]` as a float; a group `cache` knows unchanged is read
+/// from it. `expected` is the number of groups the scheduler was built for.
+/// Returns -1 with an exception set; release the step either way.
 int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
                     GroupCache *cache);
 
-/// Writes `momenta` (NULL: none) and then `step->lrs` into the groups. On
-/// failure, returns -1 with the exception set, after undoing every write.
-int group_step_write(GroupStep *step, const double *momenta, MomentumTarget target);
-
-/// The list `_last_lr` gets: the object each group now holds (a clone of a
-/// tensor lr), or `last` itself when it holds exactly those objects.
-PyObject *group_step_last_lr(GroupStep *step, PyObject *last);
-
-/// Puts back every write of `group_step_write`, keeping the current exception.
-void group_step_undo(GroupStep *step);
+/// Writes `momenta` (NULL: none) and then `step->lrs` into the groups, and
+/// returns the list `_last_lr` gets (`last` itself when it holds exactly the
+/// objects the groups now hold). On failure returns NULL with the exception
+/// set, after undoing every write.
+PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last);
 
 /// Records what the step left in each group for the next one.
 void group_step_store(GroupStep *step, GroupCache *cache);
@@ -148,22 +116,9 @@ int group_watch(PyObject *dict);
 /// dicts are watched, it does not advance the version (see group_cache.c).
 int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
 
-// MARK: - Helpers shared by param_groups.c and group_cache.c
-
-/// Interned "fill_", "clone", "betas", "momentum".
-extern PyObject *group_str_fill, *group_str_clone, *group_str_betas, *group_str_momentum;
-
 /// A number that no Python code can change: a float or an int (not a bool).
 static inline int group_immutable_number(PyObject *value) {
   return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
-}
-
-/// Whether two doubles are the same bits (so -0.0 differs from 0.0, and a NaN equals itself).
-static inline int group_same_bits(double a, double b) {
-  uint64_t x, y;
-  memcpy(&x, &a, sizeof x);
-  memcpy(&y, &b, sizeof y);
-  return x == y;
 }
 
 /// How "this dict has not changed" is known: CPython up to 3.13 stamps every

@@ -16,6 +16,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr import _swiftlr
+
 __all__ = ["fast_forward"]
 
 #: The per-step warnings a replay must not repeat (PyTorch's step-order warnings).
@@ -84,10 +86,7 @@ def _loop(scheduler: Any, steps: int, metrics: Sequence[Any] | None) -> None:
     except BaseException:
         for group, old in zip(groups, saved_groups):
             for key, value in old.items():
-                if key == "lr" and hasattr(group.get("lr"), "fill_"):
-                    group["lr"].fill_(value)
-                else:
-                    group[key] = value
+                _swiftlr.write_group(group, key, value)
         scheduler.load_state_dict(saved_state)
         raise
 
