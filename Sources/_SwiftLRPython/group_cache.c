@@ -75,6 +75,7 @@ void group_cache_clear(GroupCache *cache) {
     for (Py_ssize_t i = 0; i < cache->count; i++) {
       Py_CLEAR(cache->entries[i].dict);
       Py_CLEAR(cache->entries[i].lr);
+      Py_CLEAR(cache->entries[i].momentum);
     }
   }
   PyMem_Free(cache->entries);
@@ -89,6 +90,7 @@ int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
   for (Py_ssize_t i = 0; i < cache->count; i++) {
     Py_VISIT(cache->entries[i].dict);
     Py_VISIT(cache->entries[i].lr);
+    Py_VISIT(cache->entries[i].momentum);
   }
   return 0;
 }
@@ -112,30 +114,49 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
     cache->count = n;
     cache->keys = keys;
   }
+  Py_ssize_t taken = 0;
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
     GroupSlot *slot = &step->slots[i];
-    // Cacheable: a plain dict of immutable numbers that only this step changed since it was read.
-    int cacheable = PyDict_CheckExact(slot->group) && group_immutable_number(slot->new_lr) && slot->immutable &&
-                    slot->tracked && group_dict_version(slot->group) == slot->version;
-    if (cacheable && c->valid && c->dict == slot->group && c->lr == slot->new_lr) {
-      c->version = slot->version;  // the same group and lr object: only the version and inputs move on
+    // Cacheable: a plain dict of immutable numbers that only this step changed since it was read (a
+    // borrowed step's groups are the cache's plain dicts, and its new lrs floats).
+    int cacheable = slot->immutable && slot->tracked &&
+                    (step->borrowed || (PyDict_CheckExact(slot->group) && group_immutable_number(slot->new_lr))) &&
+                    group_dict_version(slot->group) == slot->version;
+    if (cacheable && c->valid && c->dict == slot->group) {
+      // The same group: its lr object (taken from the step), version and inputs move on; the entry is whole
+      // before the old lr goes.
+      PyObject *old_lr = c->lr, *old_momentum = NULL;
+      c->lr = slot->new_lr;
+      slot->new_lr = NULL;
+      if (slot->new_momentum != NULL || !slot->hit) {  // the momentum it wrote, or unknown: read from the group
+        old_momentum = c->momentum;
+        c->momentum = slot->new_momentum;
+        slot->new_momentum = NULL;
+      }
+      c->version = slot->version;
       if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
+      Py_DECREF(old_lr);
+      Py_XDECREF(old_momentum);
+      taken++;
       continue;
     }
     // Releasing an old group may run finalizers: the entry is invalid meanwhile.
     c->valid = 0;
-    PyObject *old_dict = c->dict, *old_lr = c->lr;
-    c->dict = c->lr = NULL;
+    PyObject *old_dict = c->dict, *old_lr = c->lr, *old_momentum = c->momentum;
+    c->dict = c->lr = c->momentum = NULL;
     if (cacheable) {
       c->dict = Py_NewRef(slot->group);
       c->lr = Py_NewRef(slot->new_lr);
+      c->momentum = Py_XNewRef(slot->new_momentum);
       c->version = slot->version;
       if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
       c->valid = 1;
     }
     Py_XDECREF(old_dict);
     Py_XDECREF(old_lr);
+    Py_XDECREF(old_momentum);
     if (!cacheable || group_dict_version(slot->group) != c->version) c->valid = 0;
   }
+  step->stored = taken == n;
 }

@@ -78,12 +78,17 @@ fail:
 
 void group_step_release(GroupStep *step) {
   if (step->slots == NULL) return;
-  for (Py_ssize_t i = 0; i < step->n; i++) {
+  // A step read from the cache owns nothing but what it wrote, and the store took that.
+  int owns = step->borrowed == NULL || (step->slots_filled && (!step->stored || step->momenta_written > 0));
+  for (Py_ssize_t i = 0; i < step->n && owns; i++) {
     GroupSlot *slot = &step->slots[i];
-    Py_XDECREF(slot->group);
-    Py_XDECREF(slot->old_lr);
+    if (!step->borrowed) {
+      Py_XDECREF(slot->group);
+      Py_XDECREF(slot->old_lr);
+    }
     Py_XDECREF(slot->new_lr);
     Py_XDECREF(slot->old_momentum);
+    Py_XDECREF(slot->new_momentum);
   }
   if (step->slots != step->stack_slots) {
     PyMem_Free(step->slots);
@@ -101,6 +106,7 @@ void group_step_release(GroupStep *step) {
 int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
                     GroupCache *cache) {
   step->slots = NULL;
+  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
   PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
   if (fast == NULL) return -1;
   Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
@@ -109,7 +115,6 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
     Py_DECREF(fast);
     return -1;
   }
-  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
   if (allocate(step, n, keys) < 0) {
     Py_DECREF(fast);
     return -1;
@@ -136,7 +141,7 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
       if (as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;  // an int too large
       step->lrs[i] = step->slots[i].old_value;
       if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-      step->slots[i].immutable = 1;
+      step->slots[i].immutable = step->slots[i].hit = 1;
       step->precisions[i] = SWIFTLR_LR_FLOAT64;
       continue;
     }
@@ -207,7 +212,9 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
   step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
   for (Py_ssize_t i = 0; i < step->n; i++) {
     PyObject *group = step->slots[i].group;
-    PyObject *old = group_get(group, step->momentum_key);
+    // A group read from the cache still holds what the last step wrote there, if it is known.
+    PyObject *known = step->borrowed != NULL ? step->borrowed->entries[i].momentum : NULL;
+    PyObject *old = known != NULL ? Py_NewRef(known) : group_get(group, step->momentum_key);
     if (old == NULL) {
       // A group without `momentum` gets one (as PyTorch assigns it); betas must exist.
       if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
@@ -219,9 +226,8 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
       return -1;
     }
     step->slots[i].old_momentum = old;
-    int failed = slot_set(&step->slots[i], step->momentum_key, value);
-    Py_DECREF(value);
-    if (failed) return -1;
+    step->slots[i].new_momentum = value;
+    if (slot_set(&step->slots[i], step->momentum_key, value) < 0) return -1;
     step->momenta_written = i + 1;
   }
   return 0;
@@ -240,7 +246,7 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
     return 0;
   }
   PyObject *value = PyFloat_FromDouble(lr);
-  int filled = value == NULL ? -1 : fill_tensor(old, value);
+  int filled = value == NULL ? -1 : step->slots[i].immutable ? 0 : fill_tensor(old, value);
   if (filled != 0) {
     Py_XDECREF(value);
     if (filled < 0) return -1;
@@ -279,6 +285,20 @@ static void undo(GroupStep *step) {
 
 PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
   Py_ssize_t n = step->n, same = 0;
+  if (step->borrowed != NULL && !step->slots_filled) {
+    // A step read from the cache writes: its slots, from the cache's entries (which own what they point to).
+    for (Py_ssize_t i = 0; i < n; i++) {
+      const GroupCacheEntry *c = &step->borrowed->entries[i];
+      step->slots[i] = (GroupSlot){.group = c->dict,
+                                   .old_lr = c->lr,
+                                   .version = c->version,
+                                   .tracked = 1,
+                                   .immutable = 1,
+                                   .hit = 1,
+                                   .old_value = PyFloat_AS_DOUBLE(c->lr)};
+    }
+    step->slots_filled = 1;
+  }
   if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
   for (Py_ssize_t i = 0; i < n; i++) {
     if (write_lr(step, i) < 0) goto fail;

@@ -19,6 +19,7 @@
 
 #include "shim.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /// Param groups (and group inputs per group) handled without a heap allocation.
@@ -30,9 +31,10 @@ typedef enum { MOMENTUM_NONE = 0, MOMENTUM_KEY = 1, MOMENTUM_BETA1 = 2 } Momentu
 
 /// What one group held after the last step, to skip reading it again.
 typedef struct {
-  PyObject *dict;    // the group (strong), compared by identity
-  PyObject *lr;      // its lr after the step: an immutable number (strong)
-  uint64_t version;  // the dict's version after the step's writes
+  PyObject *dict;      // the group (strong), compared by identity
+  PyObject *lr;        // its lr after the step: an immutable number (strong)
+  PyObject *momentum;  // what the step wrote under "momentum" / "betas" (strong), or NULL: not known
+  uint64_t version;    // the dict's version after the step's writes
   int valid;
 } GroupCacheEntry;
 
@@ -58,9 +60,11 @@ typedef struct {
   PyObject *old_lr;        // strong: its lr object before the step
   PyObject *new_lr;        // strong: what `_last_lr` holds for it once written
   PyObject *old_momentum;  // strong or NULL: "momentum" / "betas" before the step
+  PyObject *new_momentum;  // strong or NULL: what the step wrote there
   uint64_t version;        // its dict's version when read, then after each of the step's writes
   char tracked;            // a watched plain dict that only this step changed since it was read
   char immutable;          // its lr and inputs were immutable numbers
+  char hit;                // read from the cache: the cache's entry was what the group held
   double old_value;        // its lr as a float, before the step
 } GroupSlot;
 
@@ -73,6 +77,11 @@ typedef struct {
   int32_t *precisions;         // per group: the lr's dtype (SWIFTLR_LR_*)
   double *inputs;              // n * keys group inputs, or NULL
   int tensor_lrs;              // some lr is a tensor of a dtype narrower than float64
+  const GroupCache *borrowed;  // read from this cache, which owns every group and old lr until the store; the
+                               // slots are filled only when the step writes (`slots_filled`)
+  int slots_filled;
+  int stored;                  // group_step_store took every new lr and momentum into the cache
+  int unchanged;               // the step wrote nothing and ran no Python code: the cache stays as it is
   Py_ssize_t written;          // groups whose lr has been written
   Py_ssize_t momenta_written;  // groups whose momentum has been written
   MomentumTarget momentum;
@@ -148,5 +157,64 @@ static inline uint64_t group_dict_version(PyObject *dict) {
   return group_dict_generation;
 }
 #endif
+
+/// The read's fast path, an ordinary step's (inline: it is most of a step's
+/// own cost): when `param_groups` is a list of the cached groups (at most
+/// GROUP_STEP_STACK, with their inputs on the stack), every one unchanged
+/// since the last step with a float lr, fills `step` from the cache and
+/// returns 1; else 0 with `step` untouched. Nothing is looked up, run or
+/// owned: the cache owns each group and old lr until `group_step_store`,
+/// after the writes.
+static inline int group_step_read_cached(GroupStep *step, const GroupCache *cache, PyObject *param_groups, Py_ssize_t n,
+                                         Py_ssize_t keys) {
+  if (cache->entries == NULL || cache->count != n || cache->keys != keys || n > GROUP_STEP_STACK ||
+      n * keys > GROUP_STEP_STACK * GROUP_STEP_STACK_INPUTS || !PyList_CheckExact(param_groups) ||
+      PyList_GET_SIZE(param_groups) != n) {
+    return 0;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    const GroupCacheEntry *c = &cache->entries[i];
+    if (!c->valid || c->dict != PyList_GET_ITEM(param_groups, i) || !PyFloat_CheckExact(c->lr) ||
+        group_dict_version(c->dict) != c->version) {
+      return 0;
+    }
+  }
+  memset(step, 0, offsetof(GroupStep, stack_slots));
+  step->n = n;
+  step->keys = keys;
+  step->borrowed = cache;
+  step->slots = step->stack_slots;
+  step->lrs = step->stack_lrs;
+  step->momenta = step->stack_momenta;
+  step->precisions = step->stack_precisions;
+  step->inputs = keys > 0 ? step->stack_inputs : NULL;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    step->lrs[i] = PyFloat_AS_DOUBLE(cache->entries[i].lr);
+    step->precisions[i] = SWIFTLR_LR_FLOAT64;
+  }
+  if (keys > 0) memcpy(step->inputs, cache->inputs, (size_t)(n * keys) * sizeof(double));
+  return 1;
+}
+
+/// The write policy's fast path, an ordinary step's: after a read from the
+/// cache (`group_step_read_cached`), a step that cycles no momentum and
+/// leaves every lr's bits as they were, with `last` holding the groups' lr
+/// objects, writes nothing: returns `last` (a new reference) and marks the
+/// step `unchanged`; else NULL, no exception: `group_step_write` writes.
+static inline PyObject *group_step_unchanged(GroupStep *step, const double *momenta, PyObject *last) {
+  Py_ssize_t n = step->n;
+  if (!step->borrowed || momenta != NULL || last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != n) {
+    return NULL;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *lr = step->borrowed->entries[i].lr;
+    double before = PyFloat_AS_DOUBLE(lr);
+    if (PyList_GET_ITEM(last, i) != lr || memcmp(&before, &step->lrs[i], sizeof before) != 0) {  // -0.0 is not 0.0
+      return NULL;
+    }
+  }
+  step->unchanged = 1;
+  return Py_NewRef(last);
+}
 
 #endif  // SWIFTLR_PARAM_GROUPS_H

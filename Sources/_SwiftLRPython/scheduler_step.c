@@ -21,9 +21,12 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   swiftlr_message message;
   int32_t status;
 
-  // 1. Read: the lrs, and the group inputs unless the caller gives inputs (the cache's policy: see group_cache.c).
-  if (group_step_read(&step, param_groups, self->group_count, inputs == NULL ? self->group_inputs : NULL,
-                      &self->cache) < 0) {
+  // 1. Read: the lrs, and the group inputs unless the caller gives inputs. The cache is the read policy: the
+  //    fast path takes unchanged groups from it whole, else each unchanged group comes from it (group_cache.c).
+  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+  if (!group_step_read_cached(&step, &self->cache, param_groups, self->group_count,
+                              keys == NULL ? 0 : PyTuple_GET_SIZE(keys)) &&
+      group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) {
     goto done;
   }
   if (step.keys > 0) {
@@ -48,12 +51,15 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   }
   // 3. Write (undone on failure), then commit; from here every failure puts the core back.
   int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
-  result = group_step_write(&step, cycled ? step.momenta : NULL, self->momentum, self->last_lr);
+  double *momenta = cycled ? step.momenta : NULL;
+  result = group_step_unchanged(&step, momenta, self->last_lr);
+  if (result == NULL) result = group_step_write(&step, momenta, self->momentum, self->last_lr);
   if (result == NULL) {
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
   swiftlr_scheduler_commit_step(self->core);
+  if (step.borrowed && step.unchanged) return result;  // the write policy: nothing written, nothing owned
   group_step_store(&step, &self->cache);
 done:
   if (result == NULL) group_cache_invalidate(&self->cache);
