@@ -67,6 +67,10 @@ static PyMethodDef module_methods[] = {
     {"cyclic_scale", (PyCFunction)(void (*)(void))shim_cyclic_scale, METH_FASTCALL,
      "cyclic_scale(mode, gamma, x) -> float\n\n"
      "A CyclicLR policy's scale at x: 'triangular', 'triangular2' or 'exp_range'."},
+    {"write_group", (PyCFunction)(void (*)(void))shim_write_group, METH_FASTCALL,
+     "write_group(group, key, value)\n\n"
+     "PyTorch's write of a param-group value, the one the C step makes: a tensor lr is\n"
+     "filled in place with float(value), 'beta1' replaces betas[0], anything else is assigned."},
     {NULL, NULL, 0, NULL},
 };
 

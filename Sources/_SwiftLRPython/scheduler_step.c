@@ -13,98 +13,57 @@ static PyObject *epoch_warning, *order_warning, *overridden_warning;
 
 // MARK: - The transaction
 
-/// The step over groups the cache knows unchanged (`group_cache_read`):
-/// nothing is read from them, nothing is owned but what the cache owns.
-static PyObject *cached_step(NativeScheduler *self, double *lrs, const double *inputs, Py_ssize_t input_count,
-                             int has_epoch, double epoch, long long step_count) {
-  Py_ssize_t n = self->cache.count;
-  swiftlr_message message;
-  int32_t status = swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, has_epoch, epoch, step_count,
-                                          self->is_initial, &message);
-  if (status != SWIFTLR_OK) return shim_raise(status, &message);
-  double momenta[GROUP_STEP_STACK];
-  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, momenta, n);
-  PyObject *result = cycled ? NULL : group_cache_unchanged(&self->cache, lrs, self->last_lr);
-  if (result == NULL) {
-    result = group_cache_write(&self->cache, lrs, cycled ? momenta : NULL, self->momentum, self->last_lr);
-  }
-  if (result == NULL) {
-    swiftlr_scheduler_undo_step(self->core);
-  } else {
-    swiftlr_scheduler_commit_step(self->core);
-  }
-  return result;
-}
-
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count) {
-  double cached_lrs[GROUP_STEP_STACK];
-  Py_ssize_t cached_keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
-  if (group_cache_read(&self->cache, param_groups, cached_keys, self->momentum, cached_lrs)) {
-    if (cached_keys > 0) {
-      inputs = self->cache.inputs;
-      input_count = self->cache.count * cached_keys;
-    }
-    return cached_step(self, cached_lrs, inputs, input_count, has_epoch, epoch, step_count);
-  }
+                                Py_ssize_t input_count, int has_epoch, double epoch, long long step_count,
+                                const long long *fast_forward) {
   GroupStep step;
   PyObject *result = NULL;
-  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+  swiftlr_message message;
+  int32_t status;
 
-  if (group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) goto done;
+  // 1. Read: the lrs, and the group inputs unless the caller gives inputs. The cache is the read policy: the
+  //    fast path takes unchanged groups from it whole, else each unchanged group comes from it (group_cache.c).
+  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+  if (!group_step_read_cached(&step, &self->cache, param_groups, self->group_count,
+                              keys == NULL ? 0 : PyTuple_GET_SIZE(keys)) &&
+      group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) {
+    goto done;
+  }
   if (step.keys > 0) {
     inputs = step.inputs;
     input_count = step.n * step.keys;
   }
-  swiftlr_message message;
-  // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
-  int32_t status = step.tensor_lrs ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions,
-                                                                    inputs, input_count, has_epoch, epoch, step_count,
-                                                                    self->is_initial, &message)
-                                   : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count,
-                                                            has_epoch, epoch, step_count, self->is_initial, &message);
+  // 2. The rule. Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
+  if (fast_forward != NULL) {
+    status =
+        swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL, inputs,
+                                       input_count, *fast_forward, step_count, self->step_kind == STEP_LR, &message);
+  } else if (step.tensor_lrs) {
+    status = swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs, input_count,
+                                            has_epoch, epoch, step_count, self->is_initial, &message);
+  } else {
+    status = swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, has_epoch, epoch, step_count,
+                                    self->is_initial, &message);
+  }
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }
-  result = scheduler_apply_step(self, &step);
-done:
-  if (result == NULL) group_cache_invalidate(&self->cache);
-  group_step_release(&step);
-  return result;
-}
-
-PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step) {
-  PyObject *result = NULL;
-  double momenta_stack[GROUP_STEP_STACK];
-  double *momenta = NULL;
-  // The core has stepped: every failure puts it back.
-  if (self->momentum != MOMENTUM_NONE) {
-    momenta = step->n <= GROUP_STEP_STACK ? momenta_stack : PyMem_New(double, (size_t)step->n);
-    if (momenta == NULL) {
-      PyErr_NoMemory();
-      swiftlr_scheduler_undo_step(self->core);
-      goto done;
-    }
-    if (!swiftlr_scheduler_momenta(self->core, momenta, step->n)) {
-      if (momenta != momenta_stack) PyMem_Free(momenta);
-      momenta = NULL;
-    }
-  }
-  if (group_step_write(step, momenta, self->momentum) < 0) {
-    swiftlr_scheduler_undo_step(self->core);
-    goto done;
-  }
-  result = group_step_last_lr(step, self->last_lr);
+  // 3. Write (undone on failure), then commit; from here every failure puts the core back.
+  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
+  double *momenta = cycled ? step.momenta : NULL;
+  result = group_step_unchanged(&step, momenta, self->last_lr);
+  if (result == NULL) result = group_step_write(&step, momenta, self->momentum, self->last_lr);
   if (result == NULL) {
-    group_step_undo(step);
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
   swiftlr_scheduler_commit_step(self->core);
-  group_step_store(step, &self->cache);
+  if (step.borrowed && step.unchanged) return result;  // the write policy: nothing written, nothing owned
+  group_step_store(&step, &self->cache);
 done:
-  if (momenta != NULL && momenta != momenta_stack) PyMem_Free(momenta);
+  if (result == NULL) group_cache_invalidate(&self->cache);
+  group_step_release(&step);
   return result;
 }
 
@@ -247,7 +206,7 @@ static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double me
   }
   if ((own = PyObject_GenericGetDict((PyObject *)self, NULL)) == NULL) goto done;
   fresh->is_initial = self->is_initial;
-  last = scheduler_step_groups(fresh, groups, &metric, 1, has_epoch, epoch, self->step_count);
+  last = scheduler_step_groups(fresh, groups, &metric, 1, has_epoch, epoch, self->step_count, NULL);
   if (last == NULL) goto done;
   swiftlr_scheduler *core = fresh->core;
   fresh->core = NULL;
@@ -261,8 +220,11 @@ done:
   return last;
 }
 
-/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
-static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
+/// One whole step, or `*fast_forward` steps without warnings, epoch or
+/// Python inputs; `count` increments `_step_count` (PyTorch's `step`, not
+/// `_update_lr`). Called with the scheduler's lock held and `busy` set.
+static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count,
+                     const long long *fast_forward) {
   double metric = 0, epoch = 0, *inputs = NULL;
   Py_ssize_t input_count = 0;
   PyObject *groups = NULL, *last = NULL;
@@ -285,7 +247,7 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
       Py_DECREF(number);
     }
   }
-  if (count && self->step_count == LLONG_MAX) {
+  if (count && fast_forward == NULL && self->step_count == LLONG_MAX) {  // a fast forward's count: the core checks
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
     goto done;
   }
@@ -301,11 +263,11 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
     last = regroup_step(self, groups, metric, epoch_object, has_epoch, epoch);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                                 has_epoch, epoch, self->step_count + (count ? 1 : 0));
+                                 has_epoch, epoch, self->step_count + (count && !fast_forward ? 1 : 0), fast_forward);
   }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
-    if (count) self->step_count++;
+    if (count) self->step_count += fast_forward != NULL ? *fast_forward : 1;
   }
 done:
   Py_DECREF(optimizer);
@@ -324,7 +286,7 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
   }
   if (scheduler_enter(self, "step", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
+  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR, NULL);
   self->busy = 0;
   scheduler_exit(self);
   return result;
@@ -339,7 +301,36 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
   }
   if (scheduler_enter(self, "_update_lr", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  PyObject *result = run(self, NULL, epoch, 0, 0);
+  PyObject *result = run(self, NULL, epoch, 0, 0, NULL);
+  self->busy = 0;
+  scheduler_exit(self);
+  return result;
+}
+
+/// `_fast_forward(steps)`: `steps` calls of `step()` in one native call, for
+/// the schedulers whose step takes nothing from Python (no metric, no user
+/// function): one transaction whose rule runs the recurrence `steps` times
+/// (`swiftlr_scheduler_fast_forward`).
+PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
+  if (!PyLong_Check(arg) || PyBool_Check(arg)) {
+    PyErr_Format(PyExc_TypeError, "steps must be an int, got %.100s", Py_TYPE(arg)->tp_name);
+    return NULL;
+  }
+  int overflow = 0;
+  long long steps = PyLong_AsLongLongAndOverflow(arg, &overflow);
+  if (steps == -1 && PyErr_Occurred()) return NULL;
+  if (overflow != 0 || steps < 0) {
+    PyErr_Format(overflow > 0 ? PyExc_OverflowError : PyExc_ValueError,
+                 "steps must be a non-negative integer below 2**63, got %R", arg);
+    return NULL;
+  }
+  if (self->step_kind == STEP_METRIC || self->python_inputs) {
+    PyErr_SetString(PyExc_TypeError, "_fast_forward: this scheduler's steps take values from Python");
+    return NULL;
+  }
+  if (scheduler_enter(self, "fast_forward", ENTER_CHANGE) < 0) return NULL;
+  self->busy = 1;
+  PyObject *result = run(self, NULL, Py_None, 0, self->step_kind == STEP_LR, &steps);
   self->busy = 0;
   scheduler_exit(self);
   return result;
@@ -375,7 +366,8 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
   }
   if (owned != NULL) {
     // With inputs given, no group inputs are read (a None leaves that to the groups).
-    result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch, self->step_count);
+    result =
+        scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None, epoch, self->step_count, NULL);
     Py_DECREF(owned);
   }
 done:

@@ -131,5 +131,6 @@ PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize
 PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif  // SWIFTLR_SHIM_H

@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from swiftlr import _swiftlr
+
 __all__ = ["lr_find", "LRFinderResult"]
 
 _MODES = ("exponential", "linear")
@@ -150,7 +152,7 @@ def lr_find(
         for k in range(num_steps):
             lr = _lr_at(k, num_steps, start_lr, end_lr, mode)
             for group, ratio in zip(groups, ratios):
-                _set_lr(group, lr * ratio)
+                _swiftlr.write_group(group, "lr", lr * ratio)
             loss = float(train_step())
             average = smoothing * average + (1 - smoothing) * loss
             value = average / (1 - smoothing ** (k + 1))
@@ -163,10 +165,7 @@ def lr_find(
     finally:
         for group, saved in zip(groups, saved_groups):
             for key, value in saved.items():
-                if key == "lr" and hasattr(group.get("lr"), "fill_"):
-                    group["lr"].fill_(value)
-                else:
-                    group[key] = value
+                _swiftlr.write_group(group, key, value)
         for snapshot in snapshots:
             snapshot()
     return LRFinderResult(lrs=lrs, losses=smoothed, raw_losses=raw, suggestion=suggest(lrs, smoothed))
@@ -223,13 +222,6 @@ def _check(
 def _lr_at(k: int, n: int, start: float, end: float, mode: str) -> float:
     t = k / (n - 1)
     return start * (end / start) ** t if mode == "exponential" else start + (end - start) * t
-
-
-def _set_lr(group: dict[str, Any], lr: float) -> None:
-    if hasattr(group["lr"], "fill_"):
-        group["lr"].fill_(lr)
-    else:
-        group["lr"] = lr
 
 
 def _snapshot(obj: Any) -> Callable[[], None]:

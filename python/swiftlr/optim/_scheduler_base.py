@@ -320,8 +320,5 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            if hasattr(group["lr"], "fill_"):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
+            _swiftlr.write_group(group, "lr", lr)
         self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]
