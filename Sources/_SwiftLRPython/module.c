@@ -71,6 +71,10 @@ static PyMethodDef module_methods[] = {
      "write_group(group, key, value)\n\n"
      "PyTorch's write of a param-group value, the one the C step makes: a tensor lr is\n"
      "filled in place with float(value), 'beta1' replaces betas[0], anything else is assigned."},
+    {"warn_step", (PyCFunction)(void (*)(void))scheduler_warn_step, METH_FASTCALL,
+     "warn_step(optimizer, step_count, epoch)\n\n"
+     "PyTorch's warnings before a step (call order at step_count 1, a deprecated epoch not None),\n"
+     "the C step's own, for the Python step of a user subclass."},
     {NULL, NULL, 0, NULL},
 };
 

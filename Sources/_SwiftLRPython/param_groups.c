@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
-static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
+static PyObject *str_fill, *str_clone;
+PyObject *group_str_betas, *group_str_momentum;
 
 // MARK: - Access to one group
 
@@ -77,15 +78,11 @@ fail:
 }
 
 void group_step_release(GroupStep *step) {
-  if (step->slots == NULL) return;
-  // A step read from the cache owns nothing but what it wrote, and the store took that.
-  int owns = step->borrowed == NULL || (step->slots_filled && (!step->stored || step->momenta_written > 0));
-  for (Py_ssize_t i = 0; i < step->n && owns; i++) {
+  if (step->slots == NULL) return;  // read from the cache: nothing owned, nothing allocated
+  for (Py_ssize_t i = 0; i < step->n; i++) {
     GroupSlot *slot = &step->slots[i];
-    if (!step->borrowed) {
-      Py_XDECREF(slot->group);
-      Py_XDECREF(slot->old_lr);
-    }
+    Py_XDECREF(slot->group);
+    Py_XDECREF(slot->old_lr);
     Py_XDECREF(slot->new_lr);
     Py_XDECREF(slot->old_momentum);
     Py_XDECREF(slot->new_momentum);
@@ -141,7 +138,7 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
       if (as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;  // an int too large
       step->lrs[i] = step->slots[i].old_value;
       if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-      step->slots[i].immutable = step->slots[i].hit = 1;
+      step->slots[i].immutable = 1;
       step->precisions[i] = SWIFTLR_LR_FLOAT64;
       continue;
     }
@@ -198,8 +195,7 @@ static int fill_tensor(PyObject *lr, PyObject *number) {
   return 1;
 }
 
-/// The new momentum value for a group: a float, or `betas` with beta1 replaced.
-static PyObject *momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
+PyObject *group_momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
   PyObject *value = PyFloat_FromDouble(momentum);
   if (value == NULL || target != MOMENTUM_BETA1) return value;
   PyObject *joined = with_beta1(old_betas, value);
@@ -209,18 +205,16 @@ static PyObject *momentum_value(PyObject *old_betas, double momentum, MomentumTa
 
 static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget target) {
   step->momentum = target;
-  step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
+  step->momentum_key = group_momentum_key(target);
   for (Py_ssize_t i = 0; i < step->n; i++) {
     PyObject *group = step->slots[i].group;
-    // A group read from the cache still holds what the last step wrote there, if it is known.
-    PyObject *known = step->borrowed != NULL ? step->borrowed->entries[i].momentum : NULL;
-    PyObject *old = known != NULL ? Py_NewRef(known) : group_get(group, step->momentum_key);
+    PyObject *old = group_get(group, step->momentum_key);
     if (old == NULL) {
       // A group without `momentum` gets one (as PyTorch assigns it); betas must exist.
       if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
       PyErr_Clear();
     }
-    PyObject *value = momentum_value(old, momenta[i], target);
+    PyObject *value = group_momentum_value(old, momenta[i], target);
     if (value == NULL) {
       Py_XDECREF(old);
       return -1;
@@ -240,8 +234,7 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
 static int write_lr(GroupStep *step, Py_ssize_t i) {
   PyObject *old = step->slots[i].old_lr;
   double lr = step->lrs[i];
-  double before = PyFloat_CheckExact(old) ? PyFloat_AS_DOUBLE(old) : 0.0;
-  if (PyFloat_CheckExact(old) && memcmp(&before, &lr, sizeof lr) == 0) {  // the same bits: -0.0 is not 0.0
+  if (PyFloat_CheckExact(old) && group_same_bits(PyFloat_AS_DOUBLE(old), lr)) {
     step->slots[i].new_lr = Py_NewRef(old);
     return 0;
   }
@@ -285,20 +278,6 @@ static void undo(GroupStep *step) {
 
 PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
   Py_ssize_t n = step->n, same = 0;
-  if (step->borrowed != NULL && !step->slots_filled) {
-    // A step read from the cache writes: its slots, from the cache's entries (which own what they point to).
-    for (Py_ssize_t i = 0; i < n; i++) {
-      const GroupCacheEntry *c = &step->borrowed->entries[i];
-      step->slots[i] = (GroupSlot){.group = c->dict,
-                                   .old_lr = c->lr,
-                                   .version = c->version,
-                                   .tracked = 1,
-                                   .immutable = 1,
-                                   .hit = 1,
-                                   .old_value = PyFloat_AS_DOUBLE(c->lr)};
-    }
-    step->slots_filled = 1;
-  }
   if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
   for (Py_ssize_t i = 0; i < n; i++) {
     if (write_lr(step, i) < 0) goto fail;
@@ -332,8 +311,8 @@ PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t n
     return NULL;
   }
   if (PyUnicode_CompareWithASCIIString(key, "beta1") == 0) {
-    if ((old = group_get(group, str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
-    failed = group_set(group, str_betas, written);
+    if ((old = group_get(group, group_str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
+    failed = group_set(group, group_str_betas, written);
   } else {
     int filled = 0;
     if (PyUnicode_Compare(key, shim_str_lr) == 0 && (old = group_get(group, key)) == NULL) {
@@ -356,8 +335,8 @@ done:
 int param_groups_ready(void) {
   str_fill = PyUnicode_InternFromString("fill_");
   str_clone = PyUnicode_InternFromString("clone");
-  str_betas = PyUnicode_InternFromString("betas");
-  str_momentum = PyUnicode_InternFromString("momentum");
-  if (!(str_fill && str_clone && str_betas && str_momentum)) return -1;
+  group_str_betas = PyUnicode_InternFromString("betas");
+  group_str_momentum = PyUnicode_InternFromString("momentum");
+  if (!(str_fill && str_clone && group_str_betas && group_str_momentum)) return -1;
   return group_cache_ready();
 }

@@ -64,7 +64,6 @@ typedef struct {
   uint64_t version;        // its dict's version when read, then after each of the step's writes
   char tracked;            // a watched plain dict that only this step changed since it was read
   char immutable;          // its lr and inputs were immutable numbers
-  char hit;                // read from the cache: the cache's entry was what the group held
   double old_value;        // its lr as a float, before the step
 } GroupSlot;
 
@@ -77,11 +76,8 @@ typedef struct {
   int32_t *precisions;         // per group: the lr's dtype (SWIFTLR_LR_*)
   double *inputs;              // n * keys group inputs, or NULL
   int tensor_lrs;              // some lr is a tensor of a dtype narrower than float64
-  const GroupCache *borrowed;  // read from this cache, which owns every group and old lr until the store; the
-                               // slots are filled only when the step writes (`slots_filled`)
-  int slots_filled;
-  int stored;                  // group_step_store took every new lr and momentum into the cache
-  int unchanged;               // the step wrote nothing and ran no Python code: the cache stays as it is
+  GroupCache *borrowed;        // read from this cache (`group_step_read_cached`): its entries own every group and
+                               // old lr, and the write goes straight into them (`group_cache_write`)
   Py_ssize_t written;          // groups whose lr has been written
   Py_ssize_t momenta_written;  // groups whose momentum has been written
   MomentumTarget momentum;
@@ -108,6 +104,23 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
 /// set, after undoing every write.
 PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last);
 
+/// The write policy of a step read from the cache (`step->borrowed`) that
+/// writes (instead of `group_step_write`): writes into the cache's plain dicts with no lookup
+/// but a momentum the cache does not know, and commits the new lrs, momenta
+/// and versions into the cache once everything is written (the entries are
+/// the undo record; on failure they are put back and the cache invalidated).
+PyObject *group_cache_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last);
+
+/// The value a cycled momentum is written as: a float, or `betas` (a
+/// sequence) with beta1 replaced (a new tuple).
+PyObject *group_momentum_value(PyObject *old_betas, double momentum, MomentumTarget target);
+
+/// Interned "momentum" / "betas": the key a momentum target writes.
+extern PyObject *group_str_momentum, *group_str_betas;
+static inline PyObject *group_momentum_key(MomentumTarget target) {
+  return target == MOMENTUM_BETA1 ? group_str_betas : group_str_momentum;
+}
+
 /// Records what the step left in each group for the next one.
 void group_step_store(GroupStep *step, GroupCache *cache);
 
@@ -124,6 +137,14 @@ int group_watch(PyObject *dict);
 /// `dict[key] = value` for a step's own write into a plain dict group: where
 /// dicts are watched, it does not advance the version (see group_cache.c).
 int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
+
+/// Whether two doubles are the same bits (-0.0 is not 0.0; a NaN is itself).
+static inline int group_same_bits(double a, double b) {
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
+}
 
 /// A number that no Python code can change: a float or an int (not a bool).
 static inline int group_immutable_number(PyObject *value) {
@@ -165,10 +186,10 @@ static inline uint64_t group_dict_version(PyObject *dict) {
 /// returns 1; else 0 with `step` untouched. Nothing is looked up, run or
 /// owned: the cache owns each group and old lr until `group_step_store`,
 /// after the writes.
-static inline int group_step_read_cached(GroupStep *step, const GroupCache *cache, PyObject *param_groups, Py_ssize_t n,
+static inline int group_step_read_cached(GroupStep *step, GroupCache *cache, PyObject *param_groups, Py_ssize_t n,
                                          Py_ssize_t keys) {
   if (cache->entries == NULL || cache->count != n || cache->keys != keys || n > GROUP_STEP_STACK ||
-      n * keys > GROUP_STEP_STACK * GROUP_STEP_STACK_INPUTS || !PyList_CheckExact(param_groups) ||
+      !PyList_CheckExact(param_groups) ||
       PyList_GET_SIZE(param_groups) != n) {
     return 0;
   }
@@ -178,42 +199,34 @@ static inline int group_step_read_cached(GroupStep *step, const GroupCache *cach
         group_dict_version(c->dict) != c->version) {
       return 0;
     }
+    step->stack_lrs[i] = PyFloat_AS_DOUBLE(c->lr);
   }
-  memset(step, 0, offsetof(GroupStep, stack_slots));
+  // Only what the transaction reads of a step read from the cache (nothing to release: no slots).
   step->n = n;
   step->keys = keys;
-  step->borrowed = cache;
-  step->slots = step->stack_slots;
+  step->slots = NULL;
   step->lrs = step->stack_lrs;
   step->momenta = step->stack_momenta;
-  step->precisions = step->stack_precisions;
-  step->inputs = keys > 0 ? step->stack_inputs : NULL;
-  for (Py_ssize_t i = 0; i < n; i++) {
-    step->lrs[i] = PyFloat_AS_DOUBLE(cache->entries[i].lr);
-    step->precisions[i] = SWIFTLR_LR_FLOAT64;
-  }
-  if (keys > 0) memcpy(step->inputs, cache->inputs, (size_t)(n * keys) * sizeof(double));
+  step->inputs = cache->inputs;  // read by the rule only, which runs no Python code
+  step->tensor_lrs = 0;
+  step->borrowed = cache;
   return 1;
 }
 
 /// The write policy's fast path, an ordinary step's: after a read from the
 /// cache (`group_step_read_cached`), a step that cycles no momentum and
 /// leaves every lr's bits as they were, with `last` holding the groups' lr
-/// objects, writes nothing: returns `last` (a new reference) and marks the
-/// step `unchanged`; else NULL, no exception: `group_step_write` writes.
+/// objects, writes nothing: returns `last` (a new reference); else NULL, no
+/// exception: `group_step_write` writes.
 static inline PyObject *group_step_unchanged(GroupStep *step, const double *momenta, PyObject *last) {
   Py_ssize_t n = step->n;
-  if (!step->borrowed || momenta != NULL || last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != n) {
+  if (momenta != NULL || last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != n) {
     return NULL;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     PyObject *lr = step->borrowed->entries[i].lr;
-    double before = PyFloat_AS_DOUBLE(lr);
-    if (PyList_GET_ITEM(last, i) != lr || memcmp(&before, &step->lrs[i], sizeof before) != 0) {  // -0.0 is not 0.0
-      return NULL;
-    }
+    if (PyList_GET_ITEM(last, i) != lr || !group_same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i])) return NULL;
   }
-  step->unchanged = 1;
   return Py_NewRef(last);
 }
 

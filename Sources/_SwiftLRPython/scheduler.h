@@ -61,7 +61,19 @@ typedef enum {
 /// (RuntimeError) when it comes from user code that this very thread runs
 /// in the middle of a step; so is any call but a build without a core.
 /// Returns -1 with an exception set, without the lock.
-int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode);
+int scheduler_enter_waiting(NativeScheduler *self, const char *what, EnterMode mode);
+/// The fork generation this process is in (scheduler_type.c).
+extern unsigned long scheduler_fork_generation;
+/// `scheduler_enter_waiting`, inline where the lock is free in this generation (every step's case).
+static inline int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
+  SchedulerLock *lock = &self->lock;
+  if (lock->owner != 0 || lock->generation != scheduler_fork_generation || self->core == NULL) {
+    return scheduler_enter_waiting(self, what, mode);
+  }
+  lock->owner = PyThread_get_thread_ident();  // a free lock has depth 0
+  lock->depth = 1;
+  return 0;
+}
 /// Gives back what `scheduler_enter` took.
 void scheduler_exit(NativeScheduler *self);
 

@@ -52,14 +52,17 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   // 3. Write (undone on failure), then commit; from here every failure puts the core back.
   int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
   double *momenta = cycled ? step.momenta : NULL;
-  result = group_step_unchanged(&step, momenta, self->last_lr);
-  if (result == NULL) result = group_step_write(&step, momenta, self->momentum, self->last_lr);
+  if (step.borrowed == NULL) {
+    result = group_step_write(&step, momenta, self->momentum, self->last_lr);
+  } else if ((result = group_step_unchanged(&step, momenta, self->last_lr)) == NULL) {
+    result = group_cache_write(&step, momenta, self->momentum, self->last_lr);  // the cache's write policy
+  }
   if (result == NULL) {
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
   swiftlr_scheduler_commit_step(self->core);
-  if (step.borrowed && step.unchanged) return result;  // the write policy: nothing written, nothing owned
+  if (step.borrowed) return result;  // the cache's write policy committed into the cache; nothing is owned
   group_step_store(&step, &self->cache);
 done:
   if (result == NULL) group_cache_invalidate(&self->cache);
@@ -134,9 +137,10 @@ static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t n
   return 0;
 }
 
-/// PyTorch's check of the call order at the first step after construction.
-/// A hand-written optimizer with only `param_groups` has no step to check.
-static int warn_step_order(PyObject *optimizer) {
+/// PyTorch's check of the call order at the first step after construction,
+/// warning at `stacklevel`. A hand-written optimizer with only
+/// `param_groups` has no step to check.
+static int warn_step_order(PyObject *optimizer, Py_ssize_t stacklevel) {
   PyObject *optimizer_step = PyObject_GetAttr(optimizer, str_step);
   if (optimizer_step == NULL) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -145,7 +149,7 @@ static int warn_step_order(PyObject *optimizer) {
   }
   int wrapped = PyObject_HasAttr(optimizer_step, str_wrapped);
   Py_DECREF(optimizer_step);
-  if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), 1);
+  if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), stacklevel);
   PyObject *called = PyObject_GetAttr(optimizer, str_opt_called);
   if (called == NULL) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -155,7 +159,27 @@ static int warn_step_order(PyObject *optimizer) {
   int truth = PyObject_IsTrue(called);
   Py_DECREF(called);
   if (truth < 0) return -1;
-  return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), 1);
+  return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), stacklevel);
+}
+
+/// PyTorch's step warnings before step `step_count` (the order at the
+/// first, the deprecated epoch), at `stacklevel`: `run()`'s, and the Python
+/// step's of a user subclass (`_swiftlr.warn_step`).
+static int warn_step(PyObject *optimizer, long long step_count, int has_epoch, Py_ssize_t stacklevel) {
+  if (step_count == 1 && warn_step_order(optimizer, stacklevel) < 0) return -1;
+  return has_epoch ? PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), stacklevel) : 0;
+}
+
+PyObject *scheduler_warn_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 3) {
+    PyErr_Format(PyExc_TypeError, "warn_step() takes 3 arguments (%zd given)", nargs);
+    return NULL;
+  }
+  long long step_count = PyLong_AsLongLong(args[1]);
+  if (step_count == -1 && PyErr_Occurred()) return NULL;
+  // Called by the Python `step`: the warning points at its caller, as PyTorch's does.
+  return warn_step(args[0], step_count, args[2] != Py_None, 2) < 0 ? NULL : Py_NewRef(Py_None);
 }
 
 /// The step inputs the class computes in Python (user functions), as a new
@@ -220,11 +244,9 @@ done:
   return last;
 }
 
-/// One whole step, or `*fast_forward` steps without warnings, epoch or
-/// Python inputs; `count` increments `_step_count` (PyTorch's `step`, not
+/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not
 /// `_update_lr`). Called with the scheduler's lock held and `busy` set.
-static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count,
-                     const long long *fast_forward) {
+static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
   double metric = 0, epoch = 0, *inputs = NULL;
   Py_ssize_t input_count = 0;
   PyObject *groups = NULL, *last = NULL;
@@ -247,12 +269,11 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
       Py_DECREF(number);
     }
   }
-  if (count && fast_forward == NULL && self->step_count == LLONG_MAX) {  // a fast forward's count: the core checks
+  if (count && self->step_count == LLONG_MAX) {
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
     goto done;
   }
-  if (warn && count && self->step_count == 1 && warn_step_order(optimizer) < 0) goto done;
-  if (warn && has_epoch && PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), 1) < 0) goto done;
+  if (warn && warn_step(optimizer, count ? self->step_count : 0, has_epoch, 1) < 0) goto done;
   if (has_epoch && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
   if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
     goto done;
@@ -263,11 +284,11 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
     last = regroup_step(self, groups, metric, epoch_object, has_epoch, epoch);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                                 has_epoch, epoch, self->step_count + (count && !fast_forward ? 1 : 0), fast_forward);
+                                 has_epoch, epoch, self->step_count + (count ? 1 : 0), NULL);
   }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
-    if (count) self->step_count += fast_forward != NULL ? *fast_forward : 1;
+    if (count) self->step_count++;
   }
 done:
   Py_DECREF(optimizer);
@@ -286,7 +307,7 @@ PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_
   }
   if (scheduler_enter(self, "step", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR, NULL);
+  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
   self->busy = 0;
   scheduler_exit(self);
   return result;
@@ -301,7 +322,7 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
   }
   if (scheduler_enter(self, "_update_lr", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  PyObject *result = run(self, NULL, epoch, 0, 0, NULL);
+  PyObject *result = run(self, NULL, epoch, 0, 0);
   self->busy = 0;
   scheduler_exit(self);
   return result;
@@ -309,8 +330,8 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
 
 /// `_fast_forward(steps)`: `steps` calls of `step()` in one native call, for
 /// the schedulers whose step takes nothing from Python (no metric, no user
-/// function): one transaction whose rule runs the recurrence `steps` times
-/// (`swiftlr_scheduler_fast_forward`).
+/// function): the step transaction, whose rule runs the recurrence `steps`
+/// times (`swiftlr_scheduler_fast_forward`).
 PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
   if (!PyLong_Check(arg) || PyBool_Check(arg)) {
     PyErr_Format(PyExc_TypeError, "steps must be an int, got %.100s", Py_TYPE(arg)->tp_name);
@@ -328,12 +349,25 @@ PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
     PyErr_SetString(PyExc_TypeError, "_fast_forward: this scheduler's steps take values from Python");
     return NULL;
   }
+  if (self->optimizer == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
+    return NULL;
+  }
   if (scheduler_enter(self, "fast_forward", ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  PyObject *result = run(self, NULL, Py_None, 0, self->step_kind == STEP_LR, &steps);
+  // Ours for the whole call: user code (a group's __getitem__) may replace `self.optimizer`.
+  PyObject *optimizer = Py_NewRef(self->optimizer), *last = NULL;
+  PyObject *groups = PyObject_GetAttr(optimizer, str_param_groups);
+  if (groups != NULL) last = scheduler_step_groups(self, groups, NULL, 0, 0, 0, self->step_count, &steps);
+  if (last != NULL) {
+    Py_XSETREF(self->last_lr, last);
+    if (self->step_kind == STEP_LR) self->step_count += steps;  // the core checked it does not overflow
+  }
   self->busy = 0;
   scheduler_exit(self);
-  return result;
+  Py_DECREF(optimizer);
+  Py_XDECREF(groups);
+  return last == NULL ? NULL : Py_NewRef(Py_None);
 }
 
 // _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the

@@ -215,3 +215,7 @@ def write_group(group: MutableMapping[str, Any], key: str, value: Any, /) -> Non
     """PyTorch's write of a param-group value, the one the C step makes: a tensor
     lr is filled in place with ``float(value)``, ``'beta1'`` replaces ``betas[0]``,
     anything else is assigned."""
+
+def warn_step(optimizer: Any, step_count: int, epoch: Any, /) -> None:
+    """PyTorch's warnings before a step (the call order at ``step_count`` 1, a
+    deprecated ``epoch`` not None), the C step's own, for a user subclass's step."""
