@@ -3,7 +3,7 @@ problems, the final loss after a fixed training budget at the suggested lr,
 at Lightning's ``Tuner.lr_find`` suggestion, and at the best lr of a
 log-spaced grid (half-decade steps, 1e-6 to 10).
 
-    /work/venvs/frameworks/bin/python benchmarks/lr_find_bench.py [--budget 200]
+    /work/venvs/frameworks/bin/python benchmarks/lr_find_bench.py [--budget 200] [--seed 0]
 
 Every run starts from the same initial weights and sees the same batches;
 both finders sweep 1e-6 to 10 over 100 steps; training uses SGD with momentum
@@ -15,6 +15,7 @@ the grid's best on every problem, and never worse than Lightning's.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import math
 import tempfile
@@ -41,6 +42,7 @@ class Problem:
     x: torch.Tensor
     y: torch.Tensor
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    seed: int = 0  # also draws the initial weights and the batches' order
 
 
 def _classes(n: int, features: int, classes: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,8 +53,9 @@ def _classes(n: int, features: int, classes: int, seed: int) -> tuple[torch.Tens
     return x, teacher.argmax(dim=1)
 
 
-def problems() -> list[Problem]:
-    g = torch.Generator().manual_seed(1)
+def problems(seed: int = 0) -> list[Problem]:
+    """The five problems; ``seed`` draws other data of the same kinds (0: the README's table)."""
+    g = torch.Generator().manual_seed(1 + 100 * seed)
     out = []
     # 1. Logistic regression: a noisy linear boundary.
     x = torch.randn(1024, 20, generator=g)
@@ -67,7 +70,7 @@ def problems() -> list[Problem]:
         )
     )
     # 2. MLP on a nonlinear 8-class teacher.
-    x, y = _classes(2048, 16, 8, seed=2)
+    x, y = _classes(2048, 16, 8, seed=2 + 100 * seed)
     out.append(
         Problem(
             "MLP, 8 classes",
@@ -120,6 +123,8 @@ def problems() -> list[Problem]:
             lambda p, t: nn.functional.mse_loss(p.squeeze(1), t),
         )
     )
+    for problem in out:
+        problem.seed = seed
     return out
 
 
@@ -136,12 +141,12 @@ class _TinyTransformer(nn.Module):
 
 
 def _model(problem: Problem) -> nn.Module:
-    torch.manual_seed(0)  # the same initial weights for every run
+    torch.manual_seed(100 * problem.seed)  # the same initial weights for every run
     return problem.make_model()
 
 
 def _batches(problem: Problem, steps: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    g = torch.Generator().manual_seed(3)
+    g = torch.Generator().manual_seed(3 + 100 * problem.seed)
     out = []
     while len(out) < steps:
         order = torch.randperm(len(problem.y), generator=g)
@@ -167,7 +172,7 @@ def train(problem: Problem, lr: float, budget: int) -> float:
 def swiftlr_suggestion(problem: Problem) -> float:
     model = _model(problem)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    batches = iter(_batches(problem, SWEEP["num_steps"]))
+    batches = itertools.cycle(_batches(problem, SWEEP["num_steps"]))  # the second stage trains on after the sweep
 
     def train_step() -> Any:
         x, y = next(batches)
@@ -222,6 +227,7 @@ def lightning_suggestion(problem: Problem) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=200, help="training steps per run (default: 200)")
+    parser.add_argument("--seed", type=int, default=0, help="other data, weights and batches (default: 0)")
     args = parser.parse_args()
     logging.getLogger("lightning").setLevel(logging.ERROR)
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
@@ -229,7 +235,7 @@ def main() -> None:
     torch.set_num_threads(1)
     started = time.time()
     rows, ok = [], True
-    for problem in problems():
+    for problem in problems(args.seed):
         grid = {lr: train(problem, lr, args.budget) for lr in GRID}
         best_lr = min(grid, key=lambda lr: grid[lr])
         ours = swiftlr_suggestion(problem)
@@ -245,7 +251,7 @@ def main() -> None:
             f"| {best_lr:.3g} | {grid[best_lr]:.4g} | {ratio:.2f} |"
         )
         print(rows[-1], flush=True)
-    print(f"budget {args.budget} steps of SGD (momentum 0.9), batch {BATCH}; sweeps {SWEEP}")
+    print(f"budget {args.budget} steps of SGD (momentum 0.9), batch {BATCH}; sweeps {SWEEP}; seed {args.seed}")
     print(
         "| problem | swiftlr lr | final loss | Lightning lr | final loss | grid's best lr | final loss | swiftlr / best |"
     )

@@ -7,21 +7,23 @@
 
 // MARK: - Hyperparameters
 
-static PyObject *str_params, *str_grad, *str_data, *str_slot_grad, *str_slot_data, *str_betas;
+static PyObject *str_grad, *str_data, *str_slot_grad, *str_slot_data, *str_betas;
 static PyObject *str_hyper[3];  // lr, eps, weight_decay
 static PyObject *str_flags[3];  // amsgrad, maximize, decoupled_weight_decay
 static PyObject *str_state[4];  // step, exp_avg, exp_avg_sq, max_exp_avg_sq
 static const char *const hyper_names[3] = {"lr", "eps", "weight_decay"};
-static const char *const state_names[4] = {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+/// The state arrays as the messages name them (`shim_take_state`'s role).
+static const char *const state_roles[4] = {"step of parameter", "exp_avg of parameter", "exp_avg_sq of parameter",
+                                           "max_exp_avg_sq of parameter"};
 
 static int intern_strings(void) {
-  if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0],  &str_hyper[1],  &str_hyper[2], &str_flags[0], &str_flags[1], &str_flags[2],
-                        &str_state[0],  &str_state[1],  &str_state[2], &str_state[3], &str_grad,     &str_data,
-                        &str_slot_grad, &str_slot_data, &str_betas,    &str_params};
+  if (str_betas != NULL) return 0;
+  PyObject **slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2],  &str_flags[0],  &str_flags[1],
+                        &str_flags[2], &str_state[0], &str_state[1],  &str_state[2],  &str_state[3],
+                        &str_grad,     &str_data,     &str_slot_grad, &str_slot_data, &str_betas};
   const char *names[] = {"lr",    "eps",     "weight_decay", "amsgrad",        "maximize", "decoupled_weight_decay",
                          "step",  "exp_avg", "exp_avg_sq",   "max_exp_avg_sq", "grad",     "data",
-                         "_grad", "_data",   "betas",        "params"};
+                         "_grad", "_data",   "betas"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
@@ -29,50 +31,52 @@ static int intern_strings(void) {
 }
 
 /// `group["betas"]`: a pair of numbers, each converted as a hyperparameter.
+/// Returns 1 for a tuple of exact numbers (see `shim_read_options`).
 static int read_betas(PyObject *group, swiftlr_adam_group *g) {
   PyObject *betas = shim_group_item(group, str_betas);
   if (betas == NULL) return -1;
   PyObject *pair = PySequence_Tuple(betas);
-  Py_DECREF(betas);
-  if (pair == NULL) return -1;
   int status = -1;
-  if (PyTuple_GET_SIZE(pair) != 2) {
+  if (pair != NULL && PyTuple_GET_SIZE(pair) != 2) {
     PyErr_Format(PyExc_ValueError, "betas must be a pair, got %zd values", PyTuple_GET_SIZE(pair));
-  } else if (shim_optim_number(PyTuple_GET_ITEM(pair, 0), "betas[0]", &g->beta1) == 0 &&
+  } else if (pair != NULL && shim_optim_number(PyTuple_GET_ITEM(pair, 0), "betas[0]", &g->beta1) == 0 &&
              shim_optim_number(PyTuple_GET_ITEM(pair, 1), "betas[1]", &g->beta2) == 0) {
-    status = 0;
+    status = PyTuple_CheckExact(betas) && shim_exact_number(PyTuple_GET_ITEM(pair, 0)) &&
+             shim_exact_number(PyTuple_GET_ITEM(pair, 1));
   }
-  Py_DECREF(pair);
+  Py_XDECREF(pair);
+  Py_DECREF(betas);
   return status;
 }
 
-/// Reads one param group: its hyperparameters, converted once, and a tuple of
-/// its params (a new reference in *params).
-static int read_group(PyObject *group, void *options, PyObject **params) {
+/// Reads one param group's hyperparameters, each converted once (see
+/// `shim_read_options`).
+static int read_options(PyObject *group, void *options) {
   swiftlr_adam_group *g = options;
+  int memorable = 1;
   double *slots[3] = {&g->lr, &g->eps, &g->weight_decay};
   for (int k = 0; k < 3; k++) {
     PyObject *value = shim_group_item(group, str_hyper[k]);
     if (value == NULL) return -1;
     int status = shim_optim_number(value, hyper_names[k], slots[k]);
+    memorable &= shim_exact_number(value);
     Py_DECREF(value);
     if (status < 0) return -1;
   }
-  if (read_betas(group, g) < 0) return -1;
+  int betas = read_betas(group, g);
+  if (betas < 0) return -1;
+  memorable &= betas;
   int32_t *flags[3] = {&g->amsgrad, &g->maximize, &g->decoupled};
   for (int k = 0; k < 3; k++) {
     PyObject *value = shim_group_item(group, str_flags[k]);
     if (value == NULL) return -1;
     int truth = PyObject_IsTrue(value);
+    memorable &= shim_exact_flag(value);
     Py_DECREF(value);
     if (truth < 0) return -1;
     *flags[k] = truth;
   }
-  PyObject *list = shim_group_item(group, str_params);
-  if (list == NULL) return -1;
-  *params = PySequence_Tuple(list);
-  Py_DECREF(list);
-  return *params == NULL ? -1 : 0;
+  return memorable;
 }
 
 // MARK: - The step
@@ -81,7 +85,7 @@ enum { DATA, GRAD, EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ, STEP, VIEWS };
 
 /// One parameter with a gradient: strong references to every object it
 /// reads and the buffers it holds, all released by `release_entry`.
-/// `arrays[k]` for k >= EXP_AVG is state[state_names[k - EXP_AVG + 1]], and
+/// `arrays[k]` for k >= EXP_AVG is state[str_state[k - EXP_AVG + 1]], and
 /// arrays[STEP] is state["step"].
 typedef struct {
   PyObject *param, *param_state;
@@ -113,9 +117,7 @@ static int take_step(adam_entry *e, Py_ssize_t i) {
   Py_buffer *view = &e->views[STEP];
   if (PyObject_GetBuffer(step, view, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_ANY_CONTIGUOUS) == 0) {
     e->taken[STEP] = 1;
-    const char *format = view->format != NULL ? view->format : "B";
-    if (format[0] == '@' || format[0] == '=' || format[0] == '<') format++;
-    if (view->itemsize == 4 && view->len == 4 && strcmp(format, "f") == 0) {
+    if (view->len == 4 && shim_buffer_dtype(view) == SWIFTLR_FLOAT32) {
       float old;
       memcpy(&old, view->buf, sizeof old);
       e->step = old + 1.0f;
@@ -173,7 +175,7 @@ static int fill_entry(adam_entry *e, PyObject *param, int amsgrad, PyObject *sta
   if (take_step(e, i) < 0) return -1;
   for (int k = EXP_AVG; k <= last; k++) {
     if (shim_take_state(e->arrays[k], &e->weak[k], &e->views[k], &e->taken[k], &e->views[DATA],
-                        state_names[k - EXP_AVG + 1], i) < 0)
+                        state_roles[k - EXP_AVG + 1], i) < 0)
       return -1;
   }
   return 0;
@@ -218,7 +220,7 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_adam_group), sizeof(adam_entry), sizeof(swiftlr_adam_tensor),
-                              read_group);
+                              read_options);
   swiftlr_adam_group *options = s.options;
   adam_entry *entries = s.entries;
   swiftlr_adam_tensor *tensors = s.tensors;

@@ -2,19 +2,18 @@
 // comparing their layouts, and saying what is wrong with one.
 #include "shim.h"
 
-#include <string.h>
-
 /// Takes a writable (or read-only) contiguous float buffer of `object`.
 int shim_take(PyObject *object, Py_buffer *view, int writable, const char *role, Py_ssize_t index) {
   return shim_take_strided(object, view, writable, 1, role, index);
 }
 
 /// What a `Py_buffer` holds: float32, float64, or something we refuse.
+/// (Asked several times per array of every step: no strcmp call.)
 int shim_buffer_dtype(const Py_buffer *view) {
   const char *f = view->format == NULL ? "B" : view->format;
   if (*f == '@' || *f == '=' || *f == '<') f++;
-  if (strcmp(f, "f") == 0 && view->itemsize == 4) return SWIFTLR_FLOAT32;
-  if (strcmp(f, "d") == 0 && view->itemsize == 8) return SWIFTLR_FLOAT64;
+  if (f[0] == 'f' && f[1] == '\0' && view->itemsize == 4) return SWIFTLR_FLOAT32;
+  if (f[0] == 'd' && f[1] == '\0' && view->itemsize == 8) return SWIFTLR_FLOAT64;
   return -1;
 }
 

@@ -1,6 +1,6 @@
 // What SGD and Adam read alike: parameters, their gradients and state,
 // group options and hyperparameters (see shim.h).
-#include "shim.h"
+#include "param_groups.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -166,21 +166,21 @@ int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char 
 }
 
 /// Takes the writable buffer of a state array of parameter `i` (its
-/// `role`: "momentum buffer", "exp_avg", ...), pinned in `*weak`, and checks
-/// that it still matches the parameter's buffer `param_view`.
+/// `role`, phrased for the messages: "momentum buffer of parameter",
+/// "exp_avg of parameter", ...), pinned in `*weak`, and checks that it still
+/// matches the parameter's buffer `param_view`. The role comes whole, not
+/// formatted here: a snprintf per array was a tenth of a small Adam step.
 int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
                     const char *role, Py_ssize_t i) {
-  char what[96];
-  snprintf(what, sizeof what, "%s of parameter", role);
   if (shim_pin(array, weak) < 0) return -1;
-  if (shim_take(array, view, 1, what, i) < 0) return -1;
+  if (shim_take(array, view, 1, role, i) < 0) return -1;
   *taken = 1;
   if (shim_buffer_dtype(view) != shim_buffer_dtype(param_view) || !shim_same_layout(param_view, view)) {
     char ps[128], gs[128];
     shim_describe_shape(param_view, ps, sizeof ps);
     shim_describe_shape(view, gs, sizeof gs);
     PyErr_Format(PyExc_ValueError,
-                 "%s of parameter %zd (shape %s, format '%s') no longer matches the parameter "
+                 "%s %zd (shape %s, format '%s') no longer matches the parameter "
                  "(shape %s, format '%s'); was the parameter resized or retyped?",
                  role, i, gs, view->format, ps, param_view->format);
     return -1;
@@ -188,8 +188,65 @@ int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *tak
   return 0;
 }
 
+// MARK: - The step's frame
+
+/// The options last read from the first groups, each under the address of
+/// its dict and the dict's version then. CPython 3.11-3.13 stamps a dict
+/// with a new, globally unique version at its creation and at every change
+/// (`group_dict_version`), so an address and version that match are the same
+/// dict, unchanged: no reference is held (a dict freed and another allocated
+/// at its address has another version). Where dicts carry no version (3.14+)
+/// every step reads. Per group index: an optimizer's groups keep their
+/// slots; two optimizers stepped in turn only read again. (Versions count per
+/// interpreter since 3.12: the interpreter is part of the key.)
+#define OPTIONS_MEMO_SIZE 80
+typedef struct {
+  const PyObject *dict;
+  const PyInterpreterState *interpreter;
+  uint64_t version;
+  shim_read_options reader;
+  _Alignas(max_align_t) char options[OPTIONS_MEMO_SIZE];
+} options_memo;
+static options_memo memo[SHIM_STACK_GROUPS];
+
+/// Group `g`'s options into `options`: remembered, or read (and remembered
+/// when nothing read can change but the dict, as it was before and after).
+static int read_group_options(PyObject *group, Py_ssize_t g, void *options, size_t size, shim_read_options read) {
+#if GROUP_DICT_STAMPS
+  int memorable = g < SHIM_STACK_GROUPS && size <= OPTIONS_MEMO_SIZE && PyDict_CheckExact(group);
+  uint64_t version = memorable ? group_dict_version(group) : 0;
+  const PyInterpreterState *interpreter = PyInterpreterState_Get();
+  if (memorable && memo[g].dict == group && memo[g].version == version && memo[g].reader == read &&
+      memo[g].interpreter == interpreter) {
+    memcpy(options, memo[g].options, size);
+    return 0;
+  }
+  int status = read(group, options);
+  if (status < 0) return -1;
+  if (memorable && status == 1 && group_dict_version(group) == version) {
+    memo[g] = (options_memo){.dict = group, .interpreter = interpreter, .version = version, .reader = read};
+    memcpy(memo[g].options, options, size);
+  }
+  return 0;
+#else
+  (void)g, (void)size;
+  return read(group, options) < 0 ? -1 : 0;
+#endif
+}
+
+/// `group["params"]` as a new tuple in *params.
+static int read_group_params(PyObject *group, PyObject **params) {
+  static PyObject *str_params = NULL;
+  if (str_params == NULL && (str_params = PyUnicode_InternFromString("params")) == NULL) return -1;
+  PyObject *list = shim_group_item(group, str_params);
+  if (list == NULL) return -1;
+  *params = PySequence_Tuple(list);
+  Py_DECREF(list);
+  return *params == NULL ? -1 : 0;
+}
+
 int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
-                    shim_read_group read_group) {
+                    shim_read_options read_options) {
   memset(s, 0, offsetof(shim_step, stack_params));
   s->params = s->stack_params;
   s->options = s->stack_options;
@@ -204,8 +261,11 @@ int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t e
     if (s->params == NULL || s->options == NULL) goto no_memory;
   }
   for (; s->groups_read < s->group_count; s->groups_read++) {
-    char *options = (char *)s->options + option_size * (size_t)s->groups_read;
-    if (read_group(PyTuple_GET_ITEM(s->groups, s->groups_read), options, &s->params[s->groups_read]) < 0) return -1;
+    Py_ssize_t g = s->groups_read;
+    PyObject *group = PyTuple_GET_ITEM(s->groups, g);
+    char *options = (char *)s->options + option_size * (size_t)g;
+    if (read_group_options(group, g, options, option_size, read_options) < 0) return -1;
+    if (read_group_params(group, &s->params[g]) < 0) return -1;
   }
   for (Py_ssize_t g = 0; g < s->group_count; g++) s->capacity += PyTuple_GET_SIZE(s->params[g]);
   if (entry_size * (size_t)s->capacity > sizeof s->stack_entries ||

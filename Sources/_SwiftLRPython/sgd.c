@@ -7,33 +7,35 @@
 
 // MARK: - Hyperparameters
 
-static PyObject *str_params, *str_grad, *str_data, *str_momentum_buffer, *str_slot_grad, *str_slot_data;
+static PyObject *str_grad, *str_data, *str_momentum_buffer, *str_slot_grad, *str_slot_data;
 static PyObject *str_hyper[4];  // lr, momentum, dampening, weight_decay
 static PyObject *str_nesterov, *str_maximize;
 static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weight_decay"};
 
 static int intern_strings(void) {
-  if (str_params != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0], &str_hyper[1],  &str_hyper[2],  &str_hyper[3],
-                        &str_nesterov, &str_maximize,  &str_grad,      &str_data,
-                        &str_params,   &str_slot_grad, &str_slot_data, &str_momentum_buffer};
-  const char *names[] = {"lr",   "momentum", "dampening", "weight_decay", "nesterov", "maximize",
-                         "grad", "data",     "params",    "_grad",        "_data",    "momentum_buffer"};
+  if (str_momentum_buffer != NULL) return 0;
+  PyObject **slots[] = {&str_hyper[0],  &str_hyper[1],  &str_hyper[2],       &str_hyper[3],
+                        &str_nesterov,  &str_maximize,  &str_grad,           &str_data,
+                        &str_slot_grad, &str_slot_data, &str_momentum_buffer};
+  const char *names[] = {"lr",   "momentum", "dampening", "weight_decay", "nesterov",       "maximize",
+                         "grad", "data",     "_grad",     "_data",        "momentum_buffer"};
   for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
     if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
   }
   return 0;
 }
 
-/// Reads one param group: its hyperparameters, converted once, and a tuple of
-/// its params (a new reference in *params).
-static int read_group(PyObject *group, void *options, PyObject **params) {
+/// Reads one param group's hyperparameters, each converted once (see
+/// `shim_read_options`).
+static int read_options(PyObject *group, void *options) {
   swiftlr_sgd_group *g = options;
+  int memorable = 1;
   double *slots[4] = {&g->lr, &g->momentum, &g->dampening, &g->weight_decay};
   for (int k = 0; k < 4; k++) {
     PyObject *value = shim_group_item(group, str_hyper[k]);
     if (value == NULL) return -1;
     int status = shim_optim_number(value, hyper_names[k], slots[k]);
+    memorable &= shim_exact_number(value);
     Py_DECREF(value);
     if (status < 0) return -1;
   }
@@ -43,16 +45,13 @@ static int read_group(PyObject *group, void *options, PyObject **params) {
     PyObject *value = shim_group_item(group, flags[k]);
     if (value == NULL) return -1;
     truth[k] = PyObject_IsTrue(value);
+    memorable &= shim_exact_flag(value);
     Py_DECREF(value);
     if (truth[k] < 0) return -1;
   }
   g->nesterov = truth[0];
   g->maximize = truth[1];
-  PyObject *list = shim_group_item(group, str_params);
-  if (list == NULL) return -1;
-  *params = PySequence_Tuple(list);
-  Py_DECREF(list);
-  return *params == NULL ? -1 : 0;
+  return memorable;
 }
 
 // MARK: - The step
@@ -99,7 +98,8 @@ static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *sta
   } else {
     e->buffer = Py_NewRef(buffer);
   }
-  return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0], "momentum buffer", i);
+  return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0],
+                         "momentum buffer of parameter", i);
 }
 
 // sgd_step(param_groups, state, zeros_like, relayout, fma): one SGD step of
@@ -124,7 +124,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   if (intern_strings() < 0) return NULL;
   PyTypeObject *fast = shim_parameter_type();
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor),
-                              read_group);
+                              read_options);
   swiftlr_sgd_group *options = s.options;
   sgd_entry *entries = s.entries;
   swiftlr_sgd_tensor *tensors = s.tensors;

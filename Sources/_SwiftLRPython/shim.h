@@ -76,6 +76,15 @@ PyObject *shim_param_attr(PyObject *param, PyObject *name, PyObject *slot, PyTyp
 /// tensor); TypeError naming `name` otherwise.
 int shim_optim_number(PyObject *value, const char *name, double *out);
 
+/// A number that only a change to the dict holding it can change (an exact
+/// float or int): options read from such values may be remembered.
+static inline int shim_exact_number(PyObject *value) { return PyFloat_CheckExact(value) || PyLong_CheckExact(value); }
+
+/// A flag that only a change to the dict holding it can change.
+static inline int shim_exact_flag(PyObject *value) {
+  return PyBool_Check(value) || value == Py_None || PyLong_CheckExact(value);
+}
+
 /// `group[key]`, a new reference (KeyError when missing).
 PyObject *shim_group_item(PyObject *group, PyObject *key);
 
@@ -89,19 +98,26 @@ PyObject *shim_param_state_of(PyObject *state, PyObject *param);
 int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char *taken, PyObject *data,
                    const Py_buffer *param_view, PyObject *relayout, Py_ssize_t i);
 
-/// Takes a state array's writable buffer, checked against the parameter's.
+/// Takes a state array's writable buffer, checked against the parameter's;
+/// `role` as messages name it ("exp_avg of parameter").
 int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *taken, const Py_buffer *param_view,
                     const char *role, Py_ssize_t i);
 
 enum { SHIM_STACK_GROUPS = 8, SHIM_STACK_ENTRIES = 16 };
 
-/// Reads one param group into its option struct and a tuple of its params.
-typedef int (*shim_read_group)(PyObject *group, void *options, PyObject **params);
+/// Reads one param group's options (hyperparameters and flags, each
+/// converted once) into its option struct. Returns -1 with an exception set,
+/// 1 when every value it read was an exact float, int, bool, None or tuple of
+/// numbers (nothing can change them but a change to the dict: the options
+/// may be remembered while the dict's version stays), else 0.
+typedef int (*shim_read_options)(PyObject *group, void *options);
 
 /// What an optimizer step sets up before its kernel runs: a tuple of the
-/// groups, each group's options and params, and room for one entry and one
-/// ABI tensor per parameter (on the stack while small). `shim_step_begin`
-/// fills it; `shim_step_end` releases it (also after a failed begin).
+/// groups, each group's options and a tuple of its params, and room for one
+/// entry and one ABI tensor per parameter (on the stack while small).
+/// `shim_step_begin` fills it; `shim_step_end` releases it (also after a
+/// failed begin). A plain dict group unchanged since a step read its options
+/// (its dict version, CPython 3.11-3.13) is not read again: only its params.
 typedef struct {
   PyObject *groups;
   PyObject **params;
@@ -114,7 +130,7 @@ typedef struct {
 } shim_step;
 
 int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
-                    shim_read_group read_group);
+                    shim_read_options read_options);
 void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry));
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

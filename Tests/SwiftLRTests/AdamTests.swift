@@ -45,6 +45,57 @@ final class AdamTests: XCTestCase {
     XCTAssertEqual(adam.learningRates, [0.05])
   }
 
+  /// OneCycleLR and CyclicLR (`cycleMomentum`) cycle Adam's and AdamW's
+  /// beta1 through the one-call `step(&optimizer)` bit for bit as they cycle
+  /// SGD's momentum, leave beta2 alone, and `step()` runs with the beta1 they
+  /// set: the parameters equal those of an Adam given the same lr and beta1
+  /// by hand at every step.
+  func testCyclicSchedulersDriveBeta1AsSGDsMomentum() throws {
+    func schedulers<O: ScheduledOptimizer>(_: O.Type) -> [(String, (inout O) throws -> any OptimizerScheduler)] {
+      [
+        ("OneCycleLR", { try OneCycleLR(&$0, maxLRs: [0.5], totalSteps: 30) }),
+        (
+          "OneCycleLR three phases, linear",
+          {
+            try OneCycleLR(&$0, maxLRs: [0.4], totalSteps: 25, annealStrategy: .linear, threePhase: true)
+          }
+        ),
+        ("CyclicLR", { try CyclicLR(&$0, baseLRs: [0.01], maxLRs: [0.2], stepSizeUp: 4, stepSizeDown: 3) }),
+        (
+          "CyclicLR exp_range",
+          {
+            try CyclicLR(&$0, baseLRs: [0.01], maxLRs: [0.2], stepSizeUp: 5, mode: .expRange, gamma: 0.97)
+          }
+        ),
+      ]
+    }
+    let start: [Double] = [1, -2, 3], grad: [Double] = [0.5, 0.25, -1]
+    for decoupled in [false, true] {
+      let options = AdamOptions(lr: 0.1, betas: (0.5, 0.99), weightDecay: 0.01, decoupledWeightDecay: decoupled)
+      for ((name, onAdam), (_, onSGD)) in zip(schedulers(Adam<Double>.self), schedulers(SGD<Double>.self)) {
+        let (p, q) = (Parameter(start, grad: grad), Parameter(start, grad: grad))
+        var adam = try Adam([p], options: options)
+        var byHand = try Adam([q], options: options)
+        var sgd = try SGD([Parameter<Double>([0])], options: SGDOptions(lr: 0.1, momentum: 0.5))
+        var a = try onAdam(&adam)
+        var s = try onSGD(&sgd)
+        for k in 0..<25 {
+          let label = "\(name), decoupled \(decoupled), step \(k)"
+          XCTAssertEqual(adam.learningRates.map(\.bitPattern), sgd.learningRates.map(\.bitPattern), label)
+          XCTAssertEqual(adam.momenta.map(\.bitPattern), sgd.momenta.map(\.bitPattern), label)
+          XCTAssertEqual(adam.paramGroups[0].options.beta2, 0.99, label)
+          XCTAssertNotEqual(adam.momenta, [0.5], label)  // the scheduler's, not the constructor's
+          (byHand.learningRates, byHand.momenta) = (sgd.learningRates, sgd.momenta)
+          try adam.step()
+          try byHand.step()
+          XCTAssertEqual(p.data.map(\.bitPattern), q.data.map(\.bitPattern), label)
+          try a.step(&adam)
+          try s.step(&sgd)
+        }
+      }
+    }
+  }
+
   func testInvalidOptionsAreRefused() {
     XCTAssertThrowsError(try Adam([Parameter<Float>([1])], options: AdamOptions(betas: (0.9, 1))))
   }

@@ -36,6 +36,34 @@ final class ScheduleEvaluationTests: XCTestCase {
     assertClose(stepped, closed, relative: 1e-14)
   }
 
+  /// The routes that skip stepping one by one (`lrUnchangedThrough`'s
+  /// stretches, `stepValues` on the worker pool) equal stepping bit for bit
+  /// at their boundaries, over long runs (parallel chunks) and across gaps
+  /// longer than the scratch buffer.
+  func testFastRoutesAgreeWithStepping() throws {
+    let cases: [(String, [String: SchedulerValue], Int)] = [
+      ("ConstantLR", ["factor": .double(0.3), "total_iters": .int(0)], 30),
+      ("ConstantLR", ["factor": .double(0.3), "total_iters": .int(1)], 30),
+      ("ConstantLR", ["factor": .double(0.3), "total_iters": .double(4.0)], 30),
+      ("ConstantLR", ["factor": .double(0.3), "total_iters": .double(4.5)], 30),
+      ("LinearLR", ["start_factor": .double(0.2), "total_iters": .double(6.5)], 30),
+      ("PolynomialLR", ["total_iters": .int(1), "power": .double(0.9)], 30),
+      ("PolynomialLR", ["total_iters": .double(9.5), "power": .double(2)], 30),
+      ("PolynomialLR", ["total_iters": .int(20_000), "power": .double(0.9)], 20_010),
+      ("CosineAnnealingLR", ["T_max": .double(10.5), "eta_min": .double(1e-4)], 40),
+      ("CosineAnnealingLR", ["T_max": .int(1), "eta_min": .double(1e-4)], 40),
+      ("CosineAnnealingLR", ["T_max": .int(7_000), "eta_min": .double(1e-4)], 22_000),
+    ]
+    for (kind, values, count) in cases {
+      let trace = try steppedLRs(kind, config(values), count: count)
+      let all = try ScheduleEvaluation.values(kind: kind, config: config(values), steps: Array(0..<count))
+      XCTAssertEqual(all.map(\.bitPattern), trace.map(\.bitPattern), kind)
+      let some = [count - 1, 0, 1, count / 2] + Array(count - 6..<count - 3)
+      let got = try ScheduleEvaluation.values(kind: kind, config: config(values), steps: some)
+      XCTAssertEqual(got.map(\.bitPattern), some.map { trace[$0].bitPattern }, kind)
+    }
+  }
+
   /// In closed form, values equal the scheduler's own `step(epoch)` path, step by step.
   func testAgreesWithStepEpoch() throws {
     let cases: [(String, [String: SchedulerValue])] = [

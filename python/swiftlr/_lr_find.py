@@ -7,11 +7,15 @@ optax state) and a function returning the loss, so numpy, torch and JAX-style
 loops all work. Afterwards the param groups are as they were; parameters and
 optimizer state too, for the objects passed as ``restore``.
 
-The suggestion (see :func:`suggest`): the lr ten times below the one where the
-smoothed loss bottoms out, moved down to the descent when that is steeper than
-the bottom. It was chosen on ``benchmarks/lr_find_bench.py`` (five problems:
-final loss after a fixed budget, against Lightning's ``Tuner.lr_find`` and a
-log-spaced grid; the README has the table).
+The suggestion comes in two stages when the start can be restored: the sweep
+locates the bottom of the loss curve, then a short constant-lr trial of each lr
+on a half-decade ladder below it, from the restored start, picks the one whose
+loss falls furthest, refined by a parabolic step (:func:`refine_candidates`). A sweep's loss at an lr is the
+result of training at every smaller lr first (a warmup), so where it bottoms
+out says how far the edge of stability is, not which constant lr trains best:
+on ``benchmarks/lr_find_bench.py`` the best constant lr lies 3x to 30x below
+the bottom depending on the problem, which no fixed rule over the curve fits.
+Without ``restore`` only the sweep's rule (:func:`suggest`) can run.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from swiftlr import _swiftlr
 __all__ = ["lr_find", "LRFinderResult"]
 
 _MODES = ("exponential", "linear")
+_LADDER = 5  # second-stage trials: the sweep's bottom and four half-decades below it
 
 
 @dataclass(frozen=True)
@@ -39,12 +44,16 @@ class LRFinderResult:
         raw_losses (list of float): the losses ``train_step`` returned.
         suggestion (float): the suggested lr for the first group (scale the
             others by their ratios), or NaN when the sweep was too short.
+        candidates (list of (float, float)): the second stage's ``(lr, score)``
+            pairs (mean loss of the trial's second half; inf when it diverged),
+            empty when that stage did not run.
     """
 
     lrs: list[float]
     losses: list[float]
     raw_losses: list[float] = field(repr=False)
     suggestion: float
+    candidates: list[tuple[float, float]] = field(default_factory=list)
 
     def plot(self, ax: Any = None) -> Any:
         """Draws the smoothed loss against the lr (log scale), marking the suggestion.
@@ -81,6 +90,7 @@ def lr_find(
     smoothing: float = 0.98,
     diverge_factor: float = 4.0,
     restore: Iterable[Any] = (),
+    refine_steps: int | None = None,
 ) -> LRFinderResult:
     """An lr range test: trains ``num_steps`` steps while the lr grows from
     ``start_lr`` to ``end_lr``, and suggests an lr.
@@ -92,6 +102,16 @@ def lr_find(
     exponential moving average (``smoothing``, bias-corrected); the sweep stops
     early when the smoothed loss passes ``diverge_factor`` times its best, or
     is not finite.
+
+    When ``restore`` is given, a second stage picks the suggestion: from the
+    restored start, each lr of a half-decade ladder from the sweep's bottom
+    (the lr where the smoothed loss is lowest) down to a hundredth of it trains
+    ``refine_steps`` steps at that constant lr; the lr whose mean loss over
+    the second half of its steps is lowest wins (an lr whose loss passes
+    ``diverge_factor`` times its first loss is dropped), moved to the vertex of
+    the parabola through its and its neighbours' scores (:func:`refine_candidates`). This costs up
+    to ``5 * refine_steps`` more calls of ``train_step``. Without ``restore``,
+    the sweep's curve alone gives the suggestion (:func:`suggest`).
 
     Afterwards every param group holds what it held before (lrs, momenta, any
     key). The training the sweep did is undone for the objects in ``restore``:
@@ -115,9 +135,13 @@ def lr_find(
             times its best; ``math.inf`` never stops. Default: 4.0.
         restore (iterable): what to put back afterwards, besides the param
             groups (see above). Default: ().
+        refine_steps (int, optional): steps of each second-stage trial; 0
+            skips the second stage; it needs ``restore``. Default: None
+            (``num_steps // 2`` when ``restore`` is given, else 0).
 
     Returns:
-        LRFinderResult: ``.lrs``, ``.losses``, ``.suggestion``, ``.plot()``.
+        LRFinderResult: ``.lrs``, ``.losses``, ``.suggestion``, ``.candidates``,
+        ``.plot()``.
 
     Raises:
         ValueError: for arguments out of range (nothing has run then).
@@ -135,10 +159,14 @@ def lr_find(
         ...     optimizer.step()
         ...     return float(np.mean(error ** 2))
         >>> result = lr_find(optimizer, train_step, start_lr=1e-4, end_lr=10, num_steps=60, restore=[w])
-        >>> 0.01 < result.suggestion < 1.0, optimizer.param_groups[0].get("lr"), float(np.abs(w.data).max())
-        (True, 0.1, 0.0)
+        >>> 0.01 < result.suggestion < 1.0, len(result.candidates)
+        (True, 5)
+        >>> optimizer.param_groups[0].get("lr"), float(np.abs(w.data).max())
+        (0.1, 0.0)
     """
     _check(optimizer, start_lr, end_lr, num_steps, mode, smoothing, diverge_factor)
+    restore = list(restore)
+    trial_steps = _trial_steps(refine_steps, num_steps, restore)
     groups = optimizer.param_groups
     snapshots = [_snapshot(obj) for obj in restore]
     saved_groups = [{k: copy.deepcopy(v) for k, v in g.items() if k != "params"} for g in groups]
@@ -147,12 +175,12 @@ def lr_find(
     lrs: list[float] = []
     raw: list[float] = []
     smoothed: list[float] = []
+    candidates: list[tuple[float, float]] = []
     average, best = 0.0, math.inf
     try:
         for k in range(num_steps):
             lr = _lr_at(k, num_steps, start_lr, end_lr, mode)
-            for group, ratio in zip(groups, ratios):
-                _swiftlr.write_group(group, "lr", lr * ratio)
+            _set_lrs(optimizer, ratios, lr)
             loss = float(train_step())
             average = smoothing * average + (1 - smoothing) * loss
             value = average / (1 - smoothing ** (k + 1))
@@ -162,17 +190,75 @@ def lr_find(
             if not math.isfinite(value) or value > diverge_factor * best:
                 break
             best = min(best, value)
+        suggestion = suggest(lrs, smoothed)
+        if trial_steps and math.isfinite(suggestion):
+            bottom = min((v, lr) for lr, v in zip(lrs, smoothed) if math.isfinite(v))[1]
+            for j in range(_LADDER):
+                lr = bottom * 10 ** (-j / 2)
+                for snapshot in snapshots:
+                    snapshot()
+                candidates.append((lr, _trial(optimizer, train_step, ratios, lr, trial_steps, diverge_factor)))
+            suggestion = refine_candidates(candidates, fallback=suggestion)
     finally:
-        for group, saved in zip(groups, saved_groups):
-            for key, value in saved.items():
-                _swiftlr.write_group(group, key, value)
         for snapshot in snapshots:
             snapshot()
-    return LRFinderResult(lrs=lrs, losses=smoothed, raw_losses=raw, suggestion=suggest(lrs, smoothed))
+        # Re-read the groups: loading a torch optimizer's state replaces its group dicts.
+        for group, saved in zip(optimizer.param_groups, saved_groups):
+            for key, value in saved.items():
+                _swiftlr.write_group(group, key, value)
+    return LRFinderResult(lrs=lrs, losses=smoothed, raw_losses=raw, suggestion=suggestion, candidates=candidates)
+
+
+def refine_candidates(candidates: Sequence[tuple[float, float]], fallback: float) -> float:
+    """The second stage's choice among ``(lr, score)`` pairs (lower scores are
+    better), or ``fallback`` when every trial diverged.
+
+    The lr of the lowest finite score (the largest lr on a tie), moved to the
+    vertex of the parabola through its score and its two neighbours' (in
+    log lr) when both are finite: a step of successive parabolic
+    interpolation, as a line search takes, which stays within half a ladder
+    step of the winner. The ladder is coarse (half a decade), and the winner
+    of a short trial tends to be the ladder's largest lr that is still
+    stable; the vertex leans away from whichever neighbour did worse.
+
+    Each score is the mean training loss over the second half of a trial at a
+    constant lr from the restored start: what the user's run will do, measured
+    directly, where the sweep could only bound it.
+    """
+    ladder = sorted(candidates)
+    finite = [(score, -k) for k, (_, score) in enumerate(ladder) if math.isfinite(score)]
+    if not finite:
+        return fallback
+    k = -min(finite)[1]
+    lr = ladder[k][0]
+    if not 0 < k < len(ladder) - 1 or not (math.isfinite(ladder[k - 1][1]) and math.isfinite(ladder[k + 1][1])):
+        return lr
+    (x0, y0), (x1, y1), (x2, y2) = ((math.log(a), b) for a, b in ladder[k - 1 : k + 2])
+    denominator = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
+    if not denominator < 0:  # three points on a line (or not a valley): no vertex to move to
+        return lr
+    vertex = x1 - 0.5 * ((x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)) / denominator
+    return math.exp(min(max(vertex, (x0 + x1) / 2), (x1 + x2) / 2))
+
+
+def _trial(
+    optimizer: Any, train_step: Callable[[], Any], ratios: list[float], lr: float, steps: int, diverge: float
+) -> float:
+    """Trains ``steps`` steps at ``lr``; the mean loss of the second half, or inf once it diverges."""
+    _set_lrs(optimizer, ratios, lr)
+    losses: list[float] = []
+    for _ in range(steps):
+        loss = float(train_step())
+        if not math.isfinite(loss) or (losses and loss > diverge * losses[0]):
+            return math.inf
+        losses.append(loss)
+    tail = losses[steps // 2 :]
+    return math.fsum(tail) / len(tail)
 
 
 def suggest(lrs: Sequence[float], losses: Sequence[float]) -> float:
-    """The suggested lr for a sweep's smoothed ``losses`` at ``lrs``.
+    """The suggested lr for a sweep's smoothed ``losses`` at ``lrs``, from the
+    curve alone (what :func:`lr_find` suggests when it cannot restore the start).
 
     Where the smoothed loss is lowest (``lr_min``) the lr is already at the
     edge of divergence, and the steepest point of the curve is noisy (the
@@ -222,6 +308,23 @@ def _check(
 def _lr_at(k: int, n: int, start: float, end: float, mode: str) -> float:
     t = k / (n - 1)
     return start * (end / start) ** t if mode == "exponential" else start + (end - start) * t
+
+
+def _set_lrs(optimizer: Any, ratios: list[float], lr: float) -> None:
+    for group, ratio in zip(optimizer.param_groups, ratios):
+        _swiftlr.write_group(group, "lr", lr * ratio)
+
+
+def _trial_steps(refine_steps: int | None, num_steps: int, restore: list[Any]) -> int:
+    if refine_steps is None:
+        return num_steps // 2 if restore else 0
+    if isinstance(refine_steps, bool) or not isinstance(refine_steps, int) or refine_steps < 0:
+        raise ValueError(f"refine_steps must be a non-negative integer, got {refine_steps!r}")
+    if refine_steps and not restore:
+        raise ValueError(
+            f"refine_steps={refine_steps} needs restore: each trial starts from the restored parameters and state"
+        )
+    return refine_steps
 
 
 def _snapshot(obj: Any) -> Callable[[], None]:

@@ -2,7 +2,8 @@
 their ratios, stops on divergence, restores the param groups always and what
 ``restore`` names, works with swiftlr's and torch's optimizers and in a
 JAX-style loop, suggests an lr in the right place on a problem whose best lr is
-known, and refuses bad input before running anything."""
+known (the sweep's rule alone, and the second stage's constant-lr trials from
+the restored start), and refuses bad input before running anything."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 import swiftlr
-from swiftlr._lr_find import suggest
+from swiftlr._lr_find import refine_candidates, suggest
 from swiftlr.optim import SGD
 
 
@@ -82,6 +83,62 @@ def test_suggest_rule() -> None:
     assert math.isnan(suggest(lrs[:3], losses[:3]))
 
 
+def test_second_stage_trials_a_half_decade_ladder_from_the_restored_start() -> None:
+    w, opt, train_step = numpy_run()
+    starts: list[float] = []
+    calls = []
+
+    def step() -> float:
+        calls.append(opt.param_groups[0]["lr"])
+        if len(calls) > 40 and (len(calls) - 40) % 15 == 1:  # the first step of each trial
+            starts.append(float(np.abs(w.data).max()))
+        return train_step()
+
+    result = swiftlr.lr_find(opt, step, start_lr=1e-4, end_lr=1.0, num_steps=40, restore=[w, opt], refine_steps=15)
+    assert len(result.lrs) == 40 and len(calls) == 40 + 5 * 15  # no trial diverges on this scale
+    bottom = result.lrs[min(range(40), key=lambda k: result.losses[k])]
+    assert [lr for lr, _ in result.candidates] == pytest.approx([bottom * 10 ** (-j / 2) for j in range(5)])
+    assert starts == [0.0] * 5  # every trial starts from the restored weights
+    assert calls[40:] == [lr for lr, _ in result.candidates for _ in range(15)]  # a constant lr per trial
+    best = min(result.candidates, key=lambda c: c[1])[0]
+    assert best / 10**0.25 * 0.9999 < result.suggestion < best * 10**0.25 * 1.0001  # within half a ladder step
+    assert all(math.isfinite(score) for _, score in result.candidates)
+    assert np.all(w.data == 0) and opt.param_groups[0]["lr"] == 0.2 and opt.state_dict()["state"] == {}
+
+
+def test_second_stage_needs_restore_and_can_be_skipped() -> None:
+    w, opt, train_step = numpy_run()
+    assert swiftlr.lr_find(opt, train_step, start_lr=1e-4, end_lr=1.0, num_steps=30).candidates == []
+    skipped = swiftlr.lr_find(opt, train_step, start_lr=1e-4, end_lr=1.0, num_steps=30, restore=[w], refine_steps=0)
+    assert skipped.candidates == [] and math.isfinite(skipped.suggestion)
+    calls = []
+    with pytest.raises(ValueError, match="needs restore"):
+        swiftlr.lr_find(opt, lambda: calls.append(1) or 0.0, refine_steps=10)
+    assert calls == []
+
+
+def test_refine_candidates_rule() -> None:
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.5)], fallback=7.0) == pytest.approx(0.1)
+    # The parabola through the winner and its neighbours leans to the better one: a quarter decade here.
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.3)], fallback=7.0) == pytest.approx(10**-1.25)
+    # At most half a ladder step (here a decade) from the winner, when a neighbour scores nearly as well.
+    assert refine_candidates([(1.0, 0.5), (0.1, 0.2), (0.01, 0.2 + 1e-9)], fallback=7.0) == pytest.approx(10**-1.5)
+    assert refine_candidates([(1.0, 0.1), (0.1, 0.2)], fallback=7.0) == 1.0  # the ladder's end: no parabola
+    assert refine_candidates([(1.0, math.inf), (0.1, 0.2), (0.01, 0.3)], fallback=7.0) == 0.1
+    assert refine_candidates([(1.0, 0.2), (0.3, 0.2)], fallback=7.0) == 1.0  # a tie: the larger lr
+    assert refine_candidates([(1.0, math.inf), (0.3, math.inf)], fallback=7.0) == 7.0
+
+
+def test_diverging_trial_is_dropped() -> None:
+    """Plain gradient descent on least squares: trials above 2 / L diverge and score inf."""
+    x, y = regression()
+    curvature = 2 * np.linalg.eigvalsh(x.T @ x / len(y)).max()
+    w, opt, train_step = numpy_run(momentum=0.0)
+    result = swiftlr.lr_find(opt, train_step, start_lr=1e-5, end_lr=100.0, num_steps=100, restore=[w])
+    assert any(lr > 2 / curvature and score == math.inf for lr, score in result.candidates)
+    assert result.suggestion < 2 / curvature
+
+
 def test_torch_optimizer_and_module(torch: Any) -> None:
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 1)
@@ -131,6 +188,8 @@ def test_jax_style_loop_keeps_its_own_parameters() -> None:
         ({"mode": "cosine"}, ValueError),
         ({"smoothing": 1.0}, ValueError),
         ({"diverge_factor": 0.5}, ValueError),
+        ({"refine_steps": -1}, ValueError),
+        ({"refine_steps": 2.5}, ValueError),
         ({"restore": [object()]}, TypeError),
     ],
 )

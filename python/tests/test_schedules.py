@@ -198,6 +198,36 @@ def test_equals_the_scheduler_stepped_in_a_loop(name: str) -> None:
         assert [fresh(k) for k in steps] == [expected[k] for k in steps]
 
 
+# The routes that skip stepping one by one (a constant stretch filled; pow,
+# cos and OneCycleLR's anneals on the worker pool, chunks of 4096 and more;
+# gaps stepped through a scratch buffer of 16384), at their boundaries:
+# total_iters 0 and 1, non-integral counts, steps below and past the breakpoints.
+FAST_ROUTES = [
+    *[("constant_lr", {"factor": 0.3, "total_iters": t}, 40) for t in (0, 1, 7, 4.0, 4.5)],
+    *[("linear_lr", {"start_factor": 0.2, "total_iters": t}, 40) for t in (1, 6, 6.5)],
+    *[("polynomial_lr", {"total_iters": t, "power": p}, 40) for t in (1, 9, 9.5, -3) for p in (0.9, 2.0)],
+    ("polynomial_lr", {"total_iters": 30_000, "power": 0.9}, 30_010),
+    *[("cosine_annealing_lr", {"T_max": t, "eta_min": 1e-4}, 60) for t in (1, 7, 10.5)],
+    ("cosine_annealing_lr", {"T_max": 9_000, "eta_min": 1e-4}, 30_000),  # restarts at 9001 and 27001
+    ("one_cycle_lr", {"total_steps": 2}, 3),
+    ("one_cycle_lr", {"total_steps": 30_000, "three_phase": True}, 30_001),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "count"), FAST_ROUTES)
+def test_fast_routes_equal_stepping(name: str, kwargs: dict[str, Any], count: int) -> None:
+    expected, _ = stepped(name, 0.1, kwargs, count)
+    schedule = CASES[name][0](0.1, **kwargs)
+    assert schedule(np.arange(count)).tolist() == expected  # bit for bit
+    rng = random.Random(count)
+    starts = sorted(rng.sample(range(count), min(count, 4)))
+    runs = [k for start in starts for k in range(start, min(start + 9, count))]
+    assert schedule(np.array(runs)).tolist() == [expected[k] for k in runs]  # runs between gaps
+    shuffled = [count - 1, 0, count // 2, 1, *rng.sample(range(count), min(count, 30))]
+    assert schedule(np.array(shuffled)).tolist() == [expected[k] for k in shuffled]
+    assert schedule(np.arange(count // 3, count)).tolist() == expected[count // 3 :]
+
+
 def test_stepping_is_not_the_closed_form() -> None:
     """The chainable schedulers' recurrence rounds differently from their formula:
     CosineAnnealingLR from its fourth lr on (step 3, T_max=10)."""

@@ -51,6 +51,12 @@ public struct ConstantLR: LRScheduler {
     return current * (1.0 / factor)
   }
 
+  /// After epoch 0 the lr changes at `totalIters` alone (an integral one).
+  public func lrUnchangedThrough() -> Int {
+    guard lastEpoch >= 0 else { return lastEpoch }
+    return totalIters.nextEqualEpoch(after: lastEpoch).map { $0 - 1 } ?? Int.max
+  }
+
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {

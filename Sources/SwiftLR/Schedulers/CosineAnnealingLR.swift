@@ -218,3 +218,61 @@ extension CosineAnnealingLR {
     isInitial = false
   }
 }
+
+// MARK: - Schedule evaluation
+
+extension CosineAnnealingLR {
+  /// The recurrence's ratios `(1 + cos(pi * e / T_max)) / (1 + cos(pi * (e
+  /// - 1) / T_max))` do not depend on the lr: their `cos` calls run on the
+  /// worker pool, each chunk computing its cosines from the same doubles as
+  /// `Shared`; then one pass applies `chainedLR`'s two branches in step order,
+  /// the restart test by a counter (as `stepRepeatedly`). A ratio that divides
+  /// by zero off a restart (PyTorch's ZeroDivisionError) and every case
+  /// `stepRepeatedly` leaves to `step` are stepped one by one.
+  public mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    let small = 1 << 60  // epochs, steps and T_max below it: no sum below can overflow
+    let intTMax: Int? = if case .int(let t) = tMax { t } else { nil }
+    guard !isInitial, stepCount >= 1, stepCount < small, lastEpoch >= 0, lastEpoch < small, out.count < small,
+      let tMax = intTMax, tMax != 0, abs(tMax) < small
+    else { return try stepValuesInOrder(from: lr, into: out, inputs: inputs) }
+    let t = Double(tMax)
+    let first = lastEpoch + 1
+    parallelRanges(total: out.count, minimumPerThread: 1 << 12) { range in
+      var before = cos(Double.pi * Double(first + range.lowerBound - 1) / t)
+      for j in range {
+        let cosine = cos(Double.pi * Double(first + j) / t)
+        out[j] = (1 + cosine) / (1 + before)
+        before = cosine
+      }
+    }
+    let rise: Double = 1 - cos(Double.pi / t)
+    let (base, etaMin) = (baseLRs[0], self.etaMin)
+    let period = 2 * abs(tMax)
+    // (epoch - 1 - T_max) modulo 2 T_max, for the next epoch; 0 where the cosine restarts its rise.
+    var phase = (lastEpoch - tMax) % period
+    if phase < 0 { phase += period }
+    var value = lr
+    var done = 0
+    while done < out.count {
+      let ratio = out[done]
+      if phase == 0 {
+        value = value + (base - etaMin) * rise / 2
+      } else {
+        guard ratio.isFinite else { break }  // 1 + cos(...) == 0 off a restart: `advance` throws there
+        value = ratio * (value - etaMin) + etaMin
+      }
+      out[done] = value
+      done += 1
+      phase += 1
+      if phase == period { phase = 0 }
+    }
+    lastEpoch += done
+    stepCount += done
+    shared = Shared(epoch: lastEpoch, tMax: self.tMax)
+    if done < out.count {
+      try stepValuesInOrder(from: value, into: UnsafeMutableBufferPointer(rebasing: out[done...]), inputs: inputs)
+    }
+  }
+}

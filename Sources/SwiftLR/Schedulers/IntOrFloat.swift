@@ -71,6 +71,23 @@ public enum IntOrFloat: Hashable, Sendable, ExpressibleByIntegerLiteral, Express
     epoch < self ? Double(epoch) : double
   }
 
+  /// The least epoch above `epoch` that Python's `epoch == self` holds for;
+  /// nil when there is none (a fraction, NaN, beyond `Int`, not above `epoch`).
+  public func nextEqualEpoch(after epoch: Int) -> Int? {
+    let equal: Int? =
+      switch self {
+      case .int(let i): i
+      case .float(let d): Int(exactly: d)
+      }
+    return equal.flatMap { $0 > epoch ? $0 : nil }
+  }
+
+  /// Whether Python's `epoch + 1 > self` holds (false where `epoch + 1` passes `Int.max`).
+  public func isBelow(epochAfter epoch: Int) -> Bool {
+    let (next, overflow) = epoch.addingReportingOverflow(1)
+    return !overflow && next > self
+  }
+
   /// -1, 0 or 1 as `epoch` is below, equal to or above `self`, exactly; nil for NaN.
   func compare(_ epoch: Int) -> Int? {
     switch self {

@@ -99,6 +99,30 @@ public protocol LRScheduler: OptimizerScheduler {
   mutating func stepRepeatedly(
     _ lrs: UnsafeMutableBufferPointer<Double>, steps: Int, inputs: UnsafeBufferPointer<Double>, stepCount: Int?,
     countingSteps: Bool, precisions: UnsafeBufferPointer<Int32>) throws(SchedulerError)
+
+  /// The last epoch of the stretch, starting at the next step, through which
+  /// every step keeps each group's Python-float lr as it is (`chainedLR`
+  /// returns `current`) and changes no state but `lastEpoch` (and the step
+  /// count): `lastEpoch` itself when the next step may change the lr or the
+  /// state. Outside the constructor's initial step. Schedule evaluation fills
+  /// such a stretch with one value instead of stepping it (`stepValues`).
+  /// Default: `lastEpoch` (no stretch).
+  func lrUnchangedThrough() -> Int
+
+  /// Group 0's lr after each of the next `out.count` steps (`out[j]` after
+  /// step `j + 1`) from its lr `lr`, counting its own steps, with the same
+  /// `inputs` at every step, after the constructor's initial step: the body
+  /// of `ScheduleEvaluation`'s stepping. Bit for bit `advance` then
+  /// `chainedLR` at each step; a type may take a cheaper route that gives the
+  /// same values and state (PolynomialLR's `pow` and CosineAnnealingLR's `cos`
+  /// calls on the worker pool). Default: `stepValuesInOrder`, which fills the
+  /// stretches of `lrUnchangedThrough`.
+  ///
+  /// Edge cases: on a throw, `out` is written up to the failing step and the
+  /// scheduler is left at an unspecified state (evaluation drops it).
+  mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError)
 }
 
 extension LRScheduler {

@@ -71,6 +71,11 @@ public struct LinearLR: LRScheduler {
     return current * (1.0 + span / (totalIters.double * startFactor + floatOfDifference(lastEpoch, 1) * span))
   }
 
+  /// After epoch 0, past `totalIters` the lr stays.
+  public func lrUnchangedThrough() -> Int {
+    lastEpoch >= 0 && totalIters.isBelow(epochAfter: lastEpoch) ? Int.max : lastEpoch
+  }
+
   public static var hasClosedForm: Bool { true }
 
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? {

@@ -186,21 +186,21 @@ public struct OneCycleLR: LRScheduler {
     return momentum ? (4, 3) : (1, 2)
   }
 
-  func value(group: Int, momentum: Bool) -> Double? {
+  func value(group: Int, momentum: Bool, at step: Int) -> Double? {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
-    let (index, _, pct) = phase(at: lastEpoch)
+    let (index, _, pct) = phase(at: step)
     let (start, end) = valueIndices(phase: index, momentum: momentum)
     return annealStrategy.anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 
   /// Computed from the group's Python floats, then stored into its lr.
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    value(group: group, momentum: false).map(current.storing) ?? current
+    value(group: group, momentum: false, at: lastEpoch).map(current.storing) ?? current
   }
 
   public func momentum(group: Int) -> Double? {
-    cycleMomentum ? value(group: group, momentum: true) : nil
+    cycleMomentum ? value(group: group, momentum: true, at: lastEpoch) : nil
   }
 }
 
@@ -220,5 +220,34 @@ extension OneCycleLR {
     for _ in 1..<steps { try advance(inputs: inputs) }
     let context = fastForwardContext(steps - 1, stepCount: stepCount, countingSteps: countingSteps)
     try step(lrs, epoch: nil, inputs: inputs, context: context, precisions: precisions)
+  }
+}
+
+// MARK: - Schedule evaluation
+
+extension OneCycleLR {
+  /// Each lr is a function of the step (the inputs are the same at every
+  /// step): after the first step has moved the state and stored the inputs,
+  /// every value is computed at once, the anneals (a `cos` each) on the
+  /// worker pool. Steps past `totalSteps` and a phase of no length (where
+  /// `move` throws) take `stepValuesInOrder`, which throws there.
+  public mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    let (last, overflow) = lastEpoch.addingReportingOverflow(out.count)
+    var start = 0.0
+    let phasesHaveLength = phaseEndSteps.allSatisfy { end in
+      defer { start = end }
+      return end - start != 0
+    }
+    guard !out.isEmpty, !overflow, last <= totalSteps, phasesHaveLength else {
+      return try stepValuesInOrder(from: lr, into: out, inputs: inputs)
+    }
+    try move(to: lastEpoch + 1, inputs: inputs)
+    let (first, scheduler) = (lastEpoch, self)
+    parallelRanges(total: out.count, minimumPerThread: 1 << 12) { range in
+      for j in range { out[j] = scheduler.value(group: 0, momentum: false, at: first + j) ?? lr }
+    }
+    lastEpoch = last
   }
 }

@@ -73,3 +73,48 @@ public struct PolynomialLR: LRScheduler {
     baseLR(group, like: current) * pow(1.0 - totalIters.minimum(lastEpoch) / totalIters.double, power)
   }
 }
+
+// MARK: - Schedule evaluation
+
+extension PolynomialLR {
+  /// Past `totalIters` the lr stays.
+  public func lrUnchangedThrough() -> Int {
+    totalIters.isBelow(epochAfter: lastEpoch) ? Int.max : lastEpoch
+  }
+
+  /// The steps up to `totalIters` multiply the lr by `pow(ratio, power)`,
+  /// one `pow` call each, which do not depend on the lr: they run on the
+  /// worker pool, each chunk computing its ratios from the same doubles as
+  /// `chainedLR`; then one pass multiplies them in, in step order. The steps
+  /// after `totalIters` are one value filled (`stepValuesInOrder`).
+  public mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    // Epochs lastEpoch + 1 ... last take the pow route: 0 <= lastEpoch < last <= totalIters < 2**53.
+    let total = totalIters.double
+    guard !isInitial, lastEpoch >= 0, total > 0, total < 0x1p53, Int(total) > lastEpoch else {
+      return try stepValuesInOrder(from: lr, into: out, inputs: inputs)
+    }
+    let first = lastEpoch + 1
+    let count = min(out.count, Int(total) - lastEpoch)
+    let power = self.power
+    parallelRanges(total: count, minimumPerThread: 1 << 12) { range in
+      // PyTorch's (1 - e / T) / (1 - (e - 1) / T): the denominator is the numerator of the step before.
+      var before = 1.0 - Double(first + range.lowerBound - 1) / total
+      for j in range {
+        let now = 1.0 - Double(first + j) / total
+        out[j] = pow(now / before, power)
+        before = now
+      }
+    }
+    var value = lr
+    for j in 0..<count {
+      value = value * out[j]
+      out[j] = value
+    }
+    lastEpoch += count
+    if count < out.count {
+      try stepValuesInOrder(from: value, into: UnsafeMutableBufferPointer(rebasing: out[count...]), inputs: inputs)
+    }
+  }
+}

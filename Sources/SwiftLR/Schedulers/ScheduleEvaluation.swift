@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Evaluates any registered scheduler as a pure function of the step: the lr
 /// of group 0 at each of many steps, in one call (behind `swiftlr.schedules`).
 ///
@@ -97,53 +99,106 @@ public enum ScheduleEvaluation {
   static func evaluate<S: AbsoluteSchedule>(absolute fresh: S, _ request: Request) throws(SchedulerError) {
     guard request.inputs.isEmpty, fresh.inputCount == 0 else { return try evaluate(fresh, request) }
     let (steps, out) = (request.steps, request.out)
-    for i in 0..<steps.count {
-      let k = steps[i]
-      guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
-      guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
-      out[i] = fresh.lr(group: 0, at: Int(k))
+    _ = try order(of: steps, stepping: false)
+    for i in 0..<steps.count { out[i] = fresh.lr(group: 0, at: Int(steps[i])) }
+  }
+
+  // MARK: Checking the steps
+
+  /// Checks that every step is in `0...maxSteppedStep` (stepping) or
+  /// `0...maxExactStep` (epochs cross as doubles, PyTorch's `step(epoch)`:
+  /// beyond 2**53 they would round), and tells whether they are sorted and
+  /// whether each is one above the one before (`0..<n`, the usual request).
+  /// One pass of OR reductions, which vectorize with the baseline's
+  /// instructions (no 64-bit compares), on the worker pool for long arrays:
+  /// for the cheapest schedules it costs more than the values.
+  ///
+  /// - Throws: the error of the first step out of range, in index order.
+  static func order(
+    of steps: UnsafeBufferPointer<Int64>, stepping: Bool
+  ) throws(SchedulerError) -> (sorted: Bool, consecutive: Bool) {
+    let limit = stepping ? maxSteppedStep : maxExactStep  // a power of two
+    let (large, unsorted, gapped) = (1, 2, 4)
+    let flags = Atomic<Int>(0)
+    parallelRanges(total: steps.count, minimumPerThread: 1 << 16) { range in
+      guard !range.isEmpty else { return }  // no steps
+      // A negative step has its sign bit set; a difference wraps only when a step is out of range.
+      var previous = steps[range.lowerBound] &- 1
+      if range.lowerBound > 0 { previous = steps[range.lowerBound - 1] }
+      var (bits, signs, gaps): (Int64, Int64, Int64) = (0, 0, 0)
+      for i in range {
+        let k = steps[i]
+        bits |= k
+        signs |= k &- previous
+        gaps |= (k &- previous) ^ 1
+        previous = k
+      }
+      let found =
+        (bits >> limit.trailingZeroBitCount != 0 ? large : 0) | (signs < 0 ? unsorted : 0) | (gaps != 0 ? gapped : 0)
+      if found != 0 { flags.bitwiseOr(found, ordering: .relaxed) }
     }
+    let found = flags.load(ordering: .sequentiallyConsistent)
+    if found & large != 0 {  // negative, or at least `limit`: which one, exactly
+      for i in 0..<steps.count {
+        let k = steps[i]
+        guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
+        guard k <= limit else {
+          if !stepping { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
+          throw .value(
+            "steps must be at most 2**27 when stepping (every step up to the largest is taken), got \(k) at index \(i); "
+              + "the closed form evaluates each step directly")
+        }
+      }
+    }
+    return (found & unsorted == 0, found & gapped == 0)
   }
 
   // MARK: Stepping
 
-  /// The recurrence: one scheduler stepped up to the largest step.
+  /// The recurrence: one scheduler stepped up to the largest step. Runs of
+  /// consecutive steps (all of `0..<n`, the usual request) are written in
+  /// place by `stepValues`; the steps between requested ones go through a
+  /// scratch buffer.
   static func stepped<S: LRScheduler>(_ fresh: S, _ request: Request) throws(SchedulerError) {
-    let steps = request.steps
-    var sorted = true
-    var previous: Int64 = 0
-    for i in 0..<steps.count {
-      let k = steps[i]
-      guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
-      guard k <= maxSteppedStep else {
-        throw .value(
-          "steps must be at most 2**27 when stepping (every step up to the largest is taken), got \(k) at index \(i); "
-            + "the closed form evaluates each step directly")
-      }
-      if k < previous { sorted = false }
-      previous = k
-    }
+    let (steps, out) = (request.steps, request.out)
+    let (sorted, consecutive) = try order(of: steps, stepping: true)
     // Unsorted steps are visited in step order (ties in index order): stepping never goes back.
     let order: [Int] = sorted ? [] : (0..<steps.count).sorted { (steps[$0], $0) < (steps[$1], $1) }
     guard let base = fresh.baseLRs.first else { throw .value("a schedule needs one base lr, got none") }
-    // `step(lrs, inputs:, context:)` for group 0 alone, without the checks it
-    // repeats at every step: `_step_count` counts the initial step (1), then
-    // each `step()`; `_is_initial` holds during the initial step only.
+    // The constructor's step (`_step_count` 1, `_is_initial`) from the base
+    // lr (`initial_lr`); then `stepValues` counts its own steps.
     var scheduler = fresh
-    var lr = base  // group 0's lr before the constructor's step: the base lr (`initial_lr`)
-    var taken = -1  // the steps taken after the initial one; -1 before it
-    scheduler.isInitial = true
-    for j in 0..<steps.count {
+    (scheduler.stepCount, scheduler.isInitial) = (1, true)
+    try scheduler.advance(inputs: request.inputs)
+    var lr = scheduler.chainedLR(group: 0, current: base)
+    scheduler.isInitial = false
+    var taken = 0  // the steps taken after the initial one
+    let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 1 << 14)
+    defer { scratch.deallocate() }
+    var j = 0
+    while j < steps.count {
       let i = sorted ? j : order[j]
       let k = Int(steps[i])
-      while taken < k {
-        taken += 1
-        scheduler.stepCount = taken + 1
-        try scheduler.advance(inputs: request.inputs)
-        lr = scheduler.chainedLR(group: 0, current: lr)
-        scheduler.isInitial = false
+      if k == taken {
+        out[i] = lr
+        j += 1
+        continue
       }
-      request.out[i] = lr
+      while taken < k - 1 {
+        let gap = UnsafeMutableBufferPointer(rebasing: scratch[0..<min(k - 1 - taken, scratch.count)])
+        try scheduler.stepValues(from: lr, into: gap, inputs: request.inputs)
+        (lr, taken) = (gap[gap.count - 1], taken + gap.count)
+      }
+      // Steps k, k + 1, ... at indices i, i + 1, ...: written in place.
+      var run = 1
+      if consecutive {
+        run = steps.count - j
+      } else if sorted {
+        while j + run < steps.count && steps[j + run] == Int64(k + run) { run += 1 }
+      }
+      let values = UnsafeMutableBufferPointer(rebasing: out[i..<i + run])
+      try scheduler.stepValues(from: lr, into: values, inputs: request.inputs)
+      (lr, taken, j) = (values[run - 1], k + run - 1, j + run)
     }
   }
 
@@ -153,11 +208,9 @@ public enum ScheduleEvaluation {
   static func closedForm<S: LRScheduler>(_ fresh: S, _ request: Request) throws(SchedulerError) {
     let (steps, kind) = (request.steps, request.kind)
     let closedForm = S.hasClosedForm
+    _ = try order(of: steps, stepping: false)
     for i in 0..<steps.count {
       let k = steps[i]
-      guard k >= 0 else { throw .value("steps must be non-negative, got \(k) at index \(i)") }
-      // Epochs cross as doubles (PyTorch's `step(epoch)`): beyond 2**53 they would round.
-      guard k <= maxExactStep else { throw .value("steps must be at most 2**53, got \(k) at index \(i)") }
       var scheduler = fresh
       try scheduler.advance(toEpoch: Double(k), inputs: request.inputs)
       let lr =
@@ -199,5 +252,42 @@ public enum ScheduleEvaluation {
     }
     if let failure { throw failure }
     return out
+  }
+}
+
+// MARK: - Stepping many steps
+
+extension LRScheduler {
+  public func lrUnchangedThrough() -> Int { lastEpoch }
+
+  public mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    try stepValuesInOrder(from: lr, into: out, inputs: inputs)
+  }
+
+  /// `stepValues` step by step, `advance` then `chainedLR`, except that a
+  /// stretch of `lrUnchangedThrough` is one value filled and one move of `lastEpoch`.
+  public mutating func stepValuesInOrder(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    var lr = lr
+    var j = 0
+    while j < out.count {
+      let (stretch, overflow) = lrUnchangedThrough().subtractingReportingOverflow(lastEpoch)
+      if stretch > 0 || overflow {
+        let n = overflow ? out.count - j : min(stretch, out.count - j)
+        UnsafeMutableBufferPointer(rebasing: out[j..<j + n]).update(repeating: lr)
+        lastEpoch += n
+        stepCount = stepCount.addingReportingOverflow(n).overflow ? Int.max : stepCount + n
+        j += n
+        continue
+      }
+      stepCount = stepCount == Int.max ? Int.max : stepCount + 1
+      try advance(inputs: inputs)
+      lr = chainedLR(group: 0, current: lr)
+      out[j] = lr
+      j += 1
+    }
   }
 }
