@@ -5,8 +5,10 @@
 // Reading every group's lr (and OneCycleLR's five group values) is most of a
 // step's cost. A group whose dict has not changed since the last step still
 // holds what that step wrote: its lr object and inputs are reused without a
-// lookup (`group_cache_hit`, asked by `group_step_read` for each group);
-// `group_step_store` records what a successful step left. Any change to the
+// lookup (`group_cache_hit`, asked by `group_step_read` for each group, or
+// `group_step_read_cached` for all at once); `group_step_store` records what
+// a successful step left, and a step read from the cache writes through it
+// (`group_cache_write`), which commits itself. Any change to the
 // dict, a replaced dict, a tensor or other mutable lr, or a failed step
 // falls back to reading.
 //
@@ -174,7 +176,7 @@ PyObject *group_cache_write(GroupStep *step, const double *momenta, MomentumTarg
   for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
   for (Py_ssize_t i = 0; key != NULL && i < n; i++) {
     PyObject *group = cache->entries[i].dict, *old = cache->entries[i].momentum;  // what the last step wrote
-    if (old == NULL && (old = PyDict_GetItemWithError(group, key)) == NULL) {  // a plain dict: no Python code
+    if (old == NULL && (old = PyDict_GetItemWithError(group, key)) == NULL) {     // a plain dict: no Python code
       if (PyErr_Occurred()) goto fail;
       if (target == MOMENTUM_BETA1) {  // betas must exist; a missing momentum is assigned, as PyTorch does
         PyErr_SetObject(PyExc_KeyError, key);
@@ -184,7 +186,8 @@ PyObject *group_cache_write(GroupStep *step, const double *momenta, MomentumTarg
     old_momenta[i] = Py_XNewRef(old);
     new_momenta[i] = NULL;
     momenta_taken = i + 1;  // a failed set may have changed the dict: undo sets the old value back
-    new_momenta[i] = target == MOMENTUM_KEY ? PyFloat_FromDouble(momenta[i]) : group_momentum_value(old, momenta[i], target);
+    new_momenta[i] =
+        target == MOMENTUM_KEY ? PyFloat_FromDouble(momenta[i]) : group_momentum_value(old, momenta[i], target);
     if (new_momenta[i] == NULL || cached_set(group, key, new_momenta[i], &versions[i]) < 0) goto fail;
   }
   for (Py_ssize_t i = 0; i < n; i++) {

@@ -189,8 +189,7 @@ static inline uint64_t group_dict_version(PyObject *dict) {
 static inline int group_step_read_cached(GroupStep *step, GroupCache *cache, PyObject *param_groups, Py_ssize_t n,
                                          Py_ssize_t keys) {
   if (cache->entries == NULL || cache->count != n || cache->keys != keys || n > GROUP_STEP_STACK ||
-      !PyList_CheckExact(param_groups) ||
-      PyList_GET_SIZE(param_groups) != n) {
+      !PyList_CheckExact(param_groups) || PyList_GET_SIZE(param_groups) != n) {
     return 0;
   }
   for (Py_ssize_t i = 0; i < n; i++) {

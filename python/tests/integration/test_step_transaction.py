@@ -159,6 +159,26 @@ def test_a_failed_beta1_write_puts_back_betas_and_lrs() -> None:
     fail_then_match(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=100), lambda s: s.step(), betas=(0.9, 0.999))
 
 
+@pytest.mark.parametrize("extra", [{"momentum": 0.9}, {"betas": (0.9, 0.999)}], ids=["momentum", "betas"])
+def test_the_caches_write_policy_writes_as_the_general_one(extra: dict[str, object]) -> None:
+    """Ordinary steps write through the cache (group_cache_write); a group
+    touched before each step is read and written by the general route. Both
+    give the same lrs, momenta and betas, and the same objects in the groups."""
+    cached, general = Groups(n=4, **extra), Groups(n=4, **extra)  # type: ignore[arg-type]
+    make = lambda o: L.OneCycleLR(o, max_lr=[1.0, 0.5, 0.25, 2.0], total_steps=60)  # noqa: E731
+    a, b = make(cached), make(general)
+    for k in range(59):
+        for g in general.param_groups:
+            g["touched"] = k  # a new dict version: the cache does not know this group
+        a.step()
+        b.step()
+        for x, y in zip(cached.param_groups, general.param_groups):
+            assert {key: x[key] for key in ("lr", *extra)} == {key: y[key] for key in ("lr", *extra)}
+            assert all(type(x[key]) is type(y[key]) for key in ("lr", *extra))
+        assert a.get_last_lr() == b.get_last_lr()
+        assert all(lr is g["lr"] for lr, g in zip(a.get_last_lr(), cached.param_groups))
+
+
 class FakeTensor:
     """An lr with `fill_`, `clone` and `__float__`, as a 0-dim tensor has."""
 
