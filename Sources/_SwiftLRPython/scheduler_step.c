@@ -273,7 +273,8 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
     goto done;
   }
-  if (warn && warn_step(optimizer, count ? self->step_count : 0, has_epoch, 1) < 0) goto done;
+  int first = count && self->step_count == 1;
+  if (warn && (first || has_epoch) && warn_step(optimizer, first ? 1 : 0, has_epoch, 1) < 0) goto done;
   if (has_epoch && scheduler_epoch(epoch_object, &epoch) < 0) goto done;
   if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
     goto done;
