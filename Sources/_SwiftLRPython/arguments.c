@@ -44,6 +44,28 @@ fail:
   return NULL;
 }
 
+// scheduler_fields(kind) -> tuple of str: the declared fields that are PyTorch's
+// attributes, in declaration order (the Python class's state attributes).
+PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind) {
+  (void)module;
+  const char *name = kind_name(kind);
+  if (name == NULL) return NULL;
+  if (swiftlr_scheduler_argument_count(name) < 0) return PyErr_Format(PyExc_ValueError, "unknown scheduler %R", kind);
+  Py_ssize_t count = 0;
+  while (swiftlr_scheduler_torch_field(name, count) != NULL) count++;
+  PyObject *names = PyTuple_New(count);
+  if (names == NULL) return NULL;
+  for (Py_ssize_t i = 0; i < count; i++) {
+    PyObject *field = PyUnicode_FromString(swiftlr_scheduler_torch_field(name, i));
+    if (field == NULL) goto fail;
+    PyTuple_SET_ITEM(names, i, field);
+  }
+  return names;
+fail:
+  Py_DECREF(names);
+  return NULL;
+}
+
 // check_arguments(kind, values: dict) -> None: the declared checks of the given arguments.
 PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;

@@ -147,6 +147,7 @@ done:
 }
 
 static int put_value(swiftlr_config *config, const char *name, PyObject *value) {
+  PyObject *index = NULL;
   if (value == Py_None) {
     swiftlr_config_put_none(config, name);
   } else if (PyBool_Check(value)) {
@@ -177,15 +178,17 @@ static int put_value(swiftlr_config *config, const char *name, PyObject *value) 
     int r = put_sequence(config, name, items);
     Py_DECREF(items);
     return r;
-  } else if (PyIndex_Check(value)) {
+  } else if (PyIndex_Check(value) && (index = PyNumber_Index(value)) != NULL) {
     // numpy integers and other int-likes.
-    PyObject *index = PyNumber_Index(value);
-    if (index == NULL) return -1;
     int r = put_value(config, name, index);
     Py_DECREF(index);
     return r;
+  } else if (PyErr_Occurred() && !PyErr_ExceptionMatches(PyExc_TypeError)) {
+    return -1;
   } else if (PyNumber_Check(value) && !PyComplex_Check(value)) {
-    // numpy floats, 0-d tensors and other float-likes.
+    // numpy floats, 0-d tensors and other float-likes (a float tensor has an
+    // `__index__` too, which refused it above).
+    PyErr_Clear();
     double v = PyFloat_AsDouble(value);
     if (v == -1.0 && PyErr_Occurred()) return name_conversion_error(name, 0);
     swiftlr_config_put_double(config, name, v);

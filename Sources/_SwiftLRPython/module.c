@@ -32,6 +32,10 @@ static PyMethodDef module_methods[] = {
      "sgd_number(value, name) -> float\n\n"
      "An SGD or Adam hyperparameter as the step reads it: a number, numpy scalar, or 0-d\n"
      "array or tensor, as a float (TypeError naming `name` otherwise)."},
+    {"sgd_check", (PyCFunction)shim_sgd_check, METH_O,
+     "sgd_check(values) -> None\n\n"
+     "torch.optim.SGD's constructor checks of the dict `values` (lr, momentum, dampening,\n"
+     "weight_decay, nesterov), the core's, raising PyTorch's ValueError in its words."},
     {"sgd_kernels", (PyCFunction)shim_sgd_kernels, METH_NOARGS,
      "sgd_kernels() -> str\n\n"
      "The instruction set the SGD kernels run with on this CPU: 'portable', 'avx2' or 'avx512'."},
@@ -54,6 +58,10 @@ static PyMethodDef module_methods[] = {
      "scheduler_arguments(kind) -> tuple\n\n"
      "The constructor arguments the Swift scheduler `kind` declares, in PyTorch's order:\n"
      "(name, kind, default, checked_first) each; default is REQUIRED for a required one."},
+    {"scheduler_fields", (PyCFunction)shim_scheduler_fields, METH_O,
+     "scheduler_fields(kind) -> tuple\n\n"
+     "The state fields the Swift scheduler `kind` declares that are PyTorch's attributes,\n"
+     "in declaration order: the Python class's state attributes."},
     {"check_arguments", (PyCFunction)(void (*)(void))shim_check_arguments, METH_FASTCALL,
      "check_arguments(kind, values) -> None\n\n"
      "Runs the declared checks of the arguments in the dict `values` (and no others),\n"

@@ -91,6 +91,17 @@ PyObject *shim_sgd_number(PyObject *Py_UNUSED(module), PyObject *const *args, Py
   return PyFloat_FromDouble(value);
 }
 
+// sgd_check(values: dict) -> None: torch.optim.SGD's constructor checks, the core's.
+PyObject *shim_sgd_check(PyObject *Py_UNUSED(module), PyObject *values) {
+  swiftlr_config *config = shim_config_from_dict(values);
+  if (config == NULL) return NULL;
+  swiftlr_message message;
+  int32_t status = swiftlr_sgd_check(config, &message);
+  swiftlr_config_free(config);
+  if (status != SWIFTLR_OK) return shim_raise(status, &message);
+  Py_RETURN_NONE;
+}
+
 /// `group[key]` as a new reference (KeyError when missing, as in PyTorch).
 PyObject *shim_group_item(PyObject *group, PyObject *key) {
   if (PyDict_CheckExact(group)) {
@@ -199,6 +210,7 @@ int shim_take_state(PyObject *array, PyObject **weak, Py_buffer *view, char *tak
 /// every step reads. Per group index: an optimizer's groups keep their
 /// slots; two optimizers stepped in turn only read again. (Versions count per
 /// interpreter since 3.12: the interpreter is part of the key.)
+#if GROUP_DICT_STAMPS
 #define OPTIONS_MEMO_SIZE 80
 typedef struct {
   const PyObject *dict;
@@ -208,6 +220,7 @@ typedef struct {
   _Alignas(max_align_t) char options[OPTIONS_MEMO_SIZE];
 } options_memo;
 static options_memo memo[SHIM_STACK_GROUPS];
+#endif
 
 /// Group `g`'s options into `options`: remembered, or read (and remembered
 /// when nothing read can change but the dict, as it was before and after).

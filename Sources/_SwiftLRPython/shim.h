@@ -140,9 +140,11 @@ PyObject *shim_clip_grad_value(PyObject *module, PyObject *const *args, Py_ssize
 PyObject *shim_sgd_kernels(PyObject *module, PyObject *ignored);
 PyObject *shim_torch_capability(PyObject *module, PyObject *ignored);
 PyObject *shim_sgd_number(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_sgd_check(PyObject *module, PyObject *values);
 PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind);
+PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind);
 PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

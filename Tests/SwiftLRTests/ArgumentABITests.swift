@@ -35,6 +35,25 @@ final class ArgumentABITests: XCTestCase {
     }
   }
 
+  /// The fields that are PyTorch's attributes, in declaration order, without
+  /// those marked `swiftlrOnly()`; NULL past the end and for an unknown kind.
+  func testTorchFields() {
+    func names(_ kind: String) -> [String] {
+      var out: [String] = []
+      while let name = SwiftLR.swiftlr_scheduler_torch_field(kind, Int64(out.count)) {
+        out.append(String(cString: name))
+      }
+      return out
+    }
+    XCTAssertEqual(names("StepLR"), ["step_size", "gamma"])
+    XCTAssertEqual(names("OneCycleLR"), ["total_steps", "_anneal_func_type", "cycle_momentum"])
+    XCTAssertFalse(names("ReduceLROnPlateau").contains("sign_aware_threshold"))
+    XCTAssertEqual(names("LambdaLR"), [])
+    XCTAssertEqual(names("NoSuchLR"), [])
+    XCTAssertNil(SwiftLR.swiftlr_scheduler_torch_field("StepLR", -1))
+    XCTAssertEqual(OneCycleLR.fields.filter { !$0.isTorchAttribute }.map(\.name), ["group_values", "phase_end_steps"])
+  }
+
   func testRowsMirrorTheDeclarations() {
     for (kind, entry) in SchedulerRegistry.entries {
       for (i, argument) in entry.type.arguments.enumerated() {

@@ -156,6 +156,29 @@ final class SGDKernelTests: XCTestCase {
     }
   }
 
+  /// The checks of values as Python gave them (`swiftlr_sgd_check`): an int
+  /// shows as an int, and what is not a number fails as PyTorch's `x < 0.0` does.
+  func testCheckOfPythonValues() {
+    func check(
+      _ lr: SchedulerValue = .double(0.1), momentum: SchedulerValue = .int(0), dampening: SchedulerValue = .int(0),
+      weightDecay: SchedulerValue = .int(0), nesterov: Bool = false
+    ) throws(SchedulerError) {
+      try SGDOptions.check(
+        lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
+    }
+    XCTAssertThrowsError(try check(momentum: .int(-1))) { error in
+      XCTAssertEqual(error as? SchedulerError, .value("Invalid momentum value: -1"))
+    }
+    assertThrows(.type, "'<' not supported between instances of 'str' and 'float'") { try check(.string("x")) }
+    assertThrows(.type, "'<' not supported between instances of 'NoneType' and 'float'") {
+      try check(weightDecay: .none)
+    }
+    assertThrows(.value, "Nesterov momentum requires") {
+      try check(momentum: .double(0.9), dampening: .string("x"), nesterov: true)
+    }
+    XCTAssertNoThrow(try check(.double(.nan), momentum: .double(0.9), nesterov: true))
+  }
+
   /// The kernels built for wider instruction sets give the portable kernel's
   /// results bit for bit, for every switch, both dtypes, and tails of every length.
   func testInstructionSetBuildsMatchThePortableKernel() throws {

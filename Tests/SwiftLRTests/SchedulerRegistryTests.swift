@@ -67,7 +67,7 @@ final class SchedulerRegistryTests: XCTestCase {
 
   func testMakeBoxBuildsEveryKindFromItsMinimalConfig() throws {
     for kind in SchedulerRegistry.entries.keys.sorted() {
-      let box: SchedulerBox
+      let box: NativeScheduler
       do {
         box = try SchedulerRegistry.makeBox(kind, config: Self.config(kind))
       } catch {

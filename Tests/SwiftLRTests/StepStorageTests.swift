@@ -87,7 +87,7 @@ final class StepStorageTests: XCTestCase {
     p.value.a = 3
     p.undo()
     XCTAssertEqual(p.value, Plain(a: 1, b: 2))
-    // A real rule, stepped in place as SchedulerBox does.
+    // A real rule, stepped in place as NativeScheduler does.
     let s = StepStorage(try StepLR(baseLRs: [0.1, 0.2], stepSize: 1, gamma: 0.5))
     var lrs = [0.1, 0.2]
     s.beginStep()

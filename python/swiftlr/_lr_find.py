@@ -100,12 +100,14 @@ def lr_find(
     runs: the user's forward, backward and ``optimizer.step()``, returning the
     loss (a float, or anything ``float()`` takes). The losses are smoothed by an
     exponential moving average (``smoothing``, bias-corrected); the sweep stops
-    early when the smoothed loss passes ``diverge_factor`` times its best, or
+    early when the smoothed loss passes ``diverge_factor`` times its best
+    (after the sweep's first tenth, whose average has seen too few losses), or
     is not finite.
 
     When ``restore`` is given, a second stage picks the suggestion: from the
     restored start, each lr of a half-decade ladder from the sweep's bottom
-    (the lr where the smoothed loss is lowest) down to a hundredth of it trains
+    (the lr where the smoothed loss is lowest, after the sweep's first tenth)
+    down to a hundredth of it trains
     ``refine_steps`` steps at that constant lr; the lr whose mean loss over
     the second half of its steps is lowest wins (an lr whose loss passes
     ``diverge_factor`` times its first loss is dropped), moved to the vertex of
@@ -189,10 +191,14 @@ def lr_find(
             smoothed.append(value)
             if not math.isfinite(value) or value > diverge_factor * best:
                 break
-            best = min(best, value)
+            if k >= num_steps // 10:  # the average of the first tenth has seen too few losses to be a best
+                best = min(best, value)
         suggestion = suggest(lrs, smoothed)
-        if trial_steps and math.isfinite(suggestion):
-            bottom = min((v, lr) for lr, v in zip(lrs, smoothed) if math.isfinite(v))[1]
+        # The bottom, past the sweep's first tenth: there the average has seen
+        # too few losses, and one lucky batch can be its lowest point.
+        settled = [(v, lr) for lr, v in zip(lrs[num_steps // 10 :], smoothed[num_steps // 10 :]) if math.isfinite(v)]
+        if trial_steps and math.isfinite(suggestion) and settled:
+            bottom = min(settled)[1]
             for j in range(_LADDER):
                 lr = bottom * 10 ** (-j / 2)
                 for snapshot in snapshots:

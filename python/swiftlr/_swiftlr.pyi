@@ -167,6 +167,11 @@ def sgd_number(value: Any, name: str, /) -> float:
     """An SGD or Adam hyperparameter as the step reads it (a number, numpy scalar, or
     0-d array or tensor), as a float."""
 
+def sgd_check(values: dict[str, Any], /) -> None:
+    """``torch.optim.SGD``'s constructor checks of ``values`` (``lr``,
+    ``momentum``, ``dampening``, ``weight_decay``, ``nesterov``): the core's,
+    raising PyTorch's ValueError in its words."""
+
 def sgd_kernels() -> str:
     """The instruction set the SGD kernels run with here: ``'portable'``,
     ``'avx2'`` or ``'avx512'``."""
@@ -197,6 +202,11 @@ def scheduler_arguments(kind: str, /) -> tuple[tuple[str, str, Any, bool], ...]:
     ``kind`` is ``'int'``, ``'float'``, ``'bool'``, ``'str'``, ``'ints'``,
     ``'floats'`` or ``'per_group'`` and ``default`` is :data:`REQUIRED` for a
     required argument."""
+
+def scheduler_fields(kind: str, /) -> tuple[str, ...]:
+    """The state fields the Swift scheduler ``kind`` declares that are
+    PyTorch's attributes, in declaration order: the Python class's state
+    attributes (``_state_fields``) and the properties they back."""
 
 def check_arguments(kind: str, values: dict[str, Any], /) -> None:
     """Runs the declared checks of the arguments in ``values`` (and no others),

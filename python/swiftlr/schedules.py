@@ -32,7 +32,10 @@ one native call steps once and hands out the values, in any order; single
 steps come from a table of the first values kept by the schedule, so calling
 it at 0, 1, 2, ... (as optax does) costs one step each. Every schedule goes
 through one generic evaluator in the Swift core (``ScheduleEvaluation``),
-which runs without the GIL. Arguments are checked when the schedule is made,
+which runs without the GIL: where the lr cannot change (``ConstantLR``,
+``LinearLR``, ``PolynomialLR`` past their last change) it fills one value, and
+the ``pow``/``cos`` calls that do not depend on the previous lr run on a
+worker thread too, the same scalar calls as PyTorch's (so the same bits). Arguments are checked when the schedule is made,
 exactly as the scheduler class checks them.
 
 Parameters that do not affect the lr (momentum cycling, ``last_epoch``) are

@@ -106,6 +106,21 @@ def test_second_stage_trials_a_half_decade_ladder_from_the_restored_start() -> N
     assert np.all(w.data == 0) and opt.param_groups[0]["lr"] == 0.2 and opt.state_dict()["state"] == {}
 
 
+def test_ladder_starts_past_the_sweeps_first_tenth() -> None:
+    """A lucky first batch (the average's only loss yet) is not the sweep's bottom."""
+    w, opt, train_step = numpy_run()
+    calls = []
+
+    def lucky_first() -> float:
+        calls.append(1)
+        loss = train_step() + 1.0  # a loss floor the lucky batch is below
+        return 0.01 if len(calls) == 1 else loss
+
+    result = swiftlr.lr_find(opt, lucky_first, start_lr=1e-5, end_lr=1.0, num_steps=60, smoothing=0.5, restore=[w, opt])
+    assert min(result.losses) == result.losses[0] == 0.01 and len(result.lrs) > 30  # and the sweep went on
+    assert result.candidates[0][0] > result.lrs[30]  # the descent's bottom, not the lucky batch
+
+
 def test_second_stage_needs_restore_and_can_be_skipped() -> None:
     w, opt, train_step = numpy_run()
     assert swiftlr.lr_find(opt, train_step, start_lr=1e-4, end_lr=1.0, num_steps=30).candidates == []

@@ -66,11 +66,40 @@ def test_errors_use_pytorch_wording(kwargs: dict[str, Any], message: str) -> Non
         optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"momentum": -1}, ValueError, "Invalid momentum value: -1$"),  # an int shows as PyTorch's f-string does
+        ({"lr": np.array(-0.5)}, ValueError, "Invalid learning rate: -0.5$"),  # 0-d float: __index__ refuses it
+        ({"lr": np.int64(-2)}, ValueError, "Invalid learning rate: -2$"),
+        ({"lr": "x"}, TypeError, "'<' not supported between instances of 'str' and 'float'"),
+        ({"weight_decay": None}, TypeError, "'<' not supported between instances of 'NoneType' and 'float'"),
+        ({"nesterov": True, "momentum": 0.9, "dampening": "x"}, ValueError, "Nesterov momentum requires"),
+        ({"lr": float("nan")}, None, ""),  # nan < 0.0 is false: accepted, as by PyTorch
+    ],
+)
+def test_checks_are_the_cores_in_pytorchs_words(kwargs: dict[str, Any], error: type | None, message: str) -> None:
+    """sgd.py states no check: ``_swiftlr.sgd_check`` runs SGDOptions.check, in PyTorch's order and words."""
+    if error is None:
+        optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
+        return
+    with pytest.raises(error, match=message):
+        optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
+
+
 def test_errors_equal_pytorchs(torch: Any) -> None:
-    for kwargs in ({"lr": -0.1}, {"momentum": -2.0}, {"weight_decay": -1.0}, {"nesterov": True}):
-        with pytest.raises(ValueError) as theirs:
+    for kwargs in (
+        {"lr": -0.1},
+        {"momentum": -2.0},
+        {"momentum": -2},
+        {"weight_decay": -1.0},
+        {"nesterov": True},
+        {"lr": "x"},
+        {"lr": torch.tensor(-0.5)},
+    ):
+        with pytest.raises((ValueError, TypeError)) as theirs:
             torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], **kwargs)
-        with pytest.raises(ValueError) as ours:
+        with pytest.raises(theirs.type) as ours:
             optim.SGD([swiftlr.Parameter(np.zeros(1))], **kwargs)
         assert str(ours.value) == str(theirs.value)
 

@@ -10,6 +10,7 @@ import pickle
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 
 from swiftlr import ScheduleDriftWarning, _swiftlr
@@ -74,6 +75,75 @@ def test_declarations_are_well_formed() -> None:
         assert all(kind in kinds and isinstance(first, bool) for _, kind, _, first in rows)
     with pytest.raises(ValueError, match="unknown scheduler"):
         _swiftlr.scheduler_arguments("NoSuchLR")
+
+
+#: PyTorch's state attributes of a few schedulers, by hand: what the derived
+#: ``_state_fields`` must come to (in PyTorch's ``__dict__`` order).
+_TORCH_STATE = {
+    "StepLR": ("step_size", "gamma"),
+    "OneCycleLR": ("total_steps", "_anneal_func_type", "cycle_momentum"),
+    "ReduceLROnPlateau": (
+        "factor",
+        "patience",
+        "cooldown",
+        "eps",
+        "mode",
+        "threshold",
+        "threshold_mode",
+        "mode_worse",
+        "best",
+        "cooldown_counter",
+        "num_bad_epochs",
+    ),
+    "LambdaLR": (),
+}
+
+
+@pytest.mark.parametrize("cls", _CLASSES, ids=lambda cls: cls.__name__)
+def test_state_fields_derive_from_the_swift_declaration(cls: type) -> None:
+    """Declared once in Swift: each class's state attributes are the core's
+    PyTorch fields, less what the class holds in ``__dict__``, each a property
+    reading the core."""
+    declared = _swiftlr.scheduler_fields(cls._kind)
+    assert cls._state_fields == tuple(n for n in declared if n not in cls._held_fields)
+    assert set(cls._held_fields) <= set(declared)
+    if cls.__name__ in _TORCH_STATE:
+        assert cls._state_fields == _TORCH_STATE[cls.__name__]
+    for name in cls._state_fields:
+        assert isinstance(inspect.getattr_static(cls, name), property), f"{cls.__name__}.{name}"
+
+
+def test_swiftlr_only_fields_are_not_attributes() -> None:
+    """OneCycleLR's group values and phase ends are the core's own, not PyTorch's attributes."""
+    fields = _swiftlr.scheduler_fields("OneCycleLR")
+    assert "group_values" not in fields and "phase_end_steps" not in fields
+    assert "sign_aware_threshold" not in _swiftlr.scheduler_fields("ReduceLROnPlateau")
+    with pytest.raises(ValueError, match="unknown scheduler"):
+        _swiftlr.scheduler_fields("NoSuchLR")
+    with pytest.raises(TypeError, match="kind must be a str"):
+        _swiftlr.scheduler_fields(3)  # type: ignore[arg-type]
+
+
+def test_a_users_subclass_steps_its_bases_rule() -> None:
+    """``class MyStepLR(StepLR)`` builds StepLR's core, as a subclass of
+    PyTorch's StepLR steps StepLR's rule (it had looked for a Swift 'MyStepLR')."""
+    from swiftlr import Parameter
+    from swiftlr.optim import SGD
+
+    class MyStepLR(L.StepLR):
+        def describe(self) -> str:
+            return f"every {self.step_size}"
+
+    optimizer = SGD([Parameter(np.zeros(2))], lr=0.1)
+    scheduler = MyStepLR(optimizer, step_size=2, gamma=0.5)
+    assert MyStepLR._kind == "StepLR" and MyStepLR._state_fields == L.StepLR._state_fields
+    lrs = []
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs == [0.1, 0.05, 0.05, 0.025]
+    assert scheduler.describe() == "every 2" and scheduler.state_dict()["gamma"] == 0.5
 
 
 class _NotAnOptimizer:

@@ -13,15 +13,20 @@ import _SwiftLRShims
 /// lives as long as the process, so the pointers handed out stay valid.
 struct ArgumentTable: @unchecked Sendable {
   let rows: [String: [swiftlr_argument]]
+  /// Each scheduler's fields that are PyTorch's attributes, in declaration order.
+  let torchFields: [String: [UnsafePointer<CChar>]]
 
   static let shared = ArgumentTable()
 
   private init() {
     var rows: [String: [swiftlr_argument]] = [:]
+    var torchFields: [String: [UnsafePointer<CChar>]] = [:]
     for (kind, entry) in SchedulerRegistry.entries {
       rows[kind] = entry.type.arguments.map(Self.row)
+      torchFields[kind] = torchFieldNames(entry.type).map { UnsafePointer(strdup($0)!) }
     }
     self.rows = rows
+    self.torchFields = torchFields
   }
 
   private static func row(_ argument: SchedulerArgument) -> swiftlr_argument {
@@ -55,6 +60,18 @@ public func swiftlr_scheduler_argument(
   }
   out.pointee = rows[Int(index)]
   return 1
+}
+
+/// `S`'s declared fields that are PyTorch's attributes (opens the existential).
+private func torchFieldNames<S: LRScheduler>(_ type: S.Type) -> [String] {
+  S.fields.filter(\.isTorchAttribute).map(\.name)
+}
+
+@_cdecl("swiftlr_scheduler_torch_field")
+public func swiftlr_scheduler_torch_field(_ kind: UnsafePointer<CChar>, _ index: Int64) -> UnsafePointer<CChar>? {
+  guard let names = ArgumentTable.shared.torchFields[String(cString: kind)], index >= 0, index < Int64(names.count)
+  else { return nil }
+  return names[Int(index)]
 }
 
 @_cdecl("swiftlr_scheduler_check")

@@ -12,7 +12,7 @@ public func swiftlr_scheduler_step_precise(
   _ hasEpoch: Int32, _ epoch: Double, _ stepCount: Int64, _ isInitial: Int32,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
   let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   let codes = UnsafeBufferPointer(start: precisions, count: precisions == nil ? 0 : Int(lrCount))

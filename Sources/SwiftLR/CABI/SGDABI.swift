@@ -145,3 +145,20 @@ extension SGDOptions {
       nesterov: g.nesterov != 0, maximize: g.maximize != 0, fusedMultiplyAdd: g.fma != 0)
   }
 }
+
+/// `swiftlr_sgd_check`: `torch.optim.SGD`'s constructor checks (`SGDOptions.check`)
+/// of the values in `config` (`lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`).
+@_cdecl("swiftlr_sgd_check")
+public func swiftlr_sgd_check(_ config: OpaquePointer, _ message: UnsafeMutablePointer<swiftlr_message>?) -> Int32 {
+  let box: ConfigBox = unbox(config)
+  let values = box.config.values
+  do throws(SchedulerError) {
+    try SGDOptions.check(
+      lr: values["lr"] ?? .double(1e-3), momentum: values["momentum"] ?? .int(0),
+      dampening: values["dampening"] ?? .int(0), weightDecay: values["weight_decay"] ?? .int(0),
+      nesterov: try values["nesterov"]?.asBool("nesterov") ?? false)
+    return 0
+  } catch {
+    return report(error, message)
+  }
+}

@@ -12,14 +12,16 @@ final class ConfigBox {
   var config = SchedulerConfig()
 }
 
-/// The heap object behind a `swiftlr_scheduler *`.
+/// The heap object behind a `swiftlr_scheduler *`: the native half of a
+/// Python `SwiftScheduler`, whose C type (`_swiftlr.NativeScheduler`, the
+/// same object as the Python one) holds it; one name for both native halves.
 ///
 /// It is built for one concrete scheduler type `S` (`init<S>`, reached from
 /// the registry's specialized makers), and keeps the hot operations (step,
 /// momenta, copy) as closures compiled for `S`: a step then runs no protocol
 /// witness or existential code. Everything else sees the scheduler as
 /// `any LRScheduler` through `scheduler`.
-final class SchedulerBox {
+final class NativeScheduler {
   typealias Step = (
     UnsafeMutableBufferPointer<Double>, Double?, UnsafeBufferPointer<Double>, StepContext
   ) throws(SchedulerError) -> Void
@@ -47,7 +49,7 @@ final class SchedulerBox {
   ) throws(SchedulerError) -> Void
   /// Each group's cycled momentum into the buffer; false when momentum does not cycle.
   let momenta: (UnsafeMutableBufferPointer<Double>) -> Bool
-  let copy: () -> SchedulerBox
+  let copy: () -> NativeScheduler
   let groupCount: Int
   let inputCount: () -> Int
   private let read: () -> any LRScheduler
@@ -90,7 +92,7 @@ final class SchedulerBox {
       for i in out.indices { out[i] = storage.value.momentum(group: i) ?? .nan }
       return true
     }
-    copy = { SchedulerBox(storage.value) }
+    copy = { NativeScheduler(storage.value) }
     groupCount = value.groupCount
     inputCount = { storage.value.inputCount }
     names = S.allFields.map(\.name)
@@ -217,25 +219,25 @@ public func swiftlr_scheduler_new(
 
 @_cdecl("swiftlr_scheduler_copy")
 public func swiftlr_scheduler_copy(_ s: OpaquePointer) -> OpaquePointer {
-  let original: SchedulerBox = unbox(s)
+  let original: NativeScheduler = unbox(s)
   return box(original.copy())
 }
 
 @_cdecl("swiftlr_scheduler_free")
 public func swiftlr_scheduler_free(_ s: OpaquePointer?) {
   guard let s else { return }
-  Unmanaged<SchedulerBox>.fromOpaque(UnsafeRawPointer(s)).release()
+  Unmanaged<NativeScheduler>.fromOpaque(UnsafeRawPointer(s)).release()
 }
 
 @_cdecl("swiftlr_scheduler_group_count")
 public func swiftlr_scheduler_group_count(_ s: OpaquePointer) -> Int64 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   return Int64(b.groupCount)
 }
 
 @_cdecl("swiftlr_scheduler_input_count")
 public func swiftlr_scheduler_input_count(_ s: OpaquePointer) -> Int64 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   return Int64(b.inputCount())
 }
 
@@ -249,7 +251,7 @@ public func swiftlr_scheduler_step(
   guard lrCount >= 0, inputCount >= 0 else { return report(.value("negative count"), message) }
   let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
-  return withBox(s) { (b: SchedulerBox) -> Int32 in
+  return withBox(s) { (b: NativeScheduler) -> Int32 in
     do throws(SchedulerError) {
       let context = StepContext(stepCount: Int(stepCount), isInitial: isInitial != 0)
       try b.step(lrBuffer, hasEpoch != 0 ? epoch : nil, inputBuffer, context)
@@ -270,7 +272,7 @@ public func swiftlr_scheduler_fast_forward(
   let lrBuffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   let codes = UnsafeBufferPointer(start: precisions, count: precisions == nil ? 0 : Int(lrCount))
   let inputBuffer = UnsafeBufferPointer(start: inputs, count: inputs == nil ? 0 : Int(inputCount))
-  return withBox(s) { (b: SchedulerBox) -> Int32 in
+  return withBox(s) { (b: NativeScheduler) -> Int32 in
     do throws(SchedulerError) {
       try b.fastForward(lrBuffer, Int(steps), inputBuffer, Int(stepCount), countSteps != 0, codes)
       return 0
@@ -282,12 +284,12 @@ public func swiftlr_scheduler_fast_forward(
 
 @_cdecl("swiftlr_scheduler_undo_step")
 public func swiftlr_scheduler_undo_step(_ s: OpaquePointer) {
-  withBox(s) { (b: SchedulerBox) in b.undoStep() }
+  withBox(s) { (b: NativeScheduler) in b.undoStep() }
 }
 
 @_cdecl("swiftlr_scheduler_commit_step")
 public func swiftlr_scheduler_commit_step(_ s: OpaquePointer) {
-  withBox(s) { (b: SchedulerBox) in b.commitStep() }
+  withBox(s) { (b: NativeScheduler) in b.commitStep() }
 }
 
 @_cdecl("swiftlr_scheduler_lrs")
@@ -295,7 +297,7 @@ public func swiftlr_scheduler_lrs(
   _ s: OpaquePointer, _ lrs: UnsafeMutablePointer<Double>?, _ lrCount: Int64, _ closedForm: Int32,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   guard lrCount >= 0 else { return report(.value("negative count"), message) }
   let buffer = UnsafeMutableBufferPointer(start: lrs, count: lrs == nil ? 0 : Int(lrCount))
   do throws(SchedulerError) {
@@ -310,7 +312,7 @@ public func swiftlr_scheduler_lrs(
 public func swiftlr_scheduler_momenta(
   _ s: OpaquePointer, _ momenta: UnsafeMutablePointer<Double>?, _ count: Int64
 ) -> Int32 {
-  withBox(s) { (b: SchedulerBox) -> Int32 in
+  withBox(s) { (b: NativeScheduler) -> Int32 in
     guard let momenta, count > 0, count == Int64(b.groupCount) else { return 0 }
     return b.momenta(UnsafeMutableBufferPointer(start: momenta, count: Int(count))) ? 1 : 0
   }
@@ -318,13 +320,13 @@ public func swiftlr_scheduler_momenta(
 
 @_cdecl("swiftlr_scheduler_field_count")
 public func swiftlr_scheduler_field_count(_ s: OpaquePointer) -> Int64 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   return Int64(b.names.count)
 }
 
 @_cdecl("swiftlr_scheduler_field_name")
 public func swiftlr_scheduler_field_name(_ s: OpaquePointer, _ index: Int64) -> UnsafePointer<CChar>? {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   guard index >= 0, index < b.cNames.count else { return nil }
   // The arrays live as long as the box, so the pointer stays valid.
   return UnsafePointer(b.cNames[Int(index)])
@@ -359,7 +361,7 @@ public func swiftlr_scheduler_get(
   _ s: OpaquePointer, _ name: UnsafePointer<CChar>, _ out: UnsafeMutablePointer<swiftlr_value>,
   _ buffer: UnsafeMutableRawPointer?, _ capacity: Int64
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   guard let value = b.scheduler.field(String(cString: name)) else { return 0 }
   // Lists and strings go into the caller's buffer when it is large enough;
   // `count` says how much they need either way (see swiftlr_abi.h).
@@ -371,7 +373,7 @@ public func swiftlr_scheduler_get(
 public func swiftlr_scheduler_update(
   _ s: OpaquePointer, _ config: OpaquePointer, _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  let b: SchedulerBox = unbox(s)
+  let b: NativeScheduler = unbox(s)
   let c: ConfigBox = unbox(config)
   do throws(SchedulerError) {
     try updateFields(&b.scheduler, c.config.values)

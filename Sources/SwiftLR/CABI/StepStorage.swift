@@ -1,6 +1,6 @@
 @_spi(Reflection) import Swift
 
-/// The one stored copy of a scheduler behind a `SchedulerBox`, and the state
+/// The one stored copy of a scheduler behind a `NativeScheduler`, and the state
 /// its last step started from, so that the C step can undo a step whose
 /// results it could not write into Python objects.
 ///
@@ -14,6 +14,14 @@
 /// (the common case: the rules replace their arrays only when their values
 /// change) is committed or undone by copying the plain bytes from one copy to
 /// the other, with no reference counting; otherwise by a Swift assignment.
+///
+/// Why not public language features only (commit and undo as assignments,
+/// no field reflection, no byte copies): measured 2026-12-07 with callgrind
+/// (instructions of one `scheduler.step()` from Python, side by side, same
+/// build otherwise), assignments cost +10 instructions a StepLR step (+0.6%
+/// of ~1,600), +41 a OneCycleLR step (+1.2% of ~3,400) and +211 a CyclicLR
+/// step (+5.6% of ~3,800: four arrays retained and released per commit,
+/// atomics each), over the 5% this project accepts for it.
 final class StepStorage<S> {
   @exclusivity(unchecked) var value: S  // stepped in place; no dynamic check per step
   @exclusivity(unchecked) private var before: S

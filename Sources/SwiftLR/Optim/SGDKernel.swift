@@ -29,10 +29,36 @@ public struct SGDOptions: Equatable, Sendable {
 
   /// PyTorch's constructor checks, in its words.
   public func validate() throws(SchedulerError) {
-    guard !(lr < 0) else { throw .value("Invalid learning rate: \(pyRepr(lr))") }
-    guard !(momentum < 0) else { throw .value("Invalid momentum value: \(pyRepr(momentum))") }
-    guard !(weightDecay < 0) else { throw .value("Invalid weight_decay value: \(pyRepr(weightDecay))") }
-    if nesterov && (momentum <= 0 || dampening != 0) {
+    try Self.check(
+      lr: .double(lr), momentum: .double(momentum), dampening: .double(dampening),
+      weightDecay: .double(weightDecay), nesterov: nesterov)
+  }
+
+  /// PyTorch's constructor checks of the values as Python gave them, in
+  /// PyTorch's order and words (an int shows as an int, as in its f-strings).
+  /// The one copy of these checks: `torch.optim.SGD`'s Python class calls it
+  /// through `swiftlr_sgd_check`.
+  static func check(
+    lr: SchedulerValue, momentum: SchedulerValue, dampening: SchedulerValue, weightDecay: SchedulerValue,
+    nesterov: Bool
+  ) throws(SchedulerError) {
+    // PyTorch compares with `x < 0.0`: Python's TypeError for what is not a number.
+    func number(_ v: SchedulerValue) throws(SchedulerError) -> Double {
+      switch v {
+      case .double(let d): return d
+      case .int(let i): return Double(i)
+      case .bool(let b): return b ? 1 : 0
+      default: throw .type("'<' not supported between instances of '\(v.pythonTypeName)' and 'float'")
+      }
+    }
+    let l = try number(lr)
+    guard !(l < 0) else { throw .value("Invalid learning rate: \(lr.pythonText)") }
+    let m = try number(momentum)
+    guard !(m < 0) else { throw .value("Invalid momentum value: \(momentum.pythonText)") }
+    let w = try number(weightDecay)
+    guard !(w < 0) else { throw .value("Invalid weight_decay value: \(weightDecay.pythonText)") }
+    // `dampening != 0`: anything but a number equal to 0 counts as nonzero.
+    if nesterov, m <= 0 || (try? number(dampening)) != 0 {
       throw .value("Nesterov momentum requires a momentum and zero dampening")
     }
   }

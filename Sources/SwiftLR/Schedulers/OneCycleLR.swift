@@ -129,8 +129,8 @@ public struct OneCycleLR: LRScheduler {
 
   public static let fields: [SchedulerField<OneCycleLR>] = [
     .int("total_steps", \.totalSteps), .choice("_anneal_func_type", \.annealStrategy),
-    .doubles("group_values", \.groupValues),
-    .bool("cycle_momentum", \.cycleMomentum), .doubles("phase_end_steps", \.phaseEndSteps),
+    .doubles("group_values", \.groupValues).swiftlrOnly(),
+    .bool("cycle_momentum", \.cycleMomentum), .doubles("phase_end_steps", \.phaseEndSteps).swiftlrOnly(),
   ]
 
   /// Inputs per group: the three lrs, and the two momenta when they cycle.

@@ -121,7 +121,7 @@ public struct ReduceLROnPlateau: LRScheduler {
       }),
     .double("best", \.best),
     .intOrFloat("cooldown_counter", \.cooldownCounter), .int("num_bad_epochs", \.numBadEpochs),
-    .bool("sign_aware_threshold", \.signAwareThreshold),
+    .bool("sign_aware_threshold", \.signAwareThreshold).swiftlrOnly(),
   ]
 
   public var inputCount: Int { 1 }

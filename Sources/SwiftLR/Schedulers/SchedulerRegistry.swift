@@ -5,7 +5,7 @@ public enum SchedulerRegistry {
   /// without protocol witnesses.
   struct Entry {
     let type: any LRScheduler.Type
-    let makeBox: (SchedulerConfig) throws(SchedulerError) -> SchedulerBox
+    let makeBox: (SchedulerConfig) throws(SchedulerError) -> NativeScheduler
     /// `ScheduleEvaluation` over a scheduler built from the config.
     let evaluate: (SchedulerConfig, ScheduleEvaluation.Request) throws(SchedulerError) -> Void
 
@@ -26,7 +26,7 @@ public enum SchedulerRegistry {
       _ type: S.Type, evaluate: @escaping (SchedulerConfig, ScheduleEvaluation.Request) throws(SchedulerError) -> Void
     ) {
       self.type = type
-      self.makeBox = { (config) throws(SchedulerError) in SchedulerBox(try S(config: config)) }
+      self.makeBox = { (config) throws(SchedulerError) in NativeScheduler(try S(config: config)) }
       self.evaluate = evaluate
     }
   }
@@ -68,7 +68,7 @@ public enum SchedulerRegistry {
   }
 
   /// Builds the scheduler `kind` in a box for the C ABI.
-  static func makeBox(_ kind: String, config: SchedulerConfig) throws(SchedulerError) -> SchedulerBox {
+  static func makeBox(_ kind: String, config: SchedulerConfig) throws(SchedulerError) -> NativeScheduler {
     try entry(kind).makeBox(config)
   }
 }

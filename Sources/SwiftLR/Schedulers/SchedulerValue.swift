@@ -187,10 +187,24 @@ extension SchedulerConfig: ExpressibleByDictionaryLiteral {
 }
 
 /// One named, typed, writable property of a scheduler `S`, reached by key path.
+///
+/// A field is one of PyTorch's attributes (its name in `state_dict()`) unless
+/// marked `swiftlrOnly()`: the Python classes derive their state attributes
+/// from the declared fields that are PyTorch's (`scheduler_fields` in C).
 public struct SchedulerField<S>: Sendable {
   public let name: String
   let read: @Sendable (S) -> SchedulerValue
   let write: @Sendable (inout S, SchedulerValue) throws(SchedulerError) -> Void
+  /// Whether PyTorch's scheduler has an attribute of this name.
+  public private(set) var isTorchAttribute = true
+
+  /// The same field, kept by swiftlr only (a cache or an extension PyTorch's
+  /// scheduler has no attribute for): not one of the Python class's attributes.
+  public func swiftlrOnly() -> Self {
+    var field = self
+    field.isTorchAttribute = false
+    return field
+  }
 
   public static func int(_ name: String, _ path: WritableKeyPath<S, Int> & Sendable) -> Self {
     .init(

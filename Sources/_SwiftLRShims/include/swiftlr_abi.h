@@ -94,6 +94,9 @@ typedef struct {
 int64_t swiftlr_scheduler_argument_count(const char *kind);
 /// Fills `out` with argument `index` of `kind`; 0 when out of range.
 int32_t swiftlr_scheduler_argument(const char *kind, int64_t index, swiftlr_argument *out);
+/// Name of the `index`-th declared field of `kind` that is one of PyTorch's attributes
+/// (declaration order; static storage); NULL past the last one or for an unknown kind.
+const char *swiftlr_scheduler_torch_field(const char *kind, int64_t index);
 /// Runs the declared checks of the arguments `config` holds (and no others).
 int32_t swiftlr_scheduler_check(const char *kind, const swiftlr_config *config, swiftlr_message *message);
 /// SWALR's annealing weight at `t` for the strategy "cos" or "linear"; NaN for another.
@@ -222,6 +225,9 @@ typedef struct {
   int32_t fma;
 } swiftlr_sgd_group;
 
+/// `torch.optim.SGD`'s constructor checks, in its words, of the values `config` holds
+/// (`lr`, `momentum`, `dampening`, `weight_decay`, `nesterov`).
+int32_t swiftlr_sgd_check(const swiftlr_config *config, swiftlr_message *message);
 /// Checks every tensor and group first, then updates all parameters in place.
 /// Touches no Python object: the caller may release the GIL around it.
 int32_t swiftlr_sgd_step(const swiftlr_sgd_tensor *tensors, int64_t tensor_count, const swiftlr_sgd_group *groups,

@@ -59,7 +59,6 @@ class CooldownLR(SwiftScheduler):
         ([0.08], array([0.065, 0.05 , 0.035, 0.02 , 0.02 ]))
     """
 
-    _state_fields = ("decay_steps", "decay_type", "min_lr_ratio")
     #: Its base lrs are the lrs it started from, not the configuration's: no drift check.
     _base_lrs_are_config = False
     decay_steps: int

@@ -108,17 +108,6 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
     """
 
     _tensor_base_lrs = False  # PyTorch's base_lrs are the base_lr argument's values
-    _state_fields = (
-        "max_lrs",
-        "total_size",
-        "step_ratio",
-        "mode",
-        "gamma",
-        "scale_mode",
-        "cycle_momentum",
-        "base_momentums",
-        "max_momentums",
-    )
     max_lrs: list[float]
     total_size: float
     step_ratio: float
@@ -250,7 +239,6 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
                3.88742e-02, 1.88258e-02, 4.95190e-03, 4.00000e-07]))
     """
 
-    _state_fields = ("total_steps", "_anneal_func_type", "cycle_momentum")
     total_steps: int
     _anneal_func_type: str
     cycle_momentum: bool

@@ -47,7 +47,6 @@ class StepLR(SwiftScheduler):
         array([0.05  , 0.005 , 0.005 , 0.0005, 0.0005])
     """
 
-    _state_fields = ("step_size", "gamma")
     step_size: int
     gamma: float
 
@@ -106,7 +105,6 @@ class MultiStepLR(SwiftScheduler):
     """
 
     # milestone_counts is the core's half of the Counter: not a state_dict key.
-    _state_fields = ("milestones", "milestone_counts", "gamma")
     gamma: float
 
     def __init__(
@@ -173,7 +171,6 @@ class ConstantLR(SwiftScheduler):
         ([0.025], array([0.025, 0.025, 0.05 , 0.05 ]))
     """
 
-    _state_fields = ("factor", "total_iters")
     factor: float
     total_iters: int
 
@@ -215,7 +212,6 @@ class LinearLR(SwiftScheduler):
         ([0.0025000000000000005], array([0.014375, 0.02625 , 0.038125, 0.05    , 0.05    ]))
     """
 
-    _state_fields = ("start_factor", "end_factor", "total_iters")
     start_factor: float
     end_factor: float
     total_iters: int
@@ -249,7 +245,6 @@ class ExponentialLR(SwiftScheduler):
         array([0.095    , 0.09025  , 0.0857375])
     """
 
-    _state_fields = ("gamma",)
     gamma: float
 
     def __init__(self, optimizer: SupportsParamGroups, gamma: float, last_epoch: int = -1) -> None:
@@ -281,7 +276,6 @@ class PolynomialLR(SwiftScheduler):
         array([0.00075, 0.0005 , 0.00025, 0.     , 0.     ])
     """
 
-    _state_fields = ("total_iters", "power")
     total_iters: int
     power: float
 
@@ -323,7 +317,6 @@ class CosineAnnealingLR(SwiftScheduler):
         array([0.08550179, 0.0505    , 0.01549821, 0.001     , 0.01549821])
     """
 
-    _state_fields = ("T_max", "eta_min")
     T_max: int
     eta_min: float
 

@@ -72,19 +72,7 @@ class ReduceLROnPlateau(SwiftScheduler):
     # ``default_min_lr`` and ``min_lrs`` live in ``__dict__`` as PyTorch keeps
     # them (the values as given, a list the user may extend after
     # ``add_param_group``); the core holds float copies for stepping.
-    _state_fields = (
-        "factor",
-        "patience",
-        "cooldown",
-        "eps",
-        "mode",
-        "threshold",
-        "threshold_mode",
-        "mode_worse",
-        "best",
-        "cooldown_counter",
-        "num_bad_epochs",
-    )
+    _held_fields = ("default_min_lr", "min_lrs")
     _common_fields = ("last_epoch",)
     factor: float
     default_min_lr: float | None

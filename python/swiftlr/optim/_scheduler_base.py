@@ -140,6 +140,8 @@ class LRScheduler:
         return super().__new__(_flavour(cls, args, kwargs))
 
     def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
+        _check_last_epoch(last_epoch)
         base_lrs = self._attach(optimizer, last_epoch)
         self.base_lrs = base_lrs
         self.last_epoch = last_epoch
@@ -148,9 +150,8 @@ class LRScheduler:
     # MARK: construction, shared with SwiftScheduler
 
     def _attach(self, optimizer: Any, last_epoch: int) -> list[Any]:
-        """Checks the optimizer, records ``initial_lr``, returns the base lrs."""
-        _check_optimizer(optimizer)
-        _check_last_epoch(last_epoch)
+        """Records ``initial_lr`` and returns the base lrs of an optimizer the
+        constructor has checked (once, before anything else reads it)."""
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:

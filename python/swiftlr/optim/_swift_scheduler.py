@@ -47,14 +47,17 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     """A scheduler whose rule and state live in the Swift core.
 
     A subclass is PyTorch's signature and docstring: it names its Swift
-    scheduler (``_kind``, by default the class name) and its state fields
-    (``_state_fields``, PyTorch's attribute names), and passes its arguments
+    scheduler (``_kind``: by default a swiftlr class's own name; a user's
+    subclass keeps its base's) and passes its arguments
     on with ``super().__init__(**arguments_of(locals()))``. It
     checks none of them: the Swift scheduler declares each argument once
     (type, default, check, whether PyTorch checks it before the optimizer;
     ``_swiftlr.scheduler_arguments``), and its checks run here in PyTorch's
-    order, before any param group is written. Properties for the fields,
-    ``step``, ``get_lr``, ``state_dict`` and ``load_state_dict`` come from here.
+    order, before any param group is written. Its state attributes
+    (``_state_fields``) are the fields the Swift scheduler declares as
+    PyTorch's (``_swiftlr.scheduler_fields``), less those the class keeps in
+    ``__dict__`` (``_held_fields``). Properties for the fields, ``step``,
+    ``get_lr``, ``state_dict`` and ``load_state_dict`` come from here.
 
     ``step()`` is a C method of :class:`swiftlr._swiftlr.NativeScheduler` and
     the one owner of a step: PyTorch's warnings, the deprecated epoch, user
@@ -73,7 +76,11 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     """
 
     _kind: ClassVar[str]
+    #: Derived from the Swift declaration by ``__init_subclass__``.
     _state_fields: ClassVar[tuple[str, ...]] = ()
+    #: Declared fields the Python class keeps in ``__dict__`` as given (e.g.
+    #: ReduceLROnPlateau's ``min_lrs``, a list the user may extend).
+    _held_fields: ClassVar[tuple[str, ...]] = ()
     _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
     #: Keys of each param group that the rule reads at every step (PyTorch
     #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
@@ -91,8 +98,9 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "_kind" not in cls.__dict__:
-            cls._kind = cls.__name__
+        if "_kind" not in cls.__dict__ and (not hasattr(cls, "_kind") or cls.__module__.startswith("swiftlr.")):
+            cls._kind = cls.__name__  # a user's subclass (of StepLR, say) steps its base's rule
+        cls._state_fields = _declared_fields(cls._kind, cls._held_fields)
         for name in cls._state_fields + cls._common_fields:
             if not isinstance(cls.__dict__.get(name), property):
                 setattr(cls, name, _core_property(name))
@@ -329,6 +337,16 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "__iter__"):
         return [_plain(v) for v in value]
     return value
+
+
+@functools.cache
+def _declared_fields(kind: str, held: tuple[str, ...]) -> tuple[str, ...]:
+    """The Swift scheduler ``kind``'s fields that are PyTorch's attributes,
+    less ``held``; none for a kind the core does not have (an abstract base)."""
+    try:
+        return tuple(name for name in _swiftlr.scheduler_fields(kind) if name not in held)
+    except ValueError:
+        return ()
 
 
 @functools.cache

@@ -39,7 +39,6 @@ class CosineAnnealingWarmRestarts(WarmRestartsCompat, SwiftScheduler):
         array([0.05, 0.1 , 0.05, 0.1 ])
     """
 
-    _state_fields = ("T_0", "T_i", "T_mult", "eta_min", "T_cur")
     T_0: int
     T_i: int
     T_mult: int

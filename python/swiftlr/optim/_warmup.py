@@ -61,7 +61,6 @@ class WarmupCosineLR(SwiftScheduler):
         ([0.0], array([0.05  , 0.1   , 0.0868, 0.055 , 0.0232, 0.01  , 0.01  ]))
     """
 
-    _state_fields = ("warmup_steps", "total_steps", "eta_min", "warmup_start_factor")
     warmup_steps: int
     total_steps: int
     eta_min: float
@@ -116,7 +115,6 @@ class InverseSqrtLR(SwiftScheduler):
         array([0.05  , 0.1   , 0.0894, 0.0707, 0.0577, 0.0447])
     """
 
-    _state_fields = ("warmup_steps", "timescale")
     warmup_steps: int
     timescale: int
 
@@ -180,7 +178,6 @@ class WarmupStableDecayLR(SwiftScheduler):
                0.01  ]))
     """
 
-    _state_fields = ("warmup_steps", "stable_steps", "decay_steps", "decay_type", "min_lr_ratio")
     warmup_steps: int
     stable_steps: int
     decay_steps: int
@@ -231,7 +228,6 @@ class PiecewiseLinearLR(SwiftScheduler):
         ([0.0], array([0.05  , 0.1   , 0.0875, 0.075 , 0.0625, 0.05  , 0.05  ]))
     """
 
-    _state_fields = ("milestones", "factors")
     milestones: list[int]
     factors: list[float]
 

@@ -96,12 +96,6 @@ class SGD(FollowsTorchCapability, Optimizer):
         fused: bool | None = None,
         torch_capability: str | None = None,
     ) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -114,8 +108,9 @@ class SGD(FollowsTorchCapability, Optimizer):
             "differentiable": differentiable,
             "fused": fused,
         }
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        # PyTorch's checks are the core's (SGDOptions.check), in PyTorch's order and words.
+        checked = {name: defaults[name] for name in ("lr", "momentum", "dampening", "weight_decay")}
+        _swiftlr.sgd_check({**checked, "nesterov": bool(nesterov)})
         self.torch_capability = torch_capability
         super().__init__(params, defaults)
 

@@ -43,7 +43,6 @@ class SWALR(SwiftScheduler):
         array([0.0952, 0.0827, 0.0673, 0.0548, 0.05  , 0.05  ])
     """
 
-    _state_fields = ("anneal_epochs", "_anneal_strategy")
     anneal_epochs: int
     _anneal_strategy: str
 

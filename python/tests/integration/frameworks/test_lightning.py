@@ -6,6 +6,8 @@ checkpoints written with either library's scheduler."""
 from __future__ import annotations
 
 import csv
+import itertools
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -134,3 +136,63 @@ def test_ckpt_path_resume(name: str, saved_by: str, resumed_by: str, tmp_path: P
     second = Regression(LIBRARIES[resumed_by], conf)
     trainer(3, tmp_path / "second").fit(second, ckpt_path=checkpoint)
     assert_same_lrs(straight, first.lrs + second.lrs)
+
+
+class Plain(pl.LightningModule):  # type: ignore[misc]
+    """What ``Tuner.lr_find`` sweeps: SGD with momentum on the regression, no scheduler."""
+
+    def __init__(self, data: Any) -> None:
+        super().__init__()
+        self.net, self.data = model(), data
+
+    def training_step(self, batch: Any, batch_idx: int) -> Any:
+        return torch.nn.functional.mse_loss(self.net(batch[0]), batch[1])
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=0.1, momentum=0.9)
+
+    def train_dataloader(self) -> Any:
+        return torch.utils.data.DataLoader(self.data, batch_size=8)
+
+
+def test_lr_find_suggestion_trains_at_least_as_well_as_tuners(tmp_path: Path) -> None:
+    """swiftlr.lr_find and Lightning's ``Tuner.lr_find`` sweep the same module over the same batches; each
+    suggestion then trains 60 steps from the same start: swiftlr's ends at a loss no higher than Lightning's."""
+    import swiftlr
+
+    data = dataset(n=8 * 60, seed=1)
+    batches = list(torch.utils.data.DataLoader(data, batch_size=8))
+    found = pl.tuner.Tuner(trainer(1, tmp_path)).lr_find(
+        Plain(data), min_lr=1e-5, max_lr=10.0, num_training=60, update_attr=False
+    )
+    theirs = found.suggestion() if found is not None else None
+
+    net = model()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    stream = itertools.cycle(batches)
+
+    def train_step() -> Any:
+        x, y = next(stream)
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+    ours = swiftlr.lr_find(opt, train_step, start_lr=1e-5, end_lr=10.0, num_steps=60, restore=[net, opt]).suggestion
+
+    def final_loss(lr: float) -> float:
+        trained = model()
+        sgd = torch.optim.SGD(trained.parameters(), lr=lr, momentum=0.9)
+        for x, y in batches:
+            sgd.zero_grad()
+            torch.nn.functional.mse_loss(trained(x), y).backward()
+            sgd.step()
+        with torch.no_grad():
+            loss = float(torch.nn.functional.mse_loss(trained(data.tensors[0]), data.tensors[1]))
+        return loss if math.isfinite(loss) else math.inf
+
+    assert math.isfinite(ours) and 1e-5 < ours < 10.0
+    ours_loss, theirs_loss = final_loss(ours), final_loss(theirs) if theirs is not None else math.inf
+    print(f"swiftlr {ours:.3g}: {ours_loss:.4g}; Lightning {theirs}: {theirs_loss:.4g}")
+    assert ours_loss <= theirs_loss and ours_loss < 0.1 * final_loss(0.0)

@@ -19,11 +19,16 @@ It writes two files into the output directory:
   thin subclass of ``swiftlr.optim.SGD`` that wraps torch parameters as
   ``swiftlr.Parameter`` arrays sharing their memory.
 
-Run them with torch 2.15 and swiftlr importable, outside the repository::
+Run them with torch 2.15 and swiftlr importable, outside the repository
+(torch's test utilities also import ``expecttest``, a PyPI package)::
 
     python python/tests/integration/torch_suite/make_suite.py \\
         /path/to/test_lrscheduler.py /tmp/torchtests
     PYTHONPATH=python /path/to/torch215/bin/python -m pytest -q /tmp/torchtests
+
+Last run (2026-12-07, PyTorch's file at commit 01f9ef3, torch 2.15.0): 190 of
+190 pass in each file. Its extra warnings there are swiftlr's
+``ScheduleDriftWarning``, when a state dict loads other hyperparameters.
 """
 
 from __future__ import annotations
