@@ -1,11 +1,16 @@
-// The group cache: what each param group held after the last step, so that
-// a step over unchanged groups reads nothing from them (see param_groups.h).
+// The group cache, the step transaction's read and write policy: what each
+// param group held after the last step, so that a step over unchanged groups
+// reads nothing from them (see param_groups.h).
 //
 // Reading every group's lr (and OneCycleLR's five group values) is most of a
 // step's cost. A group whose dict has not changed since the last step still
 // holds what that step wrote: its lr object and inputs are reused without a
-// lookup. Any change to the dict, a replaced dict, a tensor or other mutable
-// lr, or a failed step falls back to reading.
+// lookup (`group_cache_hit`, asked by `group_step_read` for each group, or
+// `group_step_read_cached` for all at once); `group_step_store` records what
+// a successful step left, and a step read from the cache writes through it
+// (`group_cache_write`), which commits itself. Any change to the
+// dict, a replaced dict, a tensor or other mutable lr, or a failed step
+// falls back to reading.
 //
 // "Has not changed" is a dict version (`group_dict_version`): each step
 // records a group's version when it starts reading it and follows its own
@@ -114,25 +119,30 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
     GroupSlot *slot = &step->slots[i];
-    // This step may have written momenta: the fast path looks the next one up.
-    PyObject *old_momentum = c->momentum;
-    c->momentum = NULL;
     // Cacheable: a plain dict of immutable numbers that only this step changed since it was read.
-    int cacheable = PyDict_CheckExact(slot->group) && group_immutable_number(slot->new_lr) && slot->immutable &&
-                    slot->tracked && group_dict_version(slot->group) == slot->version;
-    if (cacheable && c->valid && c->dict == slot->group && c->lr == slot->new_lr) {
-      c->version = slot->version;  // the same group and lr object: only the version and inputs move on
+    int cacheable = slot->immutable && slot->tracked && PyDict_CheckExact(slot->group) &&
+                    group_immutable_number(slot->new_lr) && group_dict_version(slot->group) == slot->version;
+    if (cacheable && c->valid && c->dict == slot->group) {
+      // The same group: its lr object (taken from the step), version and inputs move on; the entry is whole
+      // before the old lr goes.
+      PyObject *old_lr = c->lr, *old_momentum = c->momentum;
+      c->lr = slot->new_lr;
+      c->momentum = slot->new_momentum;  // the momentum it wrote, or NULL: unknown, looked up
+      slot->new_lr = slot->new_momentum = NULL;
+      c->version = slot->version;
       if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
+      Py_DECREF(old_lr);
       Py_XDECREF(old_momentum);
       continue;
     }
     // Releasing an old group may run finalizers: the entry is invalid meanwhile.
     c->valid = 0;
-    PyObject *old_dict = c->dict, *old_lr = c->lr;
-    c->dict = c->lr = NULL;
+    PyObject *old_dict = c->dict, *old_lr = c->lr, *old_momentum = c->momentum;
+    c->dict = c->lr = c->momentum = NULL;
     if (cacheable) {
       c->dict = Py_NewRef(slot->group);
       c->lr = Py_NewRef(slot->new_lr);
+      c->momentum = Py_XNewRef(slot->new_momentum);
       c->version = slot->version;
       if (keys > 0) memcpy(&cache->inputs[i * keys], &step->inputs[i * keys], (size_t)keys * sizeof(double));
       c->valid = 1;
@@ -144,25 +154,7 @@ void group_step_store(GroupStep *step, GroupCache *cache) {
   }
 }
 
-// MARK: - The whole-step fast path
-
-int group_cache_read(const GroupCache *cache, PyObject *param_groups, Py_ssize_t keys, MomentumTarget target,
-                     double *lrs) {
-  Py_ssize_t n = cache->count;
-  if (cache->entries == NULL || cache->keys != keys || target == MOMENTUM_BETA1 || n > GROUP_STEP_STACK ||
-      !PyList_CheckExact(param_groups) || PyList_GET_SIZE(param_groups) != n) {
-    return 0;
-  }
-  for (Py_ssize_t i = 0; i < n; i++) {
-    const GroupCacheEntry *c = &cache->entries[i];
-    PyObject *group = PyList_GET_ITEM(param_groups, i);
-    if (!c->valid || c->dict != group || !PyFloat_CheckExact(c->lr) || group_dict_version(group) != c->version) {
-      return 0;
-    }
-    lrs[i] = PyFloat_AS_DOUBLE(c->lr);
-  }
-  return 1;
-}
+// MARK: - The write policy
 
 /// `group[key] = value` on a cached group, following its version: `*version`
 /// is what the step expects the dict's version to be, and becomes 0 (never a
@@ -174,37 +166,39 @@ static int cached_set(PyObject *group, PyObject *key, PyObject *value, uint64_t 
   return r;
 }
 
-PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *momenta, MomentumTarget target,
-                            PyObject *last) {
-  Py_ssize_t n = cache->count, written = 0, momenta_taken = 0;
+PyObject *group_cache_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
+  GroupCache *cache = step->borrowed;
+  Py_ssize_t n = step->n, written = 0, momenta_taken = 0, same = 0;
   // new_lrs[i]: the float written into group i, or NULL where its lr did not change.
   PyObject *new_lrs[GROUP_STEP_STACK], *old_momenta[GROUP_STEP_STACK], *new_momenta[GROUP_STEP_STACK];
-  PyObject *list = NULL;
+  PyObject *list = NULL, *key = momenta != NULL && target != MOMENTUM_NONE ? group_momentum_key(target) : NULL;
   uint64_t versions[GROUP_STEP_STACK];
-  int cycled = momenta != NULL && target == MOMENTUM_KEY;
   for (Py_ssize_t i = 0; i < n; i++) versions[i] = cache->entries[i].version;
-  for (Py_ssize_t i = 0; cycled && i < n; i++) {
-    PyObject *group = cache->entries[i].dict, *old = cache->entries[i].momentum;
-    if (old == NULL) {
-      old = PyDict_GetItemWithError(group, group_str_momentum);  // a plain dict: no Python code
-      if (old == NULL && PyErr_Occurred()) goto fail;
+  for (Py_ssize_t i = 0; key != NULL && i < n; i++) {
+    PyObject *group = cache->entries[i].dict, *old = cache->entries[i].momentum;  // what the last step wrote
+    if (old == NULL && (old = PyDict_GetItemWithError(group, key)) == NULL) {     // a plain dict: no Python code
+      if (PyErr_Occurred()) goto fail;
+      if (target == MOMENTUM_BETA1) {  // betas must exist; a missing momentum is assigned, as PyTorch does
+        PyErr_SetObject(PyExc_KeyError, key);
+        goto fail;
+      }
     }
     old_momenta[i] = Py_XNewRef(old);
     new_momenta[i] = NULL;
     momenta_taken = i + 1;  // a failed set may have changed the dict: undo sets the old value back
-    new_momenta[i] = PyFloat_FromDouble(momenta[i]);
-    if (new_momenta[i] == NULL || cached_set(group, group_str_momentum, new_momenta[i], &versions[i]) < 0) goto fail;
+    new_momenta[i] =
+        target == MOMENTUM_KEY ? PyFloat_FromDouble(momenta[i]) : group_momentum_value(old, momenta[i], target);
+    if (new_momenta[i] == NULL || cached_set(group, key, new_momenta[i], &versions[i]) < 0) goto fail;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
     GroupCacheEntry *c = &cache->entries[i];
     new_lrs[i] = NULL;
     written = i + 1;
-    if (group_same_bits(PyFloat_AS_DOUBLE(c->lr), lrs[i])) continue;  // unchanged: nothing is written
-    new_lrs[i] = PyFloat_FromDouble(lrs[i]);
+    if (group_same_bits(PyFloat_AS_DOUBLE(c->lr), step->lrs[i])) continue;  // unchanged: nothing is written
+    new_lrs[i] = PyFloat_FromDouble(step->lrs[i]);
     if (new_lrs[i] == NULL || cached_set(c->dict, shim_str_lr, new_lrs[i], &versions[i]) < 0) goto fail;
   }
-  // Python code may run from here on (the list's allocation can collect garbage).
-  Py_ssize_t same = 0;
+  // `_last_lr`: the groups' lr objects. Python code may run from here on (an allocation can collect garbage).
   if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
     while (same < n && PyList_GET_ITEM(last, same) == (new_lrs[same] ? new_lrs[same] : cache->entries[same].lr)) {
       same++;
@@ -212,9 +206,9 @@ PyObject *group_cache_write(GroupCache *cache, const double *lrs, const double *
   }
   if (same == n) {
     list = Py_NewRef(last);
+  } else if ((list = PyList_New(n)) == NULL) {
+    goto fail;
   } else {
-    list = PyList_New(n);
-    if (list == NULL) goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
       PyList_SET_ITEM(list, i, Py_NewRef(new_lrs[i] ? new_lrs[i] : cache->entries[i].lr));
     }
@@ -249,9 +243,9 @@ fail:;
   }
   for (Py_ssize_t i = momenta_taken - 1; i >= 0; i--) {
     PyObject *group = cache->entries[i].dict;
-    int failed = old_momenta[i] != NULL ? group_dict_set(group, group_str_momentum, old_momenta[i])
-                                        : PyDict_DelItem(group, group_str_momentum);
-    if (failed) PyErr_Clear();
+    if ((old_momenta[i] != NULL ? group_dict_set(group, key, old_momenta[i]) : PyDict_DelItem(group, key)) < 0) {
+      PyErr_Clear();
+    }
   }
   PyErr_Restore(type, value, traceback);
   group_cache_invalidate(cache);

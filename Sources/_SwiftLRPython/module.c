@@ -75,6 +75,14 @@ static PyMethodDef module_methods[] = {
     {"cyclic_scale", (PyCFunction)(void (*)(void))shim_cyclic_scale, METH_FASTCALL,
      "cyclic_scale(mode, gamma, x) -> float\n\n"
      "A CyclicLR policy's scale at x: 'triangular', 'triangular2' or 'exp_range'."},
+    {"write_group", (PyCFunction)(void (*)(void))shim_write_group, METH_FASTCALL,
+     "write_group(group, key, value)\n\n"
+     "PyTorch's write of a param-group value, the one the C step makes: a tensor lr is\n"
+     "filled in place with float(value), 'beta1' replaces betas[0], anything else is assigned."},
+    {"warn_step", (PyCFunction)(void (*)(void))scheduler_warn_step, METH_FASTCALL,
+     "warn_step(optimizer, step_count, epoch)\n\n"
+     "PyTorch's warnings before a step (call order at step_count 1, a deprecated epoch not None),\n"
+     "the C step's own, for the Python step of a user subclass."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,10 +1,13 @@
-// Reading and writing an optimizer's param groups: see param_groups.h.
+// The step transaction's reads and writes of an optimizer's param groups:
+// see param_groups.h. Every write of a group's lr or momentum, by a step or
+// by Python code (`_swiftlr.write_group`), is made here.
 #include "param_groups.h"
 
 #include <stddef.h>
 #include <string.h>
 
-PyObject *group_str_fill, *group_str_clone, *group_str_betas, *group_str_momentum;
+static PyObject *str_fill, *str_clone;
+PyObject *group_str_betas, *group_str_momentum;
 
 // MARK: - Access to one group
 
@@ -52,15 +55,18 @@ static int allocate(GroupStep *step, Py_ssize_t n, Py_ssize_t keys) {
     memset(step->stack_slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
     step->slots = step->stack_slots;
     step->lrs = step->stack_lrs;
+    step->momenta = step->stack_momenta;
     step->precisions = step->stack_precisions;
+    if (n * keys <= GROUP_STEP_STACK * GROUP_STEP_STACK_INPUTS) step->inputs = step->stack_inputs;
   } else {
     step->slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot));
     if (step->slots == NULL) goto fail;
     step->lrs = PyMem_New(double, (size_t)n);
+    step->momenta = PyMem_New(double, (size_t)n);
     step->precisions = PyMem_New(int32_t, (size_t)n);
-    if (step->lrs == NULL || step->precisions == NULL) goto fail;
+    if (step->lrs == NULL || step->momenta == NULL || step->precisions == NULL) goto fail;
   }
-  if (keys > 0) {
+  if (keys > 0 && step->inputs == NULL) {
     if ((size_t)n > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)keys) goto fail;
     step->inputs = PyMem_New(double, (size_t)(n * keys));
     if (step->inputs == NULL) goto fail;
@@ -72,20 +78,22 @@ fail:
 }
 
 void group_step_release(GroupStep *step) {
-  if (step->slots == NULL) return;
+  if (step->slots == NULL) return;  // read from the cache: nothing owned, nothing allocated
   for (Py_ssize_t i = 0; i < step->n; i++) {
     GroupSlot *slot = &step->slots[i];
     Py_XDECREF(slot->group);
     Py_XDECREF(slot->old_lr);
     Py_XDECREF(slot->new_lr);
     Py_XDECREF(slot->old_momentum);
+    Py_XDECREF(slot->new_momentum);
   }
   if (step->slots != step->stack_slots) {
     PyMem_Free(step->slots);
     PyMem_Free(step->lrs);
+    PyMem_Free(step->momenta);
     PyMem_Free(step->precisions);
   }
-  PyMem_Free(step->inputs);
+  if (step->inputs != step->stack_inputs) PyMem_Free(step->inputs);
   step->slots = NULL;
   step->inputs = NULL;
 }
@@ -95,6 +103,7 @@ void group_step_release(GroupStep *step) {
 int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
                     GroupCache *cache) {
   step->slots = NULL;
+  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
   PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
   if (fast == NULL) return -1;
   Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
@@ -103,7 +112,6 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
     Py_DECREF(fast);
     return -1;
   }
-  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
   if (allocate(step, n, keys) < 0) {
     Py_DECREF(fast);
     return -1;
@@ -156,28 +164,48 @@ int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected
 
 // MARK: - Writing
 
-/// The new momentum value for `group`: a float, or `betas` with beta1 replaced.
-static PyObject *momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
+/// `betas` with beta1 replaced by `beta1` (a new tuple).
+static PyObject *with_beta1(PyObject *betas, PyObject *beta1) {
+  PyObject *tuple = PySequence_Tuple(betas);
+  if (tuple == NULL) return NULL;
+  Py_ssize_t size = PyTuple_GET_SIZE(tuple);
+  PyObject *joined = PyTuple_New(size > 0 ? size : 1);
+  if (joined != NULL) {
+    PyTuple_SET_ITEM(joined, 0, Py_NewRef(beta1));
+    for (Py_ssize_t k = 1; k < size; k++) PyTuple_SET_ITEM(joined, k, Py_NewRef(PyTuple_GET_ITEM(tuple, k)));
+  }
+  Py_DECREF(tuple);
+  return joined;
+}
+
+/// Fills a tensor lr in place with `number` (PyTorch's `_update_param_group_val`):
+/// 1 when filled, 0 when `lr` is no tensor (no `fill_`), -1 with an exception set.
+static int fill_tensor(PyObject *lr, PyObject *number) {
+  if (PyFloat_Check(lr) || PyLong_Check(lr)) return 0;
+  PyObject *fill = PyObject_GetAttr(lr, str_fill);
+  if (fill == NULL) {
+    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
+    PyErr_Clear();
+    return 0;
+  }
+  PyObject *r = PyObject_CallOneArg(fill, number);
+  Py_DECREF(fill);
+  if (r == NULL) return -1;
+  Py_DECREF(r);
+  return 1;
+}
+
+PyObject *group_momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
   PyObject *value = PyFloat_FromDouble(momentum);
   if (value == NULL || target != MOMENTUM_BETA1) return value;
-  PyObject *tuple = PySequence_Tuple(old_betas);
-  PyObject *joined = NULL;
-  if (tuple != NULL) {
-    Py_ssize_t size = PyTuple_GET_SIZE(tuple);
-    joined = PyTuple_New(size > 0 ? size : 1);
-    if (joined != NULL) {
-      PyTuple_SET_ITEM(joined, 0, Py_NewRef(value));
-      for (Py_ssize_t k = 1; k < size; k++) PyTuple_SET_ITEM(joined, k, Py_NewRef(PyTuple_GET_ITEM(tuple, k)));
-    }
-  }
-  Py_XDECREF(tuple);
+  PyObject *joined = with_beta1(old_betas, value);
   Py_DECREF(value);
   return joined;
 }
 
 static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget target) {
   step->momentum = target;
-  step->momentum_key = target == MOMENTUM_BETA1 ? group_str_betas : group_str_momentum;
+  step->momentum_key = group_momentum_key(target);
   for (Py_ssize_t i = 0; i < step->n; i++) {
     PyObject *group = step->slots[i].group;
     PyObject *old = group_get(group, step->momentum_key);
@@ -186,15 +214,14 @@ static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget 
       if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
       PyErr_Clear();
     }
-    PyObject *value = momentum_value(old, momenta[i], target);
+    PyObject *value = group_momentum_value(old, momenta[i], target);
     if (value == NULL) {
       Py_XDECREF(old);
       return -1;
     }
     step->slots[i].old_momentum = old;
-    int failed = slot_set(&step->slots[i], step->momentum_key, value);
-    Py_DECREF(value);
-    if (failed) return -1;
+    step->slots[i].new_momentum = value;
+    if (slot_set(&step->slots[i], step->momentum_key, value) < 0) return -1;
     step->momenta_written = i + 1;
   }
   return 0;
@@ -211,24 +238,15 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
     step->slots[i].new_lr = Py_NewRef(old);
     return 0;
   }
-  if (!PyFloat_Check(old) && !PyLong_Check(old)) {
-    PyObject *fill = PyObject_GetAttr(old, group_str_fill);
-    if (fill != NULL) {
-      PyObject *number = PyFloat_FromDouble(lr);
-      PyObject *r = number == NULL ? NULL : PyObject_CallOneArg(fill, number);
-      Py_XDECREF(number);
-      Py_DECREF(fill);
-      if (r == NULL) return -1;
-      Py_DECREF(r);
-      step->written = i + 1;  // filled: undo fills the old value back
-      step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, group_str_clone);
-      return step->slots[i].new_lr == NULL ? -1 : 0;
-    }
-    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
-    PyErr_Clear();  // not a tensor: store a float, as PyTorch would assign
-  }
   PyObject *value = PyFloat_FromDouble(lr);
-  if (value == NULL) return -1;
+  int filled = value == NULL ? -1 : step->slots[i].immutable ? 0 : fill_tensor(old, value);
+  if (filled != 0) {
+    Py_XDECREF(value);
+    if (filled < 0) return -1;
+    step->written = i + 1;  // filled: undo fills the old value back
+    step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, str_clone);
+    return step->slots[i].new_lr == NULL ? -1 : 0;
+  }
   if (slot_set(&step->slots[i], shim_str_lr, value) < 0) {
     Py_DECREF(value);
     return -1;
@@ -238,33 +256,16 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
   return 0;
 }
 
-int group_step_write(GroupStep *step, const double *momenta, MomentumTarget target) {
-  if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
-  for (Py_ssize_t i = 0; i < step->n; i++) {
-    if (write_lr(step, i) < 0) goto fail;
-  }
-  return 0;
-fail:
-  group_step_undo(step);
-  return -1;
-}
-
-void group_step_undo(GroupStep *step) {
+/// Puts back every write the step made, keeping the current exception (the
+/// first error is the one reported; a failed put-back is best effort).
+static void undo(GroupStep *step) {
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
   for (Py_ssize_t i = step->written - 1; i >= 0; i--) {
-    PyObject *old = step->slots[i].old_lr, *group = step->slots[i].group;
-    int failed;
-    if (PyFloat_Check(old) || PyLong_Check(old) || !PyObject_HasAttr(old, group_str_fill)) {
-      failed = group_set(group, shim_str_lr, old);
-    } else {
-      PyObject *number = PyFloat_FromDouble(step->slots[i].old_value);
-      PyObject *r = number == NULL ? NULL : PyObject_CallMethodOneArg(old, group_str_fill, number);
-      Py_XDECREF(number);
-      failed = r == NULL;
-      Py_XDECREF(r);
-    }
-    if (failed) PyErr_Clear();  // best effort: the first error is the one to report
+    PyObject *old = step->slots[i].old_lr, *number = PyFloat_FromDouble(step->slots[i].old_value);
+    int filled = number == NULL ? -1 : fill_tensor(old, number);
+    Py_XDECREF(number);
+    if ((filled == 0 && group_set(step->slots[i].group, shim_str_lr, old) < 0) || filled < 0) PyErr_Clear();
   }
   for (Py_ssize_t i = step->momenta_written - 1; i >= 0; i--) {
     PyObject *old = step->slots[i].old_momentum, *group = step->slots[i].group;
@@ -275,24 +276,67 @@ void group_step_undo(GroupStep *step) {
   PyErr_Restore(type, value, traceback);
 }
 
-PyObject *group_step_last_lr(GroupStep *step, PyObject *last) {
-  Py_ssize_t n = step->n;
-  if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
-    Py_ssize_t i = 0;
-    while (i < n && PyList_GET_ITEM(last, i) == step->slots[i].new_lr) i++;
-    if (i == n) return Py_NewRef(last);
+PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
+  Py_ssize_t n = step->n, same = 0;
+  if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
+  for (Py_ssize_t i = 0; i < n; i++) {
+    if (write_lr(step, i) < 0) goto fail;
   }
+  // `_last_lr`: the objects the groups now hold (a clone of a tensor lr).
+  if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
+    while (same < n && PyList_GET_ITEM(last, same) == step->slots[same].new_lr) same++;
+  }
+  if (same == n) return Py_NewRef(last);
   PyObject *list = PyList_New(n);
-  if (list == NULL) return NULL;
+  if (list == NULL) goto fail;
   for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(step->slots[i].new_lr));
   return list;
+fail:
+  undo(step);
+  return NULL;
+}
+
+// MARK: - Python's writes
+
+PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 3) {
+    PyErr_Format(PyExc_TypeError, "write_group() takes 3 arguments (%zd given)", nargs);
+    return NULL;
+  }
+  PyObject *group = args[0], *key = args[1], *value = args[2], *old = NULL, *number = NULL, *written = NULL;
+  int failed = -1;
+  if (!PyUnicode_Check(key)) {
+    PyErr_Format(PyExc_TypeError, "write_group() key must be a str, got %R", key);
+    return NULL;
+  }
+  if (PyUnicode_CompareWithASCIIString(key, "beta1") == 0) {
+    if ((old = group_get(group, group_str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
+    failed = group_set(group, group_str_betas, written);
+  } else {
+    int filled = 0;
+    if (PyUnicode_Compare(key, shim_str_lr) == 0 && (old = group_get(group, key)) == NULL) {
+      if (!PyErr_ExceptionMatches(PyExc_KeyError)) goto done;
+      PyErr_Clear();  // no lr yet: it is assigned
+    }
+    if (old != NULL && !PyFloat_Check(old) && !PyLong_Check(old)) {
+      filled = (number = PyNumber_Float(value)) == NULL ? -1 : fill_tensor(old, number);
+      if (filled < 0) goto done;
+    }
+    failed = filled ? 0 : group_set(group, key, value);
+  }
+done:
+  Py_XDECREF(old);
+  Py_XDECREF(number);
+  Py_XDECREF(written);
+  return failed ? NULL : Py_NewRef(Py_None);
 }
 
 int param_groups_ready(void) {
-  group_str_fill = PyUnicode_InternFromString("fill_");
-  group_str_clone = PyUnicode_InternFromString("clone");
+  str_fill = PyUnicode_InternFromString("fill_");
+  str_clone = PyUnicode_InternFromString("clone");
   group_str_betas = PyUnicode_InternFromString("betas");
   group_str_momentum = PyUnicode_InternFromString("momentum");
-  if (!(group_str_fill && group_str_clone && group_str_betas && group_str_momentum)) return -1;
+  if (!(str_fill && str_clone && group_str_betas && group_str_momentum)) return -1;
   return group_cache_ready();
 }

@@ -2,10 +2,10 @@
 // (internal to the shim). The Python base class `SwiftScheduler` derives from
 // it; together they are one object:
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
-//   scheduler_step.c   `step()` and `_update_lr()`: PyTorch's step, in C
-//   scheduler_fast_forward.c  `_fast_forward(steps)`: that many steps, one call
+//   scheduler_step.c   `step()`, `_update_lr()`, `_fast_forward(steps)`: PyTorch's step, in C
 //   scheduler_state.c  fields by name, copies, `get_lr()`'s values
 //   param_groups.c     reading and writing the optimizer's param groups
+//   group_cache.c      what the last step left in them (the read/write policy)
 #ifndef SWIFTLR_SCHEDULER_H
 #define SWIFTLR_SCHEDULER_H
 
@@ -61,34 +61,41 @@ typedef enum {
 /// (RuntimeError) when it comes from user code that this very thread runs
 /// in the middle of a step; so is any call but a build without a core.
 /// Returns -1 with an exception set, without the lock.
-int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode);
+int scheduler_enter_waiting(NativeScheduler *self, const char *what, EnterMode mode);
+/// The fork generation this process is in (scheduler_type.c).
+extern unsigned long scheduler_fork_generation;
+/// `scheduler_enter_waiting`, inline where the lock is free in this generation (every step's case).
+static inline int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
+  SchedulerLock *lock = &self->lock;
+  if (lock->owner != 0 || lock->generation != scheduler_fork_generation || self->core == NULL) {
+    return scheduler_enter_waiting(self, what, mode);
+  }
+  lock->owner = PyThread_get_thread_ident();  // a free lock has depth 0
+  lock->depth = 1;
+  return 0;
+}
 /// Gives back what `scheduler_enter` took.
 void scheduler_exit(NativeScheduler *self);
 
 /// Replaces the core (taking ownership) and resets what depended on the old one.
 void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 
-/// One step of the core over `param_groups`, as a transaction: reads the
-/// groups, steps the core with `inputs` (NULL: the group inputs), writes the
-/// lrs and momenta back. On success returns the new `_last_lr` list; on any
-/// failure NULL, with the core, the groups and the bookkeeping unchanged.
+/// The step transaction: reads the groups, runs the core's rule (one step
+/// with `inputs`, NULL: the group inputs; or `*fast_forward` steps), writes
+/// the lrs and momenta back and commits. On success returns the new
+/// `_last_lr` list; on any failure NULL, with the core, the groups and the
+/// bookkeeping unchanged.
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count);
-
-/// The rest of a step once the core has stepped over `step` (read by
-/// `group_step_read`): writes the momenta and lrs, returns the new `_last_lr`
-/// and commits the core; on failure puts the groups and the core back and
-/// returns NULL. Shared by `step()` and `_fast_forward()`.
-PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step);
+                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count,
+                                const long long *fast_forward);
 
 // The methods of the type (scheduler_type.c has the table), by file.
 // scheduler_step.c
 PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames);
 PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *kwargs);
-int scheduler_step_ready(void);
-// scheduler_fast_forward.c
 PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *steps);
+int scheduler_step_ready(void);
 // scheduler_state.c
 PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs);
 PyObject *scheduler_lrs(NativeScheduler *self, PyObject *args);

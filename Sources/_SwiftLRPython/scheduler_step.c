@@ -13,98 +13,60 @@ static PyObject *epoch_warning, *order_warning, *overridden_warning;
 
 // MARK: - The transaction
 
-/// The step over groups the cache knows unchanged (`group_cache_read`):
-/// nothing is read from them, nothing is owned but what the cache owns.
-static PyObject *cached_step(NativeScheduler *self, double *lrs, const double *inputs, Py_ssize_t input_count,
-                             const swiftlr_value *epoch, long long step_count) {
-  Py_ssize_t n = self->cache.count;
-  swiftlr_message message;
-  int32_t status =
-      swiftlr_scheduler_step(self->core, lrs, n, inputs, input_count, epoch, step_count, self->is_initial, &message);
-  if (status != SWIFTLR_OK) return shim_raise(status, &message);
-  double momenta[GROUP_STEP_STACK];
-  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, momenta, n);
-  PyObject *result = cycled ? NULL : group_cache_unchanged(&self->cache, lrs, self->last_lr);
-  if (result == NULL) {
-    result = group_cache_write(&self->cache, lrs, cycled ? momenta : NULL, self->momentum, self->last_lr);
-  }
-  if (result == NULL) {
-    swiftlr_scheduler_undo_step(self->core);
-  } else {
-    swiftlr_scheduler_commit_step(self->core);
-  }
-  return result;
-}
-
 PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count) {
-  double cached_lrs[GROUP_STEP_STACK];
-  Py_ssize_t cached_keys = inputs == NULL && self->group_inputs != NULL ? PyTuple_GET_SIZE(self->group_inputs) : 0;
-  if (group_cache_read(&self->cache, param_groups, cached_keys, self->momentum, cached_lrs)) {
-    if (cached_keys > 0) {
-      inputs = self->cache.inputs;
-      input_count = self->cache.count * cached_keys;
-    }
-    return cached_step(self, cached_lrs, inputs, input_count, epoch, step_count);
-  }
+                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count,
+                                const long long *fast_forward) {
   GroupStep step;
   PyObject *result = NULL;
-  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+  swiftlr_message message;
+  int32_t status;
 
-  if (group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) goto done;
+  // 1. Read: the lrs, and the group inputs unless the caller gives inputs. The cache is the read policy: the
+  //    fast path takes unchanged groups from it whole, else each unchanged group comes from it (group_cache.c).
+  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
+  if (!group_step_read_cached(&step, &self->cache, param_groups, self->group_count,
+                              keys == NULL ? 0 : PyTuple_GET_SIZE(keys)) &&
+      group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) {
+    goto done;
+  }
   if (step.keys > 0) {
     inputs = step.inputs;
     input_count = step.n * step.keys;
   }
-  swiftlr_message message;
-  // Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
-  int32_t status = step.tensor_lrs
-                       ? swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs,
-                                                        input_count, epoch, step_count, self->is_initial, &message)
-                       : swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, epoch, step_count,
-                                                self->is_initial, &message);
+  // 2. The rule. Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
+  if (fast_forward != NULL) {
+    status =
+        swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL, inputs,
+                                       input_count, *fast_forward, step_count, self->step_kind == STEP_LR, &message);
+  } else if (step.tensor_lrs) {
+    status = swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs, input_count, epoch,
+                                            step_count, self->is_initial, &message);
+  } else {
+    status = swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, epoch, step_count,
+                                    self->is_initial, &message);
+  }
   if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
     goto done;
   }
-  result = scheduler_apply_step(self, &step);
-done:
-  if (result == NULL) group_cache_invalidate(&self->cache);
-  group_step_release(&step);
-  return result;
-}
-
-PyObject *scheduler_apply_step(NativeScheduler *self, GroupStep *step) {
-  PyObject *result = NULL;
-  double momenta_stack[GROUP_STEP_STACK];
-  double *momenta = NULL;
-  // The core has stepped: every failure puts it back.
-  if (self->momentum != MOMENTUM_NONE) {
-    momenta = step->n <= GROUP_STEP_STACK ? momenta_stack : PyMem_New(double, (size_t)step->n);
-    if (momenta == NULL) {
-      PyErr_NoMemory();
-      swiftlr_scheduler_undo_step(self->core);
-      goto done;
-    }
-    if (!swiftlr_scheduler_momenta(self->core, momenta, step->n)) {
-      if (momenta != momenta_stack) PyMem_Free(momenta);
-      momenta = NULL;
-    }
+  // 3. Write (undone on failure), then commit; from here every failure puts the core back.
+  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
+  double *momenta = cycled ? step.momenta : NULL;
+  if (step.borrowed == NULL) {
+    result = group_step_write(&step, momenta, self->momentum, self->last_lr);
+  } else if ((result = group_step_unchanged(&step, momenta, self->last_lr)) == NULL) {
+    result = group_cache_write(&step, momenta, self->momentum, self->last_lr);  // the cache's write policy
   }
-  if (group_step_write(step, momenta, self->momentum) < 0) {
-    swiftlr_scheduler_undo_step(self->core);
-    goto done;
-  }
-  result = group_step_last_lr(step, self->last_lr);
   if (result == NULL) {
-    group_step_undo(step);
     swiftlr_scheduler_undo_step(self->core);
     goto done;
   }
   swiftlr_scheduler_commit_step(self->core);
-  group_step_store(step, &self->cache);
+  if (step.borrowed) return result;  // the cache's write policy committed into the cache; nothing is owned
+  group_step_store(&step, &self->cache);
 done:
-  if (momenta != NULL && momenta != momenta_stack) PyMem_Free(momenta);
+  if (result == NULL) group_cache_invalidate(&self->cache);
+  group_step_release(&step);
   return result;
 }
 
@@ -144,9 +106,10 @@ static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t n
   return 0;
 }
 
-/// PyTorch's check of the call order at the first step after construction.
-/// A hand-written optimizer with only `param_groups` has no step to check.
-static int warn_step_order(PyObject *optimizer) {
+/// PyTorch's check of the call order at the first step after construction,
+/// warning at `stacklevel`. A hand-written optimizer with only
+/// `param_groups` has no step to check.
+static int warn_step_order(PyObject *optimizer, Py_ssize_t stacklevel) {
   PyObject *optimizer_step = PyObject_GetAttr(optimizer, str_step);
   if (optimizer_step == NULL) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -155,7 +118,7 @@ static int warn_step_order(PyObject *optimizer) {
   }
   int wrapped = PyObject_HasAttr(optimizer_step, str_wrapped);
   Py_DECREF(optimizer_step);
-  if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), 1);
+  if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), stacklevel);
   PyObject *called = PyObject_GetAttr(optimizer, str_opt_called);
   if (called == NULL) {
     if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
@@ -165,7 +128,27 @@ static int warn_step_order(PyObject *optimizer) {
   int truth = PyObject_IsTrue(called);
   Py_DECREF(called);
   if (truth < 0) return -1;
-  return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), 1);
+  return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), stacklevel);
+}
+
+/// PyTorch's step warnings before step `step_count` (the order at the
+/// first, the deprecated epoch), at `stacklevel`: `run()`'s, and the Python
+/// step's of a user subclass (`_swiftlr.warn_step`).
+static int warn_step(PyObject *optimizer, long long step_count, int has_epoch, Py_ssize_t stacklevel) {
+  if (step_count == 1 && warn_step_order(optimizer, stacklevel) < 0) return -1;
+  return has_epoch ? PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), stacklevel) : 0;
+}
+
+PyObject *scheduler_warn_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 3) {
+    PyErr_Format(PyExc_TypeError, "warn_step() takes 3 arguments (%zd given)", nargs);
+    return NULL;
+  }
+  long long step_count = PyLong_AsLongLong(args[1]);
+  if (step_count == -1 && PyErr_Occurred()) return NULL;
+  // Called by the Python `step`: the warning points at its caller, as PyTorch's does.
+  return warn_step(args[0], step_count, args[2] != Py_None, 2) < 0 ? NULL : Py_NewRef(Py_None);
 }
 
 /// The step inputs the class computes in Python (user functions), as a new
@@ -216,7 +199,7 @@ static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double me
   }
   if ((own = PyObject_GenericGetDict((PyObject *)self, NULL)) == NULL) goto done;
   fresh->is_initial = self->is_initial;
-  last = scheduler_step_groups(fresh, groups, &metric, 1, epoch, self->step_count);
+  last = scheduler_step_groups(fresh, groups, &metric, 1, epoch, self->step_count, NULL);
   if (last == NULL) goto done;
   swiftlr_scheduler *core = fresh->core;
   fresh->core = NULL;
@@ -230,7 +213,8 @@ done:
   return last;
 }
 
-/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not `_update_lr`).
+/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not
+/// `_update_lr`). Called with the scheduler's lock held and `busy` set.
 static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
   double metric = 0, *inputs = NULL;
   swiftlr_value epoch;
@@ -259,8 +243,8 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
     goto done;
   }
-  if (warn && count && self->step_count == 1 && warn_step_order(optimizer) < 0) goto done;
-  if (warn && has_epoch && PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(epoch_warning), 1) < 0) goto done;
+  int first = count && self->step_count == 1;
+  if (warn && (first || has_epoch) && warn_step(optimizer, first ? 1 : 0, has_epoch, 1) < 0) goto done;
   if (has_epoch && shim_epoch(epoch_object, &epoch) < 0) goto done;
   if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
     goto done;
@@ -271,7 +255,7 @@ static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_o
     last = regroup_step(self, groups, metric, epoch_object, has_epoch ? &epoch : NULL);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                                 has_epoch ? &epoch : NULL, self->step_count + (count ? 1 : 0));
+                                 has_epoch ? &epoch : NULL, self->step_count + (count ? 1 : 0), NULL);
   }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
@@ -315,6 +299,48 @@ PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_s
   return result;
 }
 
+/// `_fast_forward(steps)`: `steps` calls of `step()` in one native call, for
+/// the schedulers whose step takes nothing from Python (no metric, no user
+/// function): the step transaction, whose rule runs the recurrence `steps`
+/// times (`swiftlr_scheduler_fast_forward`).
+PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
+  if (!PyLong_Check(arg) || PyBool_Check(arg)) {
+    PyErr_Format(PyExc_TypeError, "steps must be an int, got %.100s", Py_TYPE(arg)->tp_name);
+    return NULL;
+  }
+  int overflow = 0;
+  long long steps = PyLong_AsLongLongAndOverflow(arg, &overflow);
+  if (steps == -1 && PyErr_Occurred()) return NULL;
+  if (overflow != 0 || steps < 0) {
+    PyErr_Format(overflow > 0 ? PyExc_OverflowError : PyExc_ValueError,
+                 "steps must be a non-negative integer below 2**63, got %R", arg);
+    return NULL;
+  }
+  if (self->step_kind == STEP_METRIC || self->python_inputs) {
+    PyErr_SetString(PyExc_TypeError, "_fast_forward: this scheduler's steps take values from Python");
+    return NULL;
+  }
+  if (self->optimizer == NULL) {
+    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
+    return NULL;
+  }
+  if (scheduler_enter(self, "fast_forward", ENTER_CHANGE) < 0) return NULL;
+  self->busy = 1;
+  // Ours for the whole call: user code (a group's __getitem__) may replace `self.optimizer`.
+  PyObject *optimizer = Py_NewRef(self->optimizer), *last = NULL;
+  PyObject *groups = PyObject_GetAttr(optimizer, str_param_groups);
+  if (groups != NULL) last = scheduler_step_groups(self, groups, NULL, 0, NULL, self->step_count, &steps);
+  if (last != NULL) {
+    Py_XSETREF(self->last_lr, last);
+    if (self->step_kind == STEP_LR) self->step_count += steps;  // the core checked it does not overflow
+  }
+  self->busy = 0;
+  scheduler_exit(self);
+  Py_DECREF(optimizer);
+  Py_XDECREF(groups);
+  return last == NULL ? NULL : Py_NewRef(Py_None);
+}
+
 // _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the
 // core over `groups` (default: the optimizer's) with this object's
 // `_step_count` and `_is_initial`; returns what `_last_lr` would become.
@@ -347,7 +373,7 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
   if (owned != NULL) {
     // With inputs given, no group inputs are read (a None leaves that to the groups).
     result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None ? &epoch : NULL,
-                                   self->step_count);
+                                   self->step_count, NULL);
     Py_DECREF(owned);
   }
 done:

@@ -13,9 +13,9 @@
 /// Counts the `fork()`s this process descends from (the child's handler runs
 /// alone, before any Python code): a lock made in an older generation may
 /// be held by a thread the child does not have.
-static unsigned long fork_generation = 1;
+unsigned long scheduler_fork_generation = 1;
 
-static void after_fork_in_child(void) { fork_generation++; }
+static void after_fork_in_child(void) { scheduler_fork_generation++; }
 
 /// Waits, without the GIL, for another thread's call to give the lock back.
 /// That call holds the lock only while it runs Python code (a lambda, a
@@ -35,13 +35,13 @@ static int wait_for_lock(SchedulerLock *lock) {
   return 0;
 }
 
-int scheduler_enter(NativeScheduler *self, const char *what, EnterMode mode) {
+int scheduler_enter_waiting(NativeScheduler *self, const char *what, EnterMode mode) {
   // Every field of the lock is read and written holding the GIL: the lock
   // costs a step no atomic operation, only these few loads and stores.
   SchedulerLock *lock = &self->lock;
-  if (lock->generation != fork_generation) {
+  if (lock->generation != scheduler_fork_generation) {
     // A parent's lock (or a new one): whatever thread held it is not in this process.
-    lock->generation = fork_generation;
+    lock->generation = scheduler_fork_generation;
     lock->owner = 0;
     lock->depth = 0;
     self->busy = 0;  // a step that was running in the parent never finishes here

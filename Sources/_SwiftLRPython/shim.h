@@ -155,5 +155,7 @@ PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize
 PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_scale(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *scheduler_warn_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
 #endif  // SWIFTLR_SHIM_H

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from swiftlr import _swiftlr
+
 __all__ = ["lr_find", "LRFinderResult"]
 
 _MODES = ("exponential", "linear")
@@ -209,10 +211,7 @@ def lr_find(
         # Re-read the groups: loading a torch optimizer's state replaces its group dicts.
         for group, saved in zip(optimizer.param_groups, saved_groups):
             for key, value in saved.items():
-                if key == "lr" and hasattr(group.get("lr"), "fill_"):
-                    group["lr"].fill_(value)
-                else:
-                    group[key] = value
+                _swiftlr.write_group(group, key, value)
     return LRFinderResult(lrs=lrs, losses=smoothed, raw_losses=raw, suggestion=suggestion, candidates=candidates)
 
 
@@ -319,10 +318,7 @@ def _lr_at(k: int, n: int, start: float, end: float, mode: str) -> float:
 
 def _set_lrs(optimizer: Any, ratios: list[float], lr: float) -> None:
     for group, ratio in zip(optimizer.param_groups, ratios):
-        if hasattr(group["lr"], "fill_"):
-            group["lr"].fill_(lr * ratio)
-        else:
-            group["lr"] = lr * ratio
+        _swiftlr.write_group(group, "lr", lr * ratio)
 
 
 def _trial_steps(refine_steps: int | None, num_steps: int, restore: list[Any]) -> int:

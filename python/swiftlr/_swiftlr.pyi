@@ -220,3 +220,12 @@ def cyclic_cycle(total_size: float, step: float, /) -> int:
 
 def cyclic_scale(mode: str, gamma: float, x: float, /) -> float:
     """A CyclicLR policy's scale at ``x``: ``'triangular'``, ``'triangular2'`` or ``'exp_range'``."""
+
+def write_group(group: MutableMapping[str, Any], key: str, value: Any, /) -> None:
+    """PyTorch's write of a param-group value, the one the C step makes: a tensor
+    lr is filled in place with ``float(value)``, ``'beta1'`` replaces ``betas[0]``,
+    anything else is assigned."""
+
+def warn_step(optimizer: Any, step_count: int, epoch: Any, /) -> None:
+    """PyTorch's warnings before a step (the call order at ``step_count`` 1, a
+    deprecated ``epoch`` not None), the C step's own, for a user subclass's step."""

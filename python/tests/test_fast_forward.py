@@ -1,5 +1,5 @@
 """``scheduler.fast_forward(steps)`` (``_fast_forward``, and the native
-``_fast_forward`` of ``scheduler_fast_forward.c``): the same state, lrs and
+``_fast_forward`` of ``scheduler_step.c``): the same state, lrs and
 momenta as ``step()`` that many times, bit for bit, for every scheduler of the
 scenario catalogue (native and looped), tensor lrs live; no warning; bad input
 and a failing step change nothing."""

@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim import _resume_checks
 from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
@@ -86,10 +87,7 @@ def _lr_list(optimizer: Any) -> list[Any]:
 def _reset_lrs(optimizer: Any) -> None:
     """Every group's lr back to its ``initial_lr`` (tensors filled in place)."""
     for group in optimizer.param_groups:
-        if hasattr(group["lr"], "fill_"):
-            group["lr"].fill_(group["initial_lr"])
-        else:
-            group["lr"] = group["initial_lr"]
+        _swiftlr.write_group(group, "lr", group["initial_lr"])
 
 
 def _metric_class(cls: type, schedulers: Any) -> type:

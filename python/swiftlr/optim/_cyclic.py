@@ -23,13 +23,6 @@ __all__ = ["CyclicLR", "OneCycleLR"]
 _MOMENTUM_ERROR = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 
 
-def _set_lr(group: dict[str, Any], lr: Any) -> None:
-    if hasattr(group["lr"], "fill_"):
-        group["lr"].fill_(float(lr))
-    else:
-        group["lr"] = lr
-
-
 class _CyclesMomentum:
     """What CyclicLR and OneCycleLR share: cycling an optimizer's momentum,
     or ``betas[0]`` for an optimizer with betas (PyTorch's ``use_beta1``)."""
@@ -55,7 +48,7 @@ class _CyclesMomentum:
         max_momentums = per_group(optimizer, arguments["max_momentum"])
         base_momentums = per_group(optimizer, arguments["base_momentum"])
         for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, optimizer.param_groups):
-            _set_momentum(group, m_momentum, self.use_beta1)
+            _swiftlr.write_group(group, "beta1" if self.use_beta1 else "momentum", m_momentum)
             group["max_momentum"] = m_momentum
             group["base_momentum"] = b_momentum
 
@@ -65,13 +58,6 @@ def _momentum_key(scheduler: Any, config: dict[str, Any]) -> str | None:
     if not config["cycle_momentum"]:
         return None
     return "betas" if scheduler.__dict__.get("use_beta1", False) else "momentum"
-
-
-def _set_momentum(group: dict[str, Any], momentum: Any, use_beta1: bool) -> None:
-    if use_beta1:
-        group["betas"] = (momentum, *group["betas"][1:])
-    else:
-        group["momentum"] = momentum
 
 
 class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
@@ -157,7 +143,7 @@ class CyclicLR(_CyclesMomentum, CyclicCompat, SwiftScheduler):
     def _write_groups(self, optimizer: SupportsParamGroups, arguments: dict[str, Any], last_epoch: int) -> None:
         if last_epoch == -1:
             for lr, group in zip(per_group(optimizer, arguments["base_lr"]), optimizer.param_groups):
-                _set_lr(group, lr)
+                _swiftlr.write_group(group, "lr", lr)
         self._start_momenta(optimizer, arguments, last_epoch)
 
     def scale_fn(self, x: Any) -> float:

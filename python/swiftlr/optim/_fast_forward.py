@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from swiftlr import _swiftlr
 from swiftlr.optim import _resume_checks
 
 __all__ = ["fast_forward"]
@@ -86,10 +87,7 @@ def _loop(scheduler: Any, steps: int, metrics: Sequence[Any] | None) -> None:
     except BaseException:
         for group, old in zip(groups, saved_groups):
             for key, value in old.items():
-                if key == "lr" and hasattr(group.get("lr"), "fill_"):
-                    group["lr"].fill_(value)
-                else:
-                    group[key] = value
+                _swiftlr.write_group(group, key, value)
         with _resume_checks.unchecked():
             scheduler.load_state_dict(saved_state)
         raise

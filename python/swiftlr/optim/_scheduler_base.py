@@ -25,11 +25,9 @@ from swiftlr.optim import _fast_forward, _resume_checks
 
 __all__ = ["LRScheduler", "EPOCH_DEPRECATION_WARNING"]
 
-#: PyTorch's warning texts; the C step (which owns every swiftlr scheduler's
-#: step) holds them, and user subclasses warn with the same words.
+#: PyTorch's warning text; the C step, which owns PyTorch's step protocol
+#: (user subclasses' steps warn through ``_swiftlr.warn_step``), holds it.
 EPOCH_DEPRECATION_WARNING: str = _swiftlr.EPOCH_DEPRECATION_WARNING
-_OVERRIDDEN_STEP_WARNING: str = _swiftlr.OVERRIDDEN_STEP_WARNING
-_STEP_ORDER_WARNING: str = _swiftlr.STEP_ORDER_WARNING
 
 
 def _lr_value(value: Any) -> Any:
@@ -293,15 +291,9 @@ class LRScheduler:
             epoch (int, optional): deprecated; sets ``last_epoch`` to ``epoch``
                 and uses the closed form where there is one.
         """
-        # A hand-written optimizer with only `param_groups` has no step to check.
-        if self._step_count == 1 and hasattr(self.optimizer, "step"):
-            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
-                warnings.warn(_OVERRIDDEN_STEP_WARNING, UserWarning, stacklevel=2)
-            elif not getattr(self.optimizer, "_opt_called", False):
-                warnings.warn(_STEP_ORDER_WARNING, UserWarning, stacklevel=2)
+        # The C step's warnings (one owner of PyTorch's protocol; the C step runs the rest for swiftlr's own).
+        _swiftlr.warn_step(self.optimizer, self._step_count, epoch)
         self._step_count += 1
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         try:
             self._update_lr(epoch)
         except BaseException:
@@ -321,8 +313,5 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            if hasattr(group["lr"], "fill_"):
-                group["lr"].fill_(lr)
-            else:
-                group["lr"] = lr
+            _swiftlr.write_group(group, "lr", lr)
         self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]

@@ -173,12 +173,9 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         momenta = self._core_momenta()
         if momenta is None:
             return
-        beta1 = getattr(self, "use_beta1", False)
+        key = "beta1" if getattr(self, "use_beta1", False) else "momentum"
         for group, momentum in zip(self.optimizer.param_groups, momenta):
-            if beta1:
-                group["betas"] = (momentum, *group["betas"][1:])
-            else:
-                group["momentum"] = momentum
+            _swiftlr.write_group(group, key, momentum)
 
     def get_lr(self) -> list[float]:
         """PyTorch's ``get_lr()``: the chained rule at the current ``last_epoch``."""

@@ -152,3 +152,69 @@ def test_change_between_steps_is_seen_on_the_fast_path() -> None:
     assert scheduler.get_last_lr() == [0.25, 0.25, 0.25, 0.3]
     scheduler.step()
     assert [g["lr"] for g in opt.param_groups] == [0.125, 0.125, 0.125, 0.15]
+
+
+def test_a_failed_beta1_write_puts_back_betas_and_lrs() -> None:
+    # Adam-like groups: OneCycleLR cycles beta1 of `betas`, on the same route as every other step.
+    fail_then_match(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=100), lambda s: s.step(), betas=(0.9, 0.999))
+
+
+@pytest.mark.parametrize("extra", [{"momentum": 0.9}, {"betas": (0.9, 0.999)}], ids=["momentum", "betas"])
+def test_the_caches_write_policy_writes_as_the_general_one(extra: dict[str, object]) -> None:
+    """Ordinary steps write through the cache (group_cache_write); a group
+    touched before each step is read and written by the general route. Both
+    give the same lrs, momenta and betas, and the same objects in the groups."""
+    cached, general = Groups(n=4, **extra), Groups(n=4, **extra)  # type: ignore[arg-type]
+    make = lambda o: L.OneCycleLR(o, max_lr=[1.0, 0.5, 0.25, 2.0], total_steps=60)  # noqa: E731
+    a, b = make(cached), make(general)
+    for k in range(59):
+        for g in general.param_groups:
+            g["touched"] = k  # a new dict version: the cache does not know this group
+        a.step()
+        b.step()
+        for x, y in zip(cached.param_groups, general.param_groups):
+            assert {key: x[key] for key in ("lr", *extra)} == {key: y[key] for key in ("lr", *extra)}
+            assert all(type(x[key]) is type(y[key]) for key in ("lr", *extra))
+        assert a.get_last_lr() == b.get_last_lr()
+        assert all(lr is g["lr"] for lr, g in zip(a.get_last_lr(), cached.param_groups))
+
+
+class FakeTensor:
+    """An lr with `fill_`, `clone` and `__float__`, as a 0-dim tensor has."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def fill_(self, value: object) -> FakeTensor:
+        assert type(value) is float, "the writer fills with float(value)"
+        self.value = value
+        return self
+
+    def clone(self) -> FakeTensor:
+        return FakeTensor(self.value)
+
+    def __float__(self) -> float:
+        return self.value
+
+
+def test_write_group_writes_as_the_step_does() -> None:
+    """`_swiftlr.write_group`, every Python write of a group's lr, momentum or beta1."""
+    from swiftlr import _swiftlr
+
+    tensor = FakeTensor(0.5)
+    group: dict[str, object] = {"lr": tensor, "momentum": 0.9, "betas": (0.9, 0.999)}
+    _swiftlr.write_group(group, "lr", 2)
+    assert group["lr"] is tensor and tensor.value == 2.0, "a tensor lr is filled in place"
+    _swiftlr.write_group(group, "beta1", 0.8)
+    assert group["betas"] == (0.8, 0.999)
+    _swiftlr.write_group(group, "momentum", 0.7)
+    assert group["momentum"] == 0.7
+    plain: dict[str, object] = {}
+    _swiftlr.write_group(plain, "lr", 3)
+    assert plain == {"lr": 3}, "a missing or float lr is assigned as given"
+    with pytest.raises(KeyError):
+        _swiftlr.write_group(plain, "beta1", 0.5)
+    with pytest.raises(TypeError, match="key must be a str"):
+        _swiftlr.write_group(plain, 1, 0.5)
+    with pytest.raises(TypeError, match="real number"):
+        _swiftlr.write_group({"lr": FakeTensor(1.0)}, "lr", None)
