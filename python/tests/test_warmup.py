@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import pickle
 import random
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -370,3 +371,17 @@ def test_drives_a_torch_optimizer(torch: Any) -> None:
     for _ in range(30):
         opt2.step(), ref.step(), opt3.step(), ours.step()
         assert ours.get_last_lr() == ref.get_last_lr()
+
+
+@pytest.mark.parametrize("warmup", [0, 3, 100])
+@pytest.mark.parametrize("epoch", [2**53 - 4, 2**53 + 4, 2**60 + 7, 3 * 2**53 + 1])
+def test_inverse_sqrt_divides_huge_steps_as_its_reference(warmup: int, epoch: int) -> None:
+    # The reference (transformers' lambda) divides two Python ints, correctly rounded past 2**53
+    # (found by the oracle: swiftlr divided two rounded doubles).
+    s = InverseSqrtLR(make_optimizer([1.0]), warmup_steps=warmup)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecated epoch, the step order
+        s.step(epoch)
+        s.step()
+    timescale, t = warmup or 10_000, epoch + 1
+    assert s.get_last_lr() == [1.0 / math.sqrt((t + timescale - warmup) / timescale)]

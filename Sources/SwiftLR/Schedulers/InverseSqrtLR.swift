@@ -65,9 +65,11 @@ public struct InverseSqrtLR: AbsoluteSchedule {
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }
     // t >= warmupSteps >= 0: only adding the timescale can overflow (then 128 bits, a slow software path).
+    // The reference divides two ints: correctly rounded past 2**53 (`trueDivide`).
     let (sum, overflow) = (t - warmupSteps).addingReportingOverflow(timescale)
-    let shifted = overflow ? Double(Int128(t - warmupSteps) + Int128(timescale)) : Double(sum)
-    return 1.0 / sqrt(shifted / Double(timescale))
+    let ratio =
+      overflow ? Double(Int128(t - warmupSteps) + Int128(timescale)) / Double(timescale) : trueDivide(sum, timescale)
+    return 1.0 / sqrt(ratio)
   }
 
   public func lr(group: Int, at t: Int) -> Double {
