@@ -88,8 +88,11 @@ final class NativeScheduler {
     undoStep = { storage.undo() }
     commitStep = { storage.commit() }
     momenta = { out in
-      guard out.count == storage.value.groupCount, storage.value.momentum(group: 0) != nil else { return false }
-      for i in out.indices { out[i] = storage.value.momentum(group: i) ?? .nan }
+      // One copy of the state for all groups: each `storage.value` read copies
+      // the scheduler (retaining its arrays), a fifth of OneCycleLR's step.
+      let scheduler = storage.value
+      guard out.count == scheduler.groupCount, scheduler.momentum(group: 0) != nil else { return false }
+      for i in out.indices { out[i] = scheduler.momentum(group: i) ?? .nan }
       return true
     }
     copy = { NativeScheduler(storage.value) }
