@@ -104,6 +104,8 @@ PyObject *scheduler_get(NativeScheduler *self, PyObject *name);
 PyObject *scheduler_update(NativeScheduler *self, PyObject *dict);
 PyObject *scheduler_copy(NativeScheduler *self, PyObject *ignored);
 PyObject *scheduler_assign(NativeScheduler *self, PyObject *other);
+PyObject *scheduler_save(NativeScheduler *self, PyObject *ignored);
+PyObject *scheduler_restore(NativeScheduler *self, PyObject *token);
 PyObject *scheduler_load(NativeScheduler *self, PyObject *args);
 PyObject *scheduler_fields(NativeScheduler *self, void *closure);
 PyObject *scheduler_config(NativeScheduler *self, void *closure);

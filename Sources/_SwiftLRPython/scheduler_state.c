@@ -329,3 +329,67 @@ PyObject *scheduler_fields(NativeScheduler *self, void *Py_UNUSED(closure)) {
 PyObject *scheduler_config(NativeScheduler *self, void *Py_UNUSED(closure)) {
   return self->config == NULL ? Py_NewRef(Py_None) : PyDict_Copy(self->config);
 }
+
+// MARK: - Save and restore (a ChainedScheduler's rollback)
+
+/// What `_core_save` keeps: the core's state (Swift's, by value) and the
+/// step bookkeeping, for the core it came from only.
+typedef struct {
+  const swiftlr_scheduler *core;
+  swiftlr_scheduler_saved *state;
+  long long step_count;
+  char is_initial, get_lr_called;
+  PyObject *last_lr;
+} SavedScheduler;
+
+static const char saved_name[] = "swiftlr.saved_scheduler";
+
+static void saved_free(SavedScheduler *saved) {
+  swiftlr_scheduler_saved_free(saved->state);
+  Py_XDECREF(saved->last_lr);
+  PyMem_Free(saved);
+}
+
+static void saved_capsule_free(PyObject *capsule) { saved_free(PyCapsule_GetPointer(capsule, saved_name)); }
+
+// _core_save() -> token: the state to put back with _core_restore. Cheaper
+// than _core_copy (no new box): a ChainedScheduler saves each stage per step.
+PyObject *scheduler_save(NativeScheduler *self, PyObject *Py_UNUSED(ignored)) {
+  SavedScheduler *saved = PyMem_Malloc(sizeof *saved);
+  if (saved == NULL) return PyErr_NoMemory();
+  if (scheduler_enter(self, "save the scheduler", ENTER_READ) < 0) {
+    PyMem_Free(saved);
+    return NULL;
+  }
+  *saved = (SavedScheduler){.core = self->core,
+                            .state = swiftlr_scheduler_save(self->core),
+                            .step_count = self->step_count,
+                            .is_initial = self->is_initial,
+                            .get_lr_called = self->get_lr_called,
+                            .last_lr = Py_XNewRef(self->last_lr)};
+  scheduler_exit(self);
+  PyObject *token = PyCapsule_New(saved, saved_name, saved_capsule_free);
+  if (token == NULL) saved_free(saved);
+  return token;
+}
+
+// _core_restore(token): puts back what _core_save saved from this core.
+PyObject *scheduler_restore(NativeScheduler *self, PyObject *token) {
+  SavedScheduler *saved = PyCapsule_GetPointer(token, saved_name);
+  if (saved == NULL) return NULL;
+  if (scheduler_enter(self, "restore the scheduler", ENTER_CHANGE) < 0) return NULL;
+  if (saved->core != self->core) {
+    scheduler_exit(self);
+    PyErr_SetString(PyExc_ValueError, "_core_restore needs a state saved from this scheduler");
+    return NULL;
+  }
+  swiftlr_scheduler_restore(self->core, saved->state);
+  self->step_count = saved->step_count;
+  self->is_initial = saved->is_initial;
+  self->get_lr_called = saved->get_lr_called;
+  PyObject *old = self->last_lr;
+  self->last_lr = Py_XNewRef(saved->last_lr);
+  scheduler_exit(self);
+  Py_XDECREF(old);  // after the lock: a list's release may run Python code
+  Py_RETURN_NONE;
+}

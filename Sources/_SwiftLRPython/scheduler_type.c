@@ -229,6 +229,10 @@ static PyMethodDef core_methods[] = {
      "_core_copy() -> a bare NativeScheduler with the same state"},
     {"_core_assign", (PyCFunction)scheduler_assign, METH_O,
      "_core_assign(other) -> None: copy other's core state here"},
+    {"_core_save", (PyCFunction)scheduler_save, METH_NOARGS,
+     "_core_save() -> token: the core's state and step bookkeeping, for _core_restore"},
+    {"_core_restore", (PyCFunction)scheduler_restore, METH_O,
+     "_core_restore(token) -> None: put back the state _core_save saved from this scheduler"},
     {"_core_load", (PyCFunction)scheduler_load, METH_VARARGS,
      "_core_load(fields, members, attributes, updates=()) -> None\n\n"
      "load_state_dict's commit, all or nothing: the core's fields, the step bookkeeping\n"

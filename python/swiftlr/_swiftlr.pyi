@@ -90,6 +90,10 @@ class NativeScheduler:
         """An independent bare ``NativeScheduler`` with the same core state and step bookkeeping."""
     def _core_assign(self, other: NativeScheduler, /) -> None:
         """Takes a copy of ``other``'s core state and step bookkeeping (deepcopy of a scheduler)."""
+    def _core_save(self) -> object:
+        """A token holding the core's state and step bookkeeping, for ``_core_restore``."""
+    def _core_restore(self, token: object, /) -> None:
+        """Puts back the state ``_core_save`` saved from this scheduler (a ChainedScheduler's rollback)."""
     def _core_load(
         self,
         fields: dict[str, Any],

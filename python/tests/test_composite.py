@@ -106,3 +106,48 @@ def test_chained_in_sequential_and_sequential_in_chained(torch: Any) -> None:
     mine, theirs = _both(torch, build2)
     assert _steps(mine, 20) == _steps(theirs, 20)
     assert set(mine.state_dict()) == set(theirs.state_dict()) == {"_last_lr", "_schedulers"}
+
+
+class _Halving(ours.LRScheduler):
+    """A user's Python scheduler (``get_lr`` written by hand): state in its __dict__."""
+
+    def get_lr(self) -> list[float]:
+        return [g["lr"] * 0.5 for g in self.optimizer.param_groups]
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+@pytest.mark.parametrize("first", ["exponential", "cyclic", "python", "sequential"])
+def test_a_failed_chained_step_changes_nothing(first: str) -> None:
+    # The last scheduler raises at its third step, after the others stepped:
+    # the chain's step, like each scheduler's, changes nothing then.
+    optimizer = make_optimizer([1.0, 0.5])
+    builds = {
+        "exponential": lambda: ours.ExponentialLR(optimizer, 0.9),
+        "cyclic": lambda: ours.CyclicLR(optimizer, 0.01, 0.1, step_size_up=3),
+        "python": lambda: _Halving(optimizer),
+        "sequential": lambda: ours.SequentialLR(
+            optimizer, [ours.ConstantLR(optimizer, 0.5, total_iters=2), ours.ExponentialLR(optimizer, 0.9)], [1]
+        ),
+    }
+    head = builds[first]()
+    tail = ours.MultiplicativeLR(optimizer, lambda epoch: 1.0 / (3 - epoch))
+    chain = ours.ChainedScheduler([head, tail], optimizer=optimizer)
+    chain.step()
+    chain.step()
+    before = (
+        [dict(g) for g in optimizer.param_groups],
+        chain.state_dict(),
+        chain.get_last_lr(),
+        head.get_last_lr(),
+        head.last_epoch,
+    )
+    with pytest.raises(ZeroDivisionError):
+        chain.step()
+    after = (
+        [dict(g) for g in optimizer.param_groups],
+        chain.state_dict(),
+        chain.get_last_lr(),
+        head.get_last_lr(),
+        head.last_epoch,
+    )
+    assert repr(after) == repr(before)

@@ -61,6 +61,29 @@ def test_scheduler_core_errors() -> None:
     assert core._core_fields == ("step_size", "gamma", "base_lrs", "last_epoch")
 
 
+def test_core_save_and_restore() -> None:
+    """_core_restore puts back the core and step bookkeeping _core_save saw,
+    and only on the scheduler the state came from."""
+    core = _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
+    groups = [{"lr": 0.1}]
+    core._core_step(groups=groups)
+    token = core._core_save()
+    before = (core._core_get("last_epoch"), core._step_count, core._is_initial)
+    core._core_step(groups=groups)
+    core._core_step(groups=groups)
+    assert core._core_get("last_epoch") == before[0] + 2
+    core._core_restore(token)
+    assert (core._core_get("last_epoch"), core._step_count, core._is_initial) == before
+    core._core_step(groups=groups)  # steps on from the restored state
+    assert core._core_get("last_epoch") == before[0] + 1
+    other = _swiftlr.NativeScheduler("StepLR", {"base_lrs": [0.1], "step_size": 1, "gamma": 0.5})
+    with pytest.raises(ValueError, match="saved from this scheduler"):
+        other._core_restore(token)
+    with pytest.raises(ValueError):  # not a token
+        core._core_restore(object())
+    assert other._core_get("last_epoch") == -1
+
+
 def test_step_writes_only_changed_lrs() -> None:
     """An unchanged lr stays the same float object: a step that changes
     nothing writes nothing into the group."""

@@ -226,6 +226,34 @@ public func swiftlr_scheduler_copy(_ s: OpaquePointer) -> OpaquePointer {
   return box(original.copy())
 }
 
+/// A scheduler's state saved by `swiftlr_scheduler_save`: the struct by value
+/// (its arrays shared until one side writes), to put back with
+/// `swiftlr_scheduler_restore`. Cheaper than a copy of the whole box
+/// (`swiftlr_scheduler_copy` builds its closures and field names again).
+final class SavedScheduler {
+  let value: any LRScheduler
+  init(_ value: any LRScheduler) { self.value = value }
+}
+
+@_cdecl("swiftlr_scheduler_save")
+public func swiftlr_scheduler_save(_ s: OpaquePointer) -> OpaquePointer {
+  let b: NativeScheduler = unbox(s)
+  return box(SavedScheduler(b.scheduler))
+}
+
+@_cdecl("swiftlr_scheduler_restore")
+public func swiftlr_scheduler_restore(_ s: OpaquePointer, _ saved: OpaquePointer) {
+  let b: NativeScheduler = unbox(s)
+  let state: SavedScheduler = unbox(saved)
+  b.scheduler = state.value  // same concrete type: the C layer checks the core it came from
+}
+
+@_cdecl("swiftlr_scheduler_saved_free")
+public func swiftlr_scheduler_saved_free(_ saved: OpaquePointer?) {
+  guard let saved else { return }
+  Unmanaged<SavedScheduler>.fromOpaque(UnsafeRawPointer(saved)).release()
+}
+
 @_cdecl("swiftlr_scheduler_free")
 public func swiftlr_scheduler_free(_ s: OpaquePointer?) {
   guard let s else { return }

@@ -118,6 +118,14 @@ swiftlr_scheduler *swiftlr_scheduler_new(const char *kind, const swiftlr_config 
 swiftlr_scheduler *swiftlr_scheduler_copy(const swiftlr_scheduler *scheduler);
 void swiftlr_scheduler_free(swiftlr_scheduler *scheduler);
 
+/// The scheduler's state, saved to be put back by `swiftlr_scheduler_restore`
+/// on the same scheduler (a ChainedScheduler whose later stage raised);
+/// freed with `swiftlr_scheduler_saved_free`.
+typedef struct swiftlr_scheduler_saved swiftlr_scheduler_saved;
+swiftlr_scheduler_saved *swiftlr_scheduler_save(const swiftlr_scheduler *scheduler);
+void swiftlr_scheduler_restore(swiftlr_scheduler *scheduler, const swiftlr_scheduler_saved *saved);
+void swiftlr_scheduler_saved_free(swiftlr_scheduler_saved *saved);
+
 /// The number of param groups, and of per-step inputs (user factors, metrics).
 int64_t swiftlr_scheduler_group_count(const swiftlr_scheduler *scheduler);
 int64_t swiftlr_scheduler_input_count(const swiftlr_scheduler *scheduler);

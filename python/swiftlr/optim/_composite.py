@@ -304,12 +304,65 @@ class ChainedScheduler(_CompositeState, LRScheduler):
         metric = _one_metric(self, metrics)
         if metric is None and isinstance(self, _MetricStages):
             raise _missing_metrics()
-        for scheduler in self._schedulers:
-            if _takes_metrics(scheduler):
-                scheduler.step(metric)
-            else:
-                scheduler.step()
+        # Each scheduler's step is all-or-nothing; the chain's is too: when one
+        # raises (a user lambda, a division by zero PyTorch raises too), the
+        # schedulers and the groups are put back.
+        groups = self.optimizer.param_groups
+        saved_groups = _saved_groups(groups)
+        saved = [_saved(s) for s in self._schedulers]
+        try:
+            for scheduler in self._schedulers:
+                if _takes_metrics(scheduler):
+                    scheduler.step(metric)
+                else:
+                    scheduler.step()
+        except BaseException:
+            for scheduler, state in zip(self._schedulers, saved):
+                _restore(scheduler, state)
+            _restore_groups(groups, saved_groups)
+            raise
         self._last_lr = _lr_list(self._schedulers[-1].optimizer)
+
+
+def _saved(scheduler: Any) -> Any:
+    """The state of ``scheduler`` for ``_restore``: a swiftlr scheduler's core
+    and step bookkeeping; a Python scheduler's (PyTorch's, a user's, a
+    composite's) ``__dict__``, whose entries a step rebinds rather than
+    mutates, with its stages'."""
+    if isinstance(scheduler, _swiftlr.NativeScheduler):
+        return scheduler._core_save()
+    return dict(scheduler.__dict__), [_saved(s) for s in getattr(scheduler, "_schedulers", ())]
+
+
+def _restore(scheduler: Any, state: Any) -> None:
+    if isinstance(scheduler, _swiftlr.NativeScheduler):
+        scheduler._core_restore(state)
+        return
+    attributes, stages = state
+    scheduler.__dict__.clear()
+    scheduler.__dict__.update(attributes)
+    for stage, stage_state in zip(getattr(scheduler, "_schedulers", ()), stages):
+        _restore(stage, stage_state)
+
+
+def _saved_groups(groups: Any) -> tuple[list[dict[str, Any]], list[tuple[int, float]]]:
+    """Each group's entries, and the values of tensor lrs (a step fills them in place)."""
+    entries, tensors = [], []
+    for i, group in enumerate(groups):
+        entries.append(dict(group))
+        lr = group.get("lr")
+        if type(lr) is not float and hasattr(lr, "fill_"):
+            tensors.append((i, float(lr)))
+    return entries, tensors
+
+
+def _restore_groups(groups: Any, saved: tuple[list[dict[str, Any]], list[tuple[int, float]]]) -> None:
+    entries, tensors = saved
+    for group, old in zip(groups, entries):
+        group.clear()
+        group.update(old)
+    for i, lr in tensors:
+        _swiftlr.write_group(groups[i], "lr", lr)
 
 
 def _one_metric(composite: Any, metrics: tuple[Any, ...]) -> Any:
