@@ -90,9 +90,11 @@ final class NativeScheduler {
     momenta = { out in
       // One copy of the state for all groups: each `storage.value` read copies
       // the scheduler (retaining its arrays), a fifth of OneCycleLR's step.
+      // The first group's momentum, computed once, says whether momentum cycles.
       let scheduler = storage.value
-      guard out.count == scheduler.groupCount, scheduler.momentum(group: 0) != nil else { return false }
-      for i in out.indices { out[i] = scheduler.momentum(group: i) ?? .nan }
+      guard out.count == scheduler.groupCount, let first = scheduler.momentum(group: 0) else { return false }
+      out[0] = first
+      for i in out.indices.dropFirst() { out[i] = scheduler.momentum(group: i) ?? .nan }
       return true
     }
     copy = { NativeScheduler(storage.value) }
