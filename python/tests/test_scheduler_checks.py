@@ -36,7 +36,9 @@ def test_composite_schedulers_in_pytorchs_order_and_words() -> None:
         checks.composite_schedulers("ChainedScheduler", opt, [], " to be chained")
     with pytest.raises(TypeError, match=re.escape("SequentialLR at index 1 should have `optimizer` as its attribute.")):
         checks.composite_schedulers("SequentialLR", opt, [first, object()], milestones=[])
-    with pytest.raises(ValueError, match="^SequentialLR expects all schedulers to belong to the same optimizer, but got"):
+    with pytest.raises(
+        ValueError, match="^SequentialLR expects all schedulers to belong to the same optimizer, but got"
+    ):
         checks.composite_schedulers("SequentialLR", opt, [first, stray], milestones=[2, 3])
     # The schedulers first, then the milestones: one fewer than the schedulers.
     with pytest.raises(ValueError, match="number of schedulers 2 and the number of milestones to be equal to 2$"):
