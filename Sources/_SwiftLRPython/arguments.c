@@ -44,26 +44,48 @@ fail:
   return NULL;
 }
 
-// scheduler_fields(kind) -> tuple of str: the declared fields that are PyTorch's
-// attributes, in declaration order (the Python class's state attributes).
-PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind) {
-  (void)module;
+/// A tuple of the names `name_at(name, flag, 0)`, `name_at(name, flag, 1)`, ... up to
+/// the first NULL: one of the name lists the declarations of scheduler `kind` give.
+static PyObject *declared_names(PyObject *kind, int32_t flag,
+                                const char *(*name_at)(const char *kind, int32_t flag, int64_t index)) {
   const char *name = kind_name(kind);
   if (name == NULL) return NULL;
   if (swiftlr_scheduler_argument_count(name) < 0) return PyErr_Format(PyExc_ValueError, "unknown scheduler %R", kind);
   Py_ssize_t count = 0;
-  while (swiftlr_scheduler_torch_field(name, count) != NULL) count++;
+  while (name_at(name, flag, count) != NULL) count++;
   PyObject *names = PyTuple_New(count);
   if (names == NULL) return NULL;
   for (Py_ssize_t i = 0; i < count; i++) {
-    PyObject *field = PyUnicode_FromString(swiftlr_scheduler_torch_field(name, i));
-    if (field == NULL) goto fail;
-    PyTuple_SET_ITEM(names, i, field);
+    PyObject *item = PyUnicode_FromString(name_at(name, flag, i));
+    if (item == NULL) goto fail;
+    PyTuple_SET_ITEM(names, i, item);
   }
   return names;
 fail:
   Py_DECREF(names);
   return NULL;
+}
+
+static const char *torch_field_at(const char *kind, int32_t flag, int64_t index) {
+  (void)flag;
+  return swiftlr_scheduler_torch_field(kind, index);
+}
+
+// scheduler_fields(kind) -> tuple of str: the declared fields that are PyTorch's
+// attributes, in declaration order (the Python class's state attributes).
+PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind) {
+  (void)module;
+  return declared_names(kind, 0, torch_field_at);
+}
+
+// scheduler_group_inputs(kind, cycle_momentum) -> tuple of str: the param-group keys
+// whose values a step takes as its inputs, one run per group in this order.
+PyObject *shim_scheduler_group_inputs(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+  (void)module;
+  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "scheduler_group_inputs() takes 2 arguments (%zd given)", nargs);
+  int cycle_momentum = PyObject_IsTrue(args[1]);
+  if (cycle_momentum < 0) return NULL;
+  return declared_names(args[0], cycle_momentum, swiftlr_scheduler_group_input);
 }
 
 // check_arguments(kind, values: dict) -> None: the declared checks of the given arguments.

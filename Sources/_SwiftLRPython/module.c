@@ -62,6 +62,10 @@ static PyMethodDef module_methods[] = {
      "scheduler_fields(kind) -> tuple\n\n"
      "The state fields the Swift scheduler `kind` declares that are PyTorch's attributes,\n"
      "in declaration order: the Python class's state attributes."},
+    {"scheduler_group_inputs", (PyCFunction)(void (*)(void))shim_scheduler_group_inputs, METH_FASTCALL,
+     "scheduler_group_inputs(kind, cycle_momentum) -> tuple\n\n"
+     "The param-group keys whose values a step of the Swift scheduler `kind` takes as its\n"
+     "inputs, one run per group in this order (OneCycleLR's bounds, SWALR's swa_lr)."},
     {"check_arguments", (PyCFunction)(void (*)(void))shim_check_arguments, METH_FASTCALL,
      "check_arguments(kind, values) -> None\n\n"
      "Runs the declared checks of the arguments in the dict `values` (and no others),\n"

@@ -151,6 +151,7 @@ PyObject *shim_schedule_values(PyObject *module, PyObject *const *args, Py_ssize
 PyObject *shim_axpy(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind);
 PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind);
+PyObject *shim_scheduler_group_inputs(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

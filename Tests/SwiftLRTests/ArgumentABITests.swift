@@ -54,6 +54,22 @@ final class ArgumentABITests: XCTestCase {
     XCTAssertEqual(OneCycleLR.fields.filter { !$0.isTorchAttribute }.map(\.name), ["group_values", "phase_end_steps"])
   }
 
+  func testGroupInputs() {
+    func names(_ kind: String, cycling: Bool) -> [String] {
+      var out: [String] = []
+      while let name = SwiftLR.swiftlr_scheduler_group_input(kind, cycling ? 1 : 0, Int64(out.count)) {
+        out.append(String(cString: name))
+      }
+      return out
+    }
+    XCTAssertEqual(names("OneCycleLR", cycling: false), ["initial_lr", "max_lr", "min_lr"])
+    XCTAssertEqual(names("OneCycleLR", cycling: true), OneCycleLR.GroupValue.allCases.map(\.key))
+    XCTAssertEqual(names("SWALR", cycling: false), ["swa_lr"])
+    XCTAssertEqual(names("CyclicLR", cycling: true), [])
+    XCTAssertEqual(names("NoSuchLR", cycling: false), [])
+    XCTAssertNil(SwiftLR.swiftlr_scheduler_group_input("SWALR", 0, -1))
+  }
+
   func testRowsMirrorTheDeclarations() {
     for (kind, entry) in SchedulerRegistry.entries {
       for (i, argument) in entry.type.arguments.enumerated() {

@@ -29,6 +29,19 @@ final class OneCycleLRTests: XCTestCase {
     XCTAssertEqual(s.lastEpoch, 10)  // PyTorch allows step == total_steps (extrapolating)
   }
 
+  func testGroupValuesFollowTheDeclaredLayout() throws {
+    let keys = ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"]
+    XCTAssertEqual(OneCycleLR.GroupValue.allCases.map(\.key), keys)
+    XCTAssertEqual(OneCycleLR.groupInputKeys(cycleMomentum: false), Array(keys.prefix(3)))
+    let s = try OneCycleLR(
+      maxLRs: [1.0, 2.0], totalSteps: 10, baseMomentums: [0.8, 0.7], maxMomentums: [0.9, 0.95], divFactor: 4,
+      finalDivFactor: 10)
+    XCTAssertEqual(s.valuesPerGroup, 5)
+    XCTAssertEqual(s.groupValues, [0.25, 1.0, 0.025, 0.9, 0.8, 0.5, 2.0, 0.05, 0.95, 0.7])
+    let plain = try OneCycleLR(maxLRs: [1.0, 2.0], totalSteps: 10, cycleMomentum: false, divFactor: 4)
+    XCTAssertEqual(plain.groupValues, [0.25, 1.0, 0.25e-4, 0.5, 2.0, 0.5e-4])
+  }
+
   func testThreePhasesReturnToInitialThenAnnihilate() throws {
     var s = try OneCycleLR(maxLRs: [1.0], totalSteps: 21, pctStart: 0.5, threePhase: true)
     let (lrs, _) = try run(&s, steps: 21)

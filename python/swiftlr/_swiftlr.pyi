@@ -212,6 +212,11 @@ def scheduler_fields(kind: str, /) -> tuple[str, ...]:
     PyTorch's attributes, in declaration order: the Python class's state
     attributes (``_state_fields``) and the properties they back."""
 
+def scheduler_group_inputs(kind: str, cycle_momentum: bool, /) -> tuple[str, ...]:
+    """The param-group keys whose values a step of the Swift scheduler ``kind``
+    takes as its inputs, one run per group in this order (``LRScheduler.groupInputKeys``:
+    OneCycleLR's bounds, the momenta's only when ``cycle_momentum``; SWALR's ``swa_lr``)."""
+
 def check_arguments(kind: str, values: dict[str, Any], /) -> None:
     """Runs the declared checks of the arguments in ``values`` (and no others),
     raising PyTorch's exception for the first bad one."""

@@ -124,6 +124,20 @@ def test_swiftlr_only_fields_are_not_attributes() -> None:
         _swiftlr.scheduler_fields(3)  # type: ignore[arg-type]
 
 
+def test_group_inputs_are_the_cores() -> None:
+    """The param-group keys a step reads are declared in Swift (``groupInputKeys``):
+    OneCycleLR's layout of its group values, SWALR's ``swa_lr``, none for the others."""
+    lrs = ("initial_lr", "max_lr", "min_lr")
+    assert _swiftlr.scheduler_group_inputs("OneCycleLR", False) == lrs
+    assert _swiftlr.scheduler_group_inputs("OneCycleLR", True) == (*lrs, "max_momentum", "base_momentum")
+    assert _swiftlr.scheduler_group_inputs("SWALR", False) == ("swa_lr",)
+    assert _swiftlr.scheduler_group_inputs("CyclicLR", True) == ()
+    with pytest.raises(ValueError, match="unknown scheduler"):
+        _swiftlr.scheduler_group_inputs("NoSuchLR", False)
+    with pytest.raises(TypeError, match="takes 2 arguments"):
+        _swiftlr.scheduler_group_inputs("SWALR")  # type: ignore[call-arg]
+
+
 def test_a_users_subclass_steps_its_bases_rule() -> None:
     """``class MyStepLR(StepLR)`` builds StepLR's core, as a subclass of
     PyTorch's StepLR steps StepLR's rule (it had looked for a Swift 'MyStepLR')."""

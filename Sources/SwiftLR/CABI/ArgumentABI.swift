@@ -15,18 +15,24 @@ struct ArgumentTable: @unchecked Sendable {
   let rows: [String: [swiftlr_argument]]
   /// Each scheduler's fields that are PyTorch's attributes, in declaration order.
   let torchFields: [String: [UnsafePointer<CChar>]]
+  /// Each scheduler's `groupInputKeys`, without (index 0) and with (1) cycled momentum.
+  let groupInputs: [String: [[UnsafePointer<CChar>]]]
 
   static let shared = ArgumentTable()
 
   private init() {
     var rows: [String: [swiftlr_argument]] = [:]
     var torchFields: [String: [UnsafePointer<CChar>]] = [:]
+    var groupInputs: [String: [[UnsafePointer<CChar>]]] = [:]
+    let cString = { (name: String) in UnsafePointer(strdup(name)!) }
     for (kind, entry) in SchedulerRegistry.entries {
       rows[kind] = entry.type.arguments.map(Self.row)
-      torchFields[kind] = torchFieldNames(entry.type).map { UnsafePointer(strdup($0)!) }
+      torchFields[kind] = torchFieldNames(entry.type).map(cString)
+      groupInputs[kind] = [false, true].map { entry.type.groupInputKeys(cycleMomentum: $0).map(cString) }
     }
     self.rows = rows
     self.torchFields = torchFields
+    self.groupInputs = groupInputs
   }
 
   private static func row(_ argument: SchedulerArgument) -> swiftlr_argument {
@@ -72,6 +78,15 @@ public func swiftlr_scheduler_torch_field(_ kind: UnsafePointer<CChar>, _ index:
   guard let names = ArgumentTable.shared.torchFields[String(cString: kind)], index >= 0, index < Int64(names.count)
   else { return nil }
   return names[Int(index)]
+}
+
+@_cdecl("swiftlr_scheduler_group_input")
+public func swiftlr_scheduler_group_input(
+  _ kind: UnsafePointer<CChar>, _ cycleMomentum: Int32, _ index: Int64
+) -> UnsafePointer<CChar>? {
+  guard let lists = ArgumentTable.shared.groupInputs[String(cString: kind)] else { return nil }
+  let names = lists[cycleMomentum != 0 ? 1 : 0]
+  return index >= 0 && index < Int64(names.count) ? names[Int(index)] : nil
 }
 
 @_cdecl("swiftlr_scheduler_check")

@@ -39,6 +39,12 @@ public protocol LRScheduler: OptimizerScheduler {
   /// user functions, a metric. Zero for most schedulers.
   var inputCount: Int { get }
 
+  /// The param-group keys whose values a step takes as its inputs, one run
+  /// per group in this order, where they live in the groups (PyTorch reads
+  /// them there at every step): OneCycleLR's bounds, SWALR's `swa_lr`; none
+  /// by default. `cycleMomentum`: the scheduler's `cycle_momentum`.
+  static func groupInputKeys(cycleMomentum: Bool) -> [String]
+
   /// Checks what the argument declarations cannot: invariants between
   /// fields and of the state. `checkState()` runs the declared checks, then
   /// this, after construction and after every update of fields (which is
@@ -137,6 +143,7 @@ public protocol LRScheduler: OptimizerScheduler {
 extension LRScheduler {
   public static var defaultLastEpoch: Int { -1 }
   public var inputCount: Int { 0 }
+  public static func groupInputKeys(cycleMomentum: Bool) -> [String] { [] }
   public static var hasClosedForm: Bool { false }
   public func closedFormLR<L: LRValue>(group: Int, current: L) -> L? { nil }
 

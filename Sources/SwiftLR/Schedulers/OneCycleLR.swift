@@ -8,10 +8,11 @@
 /// cycles, moves the opposite way between `max_momentum` and `base_momentum`.
 ///
 /// In PyTorch those five values live in each param group and are read at
-/// every step, so here they are the step's inputs, per group in the order
-/// `initial_lr, max_lr, min_lr`, then `max_momentum, base_momentum` when
-/// momentum cycles (`valuesPerGroup`: 5, else 3). `groupValues` holds the
-/// last ones; Swift callers can pass it back each step.
+/// every step, so here they are the step's inputs, per group in the order of
+/// `GroupValue` (`initial_lr, max_lr, min_lr`, then `max_momentum,
+/// base_momentum` when momentum cycles: `groupInputKeys`, from which the
+/// Python class reads and writes the groups). `groupValues` holds the last
+/// ones; Swift callers can pass it back each step.
 ///
 /// - Parameters:
 ///   - totalSteps: steps in the cycle; stepping beyond throws PyTorch's ValueError.
@@ -81,10 +82,10 @@ public struct OneCycleLR: LRScheduler {
     let maxLRs = a.optional("max_lr") == nil ? [] : try a.perGroup("max_lr")
     let (top, base) = (try a.perGroup("max_momentum"), try a.perGroup("base_momentum"))
     var values: [Double] = []
-    for i in maxLRs.indices {
+    for i in maxLRs.indices {  // in `GroupValue`'s order
       let initial = maxLRs[i] / divFactor
-      values += [initial, maxLRs[i], initial / finalDivFactor]
-      if cycle { values += [top[i], base[i]] }
+      let all = [initial, maxLRs[i], initial / finalDivFactor, top[i], base[i]]
+      values += all.prefix(GroupValue.count(cycleMomentum: cycle))
     }
     baseLRs = try a.doubles("base_lrs")
     lastEpoch = try a.int("last_epoch")
@@ -133,8 +134,33 @@ public struct OneCycleLR: LRScheduler {
     .bool("cycle_momentum", \.cycleMomentum), .doubles("phase_end_steps", \.phaseEndSteps).swiftlrOnly(),
   ]
 
+  /// One group's values, in their order in `groupValues` and the step's
+  /// inputs: the keys PyTorch's constructor writes into each group and its
+  /// step reads back. The momenta are there only when momentum cycles.
+  public enum GroupValue: Int, CaseIterable, Sendable {
+    case initialLR, maxLR, minLR, maxMomentum, baseMomentum
+
+    /// The param group's key (PyTorch's).
+    public var key: String {
+      switch self {
+      case .initialLR: "initial_lr"
+      case .maxLR: "max_lr"
+      case .minLR: "min_lr"
+      case .maxMomentum: "max_momentum"
+      case .baseMomentum: "base_momentum"
+      }
+    }
+
+    /// How many values a group has: the three lrs, and the two momenta when they cycle.
+    static func count(cycleMomentum: Bool) -> Int { cycleMomentum ? allCases.count : maxMomentum.rawValue }
+  }
+
+  public static func groupInputKeys(cycleMomentum: Bool) -> [String] {
+    GroupValue.allCases.prefix(GroupValue.count(cycleMomentum: cycleMomentum)).map(\.key)
+  }
+
   /// Inputs per group: the three lrs, and the two momenta when they cycle.
-  public var valuesPerGroup: Int { cycleMomentum ? 5 : 3 }
+  public var valuesPerGroup: Int { GroupValue.count(cycleMomentum: cycleMomentum) }
   public var inputCount: Int { valuesPerGroup * baseLRs.count }
 
   public func validate() throws(SchedulerError) {
@@ -171,28 +197,27 @@ public struct OneCycleLR: LRScheduler {
     return (0, (0, 0), .nan)  // unreachable: validate() keeps two or three phases
   }
 
-  /// Indices into a group's values of a phase's (start, end) lr or momentum:
-  /// 0 initial_lr, 1 max_lr, 2 min_lr, 3 max_momentum, 4 base_momentum
+  /// A phase's (start, end) lr or momentum among a group's values
   /// (PyTorch's `_schedule_phases`). A switch, not a table: no array to
   /// retain and release on every call.
-  func valueIndices(phase index: Int, momentum: Bool) -> (Int, Int) {
+  func phaseValues(phase index: Int, momentum: Bool) -> (GroupValue, GroupValue) {
     if phaseEndSteps.count == 3 {
       switch index {
-      case 0: return momentum ? (3, 4) : (0, 1)
-      case 1: return momentum ? (4, 3) : (1, 0)
-      default: return momentum ? (3, 3) : (0, 2)
+      case 0: return momentum ? (.maxMomentum, .baseMomentum) : (.initialLR, .maxLR)
+      case 1: return momentum ? (.baseMomentum, .maxMomentum) : (.maxLR, .initialLR)
+      default: return momentum ? (.maxMomentum, .maxMomentum) : (.initialLR, .minLR)
       }
     }
-    if index == 0 { return momentum ? (3, 4) : (0, 1) }
-    return momentum ? (4, 3) : (1, 2)
+    if index == 0 { return momentum ? (.maxMomentum, .baseMomentum) : (.initialLR, .maxLR) }
+    return momentum ? (.baseMomentum, .maxMomentum) : (.maxLR, .minLR)
   }
 
   func value(group: Int, momentum: Bool, at step: Int) -> Double? {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: step)
-    let (start, end) = valueIndices(phase: index, momentum: momentum)
-    return annealStrategy.anneal(groupValues[offset + start], groupValues[offset + end], pct)
+    let (start, end) = phaseValues(phase: index, momentum: momentum)
+    return annealStrategy.anneal(groupValues[offset + start.rawValue], groupValues[offset + end.rawValue], pct)
   }
 
   /// Computed from the group's Python floats, then stored into its lr.

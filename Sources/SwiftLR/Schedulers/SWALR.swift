@@ -41,6 +41,8 @@ public struct SWALR: LRScheduler {
     try checkState()
   }
 
+  public static func groupInputKeys(cycleMomentum: Bool) -> [String] { ["swa_lr"] }
+
   /// In PyTorch's order; `anneal_epochs` must be a Python int (`isinstance`).
   public static let arguments: [SchedulerArgument] = [
     .perGroup("swa_lr"),

@@ -97,6 +97,10 @@ int32_t swiftlr_scheduler_argument(const char *kind, int64_t index, swiftlr_argu
 /// Name of the `index`-th declared field of `kind` that is one of PyTorch's attributes
 /// (declaration order; static storage); NULL past the last one or for an unknown kind.
 const char *swiftlr_scheduler_torch_field(const char *kind, int64_t index);
+/// The `index`-th param-group key whose value a step of `kind` takes as an input
+/// (`LRScheduler.groupInputKeys`; `cycle_momentum` nonzero when momentum cycles;
+/// static storage); NULL past the last one or for an unknown kind.
+const char *swiftlr_scheduler_group_input(const char *kind, int32_t cycle_momentum, int64_t index);
 /// Runs the declared checks of the arguments `config` holds (and no others).
 int32_t swiftlr_scheduler_check(const char *kind, const swiftlr_config *config, swiftlr_message *message);
 /// SWALR's annealing weight at `t` for the strategy "cos" or "linear"; NaN for another.

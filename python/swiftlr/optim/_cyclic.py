@@ -268,10 +268,11 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
         cycles, its starting momentum and both momentum bounds."""
         if last_epoch == -1:
             values = self._core_get("group_values")
-            width = 5 if arguments["cycle_momentum"] else 3
+            keys = _swiftlr.scheduler_group_inputs(self._kind, arguments["cycle_momentum"])  # the core's layout
             for i, (group, max_lr) in enumerate(zip(optimizer.param_groups, per_group(optimizer, arguments["max_lr"]))):
-                group["initial_lr"], _, group["min_lr"] = values[i * width : i * width + 3]
-                group["max_lr"] = max_lr
+                mine = dict(zip(keys, values[i * len(keys) : (i + 1) * len(keys)]))
+                group["initial_lr"], group["min_lr"] = mine["initial_lr"], mine["min_lr"]
+                group["max_lr"] = max_lr  # as given, as PyTorch writes it
         self._start_momenta(optimizer, arguments, last_epoch)
 
     @property
@@ -302,11 +303,7 @@ class OneCycleLR(_CyclesMomentum, OneCycleCompat, SwiftScheduler):
         self._core_update({"phase_end_steps": _phase_ends(phases)})
 
     def _core_options(self, config: dict[str, Any]) -> dict[str, Any]:
-        # PyTorch reads these from each group at every step; so does the C step.
-        keys: tuple[str, ...] = ("initial_lr", "max_lr", "min_lr")
-        if config["cycle_momentum"]:
-            keys += ("max_momentum", "base_momentum")
-        return {"group_inputs": keys, "momentum_key": _momentum_key(self, config)}
+        return {**super()._core_options(config), "momentum_key": _momentum_key(self, config)}
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()

@@ -82,9 +82,6 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     #: ReduceLROnPlateau's ``min_lrs``, a list the user may extend).
     _held_fields: ClassVar[tuple[str, ...]] = ()
     _common_fields: ClassVar[tuple[str, ...]] = ("base_lrs", "last_epoch")
-    #: Keys of each param group that the rule reads at every step (PyTorch
-    #: reads e.g. OneCycleLR's ``max_lr`` from the groups each time).
-    _group_inputs: ClassVar[tuple[str, ...]] = ()
     #: How ``step()`` behaves: ``"lr"`` (PyTorch's ``LRScheduler.step``),
     #: ``"metric"`` (``step(metrics, epoch=None)``, as ReduceLROnPlateau) or
     #: ``"plain"`` (no warnings, no ``_step_count``, as CosineAnnealingWarmRestarts).
@@ -154,14 +151,16 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
         """How the C ``step`` treats this scheduler, built from ``config``
         (see ``NativeScheduler._init_core``)."""
         return {
-            "group_inputs": self._group_inputs,
+            # Keys of each param group the rule reads at every step (PyTorch reads
+            # e.g. OneCycleLR's ``max_lr`` from the groups each time), as the core declares them.
+            "group_inputs": _swiftlr.scheduler_group_inputs(self._kind, bool(config.get("cycle_momentum"))),
             "python_inputs": type(self)._step_inputs is not SwiftScheduler._step_inputs,
             "step_kind": self._step_kind,
         }
 
     def _step_inputs(self, epoch: float | None) -> Sequence[float] | None:
         """The values the next step takes from Python (user factors); none by
-        default, and then the C step reads ``_group_inputs`` from the groups.
+        default, and then the C step reads the core's group inputs from the groups.
         ``epoch`` is the explicit epoch of a deprecated ``step(epoch)`` call,
         else None (the step goes to ``last_epoch + 1``)."""
         return None

@@ -66,6 +66,6 @@ class SWALR(SwiftScheduler):
         the weight of ``swa_lr`` at progress ``t`` in [0, 1], from the core."""
         return functools.partial(_swiftlr.anneal_weight, self._anneal_strategy)
 
-    #: PyTorch reads each group's ``swa_lr`` at every step; so does the C step.
-    #: The step number (``_step_count - 1``) reaches the core with every step.
-    _group_inputs = ("swa_lr",)
+    # PyTorch reads each group's ``swa_lr`` at every step; so does the C step
+    # (the core's group inputs). The step number (``_step_count - 1``) reaches
+    # the core with every step.
