@@ -12,7 +12,7 @@ static const char *kind_name(PyObject *kind) {
   return PyUnicode_AsUTF8(kind);
 }
 
-// scheduler_arguments(kind) -> tuple of (name, kind, default, checked_first);
+// scheduler_arguments(kind) -> tuple of (name, conversion, default, checked_first);
 // default is `required` (the module's sentinel) for a required argument.
 PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind) {
   const char *name = kind_name(kind);
@@ -32,7 +32,7 @@ PyObject *shim_scheduler_arguments(PyObject *module, PyObject *kind) {
     PyObject *value = argument.has_default ? shim_value_to_object(&argument.default_value) : Py_NewRef(required);
     if (value == NULL) goto fail;
     PyObject *row =
-        Py_BuildValue("(ssNO)", argument.name, argument.kind, value, argument.checked_first ? Py_True : Py_False);
+        Py_BuildValue("(ssNO)", argument.name, argument.conversion, value, argument.checked_first ? Py_True : Py_False);
     if (row == NULL) goto fail;
     PyTuple_SET_ITEM(rows, (Py_ssize_t)i, row);
   }

@@ -57,7 +57,7 @@ static PyMethodDef module_methods[] = {
     {"scheduler_arguments", (PyCFunction)shim_scheduler_arguments, METH_O,
      "scheduler_arguments(kind) -> tuple\n\n"
      "The constructor arguments the Swift scheduler `kind` declares, in PyTorch's order:\n"
-     "(name, kind, default, checked_first) each; default is REQUIRED for a required one."},
+     "(name, conversion, default, checked_first) each; default is REQUIRED for a required one."},
     {"scheduler_fields", (PyCFunction)shim_scheduler_fields, METH_O,
      "scheduler_fields(kind) -> tuple\n\n"
      "The state fields the Swift scheduler `kind` declares that are PyTorch's attributes,\n"

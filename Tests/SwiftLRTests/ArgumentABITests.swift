@@ -79,7 +79,7 @@ final class ArgumentABITests: XCTestCase {
         }
         let label = "\(kind).\(argument.name)"
         XCTAssertEqual(String(cString: r.name), argument.name, label)
-        XCTAssertEqual(String(cString: r.kind), argument.kind.rawValue, label)
+        XCTAssertEqual(String(cString: r.conversion), argument.conversion.rawValue, label)
         XCTAssertEqual(r.has_default, argument.defaultValue == nil ? 0 : 1, label)
         XCTAssertEqual(r.checked_first, argument.checkedFirst ? 1 : 0, label)
         if let value = argument.defaultValue { XCTAssertEqual(schedulerValue(r.default_value), value, label) }
@@ -101,7 +101,7 @@ final class ArgumentABITests: XCTestCase {
     // StepLR(optimizer, step_size, gamma=0.1): step_size required.
     let stepSize = try XCTUnwrap(row("StepLR", 0))
     XCTAssertEqual(String(cString: stepSize.name), "step_size")
-    XCTAssertEqual(String(cString: stepSize.kind), "int_or_float")
+    XCTAssertEqual(String(cString: stepSize.conversion), "int_or_float")
     XCTAssertEqual(stepSize.has_default, 0)
     let gamma = try XCTUnwrap(row("StepLR", 1))
     XCTAssertEqual(gamma.default_value.tag, Int32(SWIFTLR_DOUBLE.rawValue))
@@ -123,9 +123,9 @@ final class ArgumentABITests: XCTestCase {
     XCTAssertEqual(total.has_default, 1)
     XCTAssertEqual(total.default_value.tag, Int32(SWIFTLR_NONE.rawValue))
     let baseMomentum = try XCTUnwrap(row("CyclicLR", named: "base_momentum"))
-    XCTAssertEqual(String(cString: baseMomentum.kind), "per_group")
+    XCTAssertEqual(String(cString: baseMomentum.conversion), "per_group")
     XCTAssertEqual(baseMomentum.default_value.double_value, 0.8)
-    XCTAssertEqual(String(cString: try XCTUnwrap(row("PiecewiseLinearLR", named: "factors")).kind), "floats")
+    XCTAssertEqual(String(cString: try XCTUnwrap(row("PiecewiseLinearLR", named: "factors")).conversion), "floats")
   }
 
   func testRowPointersLiveAsLongAsTheProcess() throws {

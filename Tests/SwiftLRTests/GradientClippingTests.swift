@@ -60,7 +60,7 @@ final class GradientClippingTests: XCTestCase {
   func testANonfiniteTotalThrowsOnlyWhenAskedAndChangesNothing() throws {
     let a = Parameter<Double>([0, 0], grad: [3, .infinity])
     XCTAssertThrowsError(try clipGradNorm([a], maxNorm: 1, errorIfNonfinite: true)) { error in
-      XCTAssertEqual((error as? SchedulerError)?.kind, .runtime)
+      XCTAssertEqual((error as? SchedulerError)?.exception, .runtime)
       XCTAssertTrue("\(error)".contains("order 2.0"))
     }
     XCTAssertEqual(a.grad!, [3, .infinity])

@@ -55,7 +55,7 @@ final class SGDABITests: XCTestCase {
         buffer: nil, count: 2, dtype: Int32(SWIFTLR_FLOAT64.rawValue), fresh_buffer: 0, group: 0),
       swiftlr_sgd_tensor(param: nil, grad: nil, buffer: nil, count: 0, dtype: 99, fresh_buffer: 0, group: 3),
     ]
-    XCTAssertEqual(swiftlr_sgd_step(&tensors, 2, &group, 1, &message), SchedulerError.Kind.value.rawValue)
+    XCTAssertEqual(swiftlr_sgd_step(&tensors, 2, &group, 1, &message), SchedulerError.Exception.value.rawValue)
     XCTAssertEqual(param, [1, 2])
     let text = withUnsafeBytes(of: &message.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     XCTAssert(text.contains("group index 3 out of range"), text)

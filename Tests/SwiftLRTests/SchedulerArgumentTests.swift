@@ -22,7 +22,7 @@ final class SchedulerArgumentTests: XCTestCase {
     XCTAssertEqual(plateau.groupCount, 2)
   }
 
-  func testValuesAreConvertedToTheDeclaredKind() throws {
+  func testValuesAreConvertedAsDeclared() throws {
     let a = try SchedulerConfig(["base_lrs": .ints([1]), "step_size": .double(10.0), "gamma": .int(1)])
       .resolved(for: StepLR.self)
     XCTAssertEqual(a.config["base_lrs"], .doubles([1.0]))
@@ -251,14 +251,15 @@ final class SchedulerArgumentTests: XCTestCase {
           XCTAssertEqual(resolved, SchedulerValue.none, "\(kind).\(argument.name)")
           continue
         }
-        XCTAssertTrue(matches(resolved, argument.kind), "\(kind).\(argument.name): \(resolved) is not \(argument.kind)")
+        XCTAssertTrue(
+          matches(resolved, argument.conversion), "\(kind).\(argument.name): \(resolved) is not \(argument.conversion)")
       }
     }
   }
 
-  /// Whether `value` is the case that an argument of `kind` resolves to.
-  private func matches(_ value: SchedulerValue, _ kind: SchedulerArgument.Kind) -> Bool {
-    switch (kind, value) {
+  /// Whether `value` is the case that an argument of `conversion` resolves to.
+  private func matches(_ value: SchedulerValue, _ conversion: SchedulerArgument.Conversion) -> Bool {
+    switch (conversion, value) {
     case (.int, .int), (.float, .double), (.bool, .bool), (.str, .string), (.ints, .ints), (.floats, .doubles),
       (.perGroup, .double), (.perGroup, .doubles), (.intOrFloat, .int), (.intOrFloat, .double):
       return true

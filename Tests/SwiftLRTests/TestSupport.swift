@@ -25,19 +25,19 @@ func assertClose<T: BinaryFloatingPoint>(
   }
 }
 
-/// Asserts that `body` throws a `SchedulerError` of `kind` whose message contains `fragment`.
+/// Asserts that `body` throws a `SchedulerError` of `exception` whose message contains `fragment`.
 func assertThrows(
-  _ kind: SchedulerError.Kind, _ fragment: String, file: StaticString = #filePath, line: UInt = #line,
+  _ exception: SchedulerError.Exception, _ fragment: String, file: StaticString = #filePath, line: UInt = #line,
   _ body: () throws -> Void
 ) {
   do {
     try body()
-    XCTFail("expected a \(kind) error containing '\(fragment)'", file: file, line: line)
+    XCTFail("expected a \(exception) error containing '\(fragment)'", file: file, line: line)
   } catch {
     guard let error = error as? SchedulerError else {
       return XCTFail("expected a SchedulerError, got \(error)", file: file, line: line)
     }
-    XCTAssertEqual(error.kind, kind, error.message, file: file, line: line)
+    XCTAssertEqual(error.exception, exception, error.message, file: file, line: line)
     XCTAssert(error.message.contains(fragment), "'\(error.message)' lacks '\(fragment)'", file: file, line: line)
   }
 }

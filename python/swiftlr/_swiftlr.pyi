@@ -202,8 +202,8 @@ REQUIRED: object
 
 def scheduler_arguments(kind: str, /) -> tuple[tuple[str, str, Any, bool], ...]:
     """The constructor arguments the Swift scheduler ``kind`` declares, in
-    PyTorch's order: ``(name, kind, default, checked_first)`` each, where
-    ``kind`` is ``'int'``, ``'float'``, ``'bool'``, ``'str'``, ``'ints'``,
+    PyTorch's order: ``(name, conversion, default, checked_first)`` each, where
+    ``conversion`` is ``'int'``, ``'float'``, ``'int_or_float'``, ``'bool'``, ``'str'``, ``'ints'``,
     ``'floats'`` or ``'per_group'`` and ``default`` is :data:`REQUIRED` for a
     required argument."""
 

@@ -68,11 +68,11 @@ def test_signature_mirrors_the_swift_declaration(cls: type) -> None:
 
 
 def test_declarations_are_well_formed() -> None:
-    kinds = {"int", "float", "int_or_float", "bool", "str", "ints", "floats", "per_group"}
+    conversions = {"int", "float", "int_or_float", "bool", "str", "ints", "floats", "per_group"}
     for cls in _CLASSES:
         rows = _swiftlr.scheduler_arguments(cls._kind)
         assert len({name for name, *_ in rows}) == len(rows)
-        assert all(kind in kinds and isinstance(first, bool) for _, kind, _, first in rows)
+        assert all(conversion in conversions and isinstance(first, bool) for _, conversion, _, first in rows)
     with pytest.raises(ValueError, match="unknown scheduler"):
         _swiftlr.scheduler_arguments("NoSuchLR")
 

@@ -9,7 +9,7 @@ import _SwiftLRShims
 // attributes (SWALR's `anneal_func`, CyclicLR's `scale_fn`).
 
 /// Every registered scheduler's arguments in C form, made once. The names,
-/// kinds and defaults are copied to C memory that is never freed: the table
+/// conversions and defaults are copied to C memory that is never freed: the table
 /// lives as long as the process, so the pointers handed out stay valid.
 struct ArgumentTable: @unchecked Sendable {
   let rows: [String: [swiftlr_argument]]
@@ -38,7 +38,7 @@ struct ArgumentTable: @unchecked Sendable {
   private static func row(_ argument: SchedulerArgument) -> swiftlr_argument {
     var row = swiftlr_argument()
     row.name = UnsafePointer(strdup(argument.name))
-    row.kind = UnsafePointer(strdup(argument.kind.rawValue))
+    row.conversion = UnsafePointer(strdup(argument.conversion.rawValue))
     row.has_default = argument.defaultValue == nil ? 0 : 1
     row.checked_first = argument.checkedFirst ? 1 : 0
     if let value = argument.defaultValue {

@@ -142,7 +142,7 @@ func write(_ text: String, to message: UnsafeMutablePointer<swiftlr_message>?) {
 
 func report(_ error: SchedulerError, _ message: UnsafeMutablePointer<swiftlr_message>?) -> Int32 {
   write(error.message, to: message)
-  return error.kind.rawValue
+  return error.exception.rawValue
 }
 
 // MARK: - Configurations

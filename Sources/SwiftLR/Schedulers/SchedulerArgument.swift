@@ -16,7 +16,7 @@
 /// PyTorch's `isinstance(total_steps, int)` does.
 public struct SchedulerArgument: Sendable {
   /// How a value is converted: the `SchedulerValue` case it becomes.
-  public enum Kind: String, Sendable {
+  public enum Conversion: String, Sendable {
     case int, float, bool, str, ints, floats
     /// An int or a float, kept as given (`IntOrFloat`).
     case intOrFloat = "int_or_float"
@@ -25,7 +25,7 @@ public struct SchedulerArgument: Sendable {
   }
 
   public let name: String
-  public let kind: Kind
+  public let conversion: Conversion
   /// The default, or nil when the argument is required. `.none` is Python's None.
   public private(set) var defaultValue: SchedulerValue?
   /// PyTorch checks this argument before it looks at the optimizer, so a bad
@@ -38,11 +38,11 @@ public struct SchedulerArgument: Sendable {
   var countMessage: (@Sendable (Int, Int) -> String)?
 
   init(
-    _ name: String, _ kind: Kind, default value: SchedulerValue?, first: Bool, acceptsNone: Bool = false,
+    _ name: String, _ conversion: Conversion, default value: SchedulerValue?, first: Bool, acceptsNone: Bool = false,
     check: @escaping @Sendable (SchedulerValue) throws(SchedulerError) -> Void
   ) {
     self.name = name
-    self.kind = kind
+    self.conversion = conversion
     self.defaultValue = value
     self.checkedFirst = first
     self.acceptsNone = acceptsNone || value == SchedulerValue.none
@@ -183,7 +183,7 @@ public struct SchedulerArgument: Sendable {
 
   // MARK: Resolving a value
 
-  /// The value converted to this argument's kind and checked. A per-group
+  /// The value converted as this argument declares (`conversion`) and checked. A per-group
   /// argument stays one `.double` when one value was given (so the scheduler
   /// can tell, as ReduceLROnPlateau's `default_min_lr` does), else a list
   /// with one value per group.
@@ -194,7 +194,7 @@ public struct SchedulerArgument: Sendable {
       return .none
     }
     try check(value)
-    switch kind {
+    switch conversion {
     case .int: return .int(try value.asInt(name))
     case .float: return .double(try value.asDouble(name))
     case .intOrFloat: return try value.asIntOrFloat(name).value

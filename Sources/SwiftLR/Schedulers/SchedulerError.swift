@@ -1,9 +1,9 @@
 /// An invalid hyperparameter, state value or step input.
 ///
-/// The message uses PyTorch's wording where PyTorch has one; `kind` says which
+/// The message uses PyTorch's wording where PyTorch has one; `exception` says which
 /// Python exception the CPython module raises for it.
 public struct SchedulerError: Error, Equatable, CustomStringConvertible {
-  public enum Kind: Int32, Sendable {
+  public enum Exception: Int32, Sendable {
     case value = 1  // ValueError
     case type = 2  // TypeError
     case overflow = 3  // OverflowError
@@ -12,11 +12,11 @@ public struct SchedulerError: Error, Equatable, CustomStringConvertible {
     case runtime = 6  // RuntimeError
   }
 
-  public var kind: Kind
+  public var exception: Exception
   public var message: String
 
-  public init(_ kind: Kind, _ message: String) {
-    self.kind = kind
+  public init(_ exception: Exception, _ message: String) {
+    self.exception = exception
     self.message = message
   }
 

@@ -81,8 +81,9 @@ void swiftlr_config_put_string(swiftlr_config *config, const char *name, const c
 /// (`SchedulerArgument`). The strings and lists live as long as the process.
 typedef struct {
   const char *name;
-  /// "int", "float", "bool", "str", "ints", "floats" or "per_group".
-  const char *kind;
+  /// How a value is converted (`SchedulerArgument.Conversion`): "int", "float",
+  /// "int_or_float", "bool", "str", "ints", "floats" or "per_group".
+  const char *conversion;
   /// 0: required. Else `default_value` holds the default (SWIFTLR_NONE: None).
   int32_t has_default;
   /// PyTorch checks it before it looks at the optimizer.
