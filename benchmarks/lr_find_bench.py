@@ -18,10 +18,10 @@ scores inf, and so does the mean.
 
 Both finders sweep 1e-6 to 10 over 100 steps on run 0; training uses SGD with
 momentum 0.9 at a constant lr; the final loss is the loss over the whole
-training set. Prints a Markdown table (the README's; the spread column is each
-contender's lowest and highest run, for context only) and the verdict: swiftlr
-within 10% of the grid's best mean on every problem, and never worse than
-Lightning's mean.
+training set. Prints a Markdown table (the README's: each mean with its
+standard error; the spread column, each contender's lowest and highest run, is
+for context only) and the verdict: swiftlr's mean within 10% of the grid's
+best mean on every problem, and never worse than Lightning's mean.
 """
 
 from __future__ import annotations
@@ -210,6 +210,15 @@ def spread(losses: list[float]) -> str:
     return f"{min(losses):.3g}-{max(losses):.3g}" if len(losses) > 1 else f"{losses[0]:.3g}"
 
 
+def with_error(losses: list[float]) -> str:
+    """The mean and its standard error (how far another set of runs could move it)."""
+    m = mean(losses)
+    if len(losses) < 2 or not math.isfinite(m):
+        return f"{m:.4g}"
+    deviation = math.sqrt(math.fsum((x - m) ** 2 for x in losses) / (len(losses) - 1))
+    return f"{m:.4g} ± {deviation / math.sqrt(len(losses)):.2g}"
+
+
 def swiftlr_suggestion(problem: Problem) -> float:
     model = _model(problem)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
@@ -291,8 +300,8 @@ def main() -> None:
         ok = ok and within and not_worse
         ratio = ours_loss / best if best > 0 else (1.0 if ours_loss == 0 else math.inf)
         rows.append(
-            f"| {problem.name} | {ours:.3g} | {ours_loss:.4g} | {theirs:.3g} | {theirs_loss:.4g} "
-            f"| {best_lr:.3g} | {best:.4g} | {ratio:.2f} "
+            f"| {problem.name} | {ours:.3g} | {with_error(ours_losses)} | {theirs:.3g} | {with_error(theirs_losses)} "
+            f"| {best_lr:.3g} | {with_error(grid[best_lr])} | {ratio:.2f} "
             f"| {spread(ours_losses)} / {spread(theirs_losses)} / {spread(grid[best_lr])} |"
         )
         print(rows[-1], flush=True)

@@ -47,3 +47,8 @@ def test_a_diverged_run_makes_the_mean_inf_without_training_the_others() -> None
     assert lr_find_bench.judge(least_squares, 1e6, 20, runs=5) == [math.inf]
     assert lr_find_bench.judge(least_squares, math.nan, 20, runs=5) == [math.inf]  # Lightning found nothing
     assert lr_find_bench.mean([0.1, math.inf]) == math.inf
+
+
+def test_a_mean_is_shown_with_its_standard_error() -> None:
+    assert lr_find_bench.with_error([1.0, 2.0, 3.0]) == "2 ± 0.58"  # sd 1 over sqrt(3)
+    assert lr_find_bench.with_error([0.5]) == "0.5" and lr_find_bench.with_error([math.inf]) == "inf"
