@@ -151,8 +151,9 @@ public struct OneCycleLR: LRScheduler {
       }
     }
 
-    /// How many values a group has: the three lrs, and the two momenta when they cycle.
-    static func count(cycleMomentum: Bool) -> Int { cycleMomentum ? allCases.count : maxMomentum.rawValue }
+    /// How many values a group has: the three lrs, and the two momenta when
+    /// they cycle. From the last case, not `allCases`: no array on every step.
+    static func count(cycleMomentum: Bool) -> Int { cycleMomentum ? baseMomentum.rawValue + 1 : maxMomentum.rawValue }
   }
 
   public static func groupInputKeys(cycleMomentum: Bool) -> [String] {
