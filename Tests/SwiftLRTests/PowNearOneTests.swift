@@ -5,6 +5,9 @@ import XCTest
 #if canImport(Glibc)
   import Glibc
 #endif
+#if arch(x86_64)
+  import SwiftLRKernelsAVX2
+#endif
 
 /// `powNearOne` against the platform's `pow`, bit for bit.
 final class PowNearOneTests: XCTestCase {
@@ -20,15 +23,36 @@ final class PowNearOneTests: XCTestCase {
     }
   }
 
-  /// Raises `bases` with `powNearOne`, asserts every bit equals `pow`'s, and
-  /// returns how many called `pow`.
+  /// Raises `bases` with `powNearOne` (the kernels for this CPU) and with the
+  /// portable build, asserts every bit equals `pow`'s, and returns how many
+  /// called `pow`.
   func assertEqualsPow(_ bases: [Double], _ power: Double, file: StaticString = #filePath, line: UInt = #line)
     -> Int
   {
     var out = [Double](repeating: 0, count: bases.count)
+    var portable = out
     let calls = bases.withUnsafeBufferPointer { b in
       out.withUnsafeMutableBufferPointer { powNearOne(b, power: power, into: $0) }
     }
+    let portableCalls = bases.withUnsafeBufferPointer { b in
+      portable.withUnsafeMutableBufferPointer {
+        powNearOneRange(b.baseAddress!, $0.baseAddress!, Int64(b.count), power, isa: PortableISA.self)
+      }
+    }
+    XCTAssertEqual(portableCalls, calls, file: file, line: line)
+    XCTAssertEqual(portable.map(\.bitPattern), out.map(\.bitPattern), file: file, line: line)
+    #if arch(x86_64)
+      if bestKernels != nil {  // the CPU has AVX2 at least: the AVX2 build too, whichever was picked
+        var avx2 = out
+        let avx2Calls = bases.withUnsafeBufferPointer { b in
+          avx2.withUnsafeMutableBufferPointer {
+            swiftlr_pow_near_one_avx2(b.baseAddress!, $0.baseAddress!, Int64(b.count), power)
+          }
+        }
+        XCTAssertEqual(Int(avx2Calls), calls, file: file, line: line)
+        XCTAssertEqual(avx2.map(\.bitPattern), out.map(\.bitPattern), file: file, line: line)
+      }
+    #endif
     var differing = 0
     for (x, y) in zip(bases, out) where pow(x, power).bitPattern != y.bitPattern {
       if differing < 5 { XCTFail("pow(\(x), \(power)) = \(pow(x, power)), got \(y)", file: file, line: line) }

@@ -45,19 +45,33 @@ func powNearOne(
   _ bases: UnsafeBufferPointer<Double>, power: Double, into out: UnsafeMutableBufferPointer<Double>
 ) -> Int {
   precondition(bases.count <= out.count)
+  guard let base = bases.baseAddress, let to = out.baseAddress else { return 0 }
+  if let kernels = bestKernels { return Int(kernels.pow_near_one(base, to, Int64(bases.count), power)) }
+  return powNearOneRange(base, to, Int64(bases.count), power, isa: PortableISA.self)
+}
+
+/// `powNearOne` on `count` elements, compiled for `ISA` (the kernels targets
+/// compile it for AVX2 and AVX-512: the same operations, wider vectors, the
+/// same bits).
+@inlinable
+public func powNearOneRange<ISA: KernelISA>(
+  _ bases: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double,
+  isa: ISA.Type
+) -> Int {
+  let count = Int(count)
   #if canImport(Glibc)
     let split = 0x1p27 + 1  // Veltkamp's constant: halves of 26 bits
     let pSplit = split * power
     let pHigh = pSplit - (pSplit - power)
     let pLow = power - pHigh
-    for i in 0..<bases.count {
+    for i in 0..<count {
       out[i] = powNearOneFast(bases[i], power, pHigh, pLow)
     }
   #else
-    for i in 0..<bases.count { out[i] = .nan }
+    for i in 0..<count { out[i] = .nan }
   #endif
   var calls = 0
-  for i in 0..<bases.count where out[i].isNaN {
+  for i in 0..<count where out[i].isNaN {
     out[i] = pow(bases[i], power)
     calls += 1
   }
@@ -66,7 +80,7 @@ func powNearOne(
 
 /// `x^p` when the test in `powNearOne` passes, else NaN. Branch-free, so
 /// that the loop calling it vectorizes.
-@inline(__always)
+@inlinable @inline(__always)
 func powNearOneFast(_ x: Double, _ p: Double, _ pHigh: Double, _ pLow: Double) -> Double {
   let d = 1.0 - x
   let m = (d * d) * horner(d, 1.0 / 8, 1.0 / 7, 1.0 / 6, 1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2)
@@ -93,8 +107,8 @@ func powNearOneFast(_ x: Double, _ p: Double, _ pHigh: Double, _ pLow: Double) -
 }
 
 /// `c0 x^6 + c1 x^5 + ... + c6` by Horner's rule, one rounding per operation.
-@inline(__always)
-private func horner(
+@inlinable @inline(__always)
+func horner(
   _ x: Double, _ c0: Double, _ c1: Double, _ c2: Double, _ c3: Double, _ c4: Double, _ c5: Double, _ c6: Double
 ) -> Double {
   ((((((c0 * x + c1) * x + c2) * x + c3) * x + c4) * x + c5) * x + c6)
