@@ -198,27 +198,30 @@ public struct OneCycleLR: LRScheduler {
     return (0, (0, 0), .nan)  // unreachable: validate() keeps two or three phases
   }
 
-  /// A phase's (start, end) lr or momentum among a group's values
+  /// Indices into a group's values of a phase's (start, end) lr or momentum
   /// (PyTorch's `_schedule_phases`). A switch, not a table: no array to
-  /// retain and release on every call.
-  func phaseValues(phase index: Int, momentum: Bool) -> (GroupValue, GroupValue) {
+  /// retain and release on every call; indices, not `GroupValue`s: no
+  /// `rawValue` lookup on every call.
+  func valueIndices(phase index: Int, momentum: Bool) -> (Int, Int) {
+    let (initial, top, bottom) = (GroupValue.initialLR.rawValue, GroupValue.maxLR.rawValue, GroupValue.minLR.rawValue)
+    let (high, low) = (GroupValue.maxMomentum.rawValue, GroupValue.baseMomentum.rawValue)
     if phaseEndSteps.count == 3 {
       switch index {
-      case 0: return momentum ? (.maxMomentum, .baseMomentum) : (.initialLR, .maxLR)
-      case 1: return momentum ? (.baseMomentum, .maxMomentum) : (.maxLR, .initialLR)
-      default: return momentum ? (.maxMomentum, .maxMomentum) : (.initialLR, .minLR)
+      case 0: return momentum ? (high, low) : (initial, top)
+      case 1: return momentum ? (low, high) : (top, initial)
+      default: return momentum ? (high, high) : (initial, bottom)
       }
     }
-    if index == 0 { return momentum ? (.maxMomentum, .baseMomentum) : (.initialLR, .maxLR) }
-    return momentum ? (.baseMomentum, .maxMomentum) : (.maxLR, .minLR)
+    if index == 0 { return momentum ? (high, low) : (initial, top) }
+    return momentum ? (low, high) : (top, bottom)
   }
 
   func value(group: Int, momentum: Bool, at step: Int) -> Double? {
     let offset = group * valuesPerGroup
     guard group >= 0, offset + valuesPerGroup <= groupValues.count, !momentum || cycleMomentum else { return nil }
     let (index, _, pct) = phase(at: step)
-    let (start, end) = phaseValues(phase: index, momentum: momentum)
-    return annealStrategy.anneal(groupValues[offset + start.rawValue], groupValues[offset + end.rawValue], pct)
+    let (start, end) = valueIndices(phase: index, momentum: momentum)
+    return annealStrategy.anneal(groupValues[offset + start], groupValues[offset + end], pct)
   }
 
   /// Computed from the group's Python floats, then stored into its lr.
