@@ -306,10 +306,11 @@ static void commit(GroupStep *step, GroupCache *cache) {
   }
   if (step->borrowed || group_cache_reserve(cache, step->n, step->keys) < 0) return;
   for (Py_ssize_t i = 0; i < step->n; i++) {
-    GroupSlot held = cache->slots[i];
-    cache->slots[i] = step->slots[i];
-    cache->slots[i].tracked &= cache->slots[i].immutable && immutable_number(cache->slots[i].lr);
-    step->slots[i] = held;  // released with the step
+    GroupSlot *s = &step->slots[i], *c = &cache->slots[i], held = *c;
+    *c = *s;  // the replaced values (`new_*`) stay with the step, and so does what the cache held
+    c->new_lr = c->new_momentum = NULL;
+    c->tracked &= c->immutable && immutable_number(c->lr);
+    s->dict = held.dict, s->lr = held.lr, s->momentum = held.momentum;
   }
   if (step->keys > 0) memcpy(cache->inputs, step->inputs, (size_t)(step->n * step->keys) * sizeof(double));
 }
