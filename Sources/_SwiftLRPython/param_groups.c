@@ -351,9 +351,9 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   }
   // 2. The rule. Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
   if (fast_forward != NULL) {
-    status =
-        swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL, inputs,
-                                       input_count, *fast_forward, step_count, self->step_kind == STEP_LR, &message);
+    status = swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL,
+                                            inputs, input_count, *fast_forward, step_count,
+                                            self->step_protocol == STEP_LR, &message);
   } else if (step.tensor_lrs) {
     status = swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs, input_count, epoch,
                                             step_count, self->is_initial, &message);

@@ -118,8 +118,7 @@ static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double me
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
-  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number,
-                                       epoch_object != NULL ? epoch_object : Py_None);
+  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number, epoch_object);
   self->busy = 1;
   Py_DECREF(number);
   if (last == NULL || PyList_Check(last)) return last;
@@ -213,19 +212,19 @@ done:
 
 PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *metrics = NULL, *epoch = Py_None;
-  int metric_step = self->step_kind == STEP_METRIC;
+  int metric_step = self->step_protocol == STEP_METRIC;
   if (kwnames == NULL && nargs == metric_step) {  // step() / step(metrics): every step of a loop
     if (metric_step) metrics = args[0];
   } else if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) {
     return NULL;
   }
-  return run(self, "step", metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR, NULL);
+  return run(self, "step", metrics, epoch, self->step_protocol != STEP_PLAIN, self->step_protocol == STEP_LR, NULL);
 }
 
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *epoch = Py_None;
   if (parse_step_args("_update_lr", args, nargs, kwnames, NULL, &epoch) < 0) return NULL;
-  if (self->step_kind == STEP_METRIC) {
+  if (self->step_protocol == STEP_METRIC) {
     PyErr_SetString(PyExc_TypeError, "ReduceLROnPlateau steps with step(metrics)");
     return NULL;
   }
@@ -249,11 +248,11 @@ PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
                  "steps must be a non-negative integer below 2**63, got %R", arg);
     return NULL;
   }
-  if (self->step_kind == STEP_METRIC || self->python_inputs) {
+  if (self->step_protocol == STEP_METRIC || self->python_inputs) {
     PyErr_SetString(PyExc_TypeError, "_fast_forward: this scheduler's steps take values from Python");
     return NULL;
   }
-  return run(self, "fast_forward", NULL, Py_None, 0, self->step_kind == STEP_LR, &steps);
+  return run(self, "fast_forward", NULL, Py_None, 0, self->step_protocol == STEP_LR, &steps);
 }
 
 // _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the
