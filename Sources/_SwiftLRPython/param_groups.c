@@ -219,11 +219,9 @@ static int write_momentum(GroupStep *step, Py_ssize_t i, double value, MomentumT
 }
 
 /// Writes group `i`'s new lr: a float into the group, or a tensor lr filled
-/// in place (its clone is what `_last_lr` holds). An lr whose bits do not
-/// change is not written.
+/// in place (its clone is what `_last_lr` holds).
 static int write_lr(GroupStep *step, Py_ssize_t i) {
   GroupSlot *s = &step->slots[i];
-  if (PyFloat_CheckExact(s->lr) && same_bits(PyFloat_AS_DOUBLE(s->lr), step->lrs[i])) return 0;
   if (step->touched <= i) step->touched = i + 1;
   PyObject *value = PyFloat_FromDouble(step->lrs[i]);
   int filled = value == NULL ? -1 : s->immutable ? 0 : fill_tensor(s->lr, value);
@@ -277,7 +275,8 @@ static PyObject *write_groups(GroupStep *step, const double *momenta, MomentumTa
     if (write_momentum(step, i, momenta[i], target) < 0) goto fail;
   }
   for (Py_ssize_t i = 0; i < n; i++) {
-    if (write_lr(step, i) < 0) goto fail;
+    PyObject *lr = step->slots[i].lr;  // a float whose bits do not change is not written
+    if (!(PyFloat_CheckExact(lr) && same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i])) && write_lr(step, i) < 0) goto fail;
   }
   if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
     for (same = 0; same < n && PyList_GET_ITEM(last, same) == held_lr(&step->slots[same]);) same++;

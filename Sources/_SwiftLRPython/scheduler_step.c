@@ -173,8 +173,10 @@ static PyObject *run(NativeScheduler *self, const char *what, PyObject *metrics,
   int has_epoch = epoch_object != Py_None, first = count && self->step_count == 1 && fast_forward == NULL;
   if (scheduler_enter(self, what, ENTER_CHANGE) < 0) return NULL;
   self->busy = 1;
-  if (metrics != NULL) {  // PyTorch: current = float(metrics) (which also parses a str)
-    PyObject *number = PyFloat_CheckExact(metrics) ? Py_NewRef(metrics) : PyNumber_Float(metrics);
+  if (metrics != NULL && PyFloat_CheckExact(metrics)) {
+    metric = PyFloat_AS_DOUBLE(metrics);
+  } else if (metrics != NULL) {  // PyTorch: current = float(metrics) (which also parses a str)
+    PyObject *number = PyNumber_Float(metrics);
     if (number == NULL) goto done;
     metric = PyFloat_AS_DOUBLE(number);
     Py_DECREF(number);
@@ -206,7 +208,7 @@ done:
   self->busy = 0;
   scheduler_exit(self);
   Py_XDECREF(groups);
-  PyMem_Free(inputs);
+  if (inputs != NULL) PyMem_Free(inputs);
   return last == NULL ? NULL : Py_NewRef(Py_None);
 }
 
