@@ -82,16 +82,11 @@ def step_lr(lr: float, step_size: int, gamma: float = 0.1, *, closed_form: bool 
     """StepLR's lrs: ``lr * gamma ** (step // step_size)``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr before the first decay (the optimizer's lr).
         step_size (int): Period of learning rate decay.
         gamma (float): Multiplicative factor of learning rate decay.
             Default: 0.1.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
 
     Example:
         >>> step_lr(0.1, step_size=2, gamma=0.5)(np.arange(6))
@@ -104,17 +99,12 @@ def multi_step_lr(lr: float, milestones: Sequence[int], gamma: float = 0.1, *, c
     """MultiStepLR's lrs: ``lr * gamma ** (number of milestones <= step)``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr before the first milestone (the optimizer's lr).
         milestones (sequence of int): Epoch indices; a milestone listed
             ``n`` times decays by ``gamma ** n``.
         gamma (float): Multiplicative factor of learning rate decay.
             Default: 0.1.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("multi_step_lr", "MultiStepLR", locals())
 
@@ -123,14 +113,9 @@ def exponential_lr(lr: float, gamma: float, *, closed_form: bool = False) -> Sch
     """ExponentialLR's lrs: ``lr * gamma ** step``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr at step 0 (the optimizer's lr).
         gamma (float): Multiplicative factor of learning rate decay.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("exponential_lr", "ExponentialLR", locals())
 
@@ -139,17 +124,12 @@ def constant_lr(lr: float, factor: float = 1.0 / 3, total_iters: int = 5, *, clo
     """ConstantLR's lrs: ``lr * factor`` before ``total_iters``, ``lr`` after.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr from ``total_iters`` on (the optimizer's lr).
         factor (float): The factor until ``total_iters``, in (0, 1].
             Default: 1./3.
         total_iters (int): The number of steps multiplied by ``factor``.
             Default: 5.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("constant_lr", "ConstantLR", locals())
 
@@ -165,18 +145,13 @@ def linear_lr(
     """LinearLR's lrs: the factor moves linearly from ``start_factor`` to ``end_factor`` over ``total_iters``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr the factor multiplies (the optimizer's lr).
         start_factor (float): The factor at step 0, in (0, 1].
             Default: 1./3.
         end_factor (float): The factor from ``total_iters`` on, in [0, 1].
             Default: 1.0.
         total_iters (int): The number of steps of the change. Default: 5.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("linear_lr", "LinearLR", locals())
 
@@ -185,15 +160,10 @@ def polynomial_lr(lr: float, total_iters: int = 5, power: float = 1.0, *, closed
     """PolynomialLR's lrs: ``lr * (1 - min(step, total_iters) / total_iters) ** power``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr at step 0, which decays to 0 (the optimizer's lr).
         total_iters (int): The number of steps of the decay. Default: 5.
         power (float): The power of the polynomial. Default: 1.0.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("polynomial_lr", "PolynomialLR", locals())
 
@@ -202,15 +172,10 @@ def cosine_annealing_lr(lr: float, T_max: int, eta_min: float = 0.0, *, closed_f
     """CosineAnnealingLR's lrs: ``eta_min + (lr - eta_min) * (1 + cos(pi * step / T_max)) / 2``.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr at step 0, the cosine's maximum (the optimizer's lr).
         T_max (int): Half the period: the lr reaches ``eta_min`` at ``T_max``.
         eta_min (float): Minimum learning rate. Default: 0.0.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("cosine_annealing_lr", "CosineAnnealingLR", locals())
 
@@ -221,17 +186,12 @@ def cosine_annealing_warm_restarts(
     """CosineAnnealingWarmRestarts' lrs (SGDR): cosine annealing restarted every ``T_i`` steps.
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr at each restart (the optimizer's lr).
         T_0 (int): Number of steps until the first restart.
         T_mult (int): A factor by which ``T_i`` increases after a restart.
             Default: 1.
         eta_min (float): Minimum learning rate. Default: 0.0.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("cosine_annealing_warm_restarts", "CosineAnnealingWarmRestarts", locals())
 
@@ -269,12 +229,7 @@ def one_cycle_lr(
             Default: 1e4.
         three_phase (bool): If True, a third phase annihilates the lr.
             Default: False.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule(
         "one_cycle_lr", "OneCycleLR", locals(), lr="max_lr", fixed={"cycle_momentum": False}, inputs="group_values"
@@ -307,12 +262,7 @@ def cyclic_lr(
             Default: 'triangular'.
         gamma (float): Constant of ``'exp_range'``. Default: 1.0.
         scale_mode (str): ``'cycle'`` or ``'iterations'``. Default: 'cycle'.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("cyclic_lr", "CyclicLR", locals(), lr="base_lr", fixed={"cycle_momentum": False})
 
@@ -329,18 +279,13 @@ def warmup_cosine_lr(
     """Linear warmup, then cosine annealing to ``eta_min`` (see :class:`~swiftlr.optim.lr_scheduler.WarmupCosineLR`).
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the peak lr, reached at the end of the warmup (the optimizer's lr).
         warmup_steps (int): Steps of the linear warmup; 0 for none.
         total_steps (int): The step at which the lr reaches ``eta_min``.
         eta_min (float): Final learning rate (absolute). Default: 0.0.
         warmup_start_factor (float): Factor of ``lr`` at step 0, in [0, 1].
             Default: 0.0.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("warmup_cosine_lr", "WarmupCosineLR", locals())
 
@@ -351,16 +296,11 @@ def inverse_sqrt_lr(
     """Linear warmup, then inverse square-root decay (see :class:`~swiftlr.optim.lr_scheduler.InverseSqrtLR`).
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the peak lr, reached at the end of the warmup (the optimizer's lr).
         warmup_steps (int): Steps of the linear warmup; 0 for none.
         timescale (int, optional): Time scale of the decay. Default: None
             (``warmup_steps``, or 10000 when that is 0).
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("inverse_sqrt_lr", "InverseSqrtLR", locals())
 
@@ -378,19 +318,14 @@ def warmup_stable_decay_lr(
     """Warmup, stable, decay (see :class:`~swiftlr.optim.lr_scheduler.WarmupStableDecayLR`).
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr of the stable phase (the optimizer's lr).
         warmup_steps (int): Steps of the warmup; 0 for none.
         stable_steps (int): Steps at ``lr``; 0 for none.
         decay_steps (int): Steps of the decay; positive.
         decay_type (str): ``"linear"``, ``"cosine"`` or ``"1-sqrt"``.
             Default: "cosine".
         min_lr_ratio (float): Final factor of ``lr``, in [0, 1]. Default: 0.0.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("warmup_stable_decay_lr", "WarmupStableDecayLR", locals())
 
@@ -401,15 +336,10 @@ def piecewise_linear_lr(
     """``lr`` times a factor interpolated between points (see :class:`~swiftlr.optim.lr_scheduler.PiecewiseLinearLR`).
 
     Args:
-        lr (float): the base learning rate (the optimizer's lr).
+        lr (float): the lr the factors multiply (the optimizer's lr).
         milestones (sequence of int): Strictly increasing steps; at least one.
         factors (sequence of float): One non-negative factor per milestone.
-        closed_form (bool): PyTorch's closed form (the lr after
-            ``step(k)``) instead of stepping's (after ``k`` calls of
-            ``step()``). Default: False.
-
-    Returns:
-        Schedule: the lr as a function of the step.
+        closed_form (bool): the lr after ``step(k)`` (PyTorch's closed form) instead of ``k`` calls of ``step()``. Default: False.
     """
     return make_schedule("piecewise_linear_lr", "PiecewiseLinearLR", locals())
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups
-from swiftlr.optim import _resume_checks
+from swiftlr.optim import _resume_checks, _scheduler_checks
 from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
@@ -47,14 +47,6 @@ def _missing_metrics() -> TypeError:
     return TypeError("ReduceLROnPlateau.step() missing 1 required positional argument: 'metrics'")
 
 
-def _check_metrics(metrics: Any) -> None:
-    """A metric the plateau stages will take (``float(metrics)``), checked before anything steps."""
-    try:
-        float(metrics)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"metrics must be a number, got {metrics!r:.100} ({error})") from None
-
-
 def _restart_plateau(scheduler: Any) -> None:
     """A plateau stage at its milestone: PyTorch's fresh ReduceLROnPlateau
     state (``_reset()``, ``last_epoch`` 0) over the lrs the groups hold."""
@@ -63,21 +55,6 @@ def _restart_plateau(scheduler: Any) -> None:
     scheduler.num_bad_epochs = 0
     scheduler.last_epoch = 0
     scheduler._last_lr = _lr_list(scheduler.optimizer)
-
-
-def _check_schedulers(owner: str, optimizer: Any, schedulers: Sequence[Any], purpose: str = "") -> None:
-    """PyTorch's checks of a composite's schedulers, in its words."""
-    if len(schedulers) < 1:
-        raise ValueError(f"{owner} expects at least one scheduler{purpose}, but got no scheduler.")
-    for scheduler_idx, scheduler in enumerate(schedulers):
-        if not hasattr(scheduler, "optimizer"):
-            raise TypeError(f"{owner} at index {scheduler_idx} should have `optimizer` as its attribute.")
-        if optimizer != scheduler.optimizer:
-            raise ValueError(
-                f"{owner} expects all schedulers to belong to the same optimizer, but "
-                f"got scheduler {scheduler.__class__.__name__} at index {scheduler_idx} has {scheduler.optimizer}, "
-                f"which is different from {optimizer.__class__.__name__}."
-            )
 
 
 def _lr_list(optimizer: Any) -> list[Any]:
@@ -195,13 +172,7 @@ class SequentialLR(_CompositeState, LRScheduler):
         *,
         fast_forward: bool = False,
     ) -> None:
-        _check_schedulers(self.__class__.__name__, optimizer, schedulers)
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(
-                "Sequential Schedulers expects number of schedulers provided to be one more "
-                f"than the number of milestone points, but got number of schedulers {len(schedulers)} and the "
-                f"number of milestones to be equal to {len(milestones)}"
-            )
+        _scheduler_checks.composite_schedulers(self.__class__.__name__, optimizer, schedulers, milestones=milestones)
         replay = fast_forward and last_epoch >= 0
         self._schedulers = schedulers
         self._milestones = milestones
@@ -294,7 +265,7 @@ class ChainedScheduler(_CompositeState, LRScheduler):
 
     def __init__(self, schedulers: Sequence[Any], optimizer: SupportsParamGroups | None = None) -> None:
         optimizer = optimizer or (schedulers[0].optimizer if len(schedulers) else None)
-        _check_schedulers(self.__class__.__name__, optimizer, schedulers, " to be chained")
+        _scheduler_checks.composite_schedulers(self.__class__.__name__, optimizer, schedulers, " to be chained")
         self._schedulers = schedulers
         self.optimizer = optimizer
         self._last_lr = _lr_list(self._schedulers[-1].optimizer)
@@ -375,7 +346,7 @@ def _one_metric(composite: Any, metrics: tuple[Any, ...]) -> Any:
         )
     if not metrics or metrics[0] is None:
         return None
-    _check_metrics(metrics[0])
+    _scheduler_checks.metric(metrics[0])
     return metrics[0]
 
 

@@ -8,11 +8,12 @@ from typing import Any
 from swiftlr._typing import SupportsParamGroups, WSDDecayType
 from swiftlr.optim._scheduler_base import _lr_value
 from swiftlr.optim._swift_scheduler import SwiftScheduler, arguments_of
+from swiftlr.optim._warmup import _WSDDecayFields
 
 __all__ = ["CooldownLR"]
 
 
-class CooldownLR(SwiftScheduler):
+class CooldownLR(_WSDDecayFields, SwiftScheduler):
     r"""Decays each group's CURRENT lr to ``min_lr_ratio`` times it over
     ``decay_steps`` steps: the cooldown of a warmup-stable-decay (WSD) run,
     branched from any checkpoint without fixing the run's length in advance.
@@ -61,9 +62,6 @@ class CooldownLR(SwiftScheduler):
 
     #: Its base lrs are the lrs it started from, not the configuration's: no drift check.
     _base_lrs_are_config = False
-    decay_steps: int
-    decay_type: str
-    min_lr_ratio: float
 
     def __init__(
         self,

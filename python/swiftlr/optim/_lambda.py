@@ -10,26 +10,16 @@ lambdas are not saved (``None``), callable objects keep their ``__dict__``.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 from swiftlr._typing import SupportsParamGroups
+from swiftlr.optim import _scheduler_checks
 from swiftlr.optim._scheduler_base import _check_saved_callables, _check_state_dict
+from swiftlr.optim._scheduler_checks import LrLambda
 from swiftlr.optim._swift_scheduler import SwiftScheduler
 
 __all__ = ["LambdaLR", "MultiplicativeLR"]
-
-LrLambda = Callable[[int], float]
-
-
-def _per_group(optimizer: Any, lr_lambda: LrLambda | Sequence[LrLambda]) -> list[LrLambda]:
-    """One function per param group, as PyTorch spreads or checks them."""
-    groups = len(optimizer.param_groups)
-    if not isinstance(lr_lambda, list) and not isinstance(lr_lambda, tuple):
-        return [cast(LrLambda, lr_lambda)] * groups
-    if len(lr_lambda) != groups:
-        raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
-    return list(lr_lambda)
 
 
 class _LambdaScheduler(SwiftScheduler):
@@ -101,7 +91,7 @@ class LambdaLR(_LambdaScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
     ) -> None:
-        self.lr_lambdas = _per_group(optimizer, lr_lambda)
+        self.lr_lambdas = _scheduler_checks.lr_lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
 
@@ -133,11 +123,7 @@ class MultiplicativeLR(_LambdaScheduler):
     def __init__(
         self, optimizer: SupportsParamGroups, lr_lambda: LrLambda | Sequence[LrLambda], last_epoch: int = -1
     ) -> None:
-        lr_lambdas = _per_group(optimizer, lr_lambda)
-        for fn in lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        self.lr_lambdas = lr_lambdas
+        self.lr_lambdas = _scheduler_checks.lr_lambdas(optimizer, lr_lambda, callables=True)
         super().__init__(optimizer, last_epoch)
 
     def _step_inputs(self, epoch: Any) -> list[float]:

@@ -124,7 +124,16 @@ class InverseSqrtLR(SwiftScheduler):
         super().__init__(**arguments_of(locals()))
 
 
-class WarmupStableDecayLR(SwiftScheduler):
+class _WSDDecayFields:
+    """The decay's state fields, shared by :class:`WarmupStableDecayLR` and
+    :class:`~swiftlr.optim.lr_scheduler.CooldownLR` (the same decay, started anywhere)."""
+
+    decay_steps: int
+    decay_type: str
+    min_lr_ratio: float
+
+
+class WarmupStableDecayLR(_WSDDecayFields, SwiftScheduler):
     r"""Warmup-stable-decay ("WSD"): a linear warmup from 0 to the base lr, a
     stable phase at the base lr, then a decay to ``min_lr_ratio * base_lr``.
 
@@ -180,9 +189,6 @@ class WarmupStableDecayLR(SwiftScheduler):
 
     warmup_steps: int
     stable_steps: int
-    decay_steps: int
-    decay_type: str
-    min_lr_ratio: float
 
     def __init__(
         self,

@@ -190,27 +190,26 @@ class AdamW(Adam):
     (``Adam(..., decoupled_weight_decay=True)``, as in torch 2.15).
 
     Args:
-        params (iterable): iterable of :class:`swiftlr.Parameter` or of dicts
-            defining parameter groups.
-        lr (float, Tensor, optional): learning rate. Default: 1e-3.
-        betas (tuple[float, float], optional): coefficients of the running
-            averages of the gradient and its square. Default: (0.9, 0.999).
-        eps (float, optional): term added to the denominator. Default: 1e-8.
-        weight_decay (float, optional): decoupled weight decay. Default: 1e-2.
-        amsgrad (bool, optional): use the AMSGrad variant. Default: False.
-        maximize (bool, optional): maximize the objective. Default: False.
+        params (iterable): as :class:`Adam`'s.
+        lr (float, Tensor, optional): as Adam's. Default: 1e-3.
+        betas (tuple[float, float], optional): as Adam's. Default: (0.9, 0.999).
+        eps (float, optional): as Adam's. Default: 1e-8.
+        weight_decay (float, optional): decoupled weight decay: each step
+            first multiplies the parameter by ``1 - lr * weight_decay``.
+            Default: 1e-2.
+        amsgrad (bool, optional): as Adam's. Default: False.
+        maximize (bool, optional): as Adam's. Default: False.
         foreach (bool, optional): accepted and ignored. Default: None.
         capturable (bool, optional): accepted and ignored. Default: False.
         differentiable (bool, optional): accepted and ignored. Default: False.
         fused (bool, optional): accepted and ignored. Default: None.
-        torch_capability (str, optional): as :class:`Adam`'s. Not in
-            PyTorch. Default: None.
+        torch_capability (str, optional): as Adam's. Not in PyTorch.
+            Default: None.
 
     Example:
         >>> w = Parameter(np.array([1.0, -2.0]))
-        >>> optimizer = AdamW([w], lr=0.1, weight_decay=0.5)
         >>> w.grad = 2 * w.data
-        >>> optimizer.step()
+        >>> AdamW([w], lr=0.1, weight_decay=0.5).step()  # w * (1 - 0.1 * 0.5), then Adam's step of 0.1
         >>> w.data
         array([ 0.85, -1.8 ])
     """
