@@ -36,13 +36,6 @@ int group_dict_set(PyObject *dict, PyObject *key, PyObject *value) {
   writing = outer;
   return r;
 }
-#else
-int group_watch(PyObject *dict) {
-  (void)dict;
-  return 0;
-}
-
-int group_dict_set(PyObject *dict, PyObject *key, PyObject *value) { return PyDict_SetItem(dict, key, value); }
 #endif
 
 int group_cache_ready(void) {

@@ -262,6 +262,19 @@ static void undo(GroupStep *step) {
   PyErr_Restore(type, value, traceback);
 }
 
+/// The write's fast path, an ordinary step's: whether a step over the
+/// cache's slots that cycles no momentum leaves every lr's bits as they were,
+/// with `last` holding the groups' lrs (then nothing is written or released).
+static int unchanged(const GroupStep *step, int cycled, PyObject *last) {
+  if (!step->borrowed || cycled || last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != step->n)
+    return 0;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    PyObject *lr = step->slots[i].lr;  // an exact float: the read checked
+    if (PyList_GET_ITEM(last, i) != lr || !same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i])) return 0;
+  }
+  return 1;
+}
+
 /// What `_last_lr` holds for a written group.
 static PyObject *held_lr(const GroupSlot *s) { return s->new_lr != NULL ? s->new_lr : s->lr; }
 
@@ -366,6 +379,10 @@ PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, c
   }
   // 3. Write (undone on failure), then commit; from here every failure puts the core back.
   int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
+  if (unchanged(&step, cycled, self->last_lr)) {
+    swiftlr_scheduler_commit_step(self->core);
+    return Py_NewRef(self->last_lr);  // the cache's slots hold what the groups hold
+  }
   if ((result = write_groups(&step, cycled ? step.momenta : NULL, self->momentum, self->last_lr)) == NULL) {
     swiftlr_scheduler_undo_step(self->core);
     goto done;

@@ -42,17 +42,16 @@ int group_cache_reserve(GroupCache *cache, Py_ssize_t n, Py_ssize_t keys);
 int param_groups_ready(void);
 int group_cache_ready(void);
 
-/// Makes changes to a plain dict visible to `group_dict_version`; -1 with an exception set when it cannot.
-int group_watch(PyObject *dict);
-/// `dict[key] = value` for a step's own write: where dicts are watched, it does not advance the version.
-int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
-
 /// How "this dict has not changed" is known: up to 3.13 CPython stamps every
 /// dict with a new, globally unique version at each change (`ma_version_tag`,
 /// deprecated in 3.12, maintained through 3.13); from 3.14 group_cache.c
 /// watches the dicts (which costs an event per write: the stamp is read while it exists).
+/// `group_watch` makes changes to a plain dict visible to `group_dict_version` (-1 with an exception set when it
+/// cannot); `group_dict_set` is `dict[key] = value` for a step's own write, which does not advance the version.
 #if PY_VERSION_HEX < 0x030E0000
 #define GROUP_DICT_STAMPS 1
+static inline int group_watch(PyObject *dict) { return (void)dict, 0; }
+static inline int group_dict_set(PyObject *d, PyObject *k, PyObject *v) { return PyDict_SetItem(d, k, v); }
 static inline uint64_t group_dict_version(PyObject *dict) {
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -65,6 +64,8 @@ static inline uint64_t group_dict_version(PyObject *dict) {
 }
 #else
 #define GROUP_DICT_STAMPS 0
+int group_watch(PyObject *dict);
+int group_dict_set(PyObject *dict, PyObject *key, PyObject *value);
 extern uint64_t group_dict_generation;
 static inline uint64_t group_dict_version(PyObject *dict) {
   (void)dict;
