@@ -117,11 +117,6 @@ static int fill_tensor(PyObject *lr, PyObject *number) {
 /// exception set; release the step either way.
 static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, PyObject *input_keys, GroupCache *cache) {
   Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys), i = 0;
-  memset(step, 0, offsetof(GroupStep, stack_slots));
-  step->n = n;
-  step->keys = keys;
-  step->lrs = step->stack_lrs;
-  step->momenta = step->stack_momenta;
   if (cache->count == n && cache->keys == keys && n <= STACK_GROUPS && PyList_CheckExact(param_groups) &&
       PyList_GET_SIZE(param_groups) == n) {
     for (; i < n; i++) {
@@ -132,13 +127,15 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
       }
       step->stack_lrs[i] = PyFloat_AS_DOUBLE(c->lr);
     }
-    if (i == n) {
-      step->slots = cache->slots;
-      step->inputs = cache->inputs;  // read by the rule only, which runs no Python code
-      step->borrowed = 1;
+    if (i == n) {  // the fields a step over the cache's slots reads (no memset: most of a step's own cost is here)
+      step->n = n, step->keys = keys, step->slots = cache->slots, step->lrs = step->stack_lrs;
+      step->momenta = step->stack_momenta, step->inputs = cache->inputs;  // the rule runs no Python code
+      step->borrowed = 1, step->tensor_lrs = 0, step->touched = step->lrs_written = step->momenta_written = 0;
       return 0;
     }
   }
+  memset(step, 0, offsetof(GroupStep, stack_slots));
+  step->n = n, step->keys = keys, step->lrs = step->stack_lrs, step->momenta = step->stack_momenta;
   PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
   if (fast == NULL) return -1;
   if (PySequence_Fast_GET_SIZE(fast) != n) {
@@ -270,7 +267,7 @@ static int unchanged(const GroupStep *step, int cycled, PyObject *last) {
     return 0;
   for (Py_ssize_t i = 0; i < step->n; i++) {
     PyObject *lr = step->slots[i].lr;  // an exact float: the read checked
-    if (PyList_GET_ITEM(last, i) != lr || !same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i])) return 0;
+    if (!same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i]) || PyList_GET_ITEM(last, i) != lr) return 0;
   }
   return 1;
 }
@@ -313,9 +310,15 @@ static void commit(GroupStep *step, GroupCache *cache) {
   for (Py_ssize_t i = 0; i < step->touched; i++) {
     GroupSlot *s = &step->slots[i];
     PyObject *lr = s->lr, *momentum = s->momentum;
-    if (s->new_lr != NULL) s->lr = s->new_lr, s->new_lr = lr;
+    if (s->new_lr != NULL && step->borrowed) {
+      s->lr = s->new_lr, s->new_lr = NULL;
+      Py_DECREF(lr);  // a cached lr is an exact float: no Python code runs
+    } else if (s->new_lr != NULL) {
+      s->lr = s->new_lr, s->new_lr = lr;
+    }
     if (s->new_momentum != NULL) s->momentum = s->new_momentum, s->new_momentum = momentum;
   }
+  if (step->borrowed && step->momenta_written == 0) step->touched = 0;  // nothing left to release
   if (step->borrowed || group_cache_reserve(cache, step->n, step->keys) < 0) return;
   for (Py_ssize_t i = 0; i < step->n; i++) {
     GroupSlot *s = &step->slots[i], *c = &cache->slots[i], held = *c;
