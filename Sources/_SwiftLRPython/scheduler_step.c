@@ -164,8 +164,9 @@ static PyObject *optimizer_groups(NativeScheduler *self) {
 /// One whole step, or `*fast_forward` steps, as the call `what` under the
 /// scheduler's lock: `warn` gives PyTorch's warnings, `count` advances
 /// `_step_count` (PyTorch's `step`, not `_update_lr`).
-static PyObject *run(NativeScheduler *self, const char *what, PyObject *metrics, PyObject *epoch_object, int warn,
-                     int count, const long long *fast_forward) {
+Py_ALWAYS_INLINE static inline PyObject *run(NativeScheduler *self, const char *what, PyObject *metrics,
+                                             PyObject *epoch_object, int warn, int count,
+                                             const long long *fast_forward) {
   double metric = 0, *inputs = NULL;
   swiftlr_value epoch;
   Py_ssize_t input_count = 0;
