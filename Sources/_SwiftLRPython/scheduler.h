@@ -4,8 +4,8 @@
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
 //   scheduler_step.c   `step()`, `_update_lr()`, `_fast_forward(steps)`: PyTorch's step, in C
 //   scheduler_state.c  fields by name, copies, `get_lr()`'s values
-//   param_groups.c     reading and writing the optimizer's param groups
-//   group_cache.c      what the last step left in them (the read/write policy)
+//   param_groups.c     the step transaction over the optimizer's param groups
+//   group_cache.c      the last step's slots (the transaction's read/write policy)
 #ifndef SWIFTLR_SCHEDULER_H
 #define SWIFTLR_SCHEDULER_H
 
@@ -80,7 +80,7 @@ void scheduler_exit(NativeScheduler *self);
 /// Replaces the core (taking ownership) and resets what depended on the old one.
 void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 
-/// The step transaction: reads the groups, runs the core's rule (one step
+/// The step transaction (param_groups.c): reads the groups, runs the core's rule (one step
 /// with `inputs`, NULL: the group inputs; or `*fast_forward` steps), writes
 /// the lrs and momenta back and commits. On success returns the new
 /// `_last_lr` list; on any failure NULL, with the core, the groups and the
