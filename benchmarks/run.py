@@ -64,6 +64,8 @@ def optimizer_table(rows: list[dict[str, Any]]) -> None:
             others += f"{'; ' if others else ''}numpy {t['numpy'] / t['swiftlr']:.2f}x"
         if row["ufunc_calls"]:
             others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
+        if row.get("fixed_calls"):
+            others += f" ({row['fixed_calls']:.1f} over {goals.FIXED_COST_ELEMENTS} elements: the fixed cost)"
         if row["a_a"]:
             others += f"; swiftlr against itself {row['a_a']:.2f}x"
         print(

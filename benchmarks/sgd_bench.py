@@ -96,14 +96,21 @@ def run(
             contenders = make(count, size, dtype, torch)
             contenders["axpy"] = axpy_contender(elements, dtype)
             if elements <= 10**3:
-                # The fixed cost of a step, in numpy in-place ufunc calls on the same array.
+                # A small step in numpy in-place ufunc calls on the same array;
+                # and the fixed cost of a step, the same over goals.FIXED_COST_ELEMENTS,
+                # where the per-element work (float64 Adam's two IEEE divisions
+                # and square root, which torch's bits need) is negligible.
                 a, b = np.ones(elements, dtype), np.ones(elements, dtype)
                 contenders["ufunc"] = lambda a=a, b=b: np.add(a, b, out=a)
+                contenders["fixed"] = make(1, goals.FIXED_COST_ELEMENTS, dtype, None)["swiftlr"]
+                c, d = np.ones(goals.FIXED_COST_ELEMENTS, dtype), np.ones(goals.FIXED_COST_ELEMENTS, dtype)
+                contenders["fixed ufunc"] = lambda c=c, d=d: np.add(c, d, out=c)
             times = best_of_interleaved(contenders, rounds, repeat=_repeat(elements))
             contenders.clear()
             gc.collect()
             axpy = times.pop("axpy")
             ufunc = times.pop("ufunc", None)
+            fixed, fixed_ufunc = times.pop("fixed", None), times.pop("fixed ufunc", None)
             again = times.pop("swiftlr again", None)
             torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
             best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
@@ -118,6 +125,7 @@ def run(
                     "gbps": streams * itemsize * elements / times["swiftlr"] / 1e9,
                     "axpy_gbps": AXPY_STREAMS * itemsize * elements / axpy / 1e9,
                     "ufunc_calls": times["swiftlr"] / ufunc if ufunc else None,
+                    "fixed_calls": fixed / fixed_ufunc if fixed and fixed_ufunc else None,
                     "a_a": again / times["swiftlr"] if again else None,
                 }
             )

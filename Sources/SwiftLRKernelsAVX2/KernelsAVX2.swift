@@ -1,4 +1,4 @@
-// The SGD, axpy and Adam kernels compiled for AVX2 (`-target-cpu haswell`, see
+// The SGD, axpy, Adam and powNearOne kernels compiled for AVX2 (`-target-cpu haswell`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX2.
 import SwiftLR
@@ -23,6 +23,13 @@ public func swiftlr_adam_range_avx2(
   _ t: UnsafePointer<swiftlr_adam_tensor>, _ g: UnsafePointer<swiftlr_adam_group>, _ lo: Int64, _ hi: Int64
 ) {
   adamRange(t, g, lo, hi, isa: AVX2.self)
+}
+
+@_cdecl("swiftlr_pow_near_one_avx2")
+public func swiftlr_pow_near_one_avx2(
+  _ bases: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double
+) -> Int64 {
+  Int64(powNearOneRange(bases, out, count, power, isa: AVX2.self))
 }
 
 /// This module's kernel specializations (see `KernelISA`).

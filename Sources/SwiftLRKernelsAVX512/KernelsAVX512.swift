@@ -1,4 +1,4 @@
-// The SGD, axpy and Adam kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
+// The SGD, axpy, Adam and powNearOne kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX512.
 import SwiftLR
@@ -23,6 +23,13 @@ public func swiftlr_adam_range_avx512(
   _ t: UnsafePointer<swiftlr_adam_tensor>, _ g: UnsafePointer<swiftlr_adam_group>, _ lo: Int64, _ hi: Int64
 ) {
   adamRange(t, g, lo, hi, isa: AVX512.self)
+}
+
+@_cdecl("swiftlr_pow_near_one_avx512")
+public func swiftlr_pow_near_one_avx512(
+  _ bases: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double
+) -> Int64 {
+  Int64(powNearOneRange(bases, out, count, power, isa: AVX512.self))
 }
 
 /// This module's kernel specializations (see `KernelISA`).

@@ -50,6 +50,7 @@ int32_t swiftlr_torch_capability(void) {
 typedef void sgd_range(const swiftlr_sgd_tensor *, const swiftlr_sgd_group *, int64_t, int64_t);
 typedef void axpy_range(void *, const void *, int64_t, int64_t, int32_t, double);
 typedef void adam_range(const swiftlr_adam_tensor *, const swiftlr_adam_group *, int64_t, int64_t);
+typedef int64_t pow_range(const double *, double *, int64_t, double);
 
 // Defined by the SwiftLRKernelsAVX2 / SwiftLRKernelsAVX512 targets when they
 // are linked in; NULL otherwise.
@@ -59,6 +60,8 @@ extern sgd_range swiftlr_sgd_range_avx512 __attribute__((weak));
 extern axpy_range swiftlr_axpy_range_avx512 __attribute__((weak));
 extern adam_range swiftlr_adam_range_avx2 __attribute__((weak));
 extern adam_range swiftlr_adam_range_avx512 __attribute__((weak));
+extern pow_range swiftlr_pow_near_one_avx2 __attribute__((weak));
+extern pow_range swiftlr_pow_near_one_avx512 __attribute__((weak));
 
 // What `-target-cpu haswell` and `-target-cpu skylake-avx512` let the
 // compiler use. __builtin_cpu_supports reports AVX only if the OS saves it.
@@ -77,14 +80,15 @@ const swiftlr_kernels *swiftlr_best_kernels(void) {
   static swiftlr_kernels avx512, avx2;
   __builtin_cpu_init();
   if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && swiftlr_adam_range_avx512 != NULL &&
-      has_skylake_avx512()) {
-    avx512 =
-        (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512, swiftlr_adam_range_avx512};
+      swiftlr_pow_near_one_avx512 != NULL && has_skylake_avx512()) {
+    avx512 = (swiftlr_kernels){"avx512", swiftlr_sgd_range_avx512, swiftlr_axpy_range_avx512, swiftlr_adam_range_avx512,
+                               swiftlr_pow_near_one_avx512};
     return &avx512;
   }
   if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && swiftlr_adam_range_avx2 != NULL &&
-      has_haswell()) {
-    avx2 = (swiftlr_kernels){"avx2", swiftlr_sgd_range_avx2, swiftlr_axpy_range_avx2, swiftlr_adam_range_avx2};
+      swiftlr_pow_near_one_avx2 != NULL && has_haswell()) {
+    avx2 = (swiftlr_kernels){"avx2", swiftlr_sgd_range_avx2, swiftlr_axpy_range_avx2, swiftlr_adam_range_avx2,
+                             swiftlr_pow_near_one_avx2};
     return &avx2;
   }
   return NULL;

@@ -214,6 +214,35 @@ FAST_ROUTES = [
 ]
 
 
+def polynomial_recurrence(lr: float, total: int, power: float, count: int) -> list[float]:
+    """PyTorch's chained ``PolynomialLR.get_lr`` in Python floats (``**`` is C's ``pow``)."""
+    out = [lr]
+    for e in range(1, count):
+        if e <= total:
+            lr = lr * ((1.0 - e / total) / (1.0 - (e - 1) / total)) ** power
+        out.append(lr)
+    return out
+
+
+@pytest.mark.parametrize("power", [0.9, 0.5, 1.5, 3.7, 17.0])
+@pytest.mark.parametrize("total", [100, 256, 300])
+def test_polynomial_recurrence_is_stepping(total: int, power: float) -> None:
+    """The reference below is the class stepped (small totals, where most pows are not near 1)."""
+    expected, _ = stepped("polynomial_lr", 0.1, {"total_iters": total, "power": power}, total + 5)
+    assert polynomial_recurrence(0.1, total, power, total + 5) == expected
+    assert schedules.polynomial_lr(0.1, total_iters=total, power=power)(np.arange(total + 5)).tolist() == expected
+
+
+# Long schedules: the ratios are within 2**-8 of 1 but for the last 256 steps, the
+# vectorized pow route (powNearOne in the Swift core) with its pow fallback.
+@pytest.mark.parametrize(
+    ("total", "power", "count"), [(10**6, 0.9, 10**6 + 5), (10**7, 0.9, 10**6), (10**7, 3.7, 10**6)]
+)
+def test_polynomial_long_schedules_equal_the_recurrence(total: int, power: float, count: int) -> None:
+    got = schedules.polynomial_lr(0.1, total_iters=total, power=power)(np.arange(count))
+    assert got.tolist() == polynomial_recurrence(0.1, total, power, count)  # bit for bit
+
+
 @pytest.mark.parametrize(("name", "kwargs", "count"), FAST_ROUTES)
 def test_fast_routes_equal_stepping(name: str, kwargs: dict[str, Any], count: int) -> None:
     expected, _ = stepped(name, 0.1, kwargs, count)

@@ -87,7 +87,15 @@ def test_settle_gives_up_after_its_limit(monkeypatch: pytest.MonkeyPatch) -> Non
     assert timing.settle(window=0.002, limit=0.05) < 0.05  # quiet threads: it returns at the window
 
 
-def _row(label: str, ours: float, torch: float, elements: int = 1000, share: float = 1.0, calls: float | None = None):
+def _row(
+    label: str,
+    ours: float,
+    torch: float,
+    elements: int = 1000,
+    share: float = 1.0,
+    calls: float | None = None,
+    fixed: float | None = None,
+):
     return {
         "label": label,
         "elements": elements,
@@ -96,16 +104,24 @@ def _row(label: str, ours: float, torch: float, elements: int = 1000, share: flo
         "gbps": share,
         "axpy_gbps": 1.0,
         "ufunc_calls": calls,
+        "fixed_calls": fixed,
     }
 
 
 def test_the_sgd_verdict_names_the_row_that_decides() -> None:
-    rows = [_row("fast", 1.0, 3.0, calls=1.5), _row("slow", 2.0, 1.0, elements=10**7, share=0.9)]
+    rows = [
+        _row("1 x 1e+03 float32", 1.0, 3.0, calls=1.5, fixed=1.2),
+        _row("1 x 1e+03 float64", 1.0, 3.0, calls=4.1, fixed=2.9),
+        _row("slow", 2.0, 1.0, elements=10**7, share=0.9),
+    ]
     checks = {goal.split(" ")[0]: (holds, figure) for goal, holds, figure in goals.sgd(rows)}
     assert checks["SGD"] == (False, "lowest 0.50x (slow, torch fused)")
     assert checks["memory-bound"] == (True, "lowest 0.90 (slow)")
-    assert checks["a"] == (True, "highest 1.5 (fast)")
-    rows[1]["gbps"] = 0.8
+    # The fixed cost decides, not the 1e3 row's per-element work.
+    assert checks["a"] == (True, "highest 2.9 (float64, one parameter of 16 elements; 4.1 at 1 x 1e+03 float64)")
+    rows[0]["fixed_calls"] = 3.1
+    assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["a"]
+    rows[2]["gbps"] = 0.8
     assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["memory-bound"]
 
 
@@ -159,6 +175,7 @@ def test_a_quick_run_prints_every_table_and_the_verdict() -> None:
     assert "| StepLR.step() |" in run.stdout
     loop_table = run.stdout.split("SGD in a training loop")[1]
     assert "| 1 x 1e+05 float32 |" in loop_table and "| 1 x 1e+05 float64 |" in loop_table
-    assert "small step within 3 numpy in-place ufunc calls" in run.stdout
+    assert "fixed cost within 3 numpy in-place ufunc calls" in run.stdout
+    assert "over 16 elements: the fixed cost" in run.stdout
     assert "| piecewise_linear_lr |" in run.stdout and "every swiftlr.schedules function" in run.stdout
     assert "Verdict: " in run.stdout

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+// MARK: - pow for bases just below 1
+
+/// Writes `pow(bases[i], power)` to `out[i]`, bit for bit the platform's
+/// `pow` (Python's float `**`), and returns how many elements called `pow`.
+///
+/// PolynomialLR's recurrence raises ratios `x = 1 - d` with small `d` to a
+/// fixed power, one `pow` call per step (about 12 ns in glibc's scalar code).
+/// This evaluates most of them in a loop the optimizer vectorizes, and calls
+/// `pow` for the rest in a second pass:
+///
+/// 1. `d = 1 - x` is exact (Sterbenz, `x` in [1/2, 1]); `log(x) = -(d + m)`
+///    with `m = d² (1/2 + d/3 + ... + d⁶/8)`.
+/// 2. `p · log(x) = -(zh + zl)`: `zh + t = p · d` exactly (Dekker's product,
+///    no FMA on the baseline target), `zl = t + p · m`.
+/// 3. `exp(-(zh + zl)) = s + e` in double-double: `1 - zh` by an exact
+///    two-sum, then `z²/2! + ... + z⁸/8!` and the low parts, then an exact
+///    two-sum giving `s = round(s + e)` and its exact remainder `e`.
+///
+/// When `|e| <= 0.45 ulp(s)`, the true power lies within 0.452 ulp of `s` (the
+/// error bound below) and every other double is at least 0.548 ulp away:
+/// glibc's `pow` (2.28 and later; its documented worst error is 0.54 ulp,
+/// older versions round correctly) returns `s`, and so does this.
+///
+/// ## Edge Cases
+/// - The fast path runs only when `0 <= d <= 2⁻⁸`, `|zh| <= 2⁻⁶` and
+///   `1/2 < s < 1` (so `ulp(s) = 2⁻⁵³` and neither neighbour is in another
+///   binade). Everything else calls `pow`: `x` farther from 1, `x = 1`,
+///   `x > 1`, NaN, zero or negative `power` (a result of 1 or above), large
+///   powers, and results within 0.05 ulp of a midpoint (about 10% of random
+///   inputs). Without Glibc every element calls `pow`.
+/// - Error bound of `s + e` against the true `x^p` (absolute, below 2⁻⁶²,
+///   i.e. 0.002 ulp): log series truncated after `d⁸/8` (relative 2⁻⁶⁷) and
+///   `m`'s four roundings (2⁻⁵¹ of `m <= 2⁻⁹ d`) give `z` within 2⁻⁶⁵; the
+///   exp series truncated after `z⁸/8!` (2⁻⁷²), its sum's four roundings
+///   (2⁻⁵¹ of `z²/2 <= 2⁻¹³`, 2⁻⁶⁴) and the final low-part sum (2⁻⁶⁶): in
+///   all below 2⁻⁶³.
+/// - Dekker's product cannot underflow or overflow here: `s < 1` needs
+///   `|z| >= 2⁻⁵⁴`, so `2⁻⁴⁶ <= power <= 2⁴⁷` on the fast path.
+@discardableResult
+func powNearOne(
+  _ bases: UnsafeBufferPointer<Double>, power: Double, into out: UnsafeMutableBufferPointer<Double>
+) -> Int {
+  precondition(bases.count <= out.count)
+  guard let base = bases.baseAddress, let to = out.baseAddress else { return 0 }
+  if let kernels = bestKernels { return Int(kernels.pow_near_one(base, to, Int64(bases.count), power)) }
+  return powNearOneRange(base, to, Int64(bases.count), power, isa: PortableISA.self)
+}
+
+/// `powNearOne` on `count` elements, compiled for `ISA` (the kernels targets
+/// compile it for AVX2 and AVX-512: the same operations, wider vectors, the
+/// same bits).
+@inlinable
+public func powNearOneRange<ISA: KernelISA>(
+  _ bases: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double,
+  isa: ISA.Type
+) -> Int {
+  let count = Int(count)
+  #if canImport(Glibc)
+    let split = 0x1p27 + 1  // Veltkamp's constant: halves of 26 bits
+    let pSplit = split * power
+    let pHigh = pSplit - (pSplit - power)
+    let pLow = power - pHigh
+    for i in 0..<count {
+      out[i] = powNearOneFast(bases[i], power, pHigh, pLow)
+    }
+  #else
+    for i in 0..<count { out[i] = .nan }
+  #endif
+  var calls = 0
+  for i in 0..<count where out[i].isNaN {
+    out[i] = pow(bases[i], power)
+    calls += 1
+  }
+  return calls
+}
+
+/// `x^p` when the test in `powNearOne` passes, else NaN. Branch-free, so
+/// that the loop calling it vectorizes.
+@inlinable @inline(__always)
+func powNearOneFast(_ x: Double, _ p: Double, _ pHigh: Double, _ pLow: Double) -> Double {
+  let d = 1.0 - x
+  let m = (d * d) * horner(d, 1.0 / 8, 1.0 / 7, 1.0 / 6, 1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2)
+  // zh + t = p * d exactly.
+  let dSplit = (0x1p27 + 1) * d
+  let dHigh = dSplit - (dSplit - d)
+  let dLow = d - dHigh
+  let zh = p * d
+  let t = ((pHigh * dHigh - zh) + pHigh * dLow + pLow * dHigh) + pLow * dLow
+  let zl = t + p * m
+  // z = -(u + ul) renormalized (p * m is not below an ulp of zh): ul is then
+  // below 2^-53 |u|, and exp(u + ul) = exp(u) (1 + ul) to 2^-70.
+  let u = -(zh + zl)
+  let ul = -(zl - ((zh + zl) - zh))
+  // 1 + u exactly, then the rest.
+  let head = 1.0 + u
+  let headError = u - (head - 1.0)
+  let q = horner(u, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2)
+  let low = (u * u) * q + ((headError + ul) + u * ul)
+  let s = head + low
+  let e = low - (s - head)
+  let fast = d >= 0 && d <= 0x1p-8 && u.magnitude <= 0x1p-6 && s > 0.5 && s < 1 && e.magnitude <= 0.45 * 0x1p-53
+  return fast ? s : .nan
+}
+
+/// `c0 x^6 + c1 x^5 + ... + c6` by Horner's rule, one rounding per operation.
+@inlinable @inline(__always)
+func horner(
+  _ x: Double, _ c0: Double, _ c1: Double, _ c2: Double, _ c3: Double, _ c4: Double, _ c5: Double, _ c6: Double
+) -> Double {
+  ((((((c0 * x + c1) * x + c2) * x + c3) * x + c4) * x + c5) * x + c6)
+}
