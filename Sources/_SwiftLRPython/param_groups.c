@@ -1,18 +1,38 @@
-// The step transaction's reads and writes of an optimizer's param groups:
-// see param_groups.h. Every write of a group's lr or momentum, by a step or
-// by Python code (`_swiftlr.write_group`), is made here.
-#include "param_groups.h"
+// The step transaction (`scheduler_step_groups`): read the param groups, run
+// the core's rule, write the groups, then commit or undo every write (see
+// param_groups.h); and Python's writes of a group's lr or momentum (`write_group`).
+#include "scheduler.h"
 
 #include <stddef.h>
 #include <string.h>
 
-static PyObject *str_fill, *str_clone;
-PyObject *group_str_betas, *group_str_momentum;
+/// Param groups (and group inputs per group) a step handles without a heap allocation.
+#define STACK_GROUPS 8
+#define STACK_INPUTS 6
+
+static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
+
+typedef struct {
+  Py_ssize_t n, keys;
+  GroupSlot *slots;     // the step's own, or the cache's (`borrowed`)
+  double *lrs;          // the lrs the core reads and replaces
+  double *momenta;      // room for the momenta the core cycles
+  int32_t *precisions;  // per group: the lr's dtype (SWIFTLR_LR_*)
+  double *inputs;       // n * keys group inputs (the cache's when borrowed), or NULL
+  char borrowed;        // read from the cache: the slots and their references are the cache's
+  char tensor_lrs;      // some lr is a tensor of a dtype narrower than float64
+  Py_ssize_t touched;   // slots a write may have given new values
+  Py_ssize_t lrs_written, momenta_written;
+  PyObject *momentum_key;  // borrowed interned "momentum" / "betas"
+  GroupSlot stack_slots[STACK_GROUPS];
+  double stack_lrs[STACK_GROUPS], stack_momenta[STACK_GROUPS], stack_inputs[STACK_GROUPS * STACK_INPUTS];
+  int32_t stack_precisions[STACK_GROUPS];
+} GroupStep;
 
 // MARK: - Access to one group
 
 /// `group[key]` as a new reference; the dict fast path for plain dict groups.
-static inline PyObject *group_get(PyObject *group, PyObject *key) {
+static PyObject *group_get(PyObject *group, PyObject *key) {
   if (PyDict_CheckExact(group)) {
     PyObject *value = PyDict_GetItemWithError(group, key);
     if (value != NULL) return Py_NewRef(value);
@@ -22,16 +42,14 @@ static inline PyObject *group_get(PyObject *group, PyObject *key) {
   return PyObject_GetItem(group, key);
 }
 
-/// `group[key] = value`; the dict fast path for plain dict groups.
-static inline int group_set(PyObject *group, PyObject *key, PyObject *value) {
+static int group_set(PyObject *group, PyObject *key, PyObject *value) {
   return PyDict_CheckExact(group) ? PyDict_SetItem(group, key, value) : PyObject_SetItem(group, key, value);
 }
 
-/// A step's write into its group: a plain dict's version follows the step's
-/// own writes, and a change made by someone else since the step read it
-/// leaves the group untracked (not cached).
+/// A step's write: a plain dict's version follows the step's own writes, and a
+/// change by someone else since the step read it leaves the group untracked.
 static int slot_set(GroupSlot *slot, PyObject *key, PyObject *value) {
-  PyObject *group = slot->group;
+  PyObject *group = slot->dict;
   if (!PyDict_CheckExact(group)) return PyObject_SetItem(group, key, value);
   if (group_dict_version(group) != slot->version) slot->tracked = 0;
   int r = group_dict_set(group, key, value);
@@ -40,129 +58,23 @@ static int slot_set(GroupSlot *slot, PyObject *key, PyObject *value) {
 }
 
 /// `float(value)`; -1 with an exception set (the value may run Python code).
-static inline int as_double(PyObject *value, double *out) {
+static int as_double(PyObject *value, double *out) {
   *out = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
   return (*out == -1.0 && PyErr_Occurred()) ? -1 : 0;
 }
 
-// MARK: - A step's storage
-
-static int allocate(GroupStep *step, Py_ssize_t n, Py_ssize_t keys) {
-  memset(step, 0, offsetof(GroupStep, stack_slots));
-  step->n = n;
-  step->keys = keys;
-  if (n <= GROUP_STEP_STACK) {
-    memset(step->stack_slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
-    step->slots = step->stack_slots;
-    step->lrs = step->stack_lrs;
-    step->momenta = step->stack_momenta;
-    step->precisions = step->stack_precisions;
-    if (n * keys <= GROUP_STEP_STACK * GROUP_STEP_STACK_INPUTS) step->inputs = step->stack_inputs;
-  } else {
-    step->slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot));
-    if (step->slots == NULL) goto fail;
-    step->lrs = PyMem_New(double, (size_t)n);
-    step->momenta = PyMem_New(double, (size_t)n);
-    step->precisions = PyMem_New(int32_t, (size_t)n);
-    if (step->lrs == NULL || step->momenta == NULL || step->precisions == NULL) goto fail;
-  }
-  if (keys > 0 && step->inputs == NULL) {
-    if ((size_t)n > (size_t)PY_SSIZE_T_MAX / sizeof(double) / (size_t)keys) goto fail;
-    step->inputs = PyMem_New(double, (size_t)(n * keys));
-    if (step->inputs == NULL) goto fail;
-  }
-  return 0;
-fail:
-  PyErr_NoMemory();
-  return -1;
+/// Whether two doubles are the same bits (-0.0 is not 0.0; a NaN is itself).
+static int same_bits(double a, double b) {
+  uint64_t x, y;
+  memcpy(&x, &a, sizeof x);
+  memcpy(&y, &b, sizeof y);
+  return x == y;
 }
 
-void group_step_release(GroupStep *step) {
-  if (step->slots == NULL) return;  // read from the cache: nothing owned, nothing allocated
-  for (Py_ssize_t i = 0; i < step->n; i++) {
-    GroupSlot *slot = &step->slots[i];
-    Py_XDECREF(slot->group);
-    Py_XDECREF(slot->old_lr);
-    Py_XDECREF(slot->new_lr);
-    Py_XDECREF(slot->old_momentum);
-    Py_XDECREF(slot->new_momentum);
-  }
-  if (step->slots != step->stack_slots) {
-    PyMem_Free(step->slots);
-    PyMem_Free(step->lrs);
-    PyMem_Free(step->momenta);
-    PyMem_Free(step->precisions);
-  }
-  if (step->inputs != step->stack_inputs) PyMem_Free(step->inputs);
-  step->slots = NULL;
-  step->inputs = NULL;
+/// A number that no Python code can change: a float or an int (not a bool).
+static int immutable_number(PyObject *value) {
+  return PyFloat_Check(value) || (PyLong_Check(value) && !PyBool_Check(value));
 }
-
-// MARK: - Reading
-
-int group_step_read(GroupStep *step, PyObject *param_groups, Py_ssize_t expected, PyObject *input_keys,
-                    GroupCache *cache) {
-  step->slots = NULL;
-  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys);
-  PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
-  if (fast == NULL) return -1;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-  if (n != expected) {
-    PyErr_Format(PyExc_ValueError, "the optimizer has %zd param groups, the scheduler was built for %zd", n, expected);
-    Py_DECREF(fast);
-    return -1;
-  }
-  if (allocate(step, n, keys) < 0) {
-    Py_DECREF(fast);
-    return -1;
-  }
-  // Own every group before any Python code can run and change the list.
-  PyObject **items = PySequence_Fast_ITEMS(fast);
-  for (Py_ssize_t i = 0; i < n; i++) step->slots[i].group = Py_NewRef(items[i]);
-  Py_DECREF(fast);
-
-  for (Py_ssize_t i = 0; i < n; i++) {
-    PyObject *group = step->slots[i].group;
-    double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
-    if (PyDict_CheckExact(group)) {
-      // Its version before anything is read: a change by Python code from here on leaves it uncached.
-      if (group_watch(group) < 0) {
-        PyErr_Clear();
-      } else {
-        step->slots[i].tracked = 1;
-      }
-      step->slots[i].version = group_dict_version(group);
-    }
-    if (group_cache_hit(cache, i, group, keys)) {
-      step->slots[i].old_lr = Py_NewRef(cache->entries[i].lr);
-      if (as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;  // an int too large
-      step->lrs[i] = step->slots[i].old_value;
-      if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-      step->slots[i].immutable = 1;
-      step->precisions[i] = SWIFTLR_LR_FLOAT64;
-      continue;
-    }
-    step->slots[i].old_lr = group_get(group, shim_str_lr);
-    if (step->slots[i].old_lr == NULL || as_double(step->slots[i].old_lr, &step->slots[i].old_value) < 0) return -1;
-    step->lrs[i] = step->slots[i].old_value;
-    int immutable = group_immutable_number(step->slots[i].old_lr);
-    step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(step->slots[i].old_lr);
-    if (step->precisions[i] < 0) return -1;
-    step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
-    for (Py_ssize_t k = 0; k < keys; k++) {
-      PyObject *value = group_get(group, PyTuple_GET_ITEM(input_keys, k));
-      if (value == NULL) return -1;
-      immutable &= group_immutable_number(value);
-      int failed = as_double(value, &inputs[k]);
-      Py_DECREF(value);
-      if (failed) return -1;
-    }
-    step->slots[i].immutable = (char)immutable;
-  }
-  return 0;
-}
-
-// MARK: - Writing
 
 /// `betas` with beta1 replaced by `beta1` (a new tuple).
 static PyObject *with_beta1(PyObject *betas, PyObject *beta1) {
@@ -195,64 +107,131 @@ static int fill_tensor(PyObject *lr, PyObject *number) {
   return 1;
 }
 
-PyObject *group_momentum_value(PyObject *old_betas, double momentum, MomentumTarget target) {
-  PyObject *value = PyFloat_FromDouble(momentum);
-  if (value == NULL || target != MOMENTUM_BETA1) return value;
-  PyObject *joined = with_beta1(old_betas, value);
-  Py_DECREF(value);
-  return joined;
-}
+// MARK: - Reading
 
-static int write_momenta(GroupStep *step, const double *momenta, MomentumTarget target) {
-  step->momentum = target;
-  step->momentum_key = group_momentum_key(target);
-  for (Py_ssize_t i = 0; i < step->n; i++) {
-    PyObject *group = step->slots[i].group;
-    PyObject *old = group_get(group, step->momentum_key);
-    if (old == NULL) {
-      // A group without `momentum` gets one (as PyTorch assigns it); betas must exist.
-      if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
-      PyErr_Clear();
+/// Reads each group's lr and `group[key]` for each of `input_keys` (a tuple
+/// of str, or NULL) as floats. The cache is the read policy: over a list of
+/// the cached groups, each unchanged since with a float lr (an ordinary step),
+/// the step takes the cache's slots and reads nothing, running no Python
+/// code; else a group the cache knows unchanged is taken from it. -1 with an
+/// exception set; release the step either way.
+static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, PyObject *input_keys, GroupCache *cache) {
+  Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys), i = 0;
+  if (cache->count == n && cache->keys == keys && n <= STACK_GROUPS && PyList_CheckExact(param_groups) &&
+      PyList_GET_SIZE(param_groups) == n) {
+    for (; i < n; i++) {
+      const GroupSlot *c = &cache->slots[i];
+      if (!c->tracked || c->dict != PyList_GET_ITEM(param_groups, i) || !PyFloat_CheckExact(c->lr) ||
+          group_dict_version(c->dict) != c->version) {
+        break;
+      }
+      step->stack_lrs[i] = PyFloat_AS_DOUBLE(c->lr);
     }
-    PyObject *value = group_momentum_value(old, momenta[i], target);
-    if (value == NULL) {
-      Py_XDECREF(old);
-      return -1;
+    if (i == n) {  // the fields a step over the cache's slots reads (no memset: most of a step's own cost is here)
+      step->n = n, step->keys = keys, step->slots = cache->slots, step->lrs = step->stack_lrs;
+      step->momenta = step->stack_momenta, step->inputs = cache->inputs;  // the rule runs no Python code
+      step->borrowed = 1, step->tensor_lrs = 0, step->touched = step->lrs_written = step->momenta_written = 0;
+      return 0;
     }
-    step->slots[i].old_momentum = old;
-    step->slots[i].new_momentum = value;
-    if (slot_set(&step->slots[i], step->momentum_key, value) < 0) return -1;
-    step->momenta_written = i + 1;
+  }
+  memset(step, 0, offsetof(GroupStep, stack_slots));
+  step->n = n, step->keys = keys, step->lrs = step->stack_lrs, step->momenta = step->stack_momenta;
+  PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
+  if (fast == NULL) return -1;
+  if (PySequence_Fast_GET_SIZE(fast) != n) {
+    PyErr_Format(PyExc_ValueError, "the optimizer has %zd param groups, the scheduler was built for %zd",
+                 PySequence_Fast_GET_SIZE(fast), n);
+    Py_DECREF(fast);
+    return -1;
+  }
+  if (n <= STACK_GROUPS && n * keys <= STACK_GROUPS * STACK_INPUTS) {
+    step->slots = memset(step->stack_slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
+    step->inputs = step->stack_inputs;
+    step->precisions = step->stack_precisions;
+  } else if ((size_t)keys > (size_t)PY_SSIZE_T_MAX / 16 / (size_t)n ||
+             !(step->slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot) + (size_t)(2 + keys) * sizeof(double) + 4))) {
+    Py_DECREF(fast);
+    PyErr_NoMemory();
+    return -1;
+  } else {  // one block: slots, lrs, momenta, inputs, precisions
+    step->lrs = (double *)(step->slots + n);
+    step->momenta = step->lrs + n;
+    step->inputs = step->momenta + n;
+    step->precisions = (int32_t *)(step->inputs + n * keys);
+  }
+  // Own every group before any Python code can run and change the list.
+  for (i = 0; i < n; i++) step->slots[i].dict = Py_NewRef(PySequence_Fast_ITEMS(fast)[i]);
+  Py_DECREF(fast);
+
+  for (i = 0; i < n; i++) {
+    GroupSlot *s = &step->slots[i], *c = i < cache->count && cache->keys == keys ? &cache->slots[i] : NULL;
+    double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
+    if (PyDict_CheckExact(s->dict)) {
+      // Its version before anything is read: a change by Python code from here on leaves it uncached.
+      s->tracked = group_watch(s->dict) == 0;
+      if (!s->tracked) PyErr_Clear();
+      s->version = group_dict_version(s->dict);
+    }
+    int hit = c != NULL && c->tracked && c->dict == s->dict && group_dict_version(s->dict) == c->version;
+    s->lr = hit ? Py_NewRef(c->lr) : group_get(s->dict, shim_str_lr);
+    if (s->lr == NULL || as_double(s->lr, &s->old_value) < 0) return -1;  // as_double: a hit's int too large
+    step->lrs[i] = s->old_value;
+    int immutable = hit || immutable_number(s->lr);
+    step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(s->lr);
+    if (step->precisions[i] < 0) return -1;
+    step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
+    if (hit) {
+      s->momentum = Py_XNewRef(c->momentum);
+      if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
+    }
+    for (Py_ssize_t k = 0; k < keys && !hit; k++) {
+      PyObject *value = group_get(s->dict, PyTuple_GET_ITEM(input_keys, k));
+      if (value == NULL) return -1;
+      immutable &= immutable_number(value);
+      int failed = as_double(value, &inputs[k]);
+      Py_DECREF(value);
+      if (failed) return -1;
+    }
+    s->immutable = (char)immutable;
   }
   return 0;
 }
 
-/// Writes `lr` into group `i`; sets `new_lrs[i]` to what `_last_lr` holds
-/// for it: the float in the group, or a clone of a tensor lr, which is filled
-/// in place (PyTorch's `_update_param_group_val`). An unchanged float stays
-/// the same object, so a step that changes nothing writes nothing.
-static int write_lr(GroupStep *step, Py_ssize_t i) {
-  PyObject *old = step->slots[i].old_lr;
-  double lr = step->lrs[i];
-  if (PyFloat_CheckExact(old) && group_same_bits(PyFloat_AS_DOUBLE(old), lr)) {
-    step->slots[i].new_lr = Py_NewRef(old);
-    return 0;
+// MARK: - Writing
+
+/// Writes cycled momentum `value` into group `i`: `group["momentum"]` (a
+/// group without one gets one, as PyTorch assigns it) or beta1 of `betas`.
+static int write_momentum(GroupStep *step, Py_ssize_t i, double value, MomentumTarget target) {
+  GroupSlot *s = &step->slots[i];
+  if (s->momentum == NULL && (s->momentum = group_get(s->dict, step->momentum_key)) == NULL) {
+    if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
+    PyErr_Clear();
   }
-  PyObject *value = PyFloat_FromDouble(lr);
-  int filled = value == NULL ? -1 : step->slots[i].immutable ? 0 : fill_tensor(old, value);
+  step->touched = i + 1;
+  if ((s->new_momentum = PyFloat_FromDouble(value)) == NULL) return -1;
+  if (target == MOMENTUM_BETA1) Py_SETREF(s->new_momentum, with_beta1(s->momentum, s->new_momentum));
+  if (s->new_momentum == NULL || slot_set(s, step->momentum_key, s->new_momentum) < 0) return -1;
+  step->momenta_written = i + 1;
+  return 0;
+}
+
+/// Writes group `i`'s new lr: a float into the group, or a tensor lr filled
+/// in place (its clone is what `_last_lr` holds).
+static int write_lr(GroupStep *step, Py_ssize_t i) {
+  GroupSlot *s = &step->slots[i];
+  if (step->touched <= i) step->touched = i + 1;
+  PyObject *value = PyFloat_FromDouble(step->lrs[i]);
+  int filled = value == NULL ? -1 : s->immutable ? 0 : fill_tensor(s->lr, value);
   if (filled != 0) {
     Py_XDECREF(value);
     if (filled < 0) return -1;
-    step->written = i + 1;  // filled: undo fills the old value back
-    step->slots[i].new_lr = PyObject_CallMethodNoArgs(old, str_clone);
-    return step->slots[i].new_lr == NULL ? -1 : 0;
+    s->filled = 1;
+    step->lrs_written = i + 1;
+    return (s->new_lr = PyObject_CallMethodNoArgs(s->lr, str_clone)) == NULL ? -1 : 0;
   }
-  if (slot_set(&step->slots[i], shim_str_lr, value) < 0) {
-    Py_DECREF(value);
-    return -1;
-  }
-  step->written = i + 1;
-  step->slots[i].new_lr = value;
+  s->new_lr = value;
+  if (slot_set(s, shim_str_lr, value) < 0) return -1;
+  step->lrs_written = i + 1;
   return 0;
 }
 
@@ -261,39 +240,162 @@ static int write_lr(GroupStep *step, Py_ssize_t i) {
 static void undo(GroupStep *step) {
   PyObject *type, *value, *traceback;
   PyErr_Fetch(&type, &value, &traceback);
-  for (Py_ssize_t i = step->written - 1; i >= 0; i--) {
-    PyObject *old = step->slots[i].old_lr, *number = PyFloat_FromDouble(step->slots[i].old_value);
-    int filled = number == NULL ? -1 : fill_tensor(old, number);
+  for (Py_ssize_t i = step->lrs_written - 1; i >= 0; i--) {
+    GroupSlot *s = &step->slots[i];
+    PyObject *number = s->filled ? PyFloat_FromDouble(s->old_value) : NULL;
+    if (s->filled ? (number == NULL || fill_tensor(s->lr, number) < 0)
+                  : (s->new_lr != NULL && group_set(s->dict, shim_str_lr, s->lr) < 0)) {
+      PyErr_Clear();
+    }
     Py_XDECREF(number);
-    if ((filled == 0 && group_set(step->slots[i].group, shim_str_lr, old) < 0) || filled < 0) PyErr_Clear();
   }
   for (Py_ssize_t i = step->momenta_written - 1; i >= 0; i--) {
-    PyObject *old = step->slots[i].old_momentum, *group = step->slots[i].group;
-    int failed = old != NULL ? group_set(group, step->momentum_key, old) : PyObject_DelItem(group, step->momentum_key);
-    if (failed) PyErr_Clear();
+    GroupSlot *s = &step->slots[i];
+    if ((s->momentum != NULL ? group_set(s->dict, step->momentum_key, s->momentum)
+                             : PyObject_DelItem(s->dict, step->momentum_key)) < 0) {
+      PyErr_Clear();
+    }
   }
-  step->written = step->momenta_written = 0;
   PyErr_Restore(type, value, traceback);
 }
 
-PyObject *group_step_write(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
-  Py_ssize_t n = step->n, same = 0;
-  if (momenta != NULL && target != MOMENTUM_NONE && write_momenta(step, momenta, target) < 0) goto fail;
-  for (Py_ssize_t i = 0; i < n; i++) {
-    if (write_lr(step, i) < 0) goto fail;
+/// The write's fast path, an ordinary step's: whether a step over the
+/// cache's slots that cycles no momentum leaves every lr's bits as they were,
+/// with `last` holding the groups' lrs (then nothing is written or released).
+static int unchanged(const GroupStep *step, int cycled, PyObject *last) {
+  if (!step->borrowed || cycled || last == NULL || !PyList_CheckExact(last) || PyList_GET_SIZE(last) != step->n)
+    return 0;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    PyObject *lr = step->slots[i].lr;  // an exact float: the read checked
+    if (!same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i]) || PyList_GET_ITEM(last, i) != lr) return 0;
   }
-  // `_last_lr`: the objects the groups now hold (a clone of a tensor lr).
+  return 1;
+}
+
+/// What `_last_lr` holds for a written group.
+static PyObject *held_lr(const GroupSlot *s) { return s->new_lr != NULL ? s->new_lr : s->lr; }
+
+/// Writes `momenta` (NULL: none), then the lrs; returns the list `_last_lr`
+/// gets (`last` itself when it holds the groups' lrs: a step that changes
+/// nothing allocates nothing), or NULL with the exception set, every write undone.
+static PyObject *write_groups(GroupStep *step, const double *momenta, MomentumTarget target, PyObject *last) {
+  Py_ssize_t n = step->n, same = -1;
+  step->momentum_key = target == MOMENTUM_BETA1 ? str_betas : str_momentum;
+  for (Py_ssize_t i = 0; momenta != NULL && i < n; i++) {
+    if (write_momentum(step, i, momenta[i], target) < 0) goto fail;
+  }
+  for (Py_ssize_t i = 0; i < n; i++) {
+    PyObject *lr = step->slots[i].lr;  // a float whose bits do not change is not written
+    if (!(PyFloat_CheckExact(lr) && same_bits(PyFloat_AS_DOUBLE(lr), step->lrs[i])) && write_lr(step, i) < 0) goto fail;
+  }
   if (last != NULL && PyList_CheckExact(last) && PyList_GET_SIZE(last) == n) {
-    while (same < n && PyList_GET_ITEM(last, same) == step->slots[same].new_lr) same++;
+    for (same = 0; same < n && PyList_GET_ITEM(last, same) == held_lr(&step->slots[same]);) same++;
   }
   if (same == n) return Py_NewRef(last);
-  PyObject *list = PyList_New(n);
+  PyObject *list = PyList_New(n);  // may collect garbage: run Python code
   if (list == NULL) goto fail;
-  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(step->slots[i].new_lr));
+  for (Py_ssize_t i = 0; i < n; i++) PyList_SET_ITEM(list, i, Py_NewRef(held_lr(&step->slots[i])));
   return list;
 fail:
   undo(step);
   return NULL;
+}
+
+// MARK: - Commit and release
+
+/// The new values become what each slot holds (the old ones are released
+/// with the step: no Python code runs here), and a step of its own slots
+/// hands them to the cache, valid where only this step changed a plain dict of immutable numbers.
+static void commit(GroupStep *step, GroupCache *cache) {
+  for (Py_ssize_t i = 0; i < step->touched; i++) {
+    GroupSlot *s = &step->slots[i];
+    PyObject *lr = s->lr, *momentum = s->momentum;
+    if (s->new_lr != NULL && step->borrowed) {
+      s->lr = s->new_lr, s->new_lr = NULL;
+      Py_DECREF(lr);  // a cached lr is an exact float: no Python code runs
+    } else if (s->new_lr != NULL) {
+      s->lr = s->new_lr, s->new_lr = lr;
+    }
+    if (s->new_momentum != NULL) s->momentum = s->new_momentum, s->new_momentum = momentum;
+  }
+  if (step->borrowed && step->momenta_written == 0) step->touched = 0;  // nothing left to release
+  if (step->borrowed || group_cache_reserve(cache, step->n, step->keys) < 0) return;
+  for (Py_ssize_t i = 0; i < step->n; i++) {
+    GroupSlot *s = &step->slots[i], *c = &cache->slots[i], held = *c;
+    *c = *s;  // the replaced values (`new_*`) stay with the step, and so does what the cache held
+    c->new_lr = c->new_momentum = NULL;
+    c->tracked &= c->immutable && immutable_number(c->lr);
+    s->dict = held.dict, s->lr = held.lr, s->momentum = held.momentum;
+  }
+  if (step->keys > 0) memcpy(cache->inputs, step->inputs, (size_t)(step->n * step->keys) * sizeof(double));
+}
+
+/// Releases what the step holds (a borrowed step: the values its writes replaced).
+static void release(GroupStep *step) {
+  if (step->slots == NULL) return;
+  for (Py_ssize_t i = 0; i < (step->borrowed ? step->touched : step->n); i++) {
+    GroupSlot *s = &step->slots[i];
+    Py_CLEAR(s->new_lr);
+    Py_CLEAR(s->new_momentum);
+    if (step->borrowed) continue;
+    Py_XDECREF(s->dict);
+    Py_XDECREF(s->lr);
+    Py_XDECREF(s->momentum);
+  }
+  if (!step->borrowed && step->slots != step->stack_slots) PyMem_Free(step->slots);  // one block with the arrays
+}
+
+// MARK: - The transaction
+
+PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
+                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count,
+                                const long long *fast_forward) {
+  GroupStep step;
+  PyObject *result = NULL;
+  swiftlr_message message;
+  int32_t status;
+
+  // 1. Read: the lrs, and the group inputs unless the caller gives inputs.
+  if (read_groups(&step, param_groups, self->group_count, inputs == NULL ? self->group_inputs : NULL, &self->cache) <
+      0) {
+    goto done;
+  }
+  if (step.keys > 0) {
+    inputs = step.inputs;
+    input_count = step.n * step.keys;
+  }
+  // 2. The rule. Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
+  if (fast_forward != NULL) {
+    status = swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL,
+                                            inputs, input_count, *fast_forward, step_count,
+                                            self->step_protocol == STEP_LR, &message);
+  } else if (step.tensor_lrs) {
+    status = swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs, input_count, epoch,
+                                            step_count, self->is_initial, &message);
+  } else {
+    status = swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, epoch, step_count,
+                                    self->is_initial, &message);
+  }
+  if (status != SWIFTLR_OK) {
+    shim_raise(status, &message);
+    goto done;
+  }
+  // 3. Write (undone on failure), then commit; from here every failure puts the core back.
+  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
+  if (unchanged(&step, cycled, self->last_lr)) {
+    swiftlr_scheduler_commit_step(self->core);
+    return Py_NewRef(self->last_lr);  // the cache's slots hold what the groups hold
+  }
+  if ((result = write_groups(&step, cycled ? step.momenta : NULL, self->momentum, self->last_lr)) == NULL) {
+    swiftlr_scheduler_undo_step(self->core);
+    goto done;
+  }
+  swiftlr_scheduler_commit_step(self->core);
+  commit(&step, &self->cache);
+done:
+  if (result == NULL) group_cache_invalidate(&self->cache);
+  release(&step);
+  return result;
 }
 
 // MARK: - Python's writes
@@ -311,8 +413,8 @@ PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t n
     return NULL;
   }
   if (PyUnicode_CompareWithASCIIString(key, "beta1") == 0) {
-    if ((old = group_get(group, group_str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
-    failed = group_set(group, group_str_betas, written);
+    if ((old = group_get(group, str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
+    failed = group_set(group, str_betas, written);
   } else {
     int filled = 0;
     if (PyUnicode_Compare(key, shim_str_lr) == 0 && (old = group_get(group, key)) == NULL) {
@@ -335,8 +437,8 @@ done:
 int param_groups_ready(void) {
   str_fill = PyUnicode_InternFromString("fill_");
   str_clone = PyUnicode_InternFromString("clone");
-  group_str_betas = PyUnicode_InternFromString("betas");
-  group_str_momentum = PyUnicode_InternFromString("momentum");
-  if (!(str_fill && str_clone && group_str_betas && group_str_momentum)) return -1;
+  str_betas = PyUnicode_InternFromString("betas");
+  str_momentum = PyUnicode_InternFromString("momentum");
+  if (!(str_fill && str_clone && str_betas && str_momentum)) return -1;
   return group_cache_ready();
 }

@@ -4,17 +4,17 @@
 //   scheduler_type.c   the type: lifetime, step bookkeeping attributes
 //   scheduler_step.c   `step()`, `_update_lr()`, `_fast_forward(steps)`: PyTorch's step, in C
 //   scheduler_state.c  fields by name, copies, `get_lr()`'s values
-//   param_groups.c     reading and writing the optimizer's param groups
-//   group_cache.c      what the last step left in them (the read/write policy)
+//   param_groups.c     the step transaction over the optimizer's param groups
+//   group_cache.c      the last step's slots (the transaction's read/write policy)
 #ifndef SWIFTLR_SCHEDULER_H
 #define SWIFTLR_SCHEDULER_H
 
 #include "param_groups.h"
 
-/// How `step()` behaves: PyTorch's `LRScheduler.step(epoch=None)` (step-order
+/// The step protocol: which of PyTorch's `LRScheduler.step(epoch=None)` (step-order
 /// warning, `_step_count`), `ReduceLROnPlateau.step(metrics, epoch=None)`, or
 /// `CosineAnnealingWarmRestarts.step(epoch=None)` (neither warnings nor count).
-typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepKind;
+typedef enum { STEP_LR = 0, STEP_METRIC = 1, STEP_PLAIN = 2 } StepProtocol;
 
 /// The scheduler's lock: one thread's call at a time, kept with the GIL held
 /// (no OS lock: a call holds it across the GIL's release only while it runs
@@ -32,19 +32,19 @@ typedef struct {
 
 typedef struct {
   PyObject_HEAD swiftlr_scheduler *core;
-  PyObject *config;         // the arguments the core was built from (for copies and pickles)
-  PyObject *kind;           // the core's scheduler name (str)
-  PyObject *optimizer;      // "optimizer"
-  PyObject *last_lr;        // "_last_lr"
-  PyObject *group_inputs;   // tuple of str: keys of each group read as step inputs
-  MomentumTarget momentum;  // where cycled momenta go
-  StepKind step_kind;
-  long long step_count;  // "_step_count"
-  char is_initial;       // "_is_initial"
-  char get_lr_called;    // "_get_lr_called_within_step"
-  char python_inputs;    // the class computes its step inputs in Python (`_step_inputs`)
-  char busy;             // a step is running: its own thread's calls back may not change the scheduler
-  SchedulerLock lock;    // one call at a time (scheduler_type.c)
+  PyObject *config;            // the arguments the core was built from (for copies and pickles)
+  PyObject *kind;              // the core's scheduler name (str)
+  PyObject *optimizer;         // "optimizer"
+  PyObject *last_lr;           // "_last_lr"
+  PyObject *group_inputs;      // tuple of str: keys of each group read as step inputs
+  MomentumTarget momentum;     // where cycled momenta go
+  StepProtocol step_protocol;  // which of PyTorch's step methods `step()` is
+  long long step_count;        // "_step_count"
+  char is_initial;             // "_is_initial"
+  char get_lr_called;          // "_get_lr_called_within_step"
+  char python_inputs;          // the class computes its step inputs in Python (`_step_inputs`)
+  char busy;                   // a step is running: its own thread's calls back may not change the scheduler
+  SchedulerLock lock;          // one call at a time (scheduler_type.c)
   Py_ssize_t group_count;
   GroupCache cache;  // per group: what the last step read and wrote
 } NativeScheduler;
@@ -80,7 +80,7 @@ void scheduler_exit(NativeScheduler *self);
 /// Replaces the core (taking ownership) and resets what depended on the old one.
 void scheduler_adopt(NativeScheduler *self, swiftlr_scheduler *core);
 
-/// The step transaction: reads the groups, runs the core's rule (one step
+/// The step transaction (param_groups.c): reads the groups, runs the core's rule (one step
 /// with `inputs`, NULL: the group inputs; or `*fast_forward` steps), writes
 /// the lrs and momenta back and commits. On success returns the new
 /// `_last_lr` list; on any failure NULL, with the core, the groups and the

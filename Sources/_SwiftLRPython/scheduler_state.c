@@ -30,7 +30,7 @@ static int momentum_target(PyObject *key, MomentumTarget *out) {
   return 0;
 }
 
-static int step_kind(const char *name, StepKind *out) {
+static int parse_step_protocol(const char *name, StepProtocol *out) {
   if (strcmp(name, "lr") == 0)
     *out = STEP_LR;
   else if (strcmp(name, "metric") == 0)
@@ -48,15 +48,15 @@ static int step_kind(const char *name, StepKind *out) {
 PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"kind", "config", "group_inputs", "momentum_key", "step_kind", "python_inputs", NULL};
   PyObject *kind, *dict, *group_inputs = NULL, *momentum_key = Py_None;
-  const char *kind_of_step = "lr";
+  const char *protocol_name = "lr";
   int python_inputs = 0;
   MomentumTarget target;
-  StepKind steps;
+  StepProtocol protocol;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UO!|$OOsp:_init_core", keywords, &kind, &PyDict_Type, &dict,
-                                   &group_inputs, &momentum_key, &kind_of_step, &python_inputs)) {
+                                   &group_inputs, &momentum_key, &protocol_name, &python_inputs)) {
     return NULL;
   }
-  if (momentum_target(momentum_key, &target) < 0 || step_kind(kind_of_step, &steps) < 0) return NULL;
+  if (momentum_target(momentum_key, &target) < 0 || parse_step_protocol(protocol_name, &protocol) < 0) return NULL;
   const char *kind_name = PyUnicode_AsUTF8(kind);
   if (kind_name == NULL) return NULL;
   PyObject *keys = group_inputs == NULL ? PyTuple_New(0) : PySequence_Tuple(group_inputs);
@@ -80,7 +80,7 @@ PyObject *scheduler_init_core(NativeScheduler *self, PyObject *args, PyObject *k
   Py_XSETREF(self->config, config);
   Py_XSETREF(self->group_inputs, keys);
   self->momentum = target;
-  self->step_kind = steps;
+  self->step_protocol = protocol;
   self->python_inputs = (char)python_inputs;
   scheduler_exit(self);
   Py_RETURN_NONE;
@@ -268,7 +268,7 @@ static void copy_state(NativeScheduler *to, NativeScheduler *from) {
   Py_XSETREF(to->config, Py_XNewRef(from->config));
   Py_XSETREF(to->group_inputs, Py_XNewRef(from->group_inputs));
   to->momentum = from->momentum;
-  to->step_kind = from->step_kind;
+  to->step_protocol = from->step_protocol;
   to->step_count = from->step_count;
   to->is_initial = from->is_initial;
   to->get_lr_called = from->get_lr_called;

@@ -1,74 +1,14 @@
 // `step()` of every swiftlr scheduler: PyTorch's `LRScheduler.step` (and
-// ReduceLROnPlateau's, CosineAnnealingWarmRestarts'), whole, in C. It is the
-// one owner of a step: warnings, the deprecated epoch, user functions (the
-// class's `_step_inputs`), the core's rule and the param-group writes all
-// happen here, as one transaction: a step that raises, at any point, leaves
-// the scheduler, its bookkeeping and the optimizer's groups as they were.
+// ReduceLROnPlateau's, CosineAnnealingWarmRestarts'), whole, in C: warnings,
+// the deprecated epoch, user functions (`_step_inputs`), then the step
+// transaction (param_groups.c); a step that raises, at any point, leaves the
+// scheduler, its bookkeeping and the optimizer's groups as they were.
 #include "scheduler.h"
 
 #include <limits.h>
 
 static PyObject *str_param_groups, *str_step, *str_wrapped, *str_opt_called, *str_step_inputs;
 static PyObject *epoch_warning, *order_warning, *overridden_warning;
-
-// MARK: - The transaction
-
-PyObject *scheduler_step_groups(NativeScheduler *self, PyObject *param_groups, const double *inputs,
-                                Py_ssize_t input_count, const swiftlr_value *epoch, long long step_count,
-                                const long long *fast_forward) {
-  GroupStep step;
-  PyObject *result = NULL;
-  swiftlr_message message;
-  int32_t status;
-
-  // 1. Read: the lrs, and the group inputs unless the caller gives inputs. The cache is the read policy: the
-  //    fast path takes unchanged groups from it whole, else each unchanged group comes from it (group_cache.c).
-  PyObject *keys = inputs == NULL ? self->group_inputs : NULL;
-  if (!group_step_read_cached(&step, &self->cache, param_groups, self->group_count,
-                              keys == NULL ? 0 : PyTuple_GET_SIZE(keys)) &&
-      group_step_read(&step, param_groups, self->group_count, keys, &self->cache) < 0) {
-    goto done;
-  }
-  if (step.keys > 0) {
-    inputs = step.inputs;
-    input_count = step.n * step.keys;
-  }
-  // 2. The rule. Tensor lrs of a narrower dtype round each operation to it; floats take the specialized path.
-  if (fast_forward != NULL) {
-    status =
-        swiftlr_scheduler_fast_forward(self->core, step.lrs, step.n, step.tensor_lrs ? step.precisions : NULL, inputs,
-                                       input_count, *fast_forward, step_count, self->step_kind == STEP_LR, &message);
-  } else if (step.tensor_lrs) {
-    status = swiftlr_scheduler_step_precise(self->core, step.lrs, step.n, step.precisions, inputs, input_count, epoch,
-                                            step_count, self->is_initial, &message);
-  } else {
-    status = swiftlr_scheduler_step(self->core, step.lrs, step.n, inputs, input_count, epoch, step_count,
-                                    self->is_initial, &message);
-  }
-  if (status != SWIFTLR_OK) {
-    shim_raise(status, &message);
-    goto done;
-  }
-  // 3. Write (undone on failure), then commit; from here every failure puts the core back.
-  int cycled = self->momentum != MOMENTUM_NONE && swiftlr_scheduler_momenta(self->core, step.momenta, step.n);
-  double *momenta = cycled ? step.momenta : NULL;
-  if (step.borrowed == NULL) {
-    result = group_step_write(&step, momenta, self->momentum, self->last_lr);
-  } else if ((result = group_step_unchanged(&step, momenta, self->last_lr)) == NULL) {
-    result = group_cache_write(&step, momenta, self->momentum, self->last_lr);  // the cache's write policy
-  }
-  if (result == NULL) {
-    swiftlr_scheduler_undo_step(self->core);
-    goto done;
-  }
-  swiftlr_scheduler_commit_step(self->core);
-  if (step.borrowed) return result;  // the cache's write policy committed into the cache; nothing is owned
-  group_step_store(&step, &self->cache);
-done:
-  if (result == NULL) group_cache_invalidate(&self->cache);
-  group_step_release(&step);
-  return result;
-}
 
 // MARK: - Arguments
 
@@ -167,22 +107,18 @@ static int python_inputs(NativeScheduler *self, PyObject *epoch, double **out, P
 
 // MARK: - step(), _update_lr()
 
-/// ReduceLROnPlateau's step after param groups were added or removed (PyTorch
-/// allows it, pytorch/pytorch#104361): the scheduler's own Python method
-/// `_step_regrouping(groups, metric, epoch)` decides (the step is not busy
-/// meanwhile). It returns the new `_last_lr` of a step it took itself, or
-/// `(fresh, attributes)`: a bare scheduler rebuilt for the groups, changing
-/// nothing yet. That one steps over the groups here and, once its step has
-/// succeeded, becomes this scheduler's core, with `attributes` set, in the
-/// same native call: no exception (not even a signal handler's) can leave
-/// the groups stepped and the core not. Returns the new `_last_lr`, or NULL.
+/// ReduceLROnPlateau's step after param groups were added or removed
+/// (pytorch/pytorch#104361): `_step_regrouping(groups, metric, epoch)` (not
+/// busy meanwhile) returns the new `_last_lr` of a step it took, or a
+/// scheduler rebuilt for the groups and its attributes; that one steps here
+/// and, once stepped, becomes this one's core in the same native call, so no
+/// exception (not even a signal handler's) leaves the groups stepped and the core not.
 static PyObject *regroup_step(NativeScheduler *self, PyObject *groups, double metric, PyObject *epoch_object,
                               const swiftlr_value *epoch) {
   PyObject *number = PyFloat_FromDouble(metric);  // converted once: the user's __float__ ran already
   if (number == NULL) return NULL;
   self->busy = 0;
-  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number,
-                                       epoch_object != NULL ? epoch_object : Py_None);
+  PyObject *last = PyObject_CallMethod((PyObject *)self, "_step_regrouping", "OOO", groups, number, epoch_object);
   self->busy = 1;
   Py_DECREF(number);
   if (last == NULL || PyList_Check(last)) return last;
@@ -213,56 +149,65 @@ done:
   return last;
 }
 
-/// One whole step; `count` increments `_step_count` (PyTorch's `step`, not
-/// `_update_lr`). Called with the scheduler's lock held and `busy` set.
-static PyObject *run(NativeScheduler *self, PyObject *metrics, PyObject *epoch_object, int warn, int count) {
-  double metric = 0, *inputs = NULL;
-  swiftlr_value epoch;
-  Py_ssize_t input_count = 0;
-  PyObject *groups = NULL, *last = NULL;
-  int has_epoch = epoch_object != NULL && epoch_object != Py_None;
+/// The optimizer's `param_groups` (a new reference), or NULL with an exception set.
+static PyObject *optimizer_groups(NativeScheduler *self) {
   if (self->optimizer == NULL) {
     PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
     return NULL;
   }
-  // Ours for the whole step: user code may replace `self.optimizer` meanwhile.
-  PyObject *optimizer = Py_NewRef(self->optimizer);
+  PyObject *optimizer = Py_NewRef(self->optimizer);  // user code may replace `self.optimizer` meanwhile
+  PyObject *groups = PyObject_GetAttr(optimizer, str_param_groups);
+  Py_DECREF(optimizer);
+  return groups;
+}
 
-  if (metrics != NULL) {
-    // PyTorch: current = float(metrics) (which also parses a str).
-    if (PyFloat_CheckExact(metrics)) {
-      metric = PyFloat_AS_DOUBLE(metrics);
-    } else {
-      PyObject *number = PyNumber_Float(metrics);
-      if (number == NULL) goto done;
-      metric = PyFloat_AS_DOUBLE(number);
-      Py_DECREF(number);
-    }
+/// One whole step, or `*fast_forward` steps, as the call `what` under the
+/// scheduler's lock: `warn` gives PyTorch's warnings, `count` advances
+/// `_step_count` (PyTorch's `step`, not `_update_lr`).
+Py_ALWAYS_INLINE static inline PyObject *run(NativeScheduler *self, const char *what, PyObject *metrics,
+                                             PyObject *epoch_object, int warn, int count,
+                                             const long long *fast_forward) {
+  double metric = 0, *inputs = NULL;
+  swiftlr_value epoch;
+  Py_ssize_t input_count = 0;
+  PyObject *groups = NULL, *last = NULL;
+  int has_epoch = epoch_object != Py_None, first = count && self->step_count == 1 && fast_forward == NULL;
+  if (scheduler_enter(self, what, ENTER_CHANGE) < 0) return NULL;
+  self->busy = 1;
+  if (metrics != NULL && PyFloat_CheckExact(metrics)) {
+    metric = PyFloat_AS_DOUBLE(metrics);
+  } else if (metrics != NULL) {  // PyTorch: current = float(metrics) (which also parses a str)
+    PyObject *number = PyNumber_Float(metrics);
+    if (number == NULL) goto done;
+    metric = PyFloat_AS_DOUBLE(number);
+    Py_DECREF(number);
   }
-  if (count && self->step_count == LLONG_MAX) {
+  if (count && fast_forward == NULL && self->step_count == LLONG_MAX) {
     PyErr_SetString(PyExc_OverflowError, "_step_count is too large to step");
     goto done;
   }
-  int first = count && self->step_count == 1;
-  if (warn && (first || has_epoch) && warn_step(optimizer, first ? 1 : 0, has_epoch, 1) < 0) goto done;
-  if (has_epoch && shim_epoch(epoch_object, &epoch) < 0) goto done;
-  if (metrics == NULL && python_inputs(self, has_epoch ? epoch_object : Py_None, &inputs, &input_count) < 0) {
-    goto done;
+  if (warn && (first || has_epoch)) {
+    PyObject *optimizer = Py_XNewRef(self->optimizer);  // user code may replace `self.optimizer` meanwhile
+    int failed = optimizer != NULL && warn_step(optimizer, first, has_epoch, 1) < 0;
+    Py_XDECREF(optimizer);
+    if (failed) goto done;
   }
-  groups = PyObject_GetAttr(optimizer, str_param_groups);
-  if (groups == NULL) goto done;
+  if (has_epoch && shim_epoch(epoch_object, &epoch) < 0) goto done;
+  if (metrics == NULL && python_inputs(self, epoch_object, &inputs, &input_count) < 0) goto done;
+  if ((groups = optimizer_groups(self)) == NULL) goto done;
   if (metrics != NULL && PyList_Check(groups) && PyList_GET_SIZE(groups) != self->group_count) {
     last = regroup_step(self, groups, metric, epoch_object, has_epoch ? &epoch : NULL);
   } else {
     last = scheduler_step_groups(self, groups, metrics != NULL ? &metric : inputs, metrics != NULL ? 1 : input_count,
-                                 has_epoch ? &epoch : NULL, self->step_count + (count ? 1 : 0), NULL);
+                                 has_epoch ? &epoch : NULL, self->step_count + (count && !fast_forward), fast_forward);
   }
   if (last != NULL) {
     Py_XSETREF(self->last_lr, last);
-    if (count) self->step_count++;
+    if (count) self->step_count += fast_forward != NULL ? *fast_forward : 1;  // the core checked a fast forward's
   }
 done:
-  Py_DECREF(optimizer);
+  self->busy = 0;
+  scheduler_exit(self);
   Py_XDECREF(groups);
   if (inputs != NULL) PyMem_Free(inputs);
   return last == NULL ? NULL : Py_NewRef(Py_None);
@@ -270,33 +215,23 @@ done:
 
 PyObject *scheduler_step(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *metrics = NULL, *epoch = Py_None;
-  int metric_step = self->step_kind == STEP_METRIC;
+  int metric_step = self->step_protocol == STEP_METRIC;
   if (kwnames == NULL && nargs == metric_step) {  // step() / step(metrics): every step of a loop
     if (metric_step) metrics = args[0];
   } else if (parse_step_args("step", args, nargs, kwnames, metric_step ? &metrics : NULL, &epoch) < 0) {
     return NULL;
   }
-  if (scheduler_enter(self, "step", ENTER_CHANGE) < 0) return NULL;
-  self->busy = 1;
-  PyObject *result = run(self, metrics, epoch, self->step_kind != STEP_PLAIN, self->step_kind == STEP_LR);
-  self->busy = 0;
-  scheduler_exit(self);
-  return result;
+  return run(self, "step", metrics, epoch, self->step_protocol != STEP_PLAIN, self->step_protocol == STEP_LR, NULL);
 }
 
 PyObject *scheduler_update_lr(NativeScheduler *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
   PyObject *epoch = Py_None;
   if (parse_step_args("_update_lr", args, nargs, kwnames, NULL, &epoch) < 0) return NULL;
-  if (self->step_kind == STEP_METRIC) {
+  if (self->step_protocol == STEP_METRIC) {
     PyErr_SetString(PyExc_TypeError, "ReduceLROnPlateau steps with step(metrics)");
     return NULL;
   }
-  if (scheduler_enter(self, "_update_lr", ENTER_CHANGE) < 0) return NULL;
-  self->busy = 1;
-  PyObject *result = run(self, NULL, epoch, 0, 0);
-  self->busy = 0;
-  scheduler_exit(self);
-  return result;
+  return run(self, "_update_lr", NULL, epoch, 0, 0, NULL);
 }
 
 /// `_fast_forward(steps)`: `steps` calls of `step()` in one native call, for
@@ -316,29 +251,11 @@ PyObject *scheduler_fast_forward(NativeScheduler *self, PyObject *arg) {
                  "steps must be a non-negative integer below 2**63, got %R", arg);
     return NULL;
   }
-  if (self->step_kind == STEP_METRIC || self->python_inputs) {
+  if (self->step_protocol == STEP_METRIC || self->python_inputs) {
     PyErr_SetString(PyExc_TypeError, "_fast_forward: this scheduler's steps take values from Python");
     return NULL;
   }
-  if (self->optimizer == NULL) {
-    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
-    return NULL;
-  }
-  if (scheduler_enter(self, "fast_forward", ENTER_CHANGE) < 0) return NULL;
-  self->busy = 1;
-  // Ours for the whole call: user code (a group's __getitem__) may replace `self.optimizer`.
-  PyObject *optimizer = Py_NewRef(self->optimizer), *last = NULL;
-  PyObject *groups = PyObject_GetAttr(optimizer, str_param_groups);
-  if (groups != NULL) last = scheduler_step_groups(self, groups, NULL, 0, NULL, self->step_count, &steps);
-  if (last != NULL) {
-    Py_XSETREF(self->last_lr, last);
-    if (self->step_kind == STEP_LR) self->step_count += steps;  // the core checked it does not overflow
-  }
-  self->busy = 0;
-  scheduler_exit(self);
-  Py_DECREF(optimizer);
-  Py_XDECREF(groups);
-  return last == NULL ? NULL : Py_NewRef(Py_None);
+  return run(self, "fast_forward", NULL, Py_None, 0, self->step_protocol == STEP_LR, &steps);
 }
 
 // _core_step(inputs=None, epoch=None, groups=None) -> list: one step of the
@@ -360,16 +277,7 @@ PyObject *scheduler_core_step(NativeScheduler *self, PyObject *args, PyObject *k
       shim_doubles_from_sequence(input_object, "inputs must be a sequence", &inputs, &input_count) < 0) {
     goto done;
   }
-  PyObject *owned = NULL;
-  if (groups != Py_None) {
-    owned = Py_NewRef(groups);
-  } else if (self->optimizer == NULL) {
-    PyErr_SetString(PyExc_AttributeError, "the scheduler has no optimizer");
-  } else {
-    PyObject *optimizer = Py_NewRef(self->optimizer);
-    owned = PyObject_GetAttr(optimizer, str_param_groups);
-    Py_DECREF(optimizer);
-  }
+  PyObject *owned = groups != Py_None ? Py_NewRef(groups) : optimizer_groups(self);
   if (owned != NULL) {
     // With inputs given, no group inputs are read (a None leaves that to the groups).
     result = scheduler_step_groups(self, owned, inputs, input_count, epoch_object != Py_None ? &epoch : NULL,

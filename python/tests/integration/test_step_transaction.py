@@ -1,4 +1,4 @@
-"""A scheduler step is a transaction (scheduler_step.c): a step that fails
+"""A scheduler step is a transaction (param_groups.c): a step that fails
 after the core stepped puts back the core's state, whether that step changed
 only plain fields or replaced an array, on the cached fast path and off it;
 and the group cache never hides a change made by Python code in the middle
@@ -154,6 +154,22 @@ def test_change_between_steps_is_seen_on_the_fast_path() -> None:
     assert [g["lr"] for g in opt.param_groups] == [0.125, 0.125, 0.125, 0.15]
 
 
+def test_new_group_dicts_then_cached_steps_report_the_groups_lrs() -> None:
+    """A step over new group dicts (an optimizer's load_state_dict) reads
+    them and hands its slots to the cache; the steps after it, read from the
+    cache, report and change exactly what the groups hold."""
+    opt = Groups(n=2, lr=1.0)
+    scheduler = L.StepLR(opt, step_size=2, gamma=0.5)
+    scheduler.step()
+    opt.param_groups = [{"lr": 0.2}, {"lr": 0.4}]
+    # A decay (written), then a step that writes nothing and keeps the groups' lr objects, then a decay.
+    for expected in ([0.1, 0.2], [0.1, 0.2], [0.05, 0.1]):
+        scheduler.step()
+        assert [g["lr"] for g in opt.param_groups] == expected
+        assert scheduler.get_last_lr() == expected
+        assert all(lr is g["lr"] for lr, g in zip(scheduler.get_last_lr(), opt.param_groups))
+
+
 def test_a_failed_beta1_write_puts_back_betas_and_lrs() -> None:
     # Adam-like groups: OneCycleLR cycles beta1 of `betas`, on the same route as every other step.
     fail_then_match(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=100), lambda s: s.step(), betas=(0.9, 0.999))
@@ -161,8 +177,8 @@ def test_a_failed_beta1_write_puts_back_betas_and_lrs() -> None:
 
 @pytest.mark.parametrize("extra", [{"momentum": 0.9}, {"betas": (0.9, 0.999)}], ids=["momentum", "betas"])
 def test_the_caches_write_policy_writes_as_the_general_one(extra: dict[str, object]) -> None:
-    """Ordinary steps write through the cache (group_cache_write); a group
-    touched before each step is read and written by the general route. Both
+    """Ordinary steps write through the cache's slots; a group touched
+    before each step is read into the step's own slots. Both
     give the same lrs, momenta and betas, and the same objects in the groups."""
     cached, general = Groups(n=4, **extra), Groups(n=4, **extra)  # type: ignore[arg-type]
     make = lambda o: L.OneCycleLR(o, max_lr=[1.0, 0.5, 0.25, 2.0], total_steps=60)  # noqa: E731
