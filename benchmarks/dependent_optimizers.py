@@ -7,13 +7,24 @@ weight decay 1e-4; Adam with lr 1e-3 and its defaults).
 
 The dependent is ``dependent_optimizers.swift`` built in a package that
 depends on SwiftLR by version (``.ci/swift-dependency`` builds and passes it).
-They are two processes, so they take turns: three times the dependent's whole
-run, then this process's; each keeps its best time per optimizer and size.
-Ratios above 1 mean the Swift dependent is slower.
+Like for like: each side is a fresh process (this script's ``--python`` mode
+is the Python twin of the Swift loop: same arrays, a fresh parameter per
+optimizer and size, the same samples and statistic), and they take turns,
+dependent then Python, ``TURNS`` times; each side keeps its best time per
+optimizer and size, and the spread is the lowest and highest of the turns'
+ratios. Ratios above 1 mean the Swift dependent is slower.
+
+Two tables: with the kernels' worker threads (as a user runs them), then
+with ``SWIFTLR_NUM_THREADS=1`` on both sides. On a machine whose cores
+other work shares, whether a step gets a second core decides its time (2x
+at 1e6 elements), so the first table's ratios there vary run to run; the
+one-thread table compares what the two builds themselves run: the same
+kernels over their own memory.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -24,14 +35,17 @@ import numpy as np
 import swiftlr
 from swiftlr import _swiftlr, optim
 
-TURNS = 3
-ROUNDS = 30  # per turn, as the Swift side
+TURNS = 5
+ROUNDS = 30  # samples per optimizer and size, as the Swift side's bestStep
+SIZES = (1_000, 100_000, 1_000_000, 10_000_000)
 
 OPTIMIZERS: dict[str, Callable[[list[swiftlr.Parameter]], optim.Optimizer]] = {
     "sgd": lambda params: optim.SGD(params, lr=0.01, momentum=0.9, weight_decay=1e-4),
     "adam": lambda params: optim.Adam(params, lr=1e-3),
 }
 TITLES = {"sgd": "SGD<Float>.step()", "adam": "Adam<Float>.step()"}
+
+Times = dict[tuple[str, int], float]
 
 
 def python_step_seconds(name: str, n: int) -> float:
@@ -50,30 +64,61 @@ def python_step_seconds(name: str, n: int) -> float:
     return best
 
 
-def main(binary: str) -> None:
-    swift: dict[tuple[str, int], float] = {}
-    python: dict[tuple[str, int], float] = {}
+def python_side() -> None:
+    """The Python twin of dependent_optimizers.swift: the same lines, in the same order."""
+    for n in SIZES:
+        for name in OPTIMIZERS:
+            print(name, n, python_step_seconds(name, n), flush=True)
+    print("kernels", _swiftlr.sgd_kernels())
+
+
+def run_side(command: list[str], env: dict[str, str]) -> tuple[Times, str]:
+    """One process's times per (optimizer, elements), and the kernels it names."""
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    times: Times = {}
     kernels = "?"
+    for line in out.splitlines():
+        fields = line.split()
+        if fields[0] == "kernels":
+            kernels = fields[1]
+        else:
+            times[fields[0], int(fields[1])] = float(fields[2])
+    return times, kernels
+
+
+def compare(binary: str, threads: str | None) -> None:
+    """Dependent and Python build in turns; prints the table of their best times."""
+    env = dict(os.environ)
+    if threads is None:
+        env.pop("SWIFTLR_NUM_THREADS", None)
+    else:
+        env["SWIFTLR_NUM_THREADS"] = threads
+    turns = []
     for _ in range(TURNS):
-        out = subprocess.run([binary], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            fields = line.split()
-            if fields[0] == "kernels":
-                kernels = fields[1]
-            else:
-                key = (fields[0], int(fields[1]))
-                swift[key] = min(swift.get(key, float("inf")), float(fields[2]))
-        for key in swift:
-            python[key] = min(python.get(key, float("inf")), python_step_seconds(*key))
+        swift, kernels = run_side([binary], env)
+        python, python_kernels = run_side([sys.executable, __file__, "--python"], env)
+        turns.append((swift, python))
+    keys = sorted(turns[0][0], key=lambda key: (list(OPTIMIZERS).index(key[0]), key[1]))
     print(
-        f"One float32 tensor: Swift dependent ({kernels} kernels) vs Python build "
-        f"({_swiftlr.sgd_kernels()} kernels), best of {TURNS} turns each"
+        f"One float32 tensor, {'the worker threads' if threads is None else threads + ' thread'}: Swift "
+        f"dependent ({kernels} kernels) vs Python build ({python_kernels} kernels), best of {TURNS} turns each"
     )
-    print(f"{'step':<19} {'elements':>10} {'dependent':>12} {'Python':>12} {'ratio':>7}")
-    for name, n in sorted(swift, key=lambda key: (list(OPTIMIZERS).index(key[0]), key[1])):
-        s, p = swift[name, n], python[name, n]
-        print(f"{TITLES[name]:<19} {n:>10} {s * 1e6:>10.1f}us {p * 1e6:>10.1f}us {s / p:>7.2f}")
+    print(f"{'step':<19} {'elements':>10} {'dependent':>12} {'Python':>12} {'ratio':>7} {'turns':>12}")
+    for key in keys:
+        s = min(swift[key] for swift, _ in turns)
+        p = min(python[key] for _, python in turns)
+        ratios = [swift[key] / python[key] for swift, python in turns]
+        spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
+        print(f"{TITLES[key[0]]:<19} {key[1]:>10} {s * 1e6:>10.1f}us {p * 1e6:>10.1f}us {s / p:>7.2f} {spread:>12}")
+
+
+def main(binary: str) -> None:
+    compare(binary, None)
+    compare(binary, "1")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--python":
+        python_side()
+    else:
+        main(sys.argv[1])
