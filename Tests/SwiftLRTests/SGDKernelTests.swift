@@ -227,6 +227,60 @@ final class SGDKernelTests: XCTestCase {
     check(Float.self, dtype: SWIFTLR_FLOAT32)
     check(Double.self, dtype: SWIFTLR_FLOAT64)
   }
+
+  /// The kernel starts its whole vectors at the parameter's first 64-byte
+  /// boundary: from every start within a cache line, at counts shorter than
+  /// the head and with every tail, each kernel build gives `torchElement`'s
+  /// bits, and writes nothing outside `count` elements.
+  func testEveryStartWithinACacheLineGivesTorchsBits() {
+    let builds: [(String, (UnsafePointer<swiftlr_sgd_tensor>, UnsafePointer<swiftlr_sgd_group>, Int64, Int64) -> Void)] =
+      [("portable", { sgdRange($0, $1, $2, $3, isa: PortableISA.self) })]
+      + (swiftlr_best_kernels().map { k in [("best", { k.pointee.sgd($0, $1, $2, $3) })] } ?? [])
+    func check<T: BinaryFloatingPoint & SIMDScalar>(_: T.Type, dtype: swiftlr_dtype) {
+      let o = SGDOptions(lr: 0.037, momentum: 0.9, weightDecay: 1e-4)
+      let g = swiftlr_sgd_group(o)
+      let lanes = 64 / MemoryLayout<T>.stride
+      for (name, kernel) in builds {
+        for start in 0..<lanes {
+          for count in [0, 1, 3, lanes - 1, 16, 17, 40, 100] {
+            let total = start + count + 1
+            var param = (0..<total).map { T(cos(Double($0) * 0.3)) }
+            var buffer = (0..<total).map { T(Double($0 % 7) * 0.125) }
+            let grad = (0..<total).map { T(sin(Double($0) * 0.7)) }
+            var expected = param, expectedBuffer = buffer
+            for i in start..<(start + count) {
+              var b: T? = buffer[i]
+              torchElement(param: &expected[i], grad: grad[i], buffer: &b, o: o)
+              expectedBuffer[i] = b!
+            }
+            // A 64-byte-aligned copy of the parameter, so `start` is its offset from a line.
+            let aligned = UnsafeMutableRawPointer.allocate(byteCount: total * MemoryLayout<T>.stride, alignment: 64)
+            defer { aligned.deallocate() }
+            let p = aligned.initializeMemory(as: T.self, from: param, count: total)
+            grad.withUnsafeBytes { gr in
+              buffer.withUnsafeMutableBytes { b in
+                var t = swiftlr_sgd_tensor(
+                  param: UnsafeMutableRawPointer(p + start), grad: gr.baseAddress! + start * MemoryLayout<T>.stride,
+                  buffer: b.baseAddress! + start * MemoryLayout<T>.stride, count: Int64(count),
+                  dtype: Int32(dtype.rawValue), fresh_buffer: 0, group: 0)
+                var group = g
+                kernel(&t, &group, 0, Int64(count))
+              }
+            }
+            param = Array(UnsafeBufferPointer(start: p, count: total))
+            XCTAssertEqual(
+              param.map { $0.bitPattern(asDouble: true) }, expected.map { $0.bitPattern(asDouble: true) },
+              "\(name) \(T.self) start \(start) count \(count)")
+            XCTAssertEqual(
+              buffer.map { $0.bitPattern(asDouble: true) }, expectedBuffer.map { $0.bitPattern(asDouble: true) },
+              "\(name) \(T.self) start \(start) count \(count) buffer")
+          }
+        }
+      }
+    }
+    check(Float.self, dtype: SWIFTLR_FLOAT32)
+    check(Double.self, dtype: SWIFTLR_FLOAT64)
+  }
 }
 
 extension BinaryFloatingPoint {
