@@ -11,8 +11,11 @@ Like for like: each side is a fresh process (this script's ``--python`` mode
 is the Python twin of the Swift loop: same arrays, a fresh parameter per
 optimizer and size, the same samples and statistic), and they take turns,
 dependent then Python, ``TURNS`` times; each side keeps its best time per
-optimizer and size, and the spread is the lowest and highest of the turns'
-ratios. Ratios above 1 mean the Swift dependent is slower.
+optimizer and size ("ratio": best against best); "median" is the median
+of the turns' own ratios and "turns" their lowest and highest (each turn's
+pair ran back to back: on a shared machine the median is the steadier
+figure, as in ``timing.py``). Ratios above 1 mean the Swift dependent is
+slower.
 
 Two tables: with the kernels' worker threads (as a user runs them), then
 with ``SWIFTLR_NUM_THREADS=1`` on both sides. On a machine whose cores
@@ -25,6 +28,7 @@ kernels over their own memory.
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -103,13 +107,16 @@ def compare(binary: str, threads: str | None) -> None:
         f"One float32 tensor, {'the worker threads' if threads is None else threads + ' thread'}: Swift "
         f"dependent ({kernels} kernels) vs Python build ({python_kernels} kernels), best of {TURNS} turns each"
     )
-    print(f"{'step':<19} {'elements':>10} {'dependent':>12} {'Python':>12} {'ratio':>7} {'turns':>12}")
+    print(f"{'step':<19} {'elements':>10} {'dependent':>12} {'Python':>12} {'ratio':>7} {'median':>7} {'turns':>12}")
     for key in keys:
         s = min(swift[key] for swift, _ in turns)
         p = min(python[key] for _, python in turns)
         ratios = [swift[key] / python[key] for swift, python in turns]
         spread = f"{min(ratios):.2f}-{max(ratios):.2f}"
-        print(f"{TITLES[key[0]]:<19} {key[1]:>10} {s * 1e6:>10.1f}us {p * 1e6:>10.1f}us {s / p:>7.2f} {spread:>12}")
+        print(
+            f"{TITLES[key[0]]:<19} {key[1]:>10} {s * 1e6:>10.1f}us {p * 1e6:>10.1f}us {s / p:>7.2f} "
+            f"{statistics.median(ratios):>7.2f} {spread:>12}"
+        )
 
 
 def main(binary: str) -> None:
