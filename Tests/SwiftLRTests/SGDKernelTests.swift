@@ -229,9 +229,10 @@ final class SGDKernelTests: XCTestCase {
   }
 
   /// The kernel starts its whole vectors at the parameter's first 64-byte
-  /// boundary: from every start within a cache line, at counts shorter than
-  /// the head and with every tail, each kernel build gives `torchElement`'s
-  /// bits, and writes nothing outside `count` elements.
+  /// boundary from `alignedFrom` elements on: from every start within a
+  /// cache line, at counts on both sides of that floor and with every tail,
+  /// each kernel build gives `torchElement`'s bits, and writes nothing
+  /// outside `count` elements.
   func testEveryStartWithinACacheLineGivesTorchsBits() {
     typealias Kernel = (UnsafePointer<swiftlr_sgd_tensor>, UnsafePointer<swiftlr_sgd_group>, Int64, Int64) -> Void
     var builds: [(String, Kernel)] = [("portable", { sgdRange($0, $1, $2, $3, isa: PortableISA.self) })]
@@ -242,7 +243,8 @@ final class SGDKernelTests: XCTestCase {
       let lanes = 64 / MemoryLayout<T>.stride
       for (name, kernel) in builds {
         for start in 0..<lanes {
-          for count in [0, 1, 3, lanes - 1, 16, 17, 40, 100] {
+          let floor = SGDKernelArgs<T, PortableISA>.alignedFrom
+          for count in [0, 1, 3, lanes - 1, 16, 17, 100, floor - 1, floor, floor + 17] {
             let total = start + count + 1
             var param = (0..<total).map { T(cos(Double($0) * 0.3)) }
             var buffer = (0..<total).map { T(Double($0 % 7) * 0.125) }

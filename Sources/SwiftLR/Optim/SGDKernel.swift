@@ -210,13 +210,18 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
   }
 
   /// The update over all `count` elements: whole vectors from the first
-  /// 64-byte boundary of `param` on, the elements before it and after the
-  /// last whole vector as zero-padded partial vectors (`partial`). Every lane
-  /// runs the same math, so where the vectors start changes no result; with
-  /// the parameter's loads and stores on cache lines of their own a step is
-  /// 3-7% faster at 1e6 float32 elements than with them split across two
-  /// lines (the Python build's arrays 64-byte aligned against 16 or 48 bytes
-  /// past; a Swift `Array`'s elements of 4 MB sit 48 bytes past a boundary).
+  /// 64-byte boundary of `param` on (from `param` itself below
+  /// `alignedFrom` elements), the elements before it and after the last
+  /// whole vector as zero-padded partial vectors (`partial`). Every lane runs
+  /// the same math, so where the vectors start changes no result; with the
+  /// parameter's loads and stores on cache lines of their own a step is 3-7%
+  /// faster at 1e6 float32 elements than with them split across two lines
+  /// (the Python build's arrays 64-byte aligned against 16 or 48 bytes past;
+  /// a Swift `Array`'s elements of 4 MB sit 48 bytes past a boundary), and
+  /// 20% at 1e5 in a Swift dependent. The head costs about 40 ns (measured at
+  /// 1e3 elements: 12% of such a step), hence the floor.
+  @inlinable static var alignedFrom: Int { 1 << 14 }
+
   @inlinable
   func loop<Max: SGDSwitch, Decay: SGDSwitch, Mom: SGDSwitch, Fresh: SGDSwitch, Nest: SGDSwitch, Fused: SGDSwitch>(
     _: Max.Type, _: Decay.Type, _: Mom.Type, _: Fresh.Type, _: Nest.Type, _: Fused.Type
@@ -224,7 +229,7 @@ struct SGDKernelArgs<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA> {
     typealias V = SIMD16<T>
     let readBuffer = Mom.on && !Fresh.on
     let past = Int(bitPattern: UnsafeRawPointer(param)) & 63
-    let head = min(count, past == 0 ? 0 : (64 - past) / MemoryLayout<T>.stride)
+    let head = count < Self.alignedFrom || past == 0 ? 0 : (64 - past) / MemoryLayout<T>.stride
     if head > 0 { partial(0, head, Max.self, Decay.self, Mom.self, Fresh.self, Nest.self, Fused.self) }
     let vectorEnd = head + (count - head) & ~(V.scalarCount - 1)
     var i = head
