@@ -222,8 +222,9 @@ def held_out(problem: Problem, lrs: dict[str, float], budget: int, runs: int, ma
 def unresolved(a: list[float], b: list[float], factor: float) -> bool:
     """Whether ``mean(a) <= factor * mean(b)`` is still within the noise: the
     paired differences ``a_i - factor * b_i`` have a mean within two standard
-    errors of zero (never when either diverged: inf settles it)."""
-    if math.inf in a or math.inf in b:
+    errors of zero (never when either diverged: inf settles it; nor when both
+    are one lr's runs: the ratio is exactly 1, however noisy the runs)."""
+    if a is b or math.inf in a or math.inf in b:
         return False
     differences = [x - factor * y for x, y in zip(a, b)]
     return abs(mean(differences)) < 2 * standard_error(differences)

@@ -63,6 +63,8 @@ def test_a_comparison_is_unresolved_while_within_two_standard_errors() -> None:
     assert not lr_find_bench.unresolved([1.0, 1.1, 0.9], [2.0, 2.1, 1.9], 1.1)  # far below 1.1 times
     assert lr_find_bench.unresolved([1.0, 3.0, 0.5], [1.0, 1.0, 1.0], 1.1)  # mean 1.5 against 1.1, sd 1.3
     assert not lr_find_bench.unresolved([1.0, math.inf], [1.0, 1.0], 1.1)  # divergence settles it
+    tiny = [0.0, 0.0, 0.0, 3e-7]  # the CNN's losses: the mean is within two standard errors of zero
+    assert lr_find_bench.unresolved(tiny, list(tiny), 1.1) and not lr_find_bench.unresolved(tiny, tiny, 1.1)
     assert lr_find_bench.standard_error([1.0, 2.0, 3.0]) == pytest.approx(1 / math.sqrt(3))
 
 
