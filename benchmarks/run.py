@@ -55,22 +55,24 @@ def optimizer_table(rows: list[dict[str, Any]]) -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
-        t = row["times"]
+        t, r = row["times"], row["ratios"]
         best = row["best_torch"]
         torch_cell = f"{t[best] * 1e6:.1f} µs ({best.split()[1]})" if best else "–"
-        ratio_cell = f"{t[best] / t['swiftlr']:.2f}x" if best else "–"
-        others = ", ".join(f"{name.split()[1]} {t[name] / t['swiftlr']:.2f}x" for name in t if name.startswith("torch"))
-        if "numpy" in t:
-            others += f"{'; ' if others else ''}numpy {t['numpy'] / t['swiftlr']:.2f}x"
+        ratio_cell = f"{row['vs_torch']:.2f}x" if best else "–"
+        others = ", ".join(f"{name.split()[1]} {r[name]:.2f}x" for name in r if name.startswith("torch"))
+        if "numpy" in r:
+            others += f"{'; ' if others else ''}numpy {r['numpy']:.2f}x"
         if row["ufunc_calls"]:
             others += f"; a step = {row['ufunc_calls']:.1f} numpy in-place ufunc calls"
         if row.get("fixed_calls"):
             others += f" ({row['fixed_calls']:.1f} over {goals.FIXED_COST_ELEMENTS} elements: the fixed cost)"
         if row["a_a"]:
             others += f"; swiftlr against itself {row['a_a']:.2f}x"
+        if row["paired"]:
+            others += "; ratios: medians of the rounds' pairs"
         print(
             f"| {row['label']} | {t['swiftlr'] * 1e6:.1f} µs | {torch_cell} | {ratio_cell} | {row['gbps']:.1f} | "
-            f"{row['gbps'] / row['axpy_gbps']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
+            f"{row['share']:.2f} of {row['axpy_gbps']:.1f} | {others} |"
         )
 
 

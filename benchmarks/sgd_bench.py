@@ -12,7 +12,7 @@ from typing import Any
 
 import goals
 import numpy as np
-from timing import best_of_interleaved
+from timing import interleaved_samples, paired_ratio
 
 import swiftlr
 from swiftlr import _swiftlr, optim
@@ -84,13 +84,12 @@ def run(
     make: Callable[[int, int, Any, Any], dict[str, Any]] = make_contenders,
     streams: int = SGD_STREAMS,
 ) -> list[dict[str, Any]]:
-    """One row per (size, dtype): each contender's best time, which torch path
-    won, and the bandwidth of swiftlr (moving `streams` arrays) and of the axpy
-    over the same elements. `make` builds the contenders of one row (another
+    """One row per (size, dtype) (`_row`): each contender's time and ratio
+    against swiftlr, which torch path won, and the bandwidth of swiftlr
+    (moving `streams` arrays) and of the axpy over the same elements. `make` builds the contenders of one row (another
     optimizer's: `adam_bench`); a contender named "numpy" is kept in the row."""
     rows = []
     for dtype in (np.float32, np.float64):
-        itemsize = np.dtype(dtype).itemsize
         for count, size in sizes:
             elements = count * size
             contenders = make(count, size, dtype, torch)
@@ -105,28 +104,47 @@ def run(
                 contenders["fixed"] = make(1, goals.FIXED_COST_ELEMENTS, dtype, None)["swiftlr"]
                 c, d = np.ones(goals.FIXED_COST_ELEMENTS, dtype), np.ones(goals.FIXED_COST_ELEMENTS, dtype)
                 contenders["fixed ufunc"] = lambda c=c, d=d: np.add(c, d, out=c)
-            times = best_of_interleaved(contenders, rounds, repeat=_repeat(elements))
+            samples = interleaved_samples(contenders, rounds, repeat=_repeat(elements))
             contenders.clear()
             gc.collect()
-            axpy = times.pop("axpy")
-            ufunc = times.pop("ufunc", None)
-            fixed, fixed_ufunc = times.pop("fixed", None), times.pop("fixed ufunc", None)
-            again = times.pop("swiftlr again", None)
-            torch_times = {k: v for k, v in times.items() if k.startswith("torch")}
-            best_torch = min(torch_times, key=torch_times.__getitem__) if torch_times else None
-            label = f"{count} x {size:.0e} {np.dtype(dtype).name}"
-            print(f"  measured {label}", file=sys.stderr, flush=True)  # progress: a full table takes minutes
-            rows.append(
-                {
-                    "label": label,
-                    "elements": elements,
-                    "times": times,
-                    "best_torch": best_torch,
-                    "gbps": streams * itemsize * elements / times["swiftlr"] / 1e9,
-                    "axpy_gbps": AXPY_STREAMS * itemsize * elements / axpy / 1e9,
-                    "ufunc_calls": times["swiftlr"] / ufunc if ufunc else None,
-                    "fixed_calls": fixed / fixed_ufunc if fixed and fixed_ufunc else None,
-                    "a_a": again / times["swiftlr"] if again else None,
-                }
-            )
+            rows.append(_row(count, size, dtype, samples, streams))
+            print(f"  measured {rows[-1]['label']}", file=sys.stderr, flush=True)  # progress: a table takes minutes
     return rows
+
+
+def _row(count: int, size: int, dtype: Any, samples: dict[str, list[float]], streams: int) -> dict[str, Any]:
+    """One row's figures from its contenders' rounds.
+
+    `times` are best rounds. The ratios against swiftlr (`ratios`, and
+    `vs_torch` against the fastest torch path), the bandwidth `share` of the
+    axpy's and the A/A figure are ratios of best rounds, except at
+    memory-bound sizes: there each is `paired_ratio`, the median of the
+    rounds' own ratios, since the host's bandwidth drifts between rounds."""
+    elements = count * size
+    itemsize = np.dtype(dtype).itemsize
+    times = {name: min(rounds) for name, rounds in samples.items()}
+    paired = elements >= goals.MEMORY_BOUND
+
+    def vs_swiftlr(name: str) -> float:
+        return paired_ratio(samples, name, "swiftlr") if paired else times[name] / times["swiftlr"]
+
+    yardsticks = ("swiftlr", "swiftlr again", "axpy", "ufunc", "fixed", "fixed ufunc")
+    ratios = {name: vs_swiftlr(name) for name in times if name not in yardsticks}
+    torch_paths = [name for name in ratios if name.startswith("torch")]
+    best_torch = min(torch_paths, key=ratios.__getitem__) if torch_paths else None
+    fixed, fixed_ufunc = times.get("fixed"), times.get("fixed ufunc")
+    return {
+        "label": f"{count} x {size:.0e} {np.dtype(dtype).name}",
+        "elements": elements,
+        "paired": paired,
+        "times": {name: times[name] for name in ("swiftlr", *ratios)},
+        "ratios": ratios,
+        "best_torch": best_torch,
+        "vs_torch": ratios[best_torch] if best_torch else None,
+        "gbps": streams * itemsize * elements / times["swiftlr"] / 1e9,
+        "axpy_gbps": AXPY_STREAMS * itemsize * elements / times["axpy"] / 1e9,
+        "share": streams / AXPY_STREAMS * vs_swiftlr("axpy"),
+        "ufunc_calls": times["swiftlr"] / times["ufunc"] if "ufunc" in times else None,
+        "fixed_calls": fixed / fixed_ufunc if fixed and fixed_ufunc else None,
+        "a_a": vs_swiftlr("swiftlr again") if "swiftlr again" in times else None,
+    }

@@ -1,5 +1,6 @@
 """Timing that survives a shared, noisy machine: contenders run interleaved,
-round after round, and each keeps its best round."""
+round after round, and each keeps its best round; where the memory's
+bandwidth decides, contenders are compared round by round instead."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import gc
 import os
 import random
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -60,16 +62,19 @@ def settle(window: float = SETTLE_WINDOW, limit: float = SETTLE_LIMIT) -> float:
             return now - start
 
 
-def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1) -> dict[str, float]:
-    """Seconds per call of each contender: the minimum over `rounds` rounds of
-    the mean over `repeat` back-to-back calls. Each round runs every contender
-    once, in turn (a new order each round), so a burst of noise hits all of
-    them alike. Each sample starts once the previous contender's worker
-    threads have stopped spinning (`settle`), then with one untimed call: it
-    times steps that find their data where the previous step of the same loop
-    left it (in cache when it fits) and their own workers awake, not the first
-    step after the other contenders evicted it."""
-    best = {name: float("inf") for name in contenders}
+def interleaved_samples(
+    contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1
+) -> dict[str, list[float]]:
+    """Seconds per call of each contender in each of `rounds` rounds (the
+    mean over `repeat` back-to-back calls): sample `r` of every contender was
+    taken within the same round, moments apart. Each round runs every
+    contender once, in turn (a new order each round), so a burst of noise
+    hits all of them alike. Each sample starts once the previous contender's
+    worker threads have stopped spinning (`settle`), then with one untimed
+    call: it times steps that find their data where the previous step of the
+    same loop left it (in cache when it fits) and their own workers awake,
+    not the first step after the other contenders evicted it."""
+    samples: dict[str, list[float]] = {name: [] for name in contenders}
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -85,8 +90,28 @@ def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, 
                 start = time.perf_counter()
                 for _ in range(repeat):
                     fn()
-                best[name] = min(best[name], (time.perf_counter() - start) / repeat)
+                samples[name].append((time.perf_counter() - start) / repeat)
     finally:
         if gc_was_enabled:
             gc.enable()
-    return best
+    return samples
+
+
+def best_of_interleaved(contenders: dict[str, Callable[[], None]], rounds: int, repeat: int = 1) -> dict[str, float]:
+    """Seconds per call of each contender: its best round of
+    `interleaved_samples` (noise on a CPU-bound step only ever adds time)."""
+    return {name: min(times) for name, times in interleaved_samples(contenders, rounds, repeat).items()}
+
+
+def paired_ratio(samples: dict[str, list[float]], numerator: str, denominator: str) -> float:
+    """The median over rounds of `numerator`'s time over `denominator`'s in
+    the same round.
+
+    For steps that stream from memory: the host's memory bandwidth drifts by
+    a fifth within minutes here (a 5e7-element float64 Adam step took 36 ms
+    in one minute and 53 ms in the next), so each contender's best round
+    says more about when its luckiest round fell than about the contender.
+    Two samples of one round were taken moments apart, at the same
+    bandwidth: their ratio cancels the drift, and the median discards the
+    rounds a burst of noise hit one side of."""
+    return statistics.median(n / d for n, d in zip(samples[numerator], samples[denominator], strict=True))

@@ -101,8 +101,8 @@ def _row(
         "elements": elements,
         "times": {"swiftlr": ours, "torch fused": torch},
         "best_torch": "torch fused",
-        "gbps": share,
-        "axpy_gbps": 1.0,
+        "vs_torch": torch / ours,
+        "share": share,
         "ufunc_calls": calls,
         "fixed_calls": fixed,
     }
@@ -121,7 +121,7 @@ def test_the_sgd_verdict_names_the_row_that_decides() -> None:
     assert checks["a"] == (True, "highest 2.9 (float64, one parameter of 16 elements; 4.1 at 1 x 1e+03 float64)")
     rows[0]["fixed_calls"] = 3.1
     assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["a"]
-    rows[2]["gbps"] = 0.8
+    rows[2]["share"] = 0.8
     assert not dict((g.split(" ")[0], h) for g, h, _ in goals.sgd(rows))["memory-bound"]
 
 
@@ -134,6 +134,35 @@ def test_at_memory_bound_sizes_a_gap_within_swiftlrs_own_spread_is_a_tie() -> No
     [(holds, figure)] = [(h, f) for g, h, f in goals.sgd([row]) if g.startswith("SGD")]
     assert not holds
     assert figure == "lowest 0.98x (5e7, torch fused); swiftlr against itself in that row: 0.99x"
+
+
+def test_a_paired_ratio_is_the_median_of_each_rounds_own_ratio() -> None:
+    # The bandwidth doubled during one round's torch sample only: its best
+    # round says torch is twice as fast; round by round it is 5% slower.
+    samples = {"swiftlr": [2.0, 2.0, 2.0, 2.0, 2.0], "torch fused": [2.1, 2.1, 1.0, 2.1, 2.1]}
+    assert min(samples["torch fused"]) / min(samples["swiftlr"]) == 0.5
+    assert timing.paired_ratio(samples, "torch fused", "swiftlr") == pytest.approx(1.05)
+    # A drift that both sides of a round share cancels.
+    samples = {"swiftlr": [1.0, 1.5, 2.0, 3.0], "torch fused": [0.9, 1.5 * 1.1, 2.0 * 1.1, 3.3]}
+    assert timing.paired_ratio(samples, "torch fused", "swiftlr") == pytest.approx(1.1)
+
+
+def test_memory_bound_rows_compare_round_by_round_and_smaller_ones_by_best_round() -> None:
+    rounds = {
+        "swiftlr": [2.0, 2.0, 2.0],
+        "swiftlr again": [2.1, 1.9, 2.0],
+        "torch loop": [3.0, 3.0, 3.0],
+        "torch fused": [2.2, 1.0, 2.2],
+        "axpy": [1.0, 1.0, 1.0],
+    }
+    big = sgd_bench._row(1, 5 * 10**7, np.float32, rounds, sgd_bench.SGD_STREAMS)
+    assert big["paired"] and big["best_torch"] == "torch fused"
+    assert big["vs_torch"] == pytest.approx(1.1) and big["a_a"] == pytest.approx(1.0)
+    assert big["ratios"]["torch loop"] == pytest.approx(1.5)
+    assert big["share"] == pytest.approx(sgd_bench.SGD_STREAMS / sgd_bench.AXPY_STREAMS * 0.5)
+    assert big["times"] == {"swiftlr": 2.0, "torch loop": 3.0, "torch fused": 1.0}
+    small = sgd_bench._row(1, 10**5, np.float32, rounds, sgd_bench.SGD_STREAMS)
+    assert not small["paired"] and small["vs_torch"] == pytest.approx(0.5) and small["a_a"] == pytest.approx(0.95)
 
 
 def test_the_scheduler_verdict_takes_the_lowest_ratio_on_any_python() -> None:
