@@ -159,6 +159,53 @@ def test_python_subclass_with_get_lr(sgd: optim.SGD) -> None:
     assert s.state_dict()["last_epoch"] == 2
 
 
+def _groups(opt: Any) -> list[dict[str, Any]]:
+    return [dict(g) for g in opt.param_groups]
+
+
+def test_a_constructor_that_fails_after_writing_changes_no_group() -> None:
+    # The writes (initial_lr, CyclicLR's lr and momentum) come before the
+    # initial step, which runs user code: SwiftScheduler.__init__ puts them back.
+    opt = make_optimizer([0.1, 0.05])
+    before = _groups(opt)
+    with pytest.raises(ZeroDivisionError):
+        optim.lr_scheduler.LambdaLR(opt, lambda epoch: 1 / 0)
+    assert _groups(opt) == before
+    with pytest.raises(RuntimeError, match="scale"):
+        optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, scale_fn=lambda x: (_ for _ in ()).throw(RuntimeError("scale")))
+    assert _groups(opt) == before
+
+
+def test_a_user_subclass_that_fails_after_super_init_changes_no_group() -> None:
+    class Failing(StepLR):
+        def __init__(self, optimizer: Any) -> None:
+            super().__init__(optimizer, step_size=2)
+            raise RuntimeError("after super().__init__")
+
+    class FailingBase(LRScheduler):
+        def get_lr(self) -> list[float]:
+            raise RuntimeError("get_lr")
+
+    opt = make_optimizer([0.1, 0.05])
+    before = _groups(opt)
+    with pytest.raises(RuntimeError, match="after super"):
+        Failing(opt)
+    assert _groups(opt) == before
+    with pytest.raises(RuntimeError, match="get_lr"):
+        FailingBase(opt)
+    assert _groups(opt) == before
+
+
+def test_swiftlrs_own_constructors_copy_the_groups_once() -> None:
+    # Only the constructors that write the groups restore them: one copy per construction.
+    from swiftlr.optim._swift_scheduler import SwiftScheduler
+
+    assert getattr(SwiftScheduler.__init__, "_restores_groups", False)
+    assert getattr(LRScheduler.__init__, "_restores_groups", False)
+    for cls in (StepLR, optim.lr_scheduler.LambdaLR, optim.lr_scheduler.CyclicLR, optim.lr_scheduler.ReduceLROnPlateau):
+        assert not getattr(cls.__dict__["__init__"], "_restores_groups", False), cls
+
+
 def test_drives_a_torch_optimizer(torch: Any) -> None:
     w = torch.nn.Parameter(torch.zeros(2))
     opt = torch.optim.SGD([{"params": [w], "lr": 0.1}], lr=0.1)

@@ -1,58 +1,29 @@
 import _SwiftLRShims
 
-/// `swiftlr_adam_step`: validates every tensor and group, then runs the
-/// kernels over all tensors together (`forEachTensorRange`), or one tensor
-/// after another when their memory overlaps (`tensorsShareMemory`). Nothing
-/// is written unless everything checks out.
+/// `swiftlr_adam_step`: see `optimizerStep`. Adam moves 7 arrays where SGD
+/// moves 4 or 5: a thread pays off at half SGD's elements.
 @_cdecl("swiftlr_adam_step")
 public func swiftlr_adam_step(
   _ tensors: UnsafePointer<swiftlr_adam_tensor>?, _ tensorCount: Int64,
   _ groups: UnsafePointer<swiftlr_adam_group>?, _ groupCount: Int64,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  guard tensorCount >= 0, groupCount >= 0,
-    tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
-  else { return report(.value("invalid tensor or group list"), message) }
-  let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
-  let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
-  var tally = TensorTally()
-  do throws(SchedulerError) {
-    // Options are not range-checked here: PyTorch checks them once, in the
-    // constructor, and steps with whatever a scheduler sets.
-    for g in options where TorchCapability(rawValue: g.capability) == nil {
-      throw .value("unknown torch capability \(g.capability)")
-    }
-    for (index, t) in list.enumerated() {
-      let amsgrad = t.group >= 0 && t.group < groupCount && options[Int(t.group)].amsgrad != 0
-      try tally.add(
-        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
-        hasArrays: t.param != nil && t.grad != nil && t.exp_avg != nil && t.exp_avg_sq != nil
-          && (!amsgrad || t.max_exp_avg_sq != nil))
-      if let error = selfOverlapError(t, index: index) { throw error }
-    }
-  } catch {
-    return report(error, message)
-  }
-  guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
-  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
-    for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
-    // Adam moves 7 arrays where SGD moves 4 or 5: a thread pays off sooner.
-    // Tensors that share memory run in torch's order: one after another.
-    forEachTensorRange(
-      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread / 2,
-      wake: sgdWakeElements(tally.widest) / 2, sequential: list.count > 1 && tensorsShareMemory(list)
-    ) { k, range in
-      let t = first + k
-      let g = groupBase + Int(t.pointee.group)
-      let (lo, hi) = (Int64(range.lowerBound), Int64(range.upperBound))
+  optimizerStep(
+    tensors, tensorCount, groups, groupCount, message, threadShare: 2,
+    checkGroup: { g in
+      TorchCapability(rawValue: g.capability) == nil ? .value("unknown torch capability \(g.capability)") : nil
+    },
+    hasArrays: { t, g in
+      t.param != nil && t.grad != nil && t.exp_avg != nil && t.exp_avg_sq != nil
+        && (g.amsgrad == 0 || t.max_exp_avg_sq != nil)
+    },
+    kernel: { t, g, lo, hi in
       if let kernels = bestKernels {
         kernels.adam(t, g, lo, hi)
       } else {
         adamRange(t, g, lo, hi, isa: PortableISA.self)
       }
-    }
-  }
-  return 0
+    })
 }
 
 /// The Adam kernel on elements `lo..<hi` of one tensor: what each

@@ -1,48 +1,16 @@
 import _SwiftLRShims
 
-/// `swiftlr_sgd_step`: validates every tensor and group, then runs the
-/// kernels. Nothing is written unless everything checks out.
-///
-/// All tensors together form one range of elements, split evenly across the
-/// cores (`forEachTensorRange`).
+/// `swiftlr_sgd_step`: see `optimizerStep`.
 @_cdecl("swiftlr_sgd_step")
 public func swiftlr_sgd_step(
   _ tensors: UnsafePointer<swiftlr_sgd_tensor>?, _ tensorCount: Int64,
   _ groups: UnsafePointer<swiftlr_sgd_group>?, _ groupCount: Int64,
   _ message: UnsafeMutablePointer<swiftlr_message>?
 ) -> Int32 {
-  guard tensorCount >= 0, groupCount >= 0,
-    tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
-  else { return report(.value("invalid tensor or group list"), message) }
-  let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
-  let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
-  var tally = TensorTally()
-  do throws(SchedulerError) {
-    // Options are not range-checked here: PyTorch checks them once, in the
-    // constructor, and steps with whatever a scheduler sets.
-    for (index, t) in list.enumerated() {
-      let needsBuffer = t.group >= 0 && t.group < groupCount && options[Int(t.group)].momentum != 0
-      try tally.add(
-        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
-        hasArrays: t.param != nil && t.grad != nil && (!needsBuffer || t.buffer != nil))
-      if let error = selfOverlapError(t, index: index) { throw error }
-    }
-  } catch {
-    return report(error, message)
-  }
-  guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
-  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
-    for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
-    // Tensors that share memory run in torch's order: one after another.
-    forEachTensorRange(
-      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread,
-      wake: sgdWakeElements(tally.widest), sequential: list.count > 1 && tensorsShareMemory(list)
-    ) { k, range in
-      let t = first + k
-      sgdRangeKernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
-    }
-  }
-  return 0
+  optimizerStep(
+    tensors, tensorCount, groups, groupCount, message,
+    hasArrays: { t, g in t.param != nil && t.grad != nil && (g.momentum == 0 || t.buffer != nil) },
+    kernel: sgdRangeKernel)
 }
 
 /// Elements per thread below which a second thread costs more than it saves:

@@ -13,17 +13,8 @@ import _SwiftLRShims
 /// count differs from the parameter's makes `step` throw before anything is
 /// updated.
 public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
-  public struct ParamGroup {
-    public var params: [Parameter<Scalar>]
-    public var options: AdamOptions
-    /// The initial lr recorded by the first scheduler attached (`initial_lr`).
-    public var initialLR: Double?
-
-    public init(params: [Parameter<Scalar>], options: AdamOptions) {
-      self.params = params
-      self.options = options
-    }
-  }
+  /// A param group: parameters, their `AdamOptions` and `initial_lr`.
+  public typealias ParamGroup = OptimizerParamGroup<Scalar, AdamOptions>
 
   /// One parameter's state, under torch's names.
   public struct State {
@@ -45,23 +36,8 @@ public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
   }
 
   public init(groups: [ParamGroup], capability: TorchCapability = .current) throws(SchedulerError) {
-    guard !groups.isEmpty else { throw .value("optimizer got an empty parameter list") }
-    for g in groups { try g.options.validate() }
-    self.paramGroups = groups
+    self.paramGroups = try Self.checked(groups)
     self.capability = capability
-  }
-
-  /// Each group's lr, in group order.
-  public var learningRates: [Double] {
-    get { paramGroups.map(\.options.lr) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.lr = newValue[i] }
-    }
-  }
-
-  /// Sets every gradient to nil.
-  public func zeroGrad() {
-    for g in paramGroups { for p in g.params { p.grad = nil } }
   }
 
   /// The state of `parameter`, nil before its first step.
@@ -139,22 +115,7 @@ public struct Adam<Scalar: BinaryFloatingPoint & SIMDScalar> {
 
 // MARK: - Driven by schedulers
 
-extension Adam: ScheduledOptimizer {
-  public var initialLRs: [Double?] {
-    get { paramGroups.map(\.initialLR) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].initialLR = newValue[i] }
-    }
-  }
-
-  /// Each group's `betas[0]` (what `OneCycleLR` and `CyclicLR` cycle on Adam).
-  public var momenta: [Double] {
-    get { paramGroups.map(\.options.beta1) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.beta1 = newValue[i] }
-    }
-  }
-}
+extension Adam: ParamGroupOptimizer {}
 
 extension swiftlr_adam_group {
   /// A group's options as the C ABI passes them to the kernels.

@@ -8,7 +8,7 @@ import _SwiftLRShims
 
 /// Adam's hyperparameters for one param group, as in `torch.optim.Adam`
 /// (`decoupledWeightDecay`: AdamW).
-public struct AdamOptions: Equatable, Sendable {
+public struct AdamOptions: OptimizerOptions {
   public var lr: Double
   public var beta1: Double
   public var beta2: Double
@@ -17,6 +17,9 @@ public struct AdamOptions: Equatable, Sendable {
   public var amsgrad: Bool
   public var maximize: Bool
   public var decoupledWeightDecay: Bool
+
+  /// What `OneCycleLR` and `CyclicLR` cycle: `beta1` (`betas[0]`).
+  public static var cycledMomentum: WritableKeyPath<Self, Double> { \.beta1 }
 
   public init(
     lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8, weightDecay: Double = 0,

@@ -30,17 +30,8 @@ public final class Parameter<Scalar: BinaryFloatingPoint & SIMDScalar> {
 /// count differs from the parameter's makes `step` throw before anything is
 /// updated.
 public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
-  public struct ParamGroup {
-    public var params: [Parameter<Scalar>]
-    public var options: SGDOptions
-    /// The initial lr recorded by the first scheduler attached (`initial_lr`).
-    public var initialLR: Double?
-
-    public init(params: [Parameter<Scalar>], options: SGDOptions) {
-      self.params = params
-      self.options = options
-    }
-  }
+  /// A param group: parameters, their `SGDOptions` and `initial_lr`.
+  public typealias ParamGroup = OptimizerParamGroup<Scalar, SGDOptions>
 
   public var paramGroups: [ParamGroup]
   /// One momentum buffer per parameter that has taken a momentum step.
@@ -51,22 +42,7 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
   }
 
   public init(groups: [ParamGroup]) throws(SchedulerError) {
-    guard !groups.isEmpty else { throw .value("optimizer got an empty parameter list") }
-    for g in groups { try g.options.validate() }
-    self.paramGroups = groups
-  }
-
-  /// Each group's lr, in group order.
-  public var learningRates: [Double] {
-    get { paramGroups.map(\.options.lr) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.lr = newValue[i] }
-    }
-  }
-
-  /// Sets every gradient to nil.
-  public func zeroGrad() {
-    for g in paramGroups { for p in g.params { p.grad = nil } }
+    self.paramGroups = try Self.checked(groups)
   }
 
   /// One update of every parameter that has a gradient.
@@ -136,22 +112,7 @@ public struct SGD<Scalar: BinaryFloatingPoint & SIMDScalar> {
 
 // MARK: - Driven by schedulers
 
-extension SGD: ScheduledOptimizer {
-  public var initialLRs: [Double?] {
-    get { paramGroups.map(\.initialLR) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].initialLR = newValue[i] }
-    }
-  }
-
-  /// Each group's `momentum` (what `OneCycleLR` and `CyclicLR` cycle).
-  public var momenta: [Double] {
-    get { paramGroups.map(\.options.momentum) }
-    set {
-      for i in paramGroups.indices where i < newValue.count { paramGroups[i].options.momentum = newValue[i] }
-    }
-  }
-}
+extension SGD: ParamGroupOptimizer {}
 
 extension swiftlr_sgd_group {
   /// A group's options as the C ABI passes them to the kernels.

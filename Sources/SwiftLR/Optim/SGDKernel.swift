@@ -1,7 +1,7 @@
 import _SwiftLRShims
 
 /// SGD's hyperparameters for one param group, as in `torch.optim.SGD`.
-public struct SGDOptions: Equatable, Sendable {
+public struct SGDOptions: OptimizerOptions {
   public var lr: Double
   public var momentum: Double
   public var dampening: Double
@@ -12,6 +12,9 @@ public struct SGDOptions: Equatable, Sendable {
   /// AVX-512 kernels), rather than twice (its default kernels). Defaults to
   /// what torch does in this process (`TorchCapability.current`).
   public var fusedMultiplyAdd: Bool
+
+  /// What `OneCycleLR` and `CyclicLR` cycle: `momentum`.
+  public static var cycledMomentum: WritableKeyPath<Self, Double> { \.momentum }
 
   public init(
     lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0,

@@ -82,3 +82,64 @@ struct TensorTally {
     total = sum
   }
 }
+
+// MARK: - An optimizer's step over its tensor list
+
+/// A tensor of an optimizer's C step (`swiftlr_sgd_tensor`,
+/// `swiftlr_adam_tensor`): where it is in memory, its group, size and dtype.
+protocol StepTensor: StepTensorMemory {
+  var group: Int64 { get }
+  var count: Int64 { get }
+  var dtype: Int32 { get }
+}
+
+extension swiftlr_sgd_tensor: StepTensor {}
+extension swiftlr_adam_tensor: StepTensor {}
+
+/// An optimizer's C step (`swiftlr_sgd_step`, `swiftlr_adam_step`): checks
+/// the lists, `checkGroup` each group and every tensor (`hasArrays`: whether
+/// a tensor of that group has every array its step needs), then runs
+/// `kernel` over all tensors together (`forEachTensorRange`), or one tensor
+/// after another when their memory overlaps (`tensorsShareMemory`). Nothing
+/// is written unless everything checks out. Options are not range-checked:
+/// PyTorch checks them once, in the constructor, and steps with whatever a
+/// scheduler sets. `threadShare`: the fraction of SGD's elements per thread
+/// (`sgdMinimumPerThread`) and per wake at which a thread pays off.
+@inline(__always)
+func optimizerStep<T: StepTensor, G>(
+  _ tensors: UnsafePointer<T>?, _ tensorCount: Int64, _ groups: UnsafePointer<G>?, _ groupCount: Int64,
+  _ message: UnsafeMutablePointer<swiftlr_message>?, threadShare: Int = 1,
+  checkGroup: (G) -> SchedulerError? = { _ in nil }, hasArrays: (T, G) -> Bool,
+  kernel: (UnsafePointer<T>, UnsafePointer<G>, Int64, Int64) -> Void
+) -> Int32 {
+  guard tensorCount >= 0, groupCount >= 0,
+    tensorCount == 0 || tensors != nil, groupCount == 0 || groups != nil
+  else { return report(.value("invalid tensor or group list"), message) }
+  let list = UnsafeBufferPointer(start: tensors, count: Int(tensorCount))
+  let options = UnsafeBufferPointer(start: groups, count: Int(groupCount))
+  var tally = TensorTally()
+  do throws(SchedulerError) {
+    for g in options { if let error = checkGroup(g) { throw error } }
+    for (index, t) in list.enumerated() {
+      try tally.add(
+        group: t.group, groupCount: groupCount, count: t.count, dtype: t.dtype,
+        hasArrays: t.group >= 0 && t.group < groupCount && hasArrays(t, options[Int(t.group)]))
+      if let error = selfOverlapError(t, index: index) { throw error }
+    }
+  } catch {
+    return report(error, message)
+  }
+  guard let first = list.baseAddress, let groupBase = options.baseAddress else { return 0 }
+  withUnsafeTemporaryAllocation(of: Int.self, capacity: list.count) { counts in
+    for (k, t) in list.enumerated() { counts[k] = Int(t.count) }
+    // Tensors that share memory run in torch's order: one after another.
+    forEachTensorRange(
+      counts: UnsafeBufferPointer(counts), total: tally.total, minimumPerThread: sgdMinimumPerThread / threadShare,
+      wake: sgdWakeElements(tally.widest) / threadShare, sequential: list.count > 1 && tensorsShareMemory(list)
+    ) { k, range in
+      let t = first + k
+      kernel(t, groupBase + Int(t.pointee.group), Int64(range.lowerBound), Int64(range.upperBound))
+    }
+  }
+  return 0
+}

@@ -41,10 +41,6 @@ public struct ConstantLR: LRScheduler {
     .double("factor", \.factor), .intOrFloat("total_iters", \.totalIters),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 { return current * factor }
     if lastEpoch != totalIters { return current }

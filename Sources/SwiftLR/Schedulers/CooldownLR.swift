@@ -54,10 +54,6 @@ public struct CooldownLR: AbsoluteSchedule {
     .int("decay_steps", \.decaySteps), .choice("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   /// The factor of the starting lr at step `t >= 0`.
   func factor(_ t: Int) -> Double {
     t >= decaySteps ? minLRRatio : decayType.factor(Double(t) / Double(decaySteps), minLRRatio: minLRRatio)

@@ -56,10 +56,6 @@ public struct CosineAnnealingLR: LRScheduler {
     .intOrFloat("T_max", \.tMax), .double("eta_min", \.etaMin),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   /// What every group's next lr shares at `epoch` (PyTorch computes it per
   /// group): whether the cosine restarts its rise there, and the recurrence's
   /// ratio. `move(to:)` computes it once per step; a state changed any other

@@ -76,7 +76,6 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard tI > 0 else { throw .value("T_i must be a positive integer, got \(tI)") }
   }
 

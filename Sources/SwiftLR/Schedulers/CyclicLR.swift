@@ -117,7 +117,6 @@ public struct CyclicLR: LRScheduler {
   public var inputCount: Int { customScale ? 1 : 0 }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard maxLRs.count == baseLRs.count else {
       throw .value("max_lrs has \(maxLRs.count) values, the optimizer has \(baseLRs.count) param groups")
     }

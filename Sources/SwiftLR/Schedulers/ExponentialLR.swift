@@ -36,10 +36,6 @@ public struct ExponentialLR: LRScheduler {
     .double("gamma", \.gamma)
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     isInitial ? current : current * gamma
   }

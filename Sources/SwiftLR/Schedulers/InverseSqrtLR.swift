@@ -57,10 +57,6 @@ public struct InverseSqrtLR: AbsoluteSchedule {
     .int("warmup_steps", \.warmupSteps), .int("timescale", \.timescale),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }

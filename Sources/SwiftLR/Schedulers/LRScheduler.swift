@@ -46,9 +46,9 @@ public protocol LRScheduler: OptimizerScheduler {
   static func groupInputKeys(cycleMomentum: Bool) -> [String]
 
   /// Checks what the argument declarations cannot: invariants between
-  /// fields and of the state. `checkState()` runs the declared checks, then
-  /// this, after construction and after every update of fields (which is
-  /// rolled back when it throws).
+  /// fields and of the state. `checkState()` runs the declared checks and
+  /// the common one of `base_lrs`, then this, after construction and after
+  /// every update of fields (which is rolled back when it throws).
   func validate() throws(SchedulerError)
 
   /// Moves the state to `epoch`, taking the step's inputs (by default:

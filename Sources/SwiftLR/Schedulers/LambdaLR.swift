@@ -10,20 +10,9 @@
 /// values either); `factors` holds those of the last step only, for
 /// `chainedLR`.
 public struct LambdaLR: UserFactorScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var factors: [Double]
-  /// The Swift functions of the epoch that give each group's factor, when
-  /// built on an optimizer (`init(_:lrLambdas:lastEpoch:)`); empty when the
-  /// caller passes the factors (the Python build).
-  public var lrLambdas: [(Int) -> Double] = []
+  public var userFactors: UserFactors
 
-  public init(baseLRs: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.lastEpoch = lastEpoch
-    self.factors = Array(repeating: 1, count: baseLRs.count)
-    try checkState()
-  }
+  public init(userFactors: UserFactors) { self.userFactors = userFactors }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     baseLR(group, like: current) * factors[group]

@@ -58,10 +58,6 @@ public struct LinearLR: LRScheduler {
     .intOrFloat("total_iters", \.totalIters),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 { return current * startFactor }
     if isInitial || lastEpoch > totalIters { return current }

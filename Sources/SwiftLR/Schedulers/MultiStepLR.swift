@@ -108,7 +108,6 @@ public struct MultiStepLR: LRScheduler {
   }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard milestoneCounts.count == milestones.count else {
       throw .value("milestone_counts has \(milestoneCounts.count) values for \(milestones.count) milestones")
     }

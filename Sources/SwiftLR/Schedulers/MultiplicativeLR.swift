@@ -9,20 +9,9 @@
 /// Edge cases: `step(epoch)` has no closed form: it multiplies the current
 /// lrs by the factors at `epoch`, as PyTorch does.
 public struct MultiplicativeLR: UserFactorScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var factors: [Double]
-  /// The Swift functions of the epoch that give each group's factor, when
-  /// built on an optimizer (`init(_:lrLambdas:lastEpoch:)`); empty when the
-  /// caller passes the factors (the Python build).
-  public var lrLambdas: [(Int) -> Double] = []
+  public var userFactors: UserFactors
 
-  public init(baseLRs: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.lastEpoch = lastEpoch
-    self.factors = Array(repeating: 1, count: baseLRs.count)
-    try checkState()
-  }
+  public init(userFactors: UserFactors) { self.userFactors = userFactors }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     current * factors[group]

@@ -165,7 +165,6 @@ public struct OneCycleLR: LRScheduler {
   public var inputCount: Int { valuesPerGroup * baseLRs.count }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard phaseEndSteps.count == 2 || phaseEndSteps.count == 3 else {
       throw .value("OneCycleLR has two or three phases, got \(phaseEndSteps.count)")
     }

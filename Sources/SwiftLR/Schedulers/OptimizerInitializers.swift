@@ -181,37 +181,6 @@ extension SWALR {
 
 // MARK: - User functions
 
-extension LambdaLR {
-  /// `LambdaLR(optimizer, lr_lambda, last_epoch=-1)`: each group's lr is its
-  /// base lr times `lrLambdas[group](epoch)`; one function serves every group.
-  public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, lrLambdas: [(Int) -> Double], lastEpoch: Int = -1
-  ) throws(SchedulerError) {
-    let lambdas = try userFunctions(lrLambdas, groups: optimizer.learningRates.count)
-    self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
-      var s = try LambdaLR(baseLRs: b, lastEpoch: lastEpoch)
-      s.lrLambdas = lambdas
-      return s
-    }
-  }
-}
-
-extension MultiplicativeLR {
-  /// `MultiplicativeLR(optimizer, lr_lambda, last_epoch=-1)`: each step
-  /// multiplies each group's lr by `lrLambdas[group](epoch)`; one function
-  /// serves every group.
-  public init<O: ScheduledOptimizer>(
-    _ optimizer: inout O, lrLambdas: [(Int) -> Double], lastEpoch: Int = -1
-  ) throws(SchedulerError) {
-    let lambdas = try userFunctions(lrLambdas, groups: optimizer.learningRates.count)
-    self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
-      var s = try MultiplicativeLR(baseLRs: b, lastEpoch: lastEpoch)
-      s.lrLambdas = lambdas
-      return s
-    }
-  }
-}
-
 /// PyTorch's reading of `lr_lambda`: one function for every group, or one per group.
 func userFunctions(_ functions: [(Int) -> Double], groups: Int) throws(SchedulerError) -> [(Int) -> Double] {
   if functions.count == 1 { return Array(repeating: functions[0], count: groups) }

@@ -58,7 +58,6 @@ public struct PiecewiseLinearLR: AbsoluteSchedule {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard milestones.count == factors.count else {
       throw .value(
         "milestones and factors must have the same length, got \(milestones.count) milestones "

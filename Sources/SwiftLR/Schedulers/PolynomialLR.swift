@@ -55,10 +55,6 @@ public struct PolynomialLR: LRScheduler {
     .intOrFloat("total_iters", \.totalIters), .double("power", \.power),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   /// One chained step. Past 2**53, `(last_epoch - 1) / total_iters` can
   /// round to 1 before `last_epoch` passes `total_iters`; PyTorch then raises
   /// ZeroDivisionError, and so does this, changing nothing.

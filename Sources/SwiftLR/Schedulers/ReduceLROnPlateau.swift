@@ -127,7 +127,6 @@ public struct ReduceLROnPlateau: LRScheduler {
   public var inputCount: Int { 1 }
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard minLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) min_lrs, got \(minLRs.count)") }
   }
 

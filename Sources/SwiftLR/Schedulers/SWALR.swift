@@ -66,7 +66,6 @@ public struct SWALR: LRScheduler {
   public var stepCount = 0
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard swaLRs.count == baseLRs.count else { throw .value("expected \(baseLRs.count) swa_lrs, got \(swaLRs.count)") }
   }
 

@@ -294,8 +294,9 @@ extension LRScheduler {
     }
   }
 
-  /// The declared checks over the fields that are arguments, then the
-  /// scheduler's own invariants: what every initializer and update runs.
+  /// The declared checks over the fields that are arguments, then what
+  /// every scheduler needs of `base_lrs`, then the scheduler's own
+  /// invariants: what every initializer and update runs.
   public func checkState() throws(SchedulerError) {
     for argument in Self.arguments {
       guard let field = Self.allFields.first(where: { $0.name == argument.name }) else { continue }
@@ -303,6 +304,7 @@ extension LRScheduler {
       if value == .none && argument.acceptsNone { continue }
       try argument.check(value)
     }
+    try validateCommon(baseLRs: baseLRs)
     try validate()
   }
 }

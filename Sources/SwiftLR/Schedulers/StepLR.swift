@@ -47,10 +47,6 @@ public struct StepLR: LRScheduler {
     .intOrFloat("step_size", \.stepSize), .double("gamma", \.gamma),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     if lastEpoch == 0 || !stepSize.divides(lastEpoch) { return current }
     return current * gamma

@@ -6,15 +6,71 @@
 /// Conforming types supply the rule (`chainedLR`); stepping, input counts,
 /// construction and validation come from here.
 public protocol UserFactorScheduler: LRScheduler {
+  /// The scheduler's state (the same for both rules).
+  var userFactors: UserFactors { get set }
+  init(userFactors: UserFactors)
+}
+
+/// The state of a `UserFactorScheduler`.
+public struct UserFactors {
+  public var baseLRs: [Double]
+  public var lastEpoch: Int
   /// The factors of the most recent step, one per group.
-  var factors: [Double] { get set }
-  /// Each group's factor as a function of the epoch, or empty when the
-  /// factors come with each step.
-  var lrLambdas: [(Int) -> Double] { get set }
-  init(baseLRs: [Double], lastEpoch: Int) throws(SchedulerError)
+  public var factors: [Double]
+  /// The Swift functions of the epoch that give each group's factor, when
+  /// built on an optimizer (`init(_:lrLambdas:lastEpoch:)`); empty when the
+  /// caller passes the factors with each step (the Python build).
+  public var lrLambdas: [(Int) -> Double] = []
+
+  /// Each group's factor starts at 1.
+  public init(baseLRs: [Double], lastEpoch: Int) {
+    self.baseLRs = baseLRs
+    self.lastEpoch = lastEpoch
+    self.factors = Array(repeating: 1, count: baseLRs.count)
+  }
 }
 
 extension UserFactorScheduler {
+  public var baseLRs: [Double] {
+    get { userFactors.baseLRs }
+    set { userFactors.baseLRs = newValue }
+  }
+  public var lastEpoch: Int {
+    get { userFactors.lastEpoch }
+    set { userFactors.lastEpoch = newValue }
+  }
+  /// The factors of the most recent step, one per group.
+  public var factors: [Double] {
+    get { userFactors.factors }
+    set { userFactors.factors = newValue }
+  }
+  /// Each group's factor as a function of the epoch, or empty when the
+  /// factors come with each step.
+  public var lrLambdas: [(Int) -> Double] {
+    get { userFactors.lrLambdas }
+    set { userFactors.lrLambdas = newValue }
+  }
+
+  /// A scheduler over groups with `baseLRs`, each factor 1.
+  public init(baseLRs: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
+    self.init(userFactors: UserFactors(baseLRs: baseLRs, lastEpoch: lastEpoch))
+    try checkState()
+  }
+
+  /// PyTorch's constructor on an optimizer (`LambdaLR(optimizer, lr_lambda,
+  /// last_epoch=-1)`, `MultiplicativeLR`'s): the factor of each group at an
+  /// epoch is `lrLambdas[group](epoch)`; one function serves every group.
+  public init<O: ScheduledOptimizer>(
+    _ optimizer: inout O, lrLambdas: [(Int) -> Double], lastEpoch: Int = -1
+  ) throws(SchedulerError) {
+    let lambdas = try userFunctions(lrLambdas, groups: optimizer.learningRates.count)
+    self = try attach(&optimizer, lastEpoch: lastEpoch) { (b) throws(SchedulerError) in
+      var s = try Self(baseLRs: b, lastEpoch: lastEpoch)
+      s.lrLambdas = lambdas
+      return s
+    }
+  }
+
   public static var arguments: [SchedulerArgument] { [] }
 
   public init(arguments a: SchedulerArguments) throws(SchedulerError) {
@@ -38,10 +94,6 @@ extension UserFactorScheduler {
     return lrLambdas.map { $0(epoch) }
   }
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   public mutating func move(to epoch: Int, inputs: UnsafeBufferPointer<Double>) throws(SchedulerError) {
     lastEpoch = epoch
     setFactors(inputs)
@@ -49,10 +101,10 @@ extension UserFactorScheduler {
 
   /// Copies the step's factors in place when the count is unchanged: no allocation per step.
   mutating func setFactors(_ inputs: UnsafeBufferPointer<Double>) {
-    if factors.count == inputs.count {
-      factors.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
+    if userFactors.factors.count == inputs.count {
+      userFactors.factors.withUnsafeMutableBufferPointer { _ = $0.initialize(fromContentsOf: inputs) }
     } else {
-      factors = Array(inputs)
+      userFactors.factors = Array(inputs)
     }
   }
 }

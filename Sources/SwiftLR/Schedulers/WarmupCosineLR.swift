@@ -66,7 +66,6 @@ public struct WarmupCosineLR: AbsoluteSchedule {
   ]
 
   public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
     guard totalSteps > warmupSteps else {
       throw .value(
         "total_steps must be greater than warmup_steps (the cosine phase would be empty), "

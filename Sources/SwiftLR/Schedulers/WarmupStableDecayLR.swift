@@ -107,10 +107,6 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     .choice("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
   ]
 
-  public func validate() throws(SchedulerError) {
-    try validateCommon(baseLRs: baseLRs)
-  }
-
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
     if t < warmupSteps { return Double(t) / Double(warmupSteps) }

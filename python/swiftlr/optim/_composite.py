@@ -24,7 +24,7 @@ from typing import Any
 from swiftlr import _swiftlr
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim import _resume_checks, _scheduler_checks
-from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict
+from swiftlr.optim._scheduler_base import LRScheduler, _check_state_dict, _restore_groups_on_error
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -163,6 +163,7 @@ class SequentialLR(_CompositeState, LRScheduler):
         schedulers = kwargs.get("schedulers", args[1] if len(args) > 1 else None)
         return super().__new__(_metric_class(cls, schedulers), *args, **kwargs)
 
+    @_restore_groups_on_error
     def __init__(
         self,
         optimizer: SupportsParamGroups,

@@ -88,9 +88,17 @@ def _patch_track_step_called(optimizer: Any) -> None:
 
 def _restore_groups_on_error(init: Callable[..., None]) -> Callable[..., None]:
     """Wraps a scheduler constructor so that, if it raises, every param group
-    gets its old entries back: PyTorch's constructors write ``initial_lr``
-    (and CyclicLR, OneCycleLR, SWALR their own keys) before all their checks
-    have run, and a rejected argument must change nothing."""
+    gets its old entries back: a failed constructor changes nothing.
+
+    Needed only where a constructor writes the groups and something can still
+    fail after: ``LRScheduler``'s and ``SwiftScheduler``'s (their writes,
+    ``initial_lr`` and CyclicLR's, OneCycleLR's and SWALR's keys, come
+    before the initial step, which runs user code: ``get_lr``, ``lr_lambda``,
+    a signal handler), SequentialLR's (its stages' initial steps), and a
+    user's subclass (its own code after ``super().__init__``). swiftlr's own
+    scheduler classes end in ``SwiftScheduler.__init__`` (one copy of the
+    groups per construction); ReduceLROnPlateau and ChainedScheduler write
+    no group."""
 
     @functools.wraps(init)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -132,13 +140,16 @@ class LRScheduler:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
-        if init is not None and not getattr(init, "_restores_groups", False):
+        # swiftlr's own classes say where they need it (see _restore_groups_on_error).
+        own = cls.__module__.startswith("swiftlr.")
+        if init is not None and not own and not getattr(init, "_restores_groups", False):
             cls.__init__ = _restore_groups_on_error(init)  # type: ignore[method-assign]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> LRScheduler:
         # Over a torch optimizer, also PyTorch's class of the same name (swiftlr/_torch.py).
         return super().__new__(_flavour(cls, args, kwargs))
 
+    @_restore_groups_on_error
     def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         _check_last_epoch(last_epoch)

@@ -19,7 +19,13 @@ from swiftlr import _swiftlr
 from swiftlr._torch import flavour as _flavour
 from swiftlr._typing import SupportsParamGroups
 from swiftlr.optim import _resume_checks
-from swiftlr.optim._scheduler_base import LRScheduler, _check_last_epoch, _check_optimizer, _check_state_dict
+from swiftlr.optim._scheduler_base import (
+    LRScheduler,
+    _check_last_epoch,
+    _check_optimizer,
+    _check_state_dict,
+    _restore_groups_on_error,
+)
 
 __all__ = ["SwiftScheduler", "arguments_of", "per_group", "OMIT"]
 
@@ -109,6 +115,7 @@ class SwiftScheduler(_swiftlr.NativeScheduler, LRScheduler):
     def __new__(cls, *args: Any, **kwargs: Any) -> SwiftScheduler:
         return _swiftlr.NativeScheduler.__new__(_flavour(cls, args, kwargs))  # see LRScheduler.__new__
 
+    @_restore_groups_on_error
     def __init__(self, optimizer: SupportsParamGroups, last_epoch: int = -1, **arguments: Any) -> None:
         self._check_first(arguments)
         _check_optimizer(optimizer)
