@@ -15,7 +15,7 @@ let pythonInclude = Context.environment["SWIFTLR_PYTHON_INCLUDE"]
 
 // MARK: - Kernels for wider instruction sets
 
-// The SGD, axpy, Adam and powNearOne kernels compiled again for AVX2 and AVX-512 (the core is
+// The SGD, axpy, Adam, powNearOne and cosines kernels compiled again for AVX2 and AVX-512 (the core is
 // compiled for baseline x86-64, which has only SSE2); the core picks one at
 // run time from what the CPU has (_SwiftLRShims/shims.c). x86-64 only.
 //

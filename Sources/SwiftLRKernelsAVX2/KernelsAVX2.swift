@@ -1,4 +1,4 @@
-// The SGD, axpy, Adam and powNearOne kernels compiled for AVX2 (`-target-cpu haswell`, see
+// The SGD, axpy, Adam, powNearOne and cosines kernels compiled for AVX2 (`-target-cpu haswell`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX2.
 import SwiftLR
@@ -32,5 +32,12 @@ public func swiftlr_pow_near_one_avx2(
   Int64(powNearOneRange(bases, out, count, power, isa: AVX2.self))
 }
 
+@_cdecl("swiftlr_cosines_avx2")
+public func swiftlr_cosines_avx2(_ values: UnsafeMutablePointer<Double>, _ count: Int64) -> Int64 {
+  Int64(cosinesRange(values, count, isa: AVX2.self))
+}
+
 /// This module's kernel specializations (see `KernelISA`).
-public enum AVX2: KernelISA {}
+public enum AVX2: KernelISA {
+  @inlinable public static var fusedMultiplyAdd: Bool { true }
+}

@@ -1,4 +1,4 @@
-// The SGD, axpy, Adam and powNearOne kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
+// The SGD, axpy, Adam, powNearOne and cosines kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX512.
 import SwiftLR
@@ -32,5 +32,12 @@ public func swiftlr_pow_near_one_avx512(
   Int64(powNearOneRange(bases, out, count, power, isa: AVX512.self))
 }
 
+@_cdecl("swiftlr_cosines_avx512")
+public func swiftlr_cosines_avx512(_ values: UnsafeMutablePointer<Double>, _ count: Int64) -> Int64 {
+  Int64(cosinesRange(values, count, isa: AVX512.self))
+}
+
 /// This module's kernel specializations (see `KernelISA`).
-public enum AVX512: KernelISA {}
+public enum AVX512: KernelISA {
+  @inlinable public static var fusedMultiplyAdd: Bool { true }
+}

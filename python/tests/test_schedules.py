@@ -4,6 +4,7 @@ closed forms (``step(k)``), over random configurations and long step arrays."""
 
 from __future__ import annotations
 
+import math
 import random
 import warnings
 from collections.abc import Callable
@@ -241,6 +242,52 @@ def test_polynomial_recurrence_is_stepping(total: int, power: float) -> None:
 def test_polynomial_long_schedules_equal_the_recurrence(total: int, power: float, count: int) -> None:
     got = schedules.polynomial_lr(0.1, total_iters=total, power=power)(np.arange(count))
     assert got.tolist() == polynomial_recurrence(0.1, total, power, count)  # bit for bit
+
+
+# The cosine schedules' long arrays go through the vectorized cos (`cosines` in
+# the Swift core, with its cos fallback); these references are PyTorch's and
+# swiftlr's formulas in Python floats (``math.cos`` is C's ``cos``).
+def cosine_references(name: str, lr: float, t: int, count: int) -> list[float]:
+    eta, out = 1e-4, [lr]
+    if name == "cosine_annealing_lr":  # the chained get_lr
+        for e in range(1, count):
+            if (e - 1 - t) % (2 * t) == 0:
+                out.append(out[-1] + (lr - eta) * (1 - math.cos(math.pi / t)) / 2)
+            else:
+                ratio = (1 + math.cos(math.pi * e / t)) / (1 + math.cos(math.pi * (e - 1) / t))
+                out.append(ratio * (out[-1] - eta) + eta)
+    elif name == "cosine_annealing_warm_restarts":  # T_mult=2: T_i doubles at each restart
+        t_cur, t_i = 0, t
+        for _ in range(1, count):
+            t_cur += 1
+            if t_cur >= t_i:
+                t_cur, t_i = t_cur - t_i, t_i * 2
+            out.append(eta + (lr - eta) * (1 + math.cos(math.pi * t_cur / t_i)) / 2)
+    else:  # warmup_cosine_lr, warmup_steps=1000, warmup_start_factor=0
+        out = [lr * (0.0 + (1 - 0.0) * k / 1000) for k in range(min(count, 1000))]
+        for k in range(1000, count):
+            out.append(eta + (lr - eta) * 0.5 * (1 + math.cos(math.pi * (k - 1000) / (t - 1000))) if k <= t else eta)
+    return out
+
+
+COSINE_KWARGS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "cosine_annealing_lr": lambda t: {"T_max": t, "eta_min": 1e-4},
+    "cosine_annealing_warm_restarts": lambda t: {"T_0": t, "T_mult": 2, "eta_min": 1e-4},
+    "warmup_cosine_lr": lambda t: {"warmup_steps": 1000, "total_steps": t, "eta_min": 1e-4},
+}
+
+
+@pytest.mark.parametrize("name", sorted(COSINE_KWARGS))
+def test_cosine_references_are_stepping(name: str) -> None:
+    expected, _ = stepped(name, 0.1, COSINE_KWARGS[name](1100), 2500)
+    assert cosine_references(name, 0.1, 1100, 2500) == expected
+
+
+@pytest.mark.parametrize(("t", "count"), [(10**6, 10**6 + 5), (123_457, 400_000), (9_999_991, 10**6)])
+@pytest.mark.parametrize("name", sorted(COSINE_KWARGS))
+def test_long_cosine_schedules_equal_stepping(name: str, t: int, count: int) -> None:
+    got = CASES[name][0](0.1, **COSINE_KWARGS[name](t))(np.arange(count))
+    assert got.tolist() == cosine_references(name, 0.1, t, count)  # bit for bit
 
 
 @pytest.mark.parametrize(("name", "kwargs", "count"), FAST_ROUTES)

@@ -152,7 +152,16 @@ public func sgdUpdate<T: BinaryFloatingPoint & SIMDScalar, ISA: KernelISA>(
 /// without a type of each module's own among them the three modules emit
 /// same-named copies and the linker keeps one (the baseline one: the wide
 /// builds then ran SSE2 code). Each module passes its own `KernelISA` type.
-public protocol KernelISA {}
+public protocol KernelISA {
+  /// Whether the build has fused multiply-add instructions (AVX2's FMA3):
+  /// where a kernel needs `a * b - p` exactly, one instruction, else Dekker's
+  /// product (the same bits either way). Default: false.
+  static var fusedMultiplyAdd: Bool { get }
+}
+
+extension KernelISA {
+  @inlinable public static var fusedMultiplyAdd: Bool { false }
+}
 
 /// The core's kernels: baseline x86-64 (or whatever the target is).
 public enum PortableISA: KernelISA {}

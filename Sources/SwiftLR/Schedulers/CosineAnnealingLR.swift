@@ -232,8 +232,8 @@ extension CosineAnnealingLR {
 
 extension CosineAnnealingLR {
   /// The recurrence's ratios `(1 + cos(pi * e / T_max)) / (1 + cos(pi * (e
-  /// - 1) / T_max))` do not depend on the lr: their `cos` calls run on the
-  /// worker pool, each chunk computing its cosines from the same doubles as
+  /// - 1) / T_max))` do not depend on the lr: their cosines (`cosines`) run on the
+  /// worker pool, each chunk computing them from the same doubles as
   /// `Shared`; then one pass applies `chainedLR`'s two branches in step order,
   /// the restart test by a counter (as `stepRepeatedly`). A ratio that divides
   /// by zero off a restart (PyTorch's ZeroDivisionError) and every case
@@ -250,8 +250,11 @@ extension CosineAnnealingLR {
     let first = lastEpoch + 1
     parallelRanges(total: out.count, minimumPerThread: 1 << 12) { range in
       var before = cos(Double.pi * Double(first + range.lowerBound - 1) / t)
+      // Angles first, then their cosines by `cosines` (bit for bit `cos`, mostly vectorized), then ratios.
+      for j in range { out[j] = Double.pi * Double(first + j) / t }
+      cosines(UnsafeMutableBufferPointer(rebasing: out[range]))
       for j in range {
-        let cosine = cos(Double.pi * Double(first + j) / t)
+        let cosine = out[j]
         out[j] = (1 + cosine) / (1 + before)
         before = cosine
       }

@@ -167,3 +167,32 @@ func checkedPower(_ base: Int, _ exponent: Int) throws(SchedulerError) -> Int {
   }
   return result
 }
+
+// MARK: - Schedule evaluation
+
+extension CosineAnnealingWarmRestarts {
+  /// `stepValuesInOrder`'s steps, a block at a time: each block's angles
+  /// `pi * T_cur / T_i` are stored first, then turned into cosines by
+  /// `cosines` (bit for bit `cos`, mostly vectorized), then into lrs by
+  /// `chainedLR`'s formula. A step that throws leaves the block's angles.
+  public mutating func stepValues(
+    from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
+  ) throws(SchedulerError) {
+    let (base, etaMin) = (baseLRs[0], self.etaMin)
+    var start = 0
+    while start < out.count {
+      let block = UnsafeMutableBufferPointer(rebasing: out[start..<min(start + 512, out.count)])
+      for j in block.indices {
+        stepCount = stepCount == Int.max ? Int.max : stepCount + 1
+        try advance(inputs: inputs)
+        block[j] = Double.pi * tCur.double / Double(tI)
+      }
+      cosines(block)
+      for j in block.indices {
+        let wave: Double = 1 + block[j]
+        block[j] = etaMin + (base - etaMin) * wave / 2
+      }
+      start += block.count
+    }
+  }
+}

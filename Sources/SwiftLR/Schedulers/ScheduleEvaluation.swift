@@ -100,7 +100,7 @@ public enum ScheduleEvaluation {
     guard request.inputs.isEmpty, fresh.inputCount == 0 else { return try evaluate(fresh, request) }
     let (steps, out) = (request.steps, request.out)
     _ = try order(of: steps, stepping: false)
-    for i in 0..<steps.count { out[i] = fresh.lr(group: 0, at: Int(steps[i])) }
+    fresh.lrs(group: 0, at: steps, into: out)
   }
 
   // MARK: Checking the steps

@@ -86,6 +86,29 @@ public struct WarmupCosineLR: AbsoluteSchedule {
     }
     return etaMin
   }
+
+  /// `lr(group:at:)` at each step, a block at a time: the cosine phase's
+  /// angles first (1 elsewhere, an angle `cosines` takes without `cos`), then
+  /// their cosines by `cosines` (bit for bit `cos`, mostly vectorized).
+  public func lrs(group: Int, at steps: UnsafeBufferPointer<Int64>, into out: UnsafeMutableBufferPointer<Double>) {
+    let (base, span) = (baseLRs[group], floatOfDifference(totalSteps, warmupSteps))
+    var start = 0
+    while start < out.count {
+      let block = UnsafeMutableBufferPointer(rebasing: out[start..<min(start + 512, out.count)])
+      for j in block.indices {
+        let t = Int(steps[start + j])
+        let cosine = t >= warmupSteps && t <= totalSteps
+        block[j] = cosine ? Double.pi * floatOfDifference(t, warmupSteps) / span : 1
+      }
+      cosines(block)
+      for j in block.indices {
+        let t = Int(steps[start + j])
+        let annealed = etaMin + (base - etaMin) * 0.5 * (1 + block[j])
+        block[j] = t >= warmupSteps && t <= totalSteps ? annealed : lr(group: group, at: t)
+      }
+      start += block.count
+    }
+  }
 }
 
 // MARK: - Shared checks of the warmup schedulers
