@@ -110,4 +110,42 @@ final class PowNearOneTests: XCTestCase {
     ]
     for power in powers { _ = assertEqualsPow(bases, power) }
   }
+
+  /// `polynomialPows` (the kernels for this CPU) and the portable and AVX2
+  /// builds of `polynomialPowsRange` give PyTorch's ratios raised by `pow`,
+  /// bit for bit, from any epoch, across block edges and to `total_iters`.
+  func testPolynomialPowsEqualPyTorchsRatiosRaised() {
+    let cases: [(total: Double, before: Double, count: Int)] = [
+      (1e6, 0, 200_000), (1e6, 998_000, 2_000), (1e7, 12_345, 100_003), (1000, 0, 1000), (3, 0, 3), (5, 2, 1),
+    ]
+    for (total, before, count) in cases {
+      for power in [0.9, 2, 0.5, 3.7, 0, 1] {
+        let expected = (0..<count).map { i -> UInt64 in
+          let e = before + 1 + Double(i)
+          return pow((1.0 - e / total) / (1.0 - (e - 1) / total), power).bitPattern
+        }
+        var out = [Double](repeating: .nan, count: count)
+        var portable = out
+        let calls = out.withUnsafeMutableBufferPointer {
+          polynomialPows(before: before, total: total, power: power, into: $0)
+        }
+        let portableCalls = portable.withUnsafeMutableBufferPointer {
+          polynomialPowsRange(before, total, $0.baseAddress!, Int64(count), power, isa: PortableISA.self)
+        }
+        XCTAssertEqual(out.map(\.bitPattern), expected, "total \(total) from \(before), power \(power)")
+        XCTAssertEqual(portable.map(\.bitPattern), expected, "portable: total \(total) from \(before), power \(power)")
+        XCTAssertEqual(portableCalls, calls)
+        #if arch(x86_64)
+          if bestKernels != nil {
+            var avx2 = [Double](repeating: .nan, count: count)
+            let avx2Calls = avx2.withUnsafeMutableBufferPointer {
+              swiftlr_polynomial_pows_avx2(before, total, $0.baseAddress!, Int64(count), power)
+            }
+            XCTAssertEqual(avx2.map(\.bitPattern), expected, "avx2: total \(total) from \(before), power \(power)")
+            XCTAssertEqual(Int(avx2Calls), calls)
+          }
+        #endif
+      }
+    }
+  }
 }

@@ -119,3 +119,51 @@ func horner(
 ) -> Double {
   ((((((c0 * x + c1) * x + c2) * x + c3) * x + c4) * x + c5) * x + c6)
 }
+
+// MARK: - PolynomialLR's ratios raised
+
+/// Writes `pow(r, power)` to `out[i]` for PolynomialLR's ratio
+/// `r = (1 - e / total) / (1 - (e - 1) / total)` at epoch
+/// `e = before + 1 + i`, each operation rounded as PyTorch's Python does,
+/// and returns how many elements called `pow` (see `powNearOneRange`).
+/// The ratios are made here, block by block on the stack, so that their
+/// divisions are compiled for `ISA` as well (two per step: in the portable
+/// build they cost a third as much as the pows).
+///
+/// Edge cases: `before` must be an integer with `0 <= before` and
+/// `before + count <= total < 2⁵³` (every epoch and sum is exact), as
+/// PolynomialLR's `stepValues` checks.
+@inlinable
+public func polynomialPowsRange<ISA: KernelISA>(
+  _ before: Double, _ total: Double, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double,
+  isa: ISA.Type
+) -> Int {
+  let count = Int(count)
+  let block = 512
+  return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * (block + 1)) { buffer in
+    // The offsets 0...block as doubles, once: a loop converting integers does not vectorize before AVX-512.
+    let (offsets, ratios) = (buffer.baseAddress!, buffer.baseAddress! + (block + 1))
+    for i in 0...block { offsets[i] = Double(i) }
+    var (start, calls) = (0, 0)
+    while start < count {
+      let n = min(block, count - start)
+      // The numerators 1 - e / T from e - 1 on, then each over the one before, in place.
+      let previous = before + Double(start)
+      for i in 0...n { ratios[i] = 1.0 - (previous + offsets[i]) / total }
+      for i in 0..<n { ratios[i] = ratios[i + 1] / ratios[i] }
+      calls += powNearOneRange(ratios, out + start, Int64(n), power, isa: isa)
+      start += n
+    }
+    return calls
+  }
+}
+
+/// `polynomialPowsRange` with the kernels for this CPU.
+@discardableResult
+func polynomialPows(before: Double, total: Double, power: Double, into out: UnsafeMutableBufferPointer<Double>)
+  -> Int
+{
+  guard let to = out.baseAddress else { return 0 }
+  if let kernels = bestKernels { return Int(kernels.polynomial_pows(before, total, to, Int64(out.count), power)) }
+  return polynomialPowsRange(before, total, to, Int64(out.count), power, isa: PortableISA.self)
+}
