@@ -140,8 +140,17 @@ public struct CosineAnnealingWarmRestarts: LRScheduler {
   }
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
-    let wave: Double = 1 + cos(Double.pi * tCur.double / Double(tI))
-    return etaMin + (baseLR(group, like: current) - etaMin) * wave / 2
+    Self.annealed(baseLR(group, like: current), etaMin: etaMin, cosine: cos(angle))
+  }
+
+  /// The angle `pi * T_cur / T_i` at the current step.
+  var angle: Double { Double.pi * tCur.double / Double(tI) }
+
+  /// The lr from the angle's cosine, in PyTorch's order of operations.
+  @inline(__always)
+  static func annealed<L: LRValue>(_ base: L, etaMin: Double, cosine: Double) -> L {
+    let wave: Double = 1 + cosine
+    return etaMin + (base - etaMin) * wave / 2
   }
 }
 
@@ -175,23 +184,22 @@ extension CosineAnnealingWarmRestarts {
   /// `pi * T_cur / T_i` are stored first, then turned into cosines by
   /// `cosines` (bit for bit `cos`, mostly vectorized), then into lrs by
   /// `chainedLR`'s formula. A step that throws leaves the block's angles.
+  /// The values are group 0's, from `baseLRs[0]`, as `LRScheduler.stepValues`
+  /// promises (a schedule evaluates group 0 only).
   public mutating func stepValues(
     from lr: Double, into out: UnsafeMutableBufferPointer<Double>, inputs: UnsafeBufferPointer<Double>
   ) throws(SchedulerError) {
-    let (base, etaMin) = (baseLRs[0], self.etaMin)
+    let (base, etaMin) = (baseLRs[0], self.etaMin)  // locals: the loop writes through a pointer
     var start = 0
     while start < out.count {
       let block = UnsafeMutableBufferPointer(rebasing: out[start..<min(start + 512, out.count)])
       for j in block.indices {
         stepCount = stepCount == Int.max ? Int.max : stepCount + 1
         try advance(inputs: inputs)
-        block[j] = Double.pi * tCur.double / Double(tI)
+        block[j] = angle
       }
       cosines(block)
-      for j in block.indices {
-        let wave: Double = 1 + block[j]
-        block[j] = etaMin + (base - etaMin) * wave / 2
-      }
+      for j in block.indices { block[j] = Self.annealed(base, etaMin: etaMin, cosine: block[j]) }
       start += block.count
     }
   }
