@@ -4,7 +4,7 @@ rules that read one sweep's curve (fastai's and Lightning's, in our own words).
 
     /work/venvs/frameworks/bin/python benchmarks/lr_find_rules.py [--seeds 0,1,2] [--runs 5] [--only PROBLEM]
 
-One swiftlr sweep per problem and seed (the benchmark's run 0, 1e-6 to 10 over
+One swiftlr sweep per problem and seed (``lr_find_bench.swiftlr_result``: run 0, 1e-6 to 10 over
 100 steps, ``restore=[model, optimizer]``), then on its smoothed curve:
 
 - ``min/10``: a tenth of the lr where the smoothed loss is lowest (past the
@@ -31,7 +31,6 @@ did better).
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import sys
 import warnings
@@ -45,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import lr_find_bench as bench  # noqa: E402
 
-import swiftlr  # noqa: E402
 from swiftlr._lr_find import suggest  # noqa: E402
 
 SETTLE = bench.SWEEP["num_steps"] // 10  # the finder's own warm-up: its average has seen too few losses before
@@ -105,24 +103,7 @@ def rules(result: Any) -> dict[str, float]:
     }
 
 
-# MARK: the benchmark's problems
-
-
-def sweep(problem: bench.Problem) -> Any:
-    """swiftlr's ``lr_find`` on the benchmark's run 0 (as ``lr_find_bench.swiftlr_suggestion``)."""
-    model = bench._model(problem)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    batches = itertools.cycle(bench._batches(problem, bench.SWEEP["num_steps"]))
-
-    def train_step() -> Any:
-        x, y = next(batches)
-        opt.zero_grad()
-        loss = problem.loss(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.detach()
-
-    return swiftlr.lr_find(opt, train_step, **bench.SWEEP, restore=[model, opt])
+# MARK: the table
 
 
 def main() -> None:
@@ -141,7 +122,7 @@ def main() -> None:
         for problem in bench.problems(seed):
             if args.only not in problem.name:
                 continue
-            result = sweep(problem)
+            result = bench.swiftlr_result(problem)
             picked = rules(result)
             cells = [f"{lr:.3g}" for lr in picked.values()]
             if args.runs > 0:

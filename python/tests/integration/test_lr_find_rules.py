@@ -60,7 +60,7 @@ def test_the_valley_is_halfway_along_the_longest_decreasing_run() -> None:
 
 def test_every_rule_reads_one_real_sweep() -> None:
     problem = lr_find_rules.bench.problems(0)[0]  # logistic regression: the cheapest
-    result = lr_find_rules.sweep(problem)
+    result = lr_find_rules.bench.swiftlr_result(problem)
     picked = lr_find_rules.rules(result)
     assert list(picked) == ["two-stage", "curve", "min/10", "steep log", "steep lr", "valley"]
     assert picked["two-stage"] == result.suggestion and len(result.candidates) == 5
