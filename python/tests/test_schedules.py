@@ -334,6 +334,17 @@ def test_in_closed_form_agrees_with_step_epoch(name: str) -> None:
         assert schedule(steps[5]) == expected[5] and isinstance(schedule(steps[5]), float)
 
 
+@pytest.mark.parametrize("w, ts", [(0, None), (7, 3), (2**52, None), (5, 2**52 - 1)])
+def test_inverse_sqrt_loop_of_doubles_equals_the_rule(w: int, ts: int | None) -> None:
+    # The core evaluates many steps in doubles below 2**52 and step by step above: the rule in
+    # Python ints and floats (int / int correctly rounded), each step on its own, either side.
+    steps = [0, 1, 4, 6, 7, 8, 10**6, 2**52 - 1, 2**52, 2**52 + 1, 2**53 - 1, 2**53, 5]
+    scale = ts if ts is not None else (w or 10_000)
+    expected = [0.1 * (k / w if k < w else 1.0 / math.sqrt((k - w + scale) / scale)) for k in steps]
+    schedule = schedules.inverse_sqrt_lr(0.1, warmup_steps=w, timescale=ts)
+    assert schedule(np.array(steps, dtype=np.int64)).tolist() == expected
+
+
 def test_long_arrays_and_shapes() -> None:
     s = schedules.warmup_stable_decay_lr(0.1, 1000, 100_000, 500_000, decay_type="1-sqrt", min_lr_ratio=0.01)
     steps = np.arange(10**6)
