@@ -104,12 +104,12 @@ static int fill_tensor(PyObject *lr, PyObject *number) {
 /// of str, or NULL) as floats. The cache is the read policy: over a list of
 /// the cached groups, each unchanged since with a float lr (an ordinary step),
 /// the step takes the cache's slots and reads nothing, running no Python
-/// code; else a group the cache knows unchanged is taken from it. -1 with an
-/// exception set; release the step either way.
+/// code (its lrs and momenta in the stack block, which holds them for dozens
+/// of groups); else it reads every group. -1 with an exception set; release the step either way.
 static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, PyObject *input_keys, GroupCache *cache) {
   Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys), i = 0;
-  if (cache->count == n && cache->keys == keys && n <= STACK_GROUPS && PyList_CheckExact(param_groups) &&
-      PyList_GET_SIZE(param_groups) == n) {
+  if (cache->count == n && cache->keys == keys && 2 * n <= (Py_ssize_t)(sizeof step->stack / sizeof(double)) &&
+      PyList_CheckExact(param_groups) && PyList_GET_SIZE(param_groups) == n) {
     for (; i < n; i++) {
       const GroupSlot *c = &cache->slots[i];
       if (!c->tracked || c->dict != PyList_GET_ITEM(param_groups, i) || !PyFloat_CheckExact(c->lr) ||
@@ -150,7 +150,7 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
   Py_DECREF(fast);
 
   for (i = 0; i < n; i++) {
-    GroupSlot *s = &step->slots[i], *c = i < cache->count && cache->keys == keys ? &cache->slots[i] : NULL;
+    GroupSlot *s = &step->slots[i];
     double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
     if (PyDict_CheckExact(s->dict)) {
       // Its version before anything is read: a change by Python code from here on leaves it uncached.
@@ -158,19 +158,13 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
       if (!s->tracked) PyErr_Clear();
       s->version = group_dict_version(s->dict);
     }
-    int hit = c != NULL && c->tracked && c->dict == s->dict && group_dict_version(s->dict) == c->version;
-    s->lr = hit ? Py_NewRef(c->lr) : shim_group_item(s->dict, shim_str_lr);
-    if (s->lr == NULL || as_double(s->lr, &s->old_value) < 0) return -1;  // as_double: a hit's int too large
+    if ((s->lr = shim_group_item(s->dict, shim_str_lr)) == NULL || as_double(s->lr, &s->old_value) < 0) return -1;
     step->lrs[i] = s->old_value;
-    int immutable = hit || immutable_number(s->lr);
+    int immutable = immutable_number(s->lr);
     step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(s->lr);
     if (step->precisions[i] < 0) return -1;
     step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
-    if (hit) {
-      s->momentum = Py_XNewRef(c->momentum);
-      if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-    }
-    for (Py_ssize_t k = 0; k < keys && !hit; k++) {
+    for (Py_ssize_t k = 0; k < keys; k++) {
       PyObject *value = shim_group_item(s->dict, PyTuple_GET_ITEM(input_keys, k));
       if (value == NULL) return -1;
       immutable &= immutable_number(value);
