@@ -37,9 +37,7 @@ public struct CooldownLR: AbsoluteSchedule, DecaySchedule {
     minLRRatio: Double = 0, lastEpoch: Int = -1
   ) throws(SchedulerError) {
     try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
-      $0.decaySteps = decaySteps
-      $0.decayType = decayType
-      $0.minLRRatio = minLRRatio
+      $0.setDecay(steps: decaySteps, type: decayType, minLRRatio: minLRRatio)
     }
   }
 

@@ -69,9 +69,7 @@ public struct WarmupStableDecayLR: AbsoluteSchedule, DeclaredScheduler {
     try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
       $0.warmupSteps = warmupSteps
       $0.stableSteps = stableSteps
-      $0.decaySteps = decaySteps
-      $0.decayType = decayType
-      $0.minLRRatio = minLRRatio
+      $0.setDecay(steps: decaySteps, type: decayType, minLRRatio: minLRRatio)
     }
   }
 
@@ -117,6 +115,13 @@ protocol DecaySchedule: DeclaredScheduler {
   var decaySteps: Int { get set }
   var decayType: WarmupStableDecayLR.DecayType { get set }
   var minLRRatio: Double { get set }
+}
+
+extension DecaySchedule {
+  /// Sets the decay's hyperparameters (the typed initializers' common part).
+  mutating func setDecay(steps: Int, type: WarmupStableDecayLR.DecayType, minLRRatio: Double) {
+    (decaySteps, decayType, self.minLRRatio) = (steps, type, minLRRatio)
+  }
 }
 
 extension WarmupStableDecayLR: DecaySchedule {}
