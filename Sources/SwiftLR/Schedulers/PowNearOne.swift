@@ -14,8 +14,9 @@
 ///
 /// 1. `d = 1 - x` is exact (Sterbenz, `x` in [1/2, 1]); `log(x) = -(d + m)`
 ///    with `m = d² (1/2 + d/3 + ... + d⁶/8)`.
-/// 2. `p · log(x) = -(zh + zl)`: `zh + t = p · d` exactly (Dekker's product,
-///    no FMA on the baseline target), `zl = t + p · m`.
+/// 2. `p · log(x) = -(zh + zl)`: `zh + t = p · d` exactly (`productError`:
+///    one fused multiply-add in the kernels' builds, Dekker's product in the
+///    portable one; the same `t`), `zl = t + p · m`.
 /// 3. `exp(-(zh + zl)) = s + e` in double-double: `1 - zh` by an exact
 ///    two-sum, then `z²/2! + ... + z⁸/8!` and the low parts, then an exact
 ///    two-sum giving `s = round(s + e)` and its exact remainder `e`.
@@ -44,7 +45,7 @@
 ///   exp series truncated after `z⁸/8!` (2⁻⁷²), its sum's four roundings
 ///   (2⁻⁵¹ of `z²/2 <= 2⁻¹³`, 2⁻⁶⁴) and the final low-part sum (2⁻⁶⁶): in
 ///   all below 2⁻⁶³.
-/// - Dekker's product cannot underflow or overflow here: `s < 1` needs
+/// - The exact product cannot underflow or overflow here: `s < 1` needs
 ///   `|z| >= 2⁻⁵⁴`, so `2⁻⁴⁶ <= power <= 2⁴⁷` on the fast path.
 @discardableResult
 func powNearOne(
@@ -66,12 +67,8 @@ public func powNearOneRange<ISA: KernelISA>(
 ) -> Int {
   let count = Int(count)
   #if canImport(Glibc)
-    let split = 0x1p27 + 1  // Veltkamp's constant: halves of 26 bits
-    let pSplit = split * power
-    let pHigh = pSplit - (pSplit - power)
-    let pLow = power - pHigh
     for i in 0..<count {
-      out[i] = powNearOneFast(bases[i], power, pHigh, pLow)
+      out[i] = powNearOneFast(bases[i], power, isa: ISA.self)
     }
   #else
     for i in 0..<count { out[i] = .nan }
@@ -87,15 +84,12 @@ public func powNearOneRange<ISA: KernelISA>(
 /// `x^p` when the test in `powNearOne` passes, else NaN. Branch-free, so
 /// that the loop calling it vectorizes.
 @inlinable @inline(__always)
-func powNearOneFast(_ x: Double, _ p: Double, _ pHigh: Double, _ pLow: Double) -> Double {
+func powNearOneFast<ISA: KernelISA>(_ x: Double, _ p: Double, isa: ISA.Type) -> Double {
   let d = 1.0 - x
   let m = (d * d) * horner(d, 1.0 / 8, 1.0 / 7, 1.0 / 6, 1.0 / 5, 1.0 / 4, 1.0 / 3, 1.0 / 2)
-  // zh + t = p * d exactly.
-  let dSplit = (0x1p27 + 1) * d
-  let dHigh = dSplit - (dSplit - d)
-  let dLow = d - dHigh
+  // zh + t = p * d exactly (p's split, in the portable build, is hoisted out of the loop).
   let zh = p * d
-  let t = ((pHigh * dHigh - zh) + pHigh * dLow + pLow * dHigh) + pLow * dLow
+  let t = productError(p, d, zh, isa: ISA.self)
   let zl = t + p * m
   // z = -(u + ul) renormalized (p * m is not below an ulp of zh): ul is then
   // below 2^-53 |u|, and exp(u + ul) = exp(u) (1 + ul) to 2^-70.
