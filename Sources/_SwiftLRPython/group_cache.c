@@ -62,8 +62,7 @@ void group_cache_clear(GroupCache *cache) {
     Py_XDECREF(slots[i].lr);
     Py_XDECREF(slots[i].momentum);
   }
-  PyMem_Free(slots);
-  PyMem_Free(cache->inputs);
+  PyMem_Free(slots);  // one block with the inputs
   cache->inputs = NULL;
 }
 
@@ -79,13 +78,8 @@ int group_cache_traverse(GroupCache *cache, visitproc visit, void *arg) {
 int group_cache_reserve(GroupCache *cache, Py_ssize_t n, Py_ssize_t keys) {
   if (cache->slots != NULL && cache->count == n && cache->keys == keys) return 0;
   group_cache_clear(cache);
-  GroupSlot *slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot));
-  double *inputs = keys > 0 ? PyMem_Calloc((size_t)(n * keys), sizeof(double)) : NULL;
-  if (slots == NULL || (keys > 0 && inputs == NULL)) {
-    PyMem_Free(slots);
-    PyMem_Free(inputs);
-    return -1;  // a cache is an optimization: without memory, do without
-  }
-  *cache = (GroupCache){n, keys, slots, inputs};
+  GroupSlot *slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot) + (size_t)keys * sizeof(double));
+  if (slots == NULL) return -1;  // a cache is an optimization: without memory, do without
+  *cache = (GroupCache){n, keys, slots, keys > 0 ? (double *)(slots + n) : NULL};
   return 0;
 }

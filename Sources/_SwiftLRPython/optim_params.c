@@ -5,11 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#if PY_VERSION_HEX < 0x030D0000
-// `getattr(o, name, None)` without raising AttributeError (3.13's name).
-#define PyObject_GetOptionalAttr _PyObject_LookupAttr
-#endif
-
 /// `swiftlr.Parameter`, looked up once (NULL if it cannot be imported: every
 /// parameter then takes the general path).
 PyTypeObject *shim_parameter_type(void) {
@@ -112,6 +107,34 @@ PyObject *shim_group_item(PyObject *group, PyObject *key) {
   return PyObject_GetItem(group, key);
 }
 
+int shim_read_numbers(PyObject *group, PyObject *const keys[], const char *const names[], double *const out[],
+                      int count) {
+  int exact = 1;
+  for (int k = 0; k < count; k++) {
+    PyObject *value = shim_group_item(group, keys[k]);
+    if (value == NULL) return -1;
+    int status = shim_optim_number(value, names[k], out[k]);
+    exact &= shim_exact_number(value);
+    Py_DECREF(value);
+    if (status < 0) return -1;
+  }
+  return exact;
+}
+
+int shim_read_flags(PyObject *group, PyObject *const keys[], int32_t *const out[], int count) {
+  int exact = 1;
+  for (int k = 0; k < count; k++) {
+    PyObject *value = shim_group_item(group, keys[k]);
+    if (value == NULL) return -1;
+    int truth = PyObject_IsTrue(value);
+    exact &= shim_exact_flag(value);
+    Py_DECREF(value);
+    if (truth < 0) return -1;
+    *out[k] = truth;
+  }
+  return exact;
+}
+
 /// numpy refuses to resize an array someone holds a weak reference to, even
 /// with `refcheck=False`: hold one on each array while the kernel runs, so
 /// another thread cannot free the memory under it. Objects without weak
@@ -122,18 +145,21 @@ int shim_pin(PyObject *object, PyObject **weak) {
   return *weak == NULL ? -1 : 0;
 }
 
-/// The optimizer state of `param`, `state[param]`, as a new reference, or
-/// NULL without an exception when there is none yet (it is made only once the
-/// step has succeeded, so that a failed step leaves `state` as it was).
-PyObject *shim_param_state_of(PyObject *state, PyObject *param) {
-  PyObject *entry = PyDict_Check(state) ? Py_XNewRef(PyDict_GetItemWithError(state, param)) : NULL;
-  if (entry == NULL) return NULL;
+/// The optimizer state of the parameter, `state[param]`, or none yet: made
+/// only once the step has succeeded, so that a failed step leaves `state` as it was.
+int shim_param_state(shim_param *e, PyObject *state) {
+  if (!PyDict_Check(state)) {
+    PyErr_Format(PyExc_TypeError, "optimizer state must be a dict, got %.100s", Py_TYPE(state)->tp_name);
+    return -1;
+  }
+  PyObject *entry = PyDict_GetItemWithError(state, e->param);
+  if (entry == NULL) return PyErr_Occurred() ? -1 : 0;
   if (!PyDict_Check(entry)) {
     PyErr_Format(PyExc_TypeError, "optimizer state of a parameter must be a dict, got %.100s", Py_TYPE(entry)->tp_name);
-    Py_DECREF(entry);
-    return NULL;
+    return -1;
   }
-  return entry;
+  e->param_state = Py_NewRef(entry);
+  return 0;
 }
 
 /// Takes the gradient `*grad` of parameter `i` (whose buffer is
@@ -261,6 +287,7 @@ static int read_group_params(PyObject *group, PyObject **params) {
 int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
                     shim_read_options read_options) {
   memset(s, 0, offsetof(shim_step, stack_params));
+  s->entry_size = entry_size, s->tensor_size = tensor_size;
   s->params = s->stack_params;
   s->options = s->stack_options;
   s->entries = s->stack_entries;
@@ -293,8 +320,54 @@ no_memory:
   return -1;
 }
 
-void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry)) {
-  for (Py_ssize_t i = 0; i < used; i++) release((char *)s->entries + entry_size * (size_t)i);
+int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, void *context) {
+  static PyObject *str_grad, *str_slot_grad, *str_data, *str_slot_data;
+  PyObject **const slots[] = {&str_grad, &str_slot_grad, &str_data, &str_slot_data};
+  const char *const names[] = {"grad", "_grad", "data", "_data"};
+  if (shim_intern(slots, names, 4) < 0) return -1;
+  PyTypeObject *fast = shim_parameter_type();
+  for (Py_ssize_t g = 0; g < s->group_count; g++) {
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s->params[g]); k++) {
+      PyObject *param = PyTuple_GET_ITEM(s->params[g], k);
+      PyObject *grad = shim_param_attr(param, str_grad, str_slot_grad, fast);
+      if (grad == NULL) return -1;
+      if (grad == Py_None) {
+        Py_DECREF(grad);
+        continue;
+      }
+      Py_ssize_t i = s->used++;
+      shim_param *e = memset((char *)s->entries + s->entry_size * (size_t)i, 0, s->entry_size);
+      e->arrays[1] = grad;
+      e->param = Py_NewRef(param);
+      // Each array is pinned before its memory is taken: any later Python code
+      // (a finalizer at an allocation, another thread) cannot resize it.
+      if ((e->arrays[0] = shim_param_attr(param, str_data, str_slot_data, fast)) == NULL ||
+          shim_pin(e->arrays[0], &e->weak[0]) < 0 || shim_take(e->arrays[0], &e->views[0], 1, "parameter", i) < 0) {
+        return -1;
+      }
+      e->taken[0] = 1;
+      if (shim_take_grad(&e->arrays[1], &e->weak[1], &e->views[1], &e->taken[1], e->arrays[0], &e->views[0], relayout,
+                         i) < 0 ||
+          fill(e, (char *)s->tensors + s->tensor_size * (size_t)i, g, i, context) < 0) {
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+void shim_param_release(shim_param *e) {
+  for (int k = 0; k < 2; k++) {
+    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
+    Py_CLEAR(e->weak[k]);
+    Py_CLEAR(e->arrays[k]);
+  }
+  Py_CLEAR(e->param);
+  Py_CLEAR(e->param_state);
+}
+
+void shim_step_end(shim_step *s, void (*release)(void *entry)) {
+  for (Py_ssize_t i = 0; i < s->used; i++) release((char *)s->entries + s->entry_size * (size_t)i);
   for (Py_ssize_t g = 0; g < s->groups_read; g++) Py_DECREF(s->params[g]);
   if (s->entries != s->stack_entries) PyMem_Free(s->entries);
   if (s->tensors != s->stack_tensors) PyMem_Free(s->tensors);

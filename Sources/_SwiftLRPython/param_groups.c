@@ -9,6 +9,9 @@
 /// Param groups (and group inputs per group) a step handles without a heap allocation.
 #define STACK_GROUPS 8
 #define STACK_INPUTS 6
+/// Bytes of a step's arrays over `n` groups of `keys` inputs (see `lay_out`).
+#define STEP_BYTES(n, keys) \
+  ((size_t)(n) * (sizeof(GroupSlot) + (size_t)(2 + (keys)) * sizeof(double) + sizeof(int32_t)))
 
 static PyObject *str_fill, *str_clone, *str_betas, *str_momentum;
 
@@ -23,28 +26,20 @@ typedef struct {
   char tensor_lrs;      // some lr is a tensor of a dtype narrower than float64
   Py_ssize_t touched;   // slots a write may have given new values
   Py_ssize_t lrs_written, momenta_written;
-  PyObject *momentum_key;  // borrowed interned "momentum" / "betas"
-  GroupSlot stack_slots[STACK_GROUPS];
-  double stack_lrs[STACK_GROUPS], stack_momenta[STACK_GROUPS], stack_inputs[STACK_GROUPS * STACK_INPUTS];
-  int32_t stack_precisions[STACK_GROUPS];
+  PyObject *momentum_key;                                                 // borrowed interned "momentum" / "betas"
+  double stack[STEP_BYTES(STACK_GROUPS, STACK_INPUTS) / sizeof(double)];  // the arrays when they fit
 } GroupStep;
 
+/// Points the step's arrays into `block`: lrs, momenta, inputs, slots, precisions.
+static void lay_out(GroupStep *step, double *block) {
+  step->lrs = block;
+  step->momenta = block + step->n;
+  step->inputs = step->momenta + step->n;
+  step->slots = (GroupSlot *)(step->inputs + step->n * step->keys);
+  step->precisions = (int32_t *)(step->slots + step->n);
+}
+
 // MARK: - Access to one group
-
-/// `group[key]` as a new reference; the dict fast path for plain dict groups.
-static PyObject *group_get(PyObject *group, PyObject *key) {
-  if (PyDict_CheckExact(group)) {
-    PyObject *value = PyDict_GetItemWithError(group, key);
-    if (value != NULL) return Py_NewRef(value);
-    if (!PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, key);
-    return NULL;
-  }
-  return PyObject_GetItem(group, key);
-}
-
-static int group_set(PyObject *group, PyObject *key, PyObject *value) {
-  return PyDict_CheckExact(group) ? PyDict_SetItem(group, key, value) : PyObject_SetItem(group, key, value);
-}
 
 /// A step's write: a plain dict's version follows the step's own writes, and a
 /// change by someone else since the step read it leaves the group untracked.
@@ -93,18 +88,14 @@ static PyObject *with_beta1(PyObject *betas, PyObject *beta1) {
 /// Fills a tensor lr in place with `number` (PyTorch's `_update_param_group_val`):
 /// 1 when filled, 0 when `lr` is no tensor (no `fill_`), -1 with an exception set.
 static int fill_tensor(PyObject *lr, PyObject *number) {
+  PyObject *fill, *r;
   if (PyFloat_Check(lr) || PyLong_Check(lr)) return 0;
-  PyObject *fill = PyObject_GetAttr(lr, str_fill);
-  if (fill == NULL) {
-    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
-    PyErr_Clear();
-    return 0;
-  }
-  PyObject *r = PyObject_CallOneArg(fill, number);
+  int found = PyObject_GetOptionalAttr(lr, str_fill, &fill);
+  if (found <= 0) return found;
+  r = PyObject_CallOneArg(fill, number);
   Py_DECREF(fill);
-  if (r == NULL) return -1;
-  Py_DECREF(r);
-  return 1;
+  Py_XDECREF(r);
+  return r == NULL ? -1 : 1;
 }
 
 // MARK: - Reading
@@ -113,29 +104,29 @@ static int fill_tensor(PyObject *lr, PyObject *number) {
 /// of str, or NULL) as floats. The cache is the read policy: over a list of
 /// the cached groups, each unchanged since with a float lr (an ordinary step),
 /// the step takes the cache's slots and reads nothing, running no Python
-/// code; else a group the cache knows unchanged is taken from it. -1 with an
-/// exception set; release the step either way.
+/// code (its lrs and momenta in the stack block, which holds them for dozens
+/// of groups); else it reads every group. -1 with an exception set; release the step either way.
 static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, PyObject *input_keys, GroupCache *cache) {
   Py_ssize_t keys = input_keys == NULL ? 0 : PyTuple_GET_SIZE(input_keys), i = 0;
-  if (cache->count == n && cache->keys == keys && n <= STACK_GROUPS && PyList_CheckExact(param_groups) &&
-      PyList_GET_SIZE(param_groups) == n) {
+  if (cache->count == n && cache->keys == keys && 2 * n <= (Py_ssize_t)(sizeof step->stack / sizeof(double)) &&
+      PyList_CheckExact(param_groups) && PyList_GET_SIZE(param_groups) == n) {
     for (; i < n; i++) {
       const GroupSlot *c = &cache->slots[i];
       if (!c->tracked || c->dict != PyList_GET_ITEM(param_groups, i) || !PyFloat_CheckExact(c->lr) ||
           group_dict_version(c->dict) != c->version) {
         break;
       }
-      step->stack_lrs[i] = PyFloat_AS_DOUBLE(c->lr);
+      step->stack[i] = PyFloat_AS_DOUBLE(c->lr);
     }
     if (i == n) {  // the fields a step over the cache's slots reads (no memset: most of a step's own cost is here)
-      step->n = n, step->keys = keys, step->slots = cache->slots, step->lrs = step->stack_lrs;
-      step->momenta = step->stack_momenta, step->inputs = cache->inputs;  // the rule runs no Python code
+      step->n = n, step->keys = keys, step->slots = cache->slots, step->lrs = step->stack;
+      step->momenta = step->stack + n, step->inputs = cache->inputs;  // the rule runs no Python code
       step->borrowed = 1, step->tensor_lrs = 0, step->touched = step->lrs_written = step->momenta_written = 0;
       return 0;
     }
   }
-  memset(step, 0, offsetof(GroupStep, stack_slots));
-  step->n = n, step->keys = keys, step->lrs = step->stack_lrs, step->momenta = step->stack_momenta;
+  memset(step, 0, offsetof(GroupStep, stack));
+  step->n = n, step->keys = keys;
   PyObject *fast = PySequence_Fast(param_groups, "param_groups must be a sequence");
   if (fast == NULL) return -1;
   if (PySequence_Fast_GET_SIZE(fast) != n) {
@@ -144,27 +135,22 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
     Py_DECREF(fast);
     return -1;
   }
-  if (n <= STACK_GROUPS && n * keys <= STACK_GROUPS * STACK_INPUTS) {
-    step->slots = memset(step->stack_slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
-    step->inputs = step->stack_inputs;
-    step->precisions = step->stack_precisions;
-  } else if ((size_t)keys > (size_t)PY_SSIZE_T_MAX / 16 / (size_t)n ||
-             !(step->slots = PyMem_Calloc((size_t)n, sizeof(GroupSlot) + (size_t)(2 + keys) * sizeof(double) + 4))) {
+  int fits = n <= STACK_GROUPS && n * keys <= STACK_GROUPS * STACK_INPUTS;
+  double *block = step->stack;
+  if (!fits && ((size_t)keys > (size_t)PY_SSIZE_T_MAX / 16 / (size_t)n ||
+                (block = PyMem_Calloc(1, STEP_BYTES(n, keys))) == NULL)) {
     Py_DECREF(fast);
     PyErr_NoMemory();
     return -1;
-  } else {  // one block: slots, lrs, momenta, inputs, precisions
-    step->lrs = (double *)(step->slots + n);
-    step->momenta = step->lrs + n;
-    step->inputs = step->momenta + n;
-    step->precisions = (int32_t *)(step->inputs + n * keys);
   }
+  lay_out(step, block);
+  if (fits) memset(step->slots, 0, (size_t)n * sizeof(GroupSlot));  // release walks these n
   // Own every group before any Python code can run and change the list.
   for (i = 0; i < n; i++) step->slots[i].dict = Py_NewRef(PySequence_Fast_ITEMS(fast)[i]);
   Py_DECREF(fast);
 
   for (i = 0; i < n; i++) {
-    GroupSlot *s = &step->slots[i], *c = i < cache->count && cache->keys == keys ? &cache->slots[i] : NULL;
+    GroupSlot *s = &step->slots[i];
     double *inputs = keys > 0 ? &step->inputs[i * keys] : NULL;
     if (PyDict_CheckExact(s->dict)) {
       // Its version before anything is read: a change by Python code from here on leaves it uncached.
@@ -172,20 +158,14 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
       if (!s->tracked) PyErr_Clear();
       s->version = group_dict_version(s->dict);
     }
-    int hit = c != NULL && c->tracked && c->dict == s->dict && group_dict_version(s->dict) == c->version;
-    s->lr = hit ? Py_NewRef(c->lr) : group_get(s->dict, shim_str_lr);
-    if (s->lr == NULL || as_double(s->lr, &s->old_value) < 0) return -1;  // as_double: a hit's int too large
+    if ((s->lr = shim_group_item(s->dict, shim_str_lr)) == NULL || as_double(s->lr, &s->old_value) < 0) return -1;
     step->lrs[i] = s->old_value;
-    int immutable = hit || immutable_number(s->lr);
+    int immutable = immutable_number(s->lr);
     step->precisions[i] = immutable ? SWIFTLR_LR_FLOAT64 : shim_lr_precision(s->lr);
     if (step->precisions[i] < 0) return -1;
     step->tensor_lrs |= step->precisions[i] != SWIFTLR_LR_FLOAT64;
-    if (hit) {
-      s->momentum = Py_XNewRef(c->momentum);
-      if (keys > 0) memcpy(inputs, &cache->inputs[i * keys], (size_t)keys * sizeof(double));
-    }
-    for (Py_ssize_t k = 0; k < keys && !hit; k++) {
-      PyObject *value = group_get(s->dict, PyTuple_GET_ITEM(input_keys, k));
+    for (Py_ssize_t k = 0; k < keys; k++) {
+      PyObject *value = shim_group_item(s->dict, PyTuple_GET_ITEM(input_keys, k));
       if (value == NULL) return -1;
       immutable &= immutable_number(value);
       int failed = as_double(value, &inputs[k]);
@@ -203,7 +183,7 @@ static int read_groups(GroupStep *step, PyObject *param_groups, Py_ssize_t n, Py
 /// group without one gets one, as PyTorch assigns it) or beta1 of `betas`.
 static int write_momentum(GroupStep *step, Py_ssize_t i, double value, MomentumTarget target) {
   GroupSlot *s = &step->slots[i];
-  if (s->momentum == NULL && (s->momentum = group_get(s->dict, step->momentum_key)) == NULL) {
+  if (s->momentum == NULL && (s->momentum = shim_group_item(s->dict, step->momentum_key)) == NULL) {
     if (target == MOMENTUM_BETA1 || !PyErr_ExceptionMatches(PyExc_KeyError)) return -1;
     PyErr_Clear();
   }
@@ -243,18 +223,16 @@ static void undo(GroupStep *step) {
   for (Py_ssize_t i = step->lrs_written - 1; i >= 0; i--) {
     GroupSlot *s = &step->slots[i];
     PyObject *number = s->filled ? PyFloat_FromDouble(s->old_value) : NULL;
-    if (s->filled ? (number == NULL || fill_tensor(s->lr, number) < 0)
-                  : (s->new_lr != NULL && group_set(s->dict, shim_str_lr, s->lr) < 0)) {
-      PyErr_Clear();
-    }
+    if (number != NULL) fill_tensor(s->lr, number);
+    if (!s->filled && s->new_lr != NULL) PyObject_SetItem(s->dict, shim_str_lr, s->lr);
     Py_XDECREF(number);
+    PyErr_Clear();
   }
   for (Py_ssize_t i = step->momenta_written - 1; i >= 0; i--) {
     GroupSlot *s = &step->slots[i];
-    if ((s->momentum != NULL ? group_set(s->dict, step->momentum_key, s->momentum)
-                             : PyObject_DelItem(s->dict, step->momentum_key)) < 0) {
-      PyErr_Clear();
-    }
+    if (s->momentum != NULL) PyObject_SetItem(s->dict, step->momentum_key, s->momentum);
+    if (s->momentum == NULL) PyObject_DelItem(s->dict, step->momentum_key);
+    PyErr_Clear();
   }
   PyErr_Restore(type, value, traceback);
 }
@@ -342,7 +320,7 @@ static void release(GroupStep *step) {
     Py_XDECREF(s->lr);
     Py_XDECREF(s->momentum);
   }
-  if (!step->borrowed && step->slots != step->stack_slots) PyMem_Free(step->slots);  // one block with the arrays
+  if (!step->borrowed && step->lrs != step->stack) PyMem_Free(step->lrs);  // the block of every array
 }
 
 // MARK: - The transaction
@@ -400,24 +378,19 @@ done:
 
 // MARK: - Python's writes
 
-PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-  (void)module;
-  if (nargs != 3) {
-    PyErr_Format(PyExc_TypeError, "write_group() takes 3 arguments (%zd given)", nargs);
+PyObject *shim_write_group(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyUnicode_Check(args[1])) {
+    PyErr_Format(PyExc_TypeError, "write_group() takes 3 arguments, whose key must be a str (%zd given)", nargs);
     return NULL;
   }
   PyObject *group = args[0], *key = args[1], *value = args[2], *old = NULL, *number = NULL, *written = NULL;
   int failed = -1;
-  if (!PyUnicode_Check(key)) {
-    PyErr_Format(PyExc_TypeError, "write_group() key must be a str, got %R", key);
-    return NULL;
-  }
   if (PyUnicode_CompareWithASCIIString(key, "beta1") == 0) {
-    if ((old = group_get(group, str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
-    failed = group_set(group, str_betas, written);
+    if ((old = shim_group_item(group, str_betas)) == NULL || (written = with_beta1(old, value)) == NULL) goto done;
+    failed = PyObject_SetItem(group, str_betas, written);
   } else {
     int filled = 0;
-    if (PyUnicode_Compare(key, shim_str_lr) == 0 && (old = group_get(group, key)) == NULL) {
+    if (PyUnicode_Compare(key, shim_str_lr) == 0 && (old = shim_group_item(group, key)) == NULL) {
       if (!PyErr_ExceptionMatches(PyExc_KeyError)) goto done;
       PyErr_Clear();  // no lr yet: it is assigned
     }
@@ -425,7 +398,7 @@ PyObject *shim_write_group(PyObject *module, PyObject *const *args, Py_ssize_t n
       filled = (number = PyNumber_Float(value)) == NULL ? -1 : fill_tensor(old, number);
       if (filled < 0) goto done;
     }
-    failed = filled ? 0 : group_set(group, key, value);
+    failed = filled ? 0 : PyObject_SetItem(group, key, value);
   }
 done:
   Py_XDECREF(old);
@@ -435,10 +408,7 @@ done:
 }
 
 int param_groups_ready(void) {
-  str_fill = PyUnicode_InternFromString("fill_");
-  str_clone = PyUnicode_InternFromString("clone");
-  str_betas = PyUnicode_InternFromString("betas");
-  str_momentum = PyUnicode_InternFromString("momentum");
-  if (!(str_fill && str_clone && str_betas && str_momentum)) return -1;
-  return group_cache_ready();
+  PyObject **const slots[] = {&str_fill, &str_clone, &str_betas, &str_momentum};
+  const char *const names[] = {"fill_", "clone", "betas", "momentum"};
+  return shim_intern(slots, names, 4) < 0 ? -1 : group_cache_ready();
 }

@@ -50,23 +50,15 @@ static int parse_step_args(const char *name, PyObject *const *args, Py_ssize_t n
 /// warning at `stacklevel`. A hand-written optimizer with only
 /// `param_groups` has no step to check.
 static int warn_step_order(PyObject *optimizer, Py_ssize_t stacklevel) {
-  PyObject *optimizer_step = PyObject_GetAttr(optimizer, str_step);
-  if (optimizer_step == NULL) {
-    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
-    PyErr_Clear();
-    return 0;
-  }
+  PyObject *optimizer_step, *called;
+  int found = PyObject_GetOptionalAttr(optimizer, str_step, &optimizer_step);
+  if (found <= 0) return found;
   int wrapped = PyObject_HasAttr(optimizer_step, str_wrapped);
   Py_DECREF(optimizer_step);
   if (!wrapped) return PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(overridden_warning), stacklevel);
-  PyObject *called = PyObject_GetAttr(optimizer, str_opt_called);
-  if (called == NULL) {
-    if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return -1;
-    PyErr_Clear();
-    called = Py_NewRef(Py_False);
-  }
-  int truth = PyObject_IsTrue(called);
-  Py_DECREF(called);
+  if (PyObject_GetOptionalAttr(optimizer, str_opt_called, &called) < 0) return -1;
+  int truth = called == NULL ? 0 : PyObject_IsTrue(called);  // no `_opt_called`: not called
+  Py_XDECREF(called);
   if (truth < 0) return -1;
   return truth ? 0 : PyErr_WarnEx(PyExc_UserWarning, PyUnicode_AsUTF8(order_warning), stacklevel);
 }
@@ -89,20 +81,6 @@ PyObject *scheduler_warn_step(PyObject *module, PyObject *const *args, Py_ssize_
   if (step_count == -1 && PyErr_Occurred()) return NULL;
   // Called by the Python `step`: the warning points at its caller, as PyTorch's does.
   return warn_step(args[0], step_count, args[2] != Py_None, 2) < 0 ? NULL : Py_NewRef(Py_None);
-}
-
-/// The step inputs the class computes in Python (user functions), as a new
-/// array in `*out` (PyMem_Free it), or none.
-static int python_inputs(NativeScheduler *self, PyObject *epoch, double **out, Py_ssize_t *count) {
-  *out = NULL;
-  *count = 0;
-  if (!self->python_inputs) return 0;
-  PyObject *values = PyObject_CallMethodOneArg((PyObject *)self, str_step_inputs, epoch);
-  if (values == NULL) return -1;
-  int r =
-      values == Py_None ? 0 : shim_doubles_from_sequence(values, "_step_inputs() must return a sequence", out, count);
-  Py_DECREF(values);
-  return r;
 }
 
 // MARK: - step(), _update_lr()
@@ -193,7 +171,14 @@ Py_ALWAYS_INLINE static inline PyObject *run(NativeScheduler *self, const char *
     if (failed) goto done;
   }
   if (has_epoch && shim_epoch(epoch_object, &epoch) < 0) goto done;
-  if (metrics == NULL && python_inputs(self, epoch_object, &inputs, &input_count) < 0) goto done;
+  if (metrics == NULL && self->python_inputs) {  // the step inputs the class computes in Python (user functions)
+    PyObject *values = PyObject_CallMethodOneArg((PyObject *)self, str_step_inputs, epoch_object);
+    int failed = values == NULL ||
+                 (values != Py_None && shim_doubles_from_sequence(values, "_step_inputs() must return a sequence",
+                                                                  &inputs, &input_count) < 0);
+    Py_XDECREF(values);
+    if (failed) goto done;
+  }
   if ((groups = optimizer_groups(self)) == NULL) goto done;
   if (metrics != NULL && PyList_Check(groups) && PyList_GET_SIZE(groups) != self->group_count) {
     last = regroup_step(self, groups, metric, epoch_object, has_epoch ? &epoch : NULL);
@@ -292,11 +277,8 @@ done:
 }
 
 int scheduler_step_ready(void) {
-  str_param_groups = PyUnicode_InternFromString("param_groups");
-  str_step = PyUnicode_InternFromString("step");
-  str_wrapped = PyUnicode_InternFromString("_wrapped_by_lr_sched");
-  str_opt_called = PyUnicode_InternFromString("_opt_called");
-  str_step_inputs = PyUnicode_InternFromString("_step_inputs");
+  PyObject **const slots[] = {&str_param_groups, &str_step, &str_wrapped, &str_opt_called, &str_step_inputs};
+  const char *const names[] = {"param_groups", "step", "_wrapped_by_lr_sched", "_opt_called", "_step_inputs"};
   epoch_warning = PyUnicode_FromString(
       "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. "
       "Please use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from "
@@ -311,10 +293,7 @@ int scheduler_step_ready(void) {
       "Seems like `optimizer.step()` has been overridden after learning rate scheduler initialization. Please, "
       "make sure to call `optimizer.step()` before `lr_scheduler.step()`. See more details at "
       "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate");
-  return (str_param_groups && str_step && str_wrapped && str_opt_called && str_step_inputs && epoch_warning &&
-          order_warning && overridden_warning)
-             ? 0
-             : -1;
+  return shim_intern(slots, names, 5) < 0 || !(epoch_warning && order_warning && overridden_warning) ? -1 : 0;
 }
 
 /// The warning texts, for the Python layer (user subclasses step in Python).

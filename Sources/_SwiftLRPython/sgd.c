@@ -3,173 +3,113 @@
 // over all of them in Swift with the GIL released.
 #include "sgd_entry.h"
 
-#include <string.h>
-
 // MARK: - Hyperparameters
 
-static PyObject *str_grad, *str_data, *str_momentum_buffer, *str_slot_grad, *str_slot_data;
+static PyObject *str_momentum_buffer;
 static PyObject *str_hyper[4];  // lr, momentum, dampening, weight_decay
-static PyObject *str_nesterov, *str_maximize;
+static PyObject *str_flags[2];  // nesterov, maximize
 static const char *const hyper_names[4] = {"lr", "momentum", "dampening", "weight_decay"};
 
 static int intern_strings(void) {
-  if (str_momentum_buffer != NULL) return 0;
-  PyObject **slots[] = {&str_hyper[0],  &str_hyper[1],  &str_hyper[2],       &str_hyper[3],
-                        &str_nesterov,  &str_maximize,  &str_grad,           &str_data,
-                        &str_slot_grad, &str_slot_data, &str_momentum_buffer};
-  const char *names[] = {"lr",   "momentum", "dampening", "weight_decay", "nesterov",       "maximize",
-                         "grad", "data",     "_grad",     "_data",        "momentum_buffer"};
-  for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-    if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
-  }
-  return 0;
+  PyObject **const slots[] = {&str_hyper[0], &str_hyper[1], &str_hyper[2],       &str_hyper[3],
+                              &str_flags[0], &str_flags[1], &str_momentum_buffer};
+  const char *const names[] = {"lr",       "momentum", "dampening",      "weight_decay",
+                               "nesterov", "maximize", "momentum_buffer"};
+  return str_momentum_buffer != NULL ? 0 : shim_intern(slots, names, 7);
 }
 
 /// Reads one param group's hyperparameters, each converted once (see
 /// `shim_read_options`).
 static int read_options(PyObject *group, void *options) {
   swiftlr_sgd_group *g = options;
-  int memorable = 1;
-  double *slots[4] = {&g->lr, &g->momentum, &g->dampening, &g->weight_decay};
-  for (int k = 0; k < 4; k++) {
-    PyObject *value = shim_group_item(group, str_hyper[k]);
-    if (value == NULL) return -1;
-    int status = shim_optim_number(value, hyper_names[k], slots[k]);
-    memorable &= shim_exact_number(value);
-    Py_DECREF(value);
-    if (status < 0) return -1;
-  }
-  PyObject *flags[2] = {str_nesterov, str_maximize};
-  int truth[2];
-  for (int k = 0; k < 2; k++) {
-    PyObject *value = shim_group_item(group, flags[k]);
-    if (value == NULL) return -1;
-    truth[k] = PyObject_IsTrue(value);
-    memorable &= shim_exact_flag(value);
-    Py_DECREF(value);
-    if (truth[k] < 0) return -1;
-  }
-  g->nesterov = truth[0];
-  g->maximize = truth[1];
-  return memorable;
+  double *const numbers[4] = {&g->lr, &g->momentum, &g->dampening, &g->weight_decay};
+  int32_t *const flags[2] = {&g->nesterov, &g->maximize};
+  int exact = shim_read_numbers(group, str_hyper, hyper_names, numbers, 4);
+  int exact_flags = exact < 0 ? -1 : shim_read_flags(group, str_flags, flags, 2);
+  return exact_flags < 0 ? -1 : exact & exact_flags;
 }
 
 // MARK: - The step
 
 static void release_entry(void *entry) {
   sgd_entry *e = entry;
-  for (int k = 0; k < 3; k++) {
-    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
-    Py_CLEAR(e->weak[k]);
-  }
-  Py_CLEAR(e->param);
-  Py_CLEAR(e->data);
-  Py_CLEAR(e->grad);
+  if (e->taken) PyBuffer_Release(&e->view);
+  Py_CLEAR(e->weak);
   Py_CLEAR(e->buffer);
-  Py_CLEAR(e->param_state);
+  shim_param_release(&e->p);
 }
 
-/// Resolves one parameter to memory: data, grad (copied into the data's
-/// layout when it differs), momentum buffer (a new zeroed one when fresh).
-static int fill_entry(sgd_entry *e, PyObject *param, int momentum, PyObject *state, PyObject *zeros_like,
-                      PyObject *relayout, Py_ssize_t i, PyTypeObject *fast) {
-  if ((e->data = shim_param_attr(param, str_data, str_slot_data, fast)) == NULL) return -1;
-  // Each array is pinned before its memory is taken: any later Python code
-  // (a finalizer at an allocation, another thread) cannot resize it.
-  if (shim_pin(e->data, &e->weak[0]) < 0) return -1;
-  if (shim_take(e->data, &e->views[0], 1, "parameter", i) < 0) return -1;
-  e->taken[0] = 1;
-  if (shim_take_grad(&e->grad, &e->weak[1], &e->views[1], &e->taken[1], e->data, &e->views[0], relayout, i) < 0)
-    return -1;
-  if (!momentum) return 0;
-  if (!PyDict_Check(state)) {
-    PyErr_Format(PyExc_TypeError, "optimizer state must be a dict, got %.100s", Py_TYPE(state)->tp_name);
-    return -1;
+typedef struct {
+  PyObject *state, *zeros_like;
+  const swiftlr_sgd_group *options;
+} sgd_context;
+
+/// A parameter's momentum buffer (a new zeroed one when fresh) and its tensor.
+static int fill_entry(shim_param *p, void *tensor, Py_ssize_t g, Py_ssize_t i, void *context) {
+  sgd_entry *e = (sgd_entry *)p;
+  const sgd_context *c = context;
+  if (c->options[g].momentum != 0) {
+    if (shim_param_state(p, c->state) < 0) return -1;
+    PyObject *buffer = p->param_state ? PyDict_GetItemWithError(p->param_state, str_momentum_buffer) : NULL;
+    if (buffer == NULL && PyErr_Occurred()) return -1;
+    if (buffer == NULL || buffer == Py_None) {
+      // Zeroed, not empty: a buffer is never left holding uninitialized memory.
+      e->fresh = 1;
+      e->had_none = buffer == Py_None;
+      if ((e->buffer = PyObject_CallOneArg(c->zeros_like, p->arrays[0])) == NULL) return -1;
+    } else {
+      e->buffer = Py_NewRef(buffer);
+    }
+    if (shim_take_state(e->buffer, &e->weak, &e->view, &e->taken, &p->views[0], "momentum buffer of parameter", i) < 0)
+      return -1;
   }
-  e->param_state = shim_param_state_of(state, param);
-  if (e->param_state == NULL && PyErr_Occurred()) return -1;
-  PyObject *buffer = e->param_state ? PyDict_GetItemWithError(e->param_state, str_momentum_buffer) : NULL;
-  if (buffer == NULL && PyErr_Occurred()) return -1;
-  if (buffer == NULL || buffer == Py_None) {
-    // Zeroed, not empty: a buffer is never left holding uninitialized memory.
-    e->fresh = 1;
-    e->had_none = buffer == Py_None;
-    if ((e->buffer = PyObject_CallOneArg(zeros_like, e->data)) == NULL) return -1;
-  } else {
-    e->buffer = Py_NewRef(buffer);
-  }
-  return shim_take_state(e->buffer, &e->weak[2], &e->views[2], &e->taken[2], &e->views[0],
-                         "momentum buffer of parameter", i);
+  *(swiftlr_sgd_tensor *)tensor = (swiftlr_sgd_tensor){
+      .param = p->views[0].buf,
+      .grad = p->views[1].buf,
+      .buffer = e->taken ? e->view.buf : NULL,
+      .count = (int64_t)(p->views[0].len / p->views[0].itemsize),
+      .dtype = shim_buffer_dtype(&p->views[0]),
+      .fresh_buffer = e->fresh,
+      .group = g,
+  };
+  return 0;
 }
 
 // sgd_step(param_groups, state, zeros_like, relayout, fma): one SGD step of
-// every parameter with a gradient in every group, each `x + a*y` rounded once
-// (fma true: torch's AVX2/AVX-512 kernels) or twice (its default kernels).
-// Everything Python is read first,
-// holding a strong reference to each object (user code can run during any
-// read); new momentum buffers join `state` (undone if that fails); then the
-// kernel runs without the GIL. A failed call changes nothing.
+// every parameter with a gradient, read first (`shim_step_params`), each
+// `x + a*y` rounded once (fma true: torch's AVX2/AVX-512 kernels) or twice
+// (its default kernels); new momentum buffers join `state` before the kernel
+// runs without the GIL, and leave it if anything fails: a failed call changes nothing.
 PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
   PyObject *result = NULL;
   shim_step s;
-  Py_ssize_t n = 0;
 
   if (nargs != 5) {
     PyErr_Format(PyExc_TypeError, "sgd_step() takes 5 arguments (%zd given)", nargs);
     return NULL;
   }
-  PyObject *state = args[1], *zeros_like = args[2], *relayout = args[3];
   int fma = PyObject_IsTrue(args[4]);
-  if (fma < 0) return NULL;
-  if (intern_strings() < 0) return NULL;
-  PyTypeObject *fast = shim_parameter_type();
+  if (fma < 0 || intern_strings() < 0) return NULL;
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor),
                               read_options);
   swiftlr_sgd_group *options = s.options;
-  sgd_entry *entries = s.entries;
-  swiftlr_sgd_tensor *tensors = s.tensors;
+  sgd_context context = {args[1], args[2], options};
   if (begun < 0) goto done;
   for (Py_ssize_t g = 0; g < s.group_count; g++) options[g].fma = fma;
-  for (Py_ssize_t g = 0; g < s.group_count; g++) {
-    int momentum = options[g].momentum != 0;
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s.params[g]); k++) {
-      PyObject *param = PyTuple_GET_ITEM(s.params[g], k);
-      PyObject *grad = shim_param_attr(param, str_grad, str_slot_grad, fast);
-      if (grad == NULL) goto done;
-      if (grad == Py_None) {
-        Py_DECREF(grad);
-        continue;
-      }
-      sgd_entry *e = &entries[n];
-      memset(e, 0, sizeof *e);
-      e->grad = grad;
-      e->param = Py_NewRef(param);
-      n++;
-      if (fill_entry(e, param, momentum, state, zeros_like, relayout, n - 1, fast) < 0) goto done;
-      tensors[n - 1] = (swiftlr_sgd_tensor){
-          .param = e->views[0].buf,
-          .grad = e->views[1].buf,
-          .buffer = e->taken[2] ? e->views[2].buf : NULL,
-          .count = (int64_t)(e->views[0].len / e->views[0].itemsize),
-          .dtype = shim_buffer_dtype(&e->views[0]),
-          .fresh_buffer = e->fresh,
-          .group = g,
-      };
-    }
-  }
-  if (sgd_record_buffers(state, entries, n) < 0) goto done;
+  if (shim_step_params(&s, args[3], fill_entry, &context) < 0 || sgd_record_buffers(args[1], s.entries, s.used) < 0)
+    goto done;
   swiftlr_message message;
   int32_t status;
-  Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(tensors, n, options, s.group_count, &message);
+  Py_BEGIN_ALLOW_THREADS status = swiftlr_sgd_step(s.tensors, s.used, options, s.group_count, &message);
   Py_END_ALLOW_THREADS if (status != SWIFTLR_OK) {
     shim_raise(status, &message);
-    sgd_forget_buffers(state, entries, n);
+    sgd_forget_buffers(args[1], s.entries, s.used);
     goto done;
   }
   result = Py_NewRef(Py_None);
 
 done:
-  shim_step_end(&s, n, sizeof(sgd_entry), release_entry);
+  shim_step_end(&s, release_entry);
   return result;
 }
 

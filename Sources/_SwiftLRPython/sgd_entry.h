@@ -5,13 +5,13 @@
 
 #include "shim.h"
 
-/// One parameter with a gradient: strong references to every object it
-/// reads and the buffers it holds, all released by `release_entry`.
+/// One parameter with a gradient and its momentum buffer (pinned by `weak`,
+/// its buffer `view` where `taken`), all released by `release_entry`.
 typedef struct {
-  PyObject *param, *data, *grad, *buffer, *param_state;
-  PyObject *weak[3];   // weak references that stop numpy resizing the arrays
-  Py_buffer views[3];  // data, grad, buffer
-  char taken[3];
+  shim_param p;
+  PyObject *buffer, *weak;
+  Py_buffer view;
+  char taken;
   char fresh;
   char recorded;  // how the fresh buffer went into `state` (RECORDED_*), for the undo
   char had_none;  // the param's state held `momentum_buffer: None` before

@@ -8,14 +8,14 @@ static PyObject *str_momentum_buffer;
 
 /// Records a new momentum buffer: `state.setdefault(param, {})["momentum_buffer"] = buffer`.
 static int record_buffer(PyObject *state, sgd_entry *e) {
-  if (e->param_state == NULL) {
-    if ((e->param_state = PyDict_New()) == NULL) return -1;
-    if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
-    if (PyObject_SetItem(state, e->param, e->param_state) < 0) return -1;  // may run Python code
+  if (e->p.param_state == NULL) {
+    if ((e->p.param_state = PyDict_New()) == NULL) return -1;
+    if (PyDict_SetItem(e->p.param_state, str_momentum_buffer, e->buffer) < 0) return -1;
+    if (PyObject_SetItem(state, e->p.param, e->p.param_state) < 0) return -1;  // may run Python code
     e->recorded = RECORDED_NEW_STATE;
     return 0;
   }
-  if (PyDict_SetItem(e->param_state, str_momentum_buffer, e->buffer) < 0) return -1;
+  if (PyDict_SetItem(e->p.param_state, str_momentum_buffer, e->buffer) < 0) return -1;
   e->recorded = RECORDED_IN_STATE;
   return 0;
 }
@@ -28,12 +28,12 @@ static void forget_buffer(PyObject *state, sgd_entry *e) {
   if (e->recorded == RECORDED_IN_STATE) {
     // A plain dict's own method with a str key: no Python code runs.
     if (e->had_none) {
-      if (PyDict_SetItem(e->param_state, str_momentum_buffer, Py_None) < 0) PyErr_Clear();
-    } else if (PyDict_DelItem(e->param_state, str_momentum_buffer) < 0) {
+      if (PyDict_SetItem(e->p.param_state, str_momentum_buffer, Py_None) < 0) PyErr_Clear();
+    } else if (PyDict_DelItem(e->p.param_state, str_momentum_buffer) < 0) {
       PyErr_Clear();
     }
   } else if (e->recorded == RECORDED_NEW_STATE) {
-    for (int attempt = 0; attempt < 16 && PyObject_DelItem(state, e->param) < 0; attempt++) {
+    for (int attempt = 0; attempt < 16 && PyObject_DelItem(state, e->p.param) < 0; attempt++) {
       int gone = PyErr_ExceptionMatches(PyExc_KeyError);  // a parameter listed twice: already taken back
       PyErr_Clear();
       if (gone) break;

@@ -12,6 +12,19 @@
 /// Interned "lr", looked up on every scheduler step.
 extern PyObject *shim_str_lr;
 
+#if PY_VERSION_HEX < 0x030D0000
+// `getattr(o, name, None)` without raising AttributeError (3.13's name).
+#define PyObject_GetOptionalAttr _PyObject_LookupAttr
+#endif
+
+/// Interns each of `names` into the matching `slots` that is still NULL; -1 with an exception set.
+static inline int shim_intern(PyObject **const slots[], const char *const names[], size_t count) {
+  for (size_t k = 0; k < count; k++) {
+    if (*slots[k] == NULL && (*slots[k] = PyUnicode_InternFromString(names[k])) == NULL) return -1;
+  }
+  return 0;
+}
+
 /// Raises the Python exception for a failed core call (`status` != OK).
 /// Always returns NULL.
 PyObject *shim_raise(int32_t status, const swiftlr_message *message);
@@ -94,11 +107,18 @@ static inline int shim_exact_flag(PyObject *value) {
 /// `group[key]`, a new reference (KeyError when missing).
 PyObject *shim_group_item(PyObject *group, PyObject *key);
 
+/// Reads each `group[keys[k]]` into `*out[k]` as a hyperparameter named
+/// `names[k]` (`shim_optim_number`): 1 when every value was an exact number,
+/// else 0; -1 with an exception set.
+int shim_read_numbers(PyObject *group, PyObject *const keys[], const char *const names[], double *const out[],
+                      int count);
+
+/// Reads the truth of each `group[keys[k]]` into `*out[k]`: 1 when every
+/// value was an exact flag, else 0; -1 with an exception set.
+int shim_read_flags(PyObject *group, PyObject *const keys[], int32_t *const out[], int count);
+
 /// A weak reference to `object` in *weak (numpy then refuses to resize it).
 int shim_pin(PyObject *object, PyObject **weak);
-
-/// `state[param]` (a dict) as a new reference; NULL without an exception if none.
-PyObject *shim_param_state_of(PyObject *state, PyObject *param);
 
 /// Takes a gradient's buffer in the parameter's layout (see optim_params.c).
 int shim_take_grad(PyObject **grad, PyObject **weak, Py_buffer *grad_view, char *taken, PyObject *data,
@@ -128,7 +148,8 @@ typedef struct {
   PyObject *groups;
   PyObject **params;
   void *options, *entries, *tensors;
-  Py_ssize_t group_count, groups_read, capacity;
+  size_t entry_size, tensor_size;
+  Py_ssize_t group_count, groups_read, capacity, used;  // used: entries filled (`shim_step_params`)
   PyObject *stack_params[SHIM_STACK_GROUPS];
   _Alignas(max_align_t) char stack_options[SHIM_STACK_GROUPS * 80];
   _Alignas(max_align_t) char stack_entries[SHIM_STACK_ENTRIES * 640];
@@ -137,7 +158,34 @@ typedef struct {
 
 int shim_step_begin(shim_step *s, PyObject *groups, size_t option_size, size_t entry_size, size_t tensor_size,
                     shim_read_options read_options);
-void shim_step_end(shim_step *s, Py_ssize_t used, size_t entry_size, void (*release)(void *entry));
+void shim_step_end(shim_step *s, void (*release)(void *entry));
+
+/// What every optimizer's entry begins with: one parameter with a gradient,
+/// its data and gradient (`arrays`), each pinned (`weak`) with its buffer
+/// taken (`views`, where `taken`), and its state dict (`shim_param_state`).
+typedef struct {
+  PyObject *param, *param_state;
+  PyObject *arrays[2], *weak[2];  // data, grad
+  Py_buffer views[2];
+  char taken[2];
+} shim_param;
+
+/// The optimizer's part of parameter `i`'s entry (of group `g`): its state
+/// arrays, and its ABI tensor in `tensor`. -1 with an exception set.
+typedef int (*shim_fill_param)(shim_param *entry, void *tensor, Py_ssize_t g, Py_ssize_t i, void *context);
+
+/// Fills an entry for every parameter with a gradient, in order (`s->used`
+/// of them): its data and gradient (`relayout` as in `shim_take_grad`), then
+/// `fill`; every object held by a strong reference, as user code may run at
+/// any read. -1 with an exception set; `shim_step_end` releases the entries either way.
+int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, void *context);
+
+/// `state[param]` (a dict) into `e->param_state`, or NULL when there is none
+/// yet (it is made only once the step has succeeded). -1 with an exception set.
+int shim_param_state(shim_param *e, PyObject *state);
+
+/// Releases what a `shim_param` holds.
+void shim_param_release(shim_param *e);
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
