@@ -7,38 +7,29 @@
 ///
 /// Edge cases: PyTorch accepts `factor = 0` and then divides by zero when
 /// `lastEpoch` reaches `totalIters`; this type rejects it up front.
-public struct ConstantLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var factor: Double
-  public var totalIters: IntOrFloat
+public struct ConstantLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var factor = 1.0
+  public var totalIters: IntOrFloat = 0
+
+  public init() {}
 
   public init(baseLRs: [Double], factor: Double = 1.0 / 3, totalIters: IntOrFloat = 5, lastEpoch: Int = -1)
     throws(SchedulerError)
   {
-    self.baseLRs = baseLRs
-    self.factor = factor
-    self.totalIters = totalIters
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.factor = factor
+      $0.totalIters = totalIters
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .float("factor", default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<ConstantLR>] = [
+    .float("factor", \.factor, default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
       if v > 1.0 || v < 0 { throw .value("Constant multiplicative factor expected to be between 0 and 1.") }
       if v == 0 { throw .value("factor must be greater than 0: the lr is divided by factor at total_iters") }
     },
-    .intOrFloat("total_iters", default: 5),
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), factor: a.double("factor"), totalIters: a.intOrFloat("total_iters"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<ConstantLR>] = [
-    .double("factor", \.factor), .intOrFloat("total_iters", \.totalIters),
+    .intOrFloat("total_iters", \.totalIters, default: 5),
   ]
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

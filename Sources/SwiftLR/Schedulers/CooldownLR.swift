@@ -23,36 +23,26 @@
 /// Edge cases: `decaySteps <= 0`, an unknown decay type and a ratio outside
 /// [0, 1] throw. A negative `lastEpoch` (only reachable through
 /// `step(epoch)`) counts as step 0.
-public struct CooldownLR: AbsoluteSchedule {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var decaySteps: Int
-  public var decayType: WarmupStableDecayLR.DecayType
-  public var minLRRatio: Double
+public struct CooldownLR: AbsoluteSchedule, DecaySchedule {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var decaySteps = 1
+  public var decayType = WarmupStableDecayLR.DecayType.linear
+  public var minLRRatio = 0.0
+
+  public init() {}
 
   public init(
     baseLRs: [Double], decaySteps: Int, decayType: WarmupStableDecayLR.DecayType = .linear,
     minLRRatio: Double = 0, lastEpoch: Int = -1
   ) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.decaySteps = decaySteps
-    self.decayType = decayType
-    self.minLRRatio = minLRRatio
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.setDecay(steps: decaySteps, type: decayType, minLRRatio: minLRRatio)
+    }
   }
 
-  public static let arguments = WarmupStableDecayLR.decayArguments(defaultType: .linear)
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), decaySteps: a.int("decay_steps"), decayType: a.choice("decay_type"),
-      minLRRatio: a.double("min_lr_ratio"), lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<CooldownLR>] = [
-    .int("decay_steps", \.decaySteps), .choice("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
-  ]
+  public static let hyperparameters: [Hyperparameter<CooldownLR>] =
+    WarmupStableDecayLR.decayHyperparameters(defaultType: .linear)
 
   /// The factor of the starting lr at step `t >= 0`.
   func factor(_ t: Int) -> Double {

@@ -23,37 +23,28 @@
 /// Edge cases: PyTorch accepts `T_max = 0` and then divides by zero at the
 /// first step; this type rejects it up front. The branch test is done in
 /// 128-bit arithmetic, so no epoch or `T_max` can overflow it.
-public struct CosineAnnealingLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var tMax: IntOrFloat
-  public var etaMin: Double
+public struct CosineAnnealingLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var tMax: IntOrFloat = 1
+  public var etaMin = 0.0
   public var stepCount = 0
   public var isInitial = false
 
+  public init() {}
+
   public init(baseLRs: [Double], tMax: IntOrFloat, etaMin: Double = 0.0, lastEpoch: Int = -1) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.tMax = tMax
-    self.etaMin = etaMin
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.tMax = tMax
+      $0.etaMin = etaMin
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .intOrFloat("T_max") { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<CosineAnnealingLR>] = [
+    .intOrFloat("T_max", \.tMax) { (v) throws(SchedulerError) in
       guard v.double != 0 else { throw .value("T_max must not be 0: the schedule divides by T_max") }
     },
-    .float("eta_min", default: 0.0),
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), tMax: a.intOrFloat("T_max"), etaMin: a.double("eta_min"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<CosineAnnealingLR>] = [
-    .intOrFloat("T_max", \.tMax), .double("eta_min", \.etaMin),
+    .float("eta_min", \.etaMin, default: 0.0),
   ]
 
   /// What every group's next lr shares at `epoch` (PyTorch computes it per

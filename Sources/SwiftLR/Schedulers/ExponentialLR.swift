@@ -13,28 +13,19 @@
 /// Edge cases: the closed form is `base_lr * gamma ** last_epoch`, which
 /// differs in the last bits from the chained product; PyTorch uses it only
 /// on the deprecated `step(epoch)` path, and so does this type.
-public struct ExponentialLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var gamma: Double
+public struct ExponentialLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var gamma = 0.0
   public var isInitial = false
 
+  public init() {}
+
   public init(baseLRs: [Double], gamma: Double, lastEpoch: Int = -1) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.gamma = gamma
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) { $0.gamma = gamma }
   }
 
-  public static let arguments: [SchedulerArgument] = [.float("gamma")]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(baseLRs: a.doubles("base_lrs"), gamma: a.double("gamma"), lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<ExponentialLR>] = [
-    .double("gamma", \.gamma)
-  ]
+  public static let hyperparameters: [Hyperparameter<ExponentialLR>] = [.float("gamma", \.gamma)]
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {
     isInitial ? current : current * gamma

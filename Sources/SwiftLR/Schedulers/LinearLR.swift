@@ -13,49 +13,39 @@
 ///
 /// Edge cases: PyTorch accepts `totalIters = 0` and then divides by zero in
 /// the closed form (`step(epoch)`); this type rejects it up front.
-public struct LinearLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var startFactor: Double
-  public var endFactor: Double
-  public var totalIters: IntOrFloat
+public struct LinearLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var startFactor = 1.0
+  public var endFactor = 1.0
+  public var totalIters: IntOrFloat = 1
   public var isInitial = false
+
+  public init() {}
 
   public init(
     baseLRs: [Double], startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: IntOrFloat = 5,
     lastEpoch: Int = -1
   ) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.startFactor = startFactor
-    self.endFactor = endFactor
-    self.totalIters = totalIters
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.startFactor = startFactor
+      $0.endFactor = endFactor
+      $0.totalIters = totalIters
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .float("start_factor", default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<LinearLR>] = [
+    .float("start_factor", \.startFactor, default: 1.0 / 3, first: true) { (v) throws(SchedulerError) in
       if v > 1.0 || v <= 0 {
         throw .value("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
       }
     },
-    .float("end_factor", default: 1.0, first: true) { (v) throws(SchedulerError) in
+    .float("end_factor", \.endFactor, default: 1.0, first: true) { (v) throws(SchedulerError) in
       if v > 1.0 || v < 0 { throw .value("Ending multiplicative factor expected to be between 0 and 1.") }
     },
-    .intOrFloat("total_iters", default: 5) { (v) throws(SchedulerError) in
+    .intOrFloat("total_iters", \.totalIters, default: 5) { (v) throws(SchedulerError) in
       guard v.double != 0 else { throw .value("total_iters must not be 0: the closed form divides by total_iters") }
     },
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), startFactor: a.double("start_factor"), endFactor: a.double("end_factor"),
-      totalIters: a.intOrFloat("total_iters"), lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<LinearLR>] = [
-    .double("start_factor", \.startFactor), .double("end_factor", \.endFactor),
-    .intOrFloat("total_iters", \.totalIters),
   ]
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

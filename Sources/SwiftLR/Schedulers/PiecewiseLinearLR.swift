@@ -19,42 +19,33 @@
 /// by zero), a count mismatch, and negative or non-finite factors throw.
 /// Differences of steps are taken in 128-bit integers, so milestones and
 /// epochs near `Int.min`/`Int.max` do not trap.
-public struct PiecewiseLinearLR: AbsoluteSchedule {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var milestones: [Int]
-  public var factors: [Double]
+public struct PiecewiseLinearLR: AbsoluteSchedule, DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var milestones: [Int] = []
+  public var factors: [Double] = []
+
+  public init() {}
 
   public init(baseLRs: [Double], milestones: [Int], factors: [Double], lastEpoch: Int = -1) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.milestones = milestones
-    self.factors = factors
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.milestones = milestones
+      $0.factors = factors
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .ints("milestones") { (m) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<PiecewiseLinearLR>] = [
+    .ints("milestones", \.milestones) { (m) throws(SchedulerError) in
       guard !m.isEmpty else { throw .value("milestones must not be empty") }
       for i in 1..<m.count where m[i - 1] >= m[i] {
         throw .value("milestones must be strictly increasing, got \(m[i - 1]) then \(m[i]) at index \(i)")
       }
     },
-    .floats("factors") { (f) throws(SchedulerError) in
+    .floats("factors", \.factors) { (f) throws(SchedulerError) in
       for (i, x) in f.enumerated() where !(x.isFinite && x >= 0) {
         throw .value("factors must be non-negative finite floats, got \(x) at index \(i)")
       }
     },
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), milestones: a.ints("milestones"), factors: a.doubles("factors"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<PiecewiseLinearLR>] = [
-    .ints("milestones", \.milestones), .doubles("factors", \.factors),
   ]
 
   public func validate() throws(SchedulerError) {

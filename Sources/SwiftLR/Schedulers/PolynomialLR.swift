@@ -17,42 +17,33 @@
 /// Edge cases: PyTorch accepts `totalIters = 0` (it divides by zero in the
 /// closed form) and a negative `power` (it raises `0.0 ** power` at
 /// `totalIters`, a ZeroDivisionError); this type rejects both up front.
-public struct PolynomialLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var totalIters: IntOrFloat
-  public var power: Double
+public struct PolynomialLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var totalIters: IntOrFloat = 1
+  public var power = 1.0
   public var isInitial = false
+
+  public init() {}
 
   public init(baseLRs: [Double], totalIters: IntOrFloat = 5, power: Double = 1.0, lastEpoch: Int = -1)
     throws(SchedulerError)
   {
-    self.baseLRs = baseLRs
-    self.totalIters = totalIters
-    self.power = power
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.totalIters = totalIters
+      $0.power = power
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .intOrFloat("total_iters", default: 5) { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<PolynomialLR>] = [
+    .intOrFloat("total_iters", \.totalIters, default: 5) { (v) throws(SchedulerError) in
       guard v.double != 0 else { throw .value("total_iters must not be 0: the schedule divides by total_iters") }
     },
-    .float("power", default: 1.0) { (v) throws(SchedulerError) in
+    .float("power", \.power, default: 1.0) { (v) throws(SchedulerError) in
       guard !(v < 0) else {
         throw .value("power must be non-negative: 0.0 ** power at total_iters is a division by zero")
       }
     },
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), totalIters: a.intOrFloat("total_iters"), power: a.double("power"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<PolynomialLR>] = [
-    .intOrFloat("total_iters", \.totalIters), .double("power", \.power),
   ]
 
   /// One chained step. Past 2**53, `(last_epoch - 1) / total_iters` can

@@ -131,24 +131,28 @@ public struct SchedulerConfig: Sendable {
     return v
   }
 
+  /// `fallback` when `name` is absent, else the value given, read by `convert`.
+  func read<T>(
+    _ name: String, default fallback: T?, _ convert: (SchedulerValue) throws(SchedulerError) -> T
+  ) throws(SchedulerError) -> T {
+    if let fallback, values[name] == nil { return fallback }
+    return try convert(required(name))
+  }
+
   public func int(_ name: String, default value: Int? = nil) throws(SchedulerError) -> Int {
-    if let value, values[name] == nil { return value }
-    return try required(name).asInt(name)
+    try read(name, default: value) { (v) throws(SchedulerError) in try v.asInt(name) }
   }
 
   public func double(_ name: String, default value: Double? = nil) throws(SchedulerError) -> Double {
-    if let value, values[name] == nil { return value }
-    return try required(name).asDouble(name)
+    try read(name, default: value) { (v) throws(SchedulerError) in try v.asDouble(name) }
   }
 
   public func bool(_ name: String, default value: Bool? = nil) throws(SchedulerError) -> Bool {
-    if let value, values[name] == nil { return value }
-    return try required(name).asBool(name)
+    try read(name, default: value) { (v) throws(SchedulerError) in try v.asBool(name) }
   }
 
   public func string(_ name: String, default value: String? = nil) throws(SchedulerError) -> String {
-    if let value, values[name] == nil { return value }
-    return try required(name).asString(name)
+    try read(name, default: value) { (v) throws(SchedulerError) in try v.asString(name) }
   }
 
   public func doubles(_ name: String) throws(SchedulerError) -> [Double] {
@@ -206,58 +210,53 @@ public struct SchedulerField<S>: Sendable {
     return field
   }
 
-  public static func int(_ name: String, _ path: WritableKeyPath<S, Int> & Sendable) -> Self {
+  /// A field of type `T` at `path`: `wrap` makes its value, `unwrap` reads
+  /// one back (with `name` in its error).
+  static func converting<T>(
+    _ name: String, _ path: WritableKeyPath<S, T> & Sendable, wrap: @escaping @Sendable (T) -> SchedulerValue,
+    unwrap: @escaping @Sendable (SchedulerValue, String) throws(SchedulerError) -> T
+  ) -> Self {
     .init(
-      name: name, read: { .int($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInt(name) })
+      name: name, read: { wrap($0[keyPath: path]) },
+      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try unwrap(v, name) })
+  }
+
+  public static func int(_ name: String, _ path: WritableKeyPath<S, Int> & Sendable) -> Self {
+    converting(name, path, wrap: { .int($0) }) { (v, n) throws(SchedulerError) in try v.asInt(n) }
   }
 
   public static func intOrFloat(_ name: String, _ path: WritableKeyPath<S, IntOrFloat> & Sendable) -> Self {
-    .init(
-      name: name, read: { $0[keyPath: path].value },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asIntOrFloat(name) })
+    converting(name, path, wrap: { $0.value }) { (v, n) throws(SchedulerError) in try v.asIntOrFloat(n) }
   }
 
   public static func double(_ name: String, _ path: WritableKeyPath<S, Double> & Sendable) -> Self {
-    .init(
-      name: name, read: { .double($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDouble(name) })
+    converting(name, path, wrap: { .double($0) }) { (v, n) throws(SchedulerError) in try v.asDouble(n) }
   }
 
   public static func bool(_ name: String, _ path: WritableKeyPath<S, Bool> & Sendable) -> Self {
-    .init(
-      name: name, read: { .bool($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asBool(name) })
+    converting(name, path, wrap: { .bool($0) }) { (v, n) throws(SchedulerError) in try v.asBool(n) }
   }
 
   public static func string(_ name: String, _ path: WritableKeyPath<S, String> & Sendable) -> Self {
-    .init(
-      name: name, read: { .string($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asString(name) })
+    converting(name, path, wrap: { .string($0) }) { (v, n) throws(SchedulerError) in try v.asString(n) }
   }
 
   public static func doubles(_ name: String, _ path: WritableKeyPath<S, [Double]> & Sendable) -> Self {
-    .init(
-      name: name, read: { .doubles($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asDoubles(name) })
+    converting(name, path, wrap: { .doubles($0) }) { (v, n) throws(SchedulerError) in try v.asDoubles(n) }
+  }
+
+  public static func ints(_ name: String, _ path: WritableKeyPath<S, [Int]> & Sendable) -> Self {
+    converting(name, path, wrap: { .ints($0) }) { (v, n) throws(SchedulerError) in try v.asInts(n) }
   }
 
   /// An enum field, read and written by its raw value (PyTorch keeps a str).
   public static func choice<E: RawRepresentable & Sendable>(_ name: String, _ path: WritableKeyPath<S, E> & Sendable)
     -> Self where E.RawValue == String
   {
-    .init(
-      name: name, read: { .string($0[keyPath: path].rawValue) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in
-        let text = try v.asString(name)
-        guard let value = E(rawValue: text) else { throw .value("\(name): unknown value '\(text)'") }
-        s[keyPath: path] = value
-      })
-  }
-
-  public static func ints(_ name: String, _ path: WritableKeyPath<S, [Int]> & Sendable) -> Self {
-    .init(
-      name: name, read: { .ints($0[keyPath: path]) },
-      write: { (s: inout S, v: SchedulerValue) throws(SchedulerError) in s[keyPath: path] = try v.asInts(name) })
+    converting(name, path, wrap: { .string($0.rawValue) }) { (v, n) throws(SchedulerError) in
+      let text = try v.asString(n)
+      guard let value = E(rawValue: text) else { throw .value("\(n): unknown value '\(text)'") }
+      return value
+    }
   }
 }

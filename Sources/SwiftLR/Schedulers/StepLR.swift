@@ -15,36 +15,27 @@
 ///
 /// Edge cases: PyTorch accepts `step_size = 0` and then divides by zero at the
 /// first step; this type rejects a non-positive step size up front.
-public struct StepLR: LRScheduler {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var stepSize: IntOrFloat
-  public var gamma: Double
+public struct StepLR: DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var stepSize: IntOrFloat = 1
+  public var gamma = 0.0
+
+  public init() {}
 
   public init(baseLRs: [Double], stepSize: IntOrFloat, gamma: Double = 0.1, lastEpoch: Int = -1) throws(SchedulerError)
   {
-    self.baseLRs = baseLRs
-    self.stepSize = stepSize
-    self.gamma = gamma
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.stepSize = stepSize
+      $0.gamma = gamma
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .intOrFloat("step_size") { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<StepLR>] = [
+    .intOrFloat("step_size", \.stepSize) { (v) throws(SchedulerError) in
       guard v.double > 0 else { throw .value("step_size must be positive, got \(v)") }
     },
-    .float("gamma", default: 0.1),
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), stepSize: a.intOrFloat("step_size"), gamma: a.double("gamma"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<StepLR>] = [
-    .intOrFloat("step_size", \.stepSize), .double("gamma", \.gamma),
+    .float("gamma", \.gamma, default: 0.1),
   ]
 
   public func chainedLR<L: LRValue>(group: Int, current: L) -> L {

@@ -25,44 +25,36 @@
 /// a negative or non-finite `etaMin` throw. A negative `lastEpoch` (only
 /// reachable through `step(epoch)`) counts as step 0. Step differences are
 /// taken in 128-bit integers, so no epoch near `Int.max` traps.
-public struct WarmupCosineLR: AbsoluteSchedule {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var warmupSteps: Int
-  public var totalSteps: Int
-  public var etaMin: Double
-  public var warmupStartFactor: Double
+public struct WarmupCosineLR: AbsoluteSchedule, DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var warmupSteps = 0
+  public var totalSteps = 1
+  public var etaMin = 0.0
+  public var warmupStartFactor = 0.0
+
+  public init() {}
 
   public init(
     baseLRs: [Double], warmupSteps: Int, totalSteps: Int, etaMin: Double = 0, warmupStartFactor: Double = 0,
     lastEpoch: Int = -1
   ) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.warmupSteps = warmupSteps
-    self.totalSteps = totalSteps
-    self.etaMin = etaMin
-    self.warmupStartFactor = warmupStartFactor
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.warmupSteps = warmupSteps
+      $0.totalSteps = totalSteps
+      $0.etaMin = etaMin
+      $0.warmupStartFactor = warmupStartFactor
+    }
   }
 
-  public static let arguments: [SchedulerArgument] = [
-    .int("warmup_steps", exact: true, where: checkWarmupSteps), .int("total_steps", exact: true),
-    .float("eta_min", default: 0, exact: true) { (v) throws(SchedulerError) in
+  public static let hyperparameters: [Hyperparameter<WarmupCosineLR>] = [
+    .int("warmup_steps", \.warmupSteps, exact: true, where: checkWarmupSteps),
+    .int("total_steps", \.totalSteps, exact: true),
+    .float("eta_min", \.etaMin, default: 0, exact: true) { (v) throws(SchedulerError) in
       guard v.isFinite, v >= 0 else { throw .value("eta_min must be a non-negative finite float, got \(v)") }
     },
-    .float("warmup_start_factor", default: 0, exact: true, where: checkFactor("warmup_start_factor")),
-  ]
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), warmupSteps: a.int("warmup_steps"), totalSteps: a.int("total_steps"),
-      etaMin: a.double("eta_min"), warmupStartFactor: a.double("warmup_start_factor"), lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<WarmupCosineLR>] = [
-    .int("warmup_steps", \.warmupSteps), .int("total_steps", \.totalSteps),
-    .double("eta_min", \.etaMin), .double("warmup_start_factor", \.warmupStartFactor),
+    .float(
+      "warmup_start_factor", \.warmupStartFactor, default: 0, exact: true, where: checkFactor("warmup_start_factor")),
   ]
 
   public func validate() throws(SchedulerError) {

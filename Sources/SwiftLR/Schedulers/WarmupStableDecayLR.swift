@@ -32,14 +32,16 @@
 /// a ratio outside [0, 1] throw. A negative `lastEpoch` (only reachable
 /// through `step(epoch)`) counts as step 0. Phase bounds are summed in
 /// 128-bit integers, so no lengths or epochs near `Int.max` trap.
-public struct WarmupStableDecayLR: AbsoluteSchedule {
-  public var baseLRs: [Double]
-  public var lastEpoch: Int
-  public var warmupSteps: Int
-  public var stableSteps: Int
-  public var decaySteps: Int
-  public var decayType: DecayType
-  public var minLRRatio: Double
+public struct WarmupStableDecayLR: AbsoluteSchedule, DeclaredScheduler {
+  public var baseLRs: [Double] = []
+  public var lastEpoch = -1
+  public var warmupSteps = 0
+  public var stableSteps = 0
+  public var decaySteps = 1
+  public var decayType = DecayType.linear
+  public var minLRRatio = 0.0
+
+  public init() {}
 
   /// The shape of the decay phase.
   public enum DecayType: String, CaseIterable, Sendable {
@@ -64,48 +66,33 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     baseLRs: [Double], warmupSteps: Int, stableSteps: Int, decaySteps: Int, decayType: DecayType = .cosine,
     minLRRatio: Double = 0, lastEpoch: Int = -1
   ) throws(SchedulerError) {
-    self.baseLRs = baseLRs
-    self.warmupSteps = warmupSteps
-    self.stableSteps = stableSteps
-    self.decaySteps = decaySteps
-    self.decayType = decayType
-    self.minLRRatio = minLRRatio
-    self.lastEpoch = lastEpoch
-    try checkState()
+    try self.init(baseLRs: baseLRs, lastEpoch: lastEpoch) {
+      $0.warmupSteps = warmupSteps
+      $0.stableSteps = stableSteps
+      $0.setDecay(steps: decaySteps, type: decayType, minLRRatio: minLRRatio)
+    }
   }
 
-  public static let arguments: [SchedulerArgument] =
+  public static let hyperparameters: [Hyperparameter<WarmupStableDecayLR>] =
     [
-      .int("warmup_steps", exact: true, where: checkWarmupSteps),
-      .int("stable_steps", exact: true) { (v) throws(SchedulerError) in
+      .int("warmup_steps", \.warmupSteps, exact: true, where: checkWarmupSteps),
+      .int("stable_steps", \.stableSteps, exact: true) { (v) throws(SchedulerError) in
         guard v >= 0 else { throw .value("stable_steps must be a non-negative integer, got \(v)") }
       },
-    ] + decayArguments(defaultType: .cosine)
+    ] + decayHyperparameters(defaultType: .cosine)
 
-  /// The decay's arguments (`decay_steps`, `decay_type`, `min_lr_ratio`), shared with `CooldownLR`.
-  static func decayArguments(defaultType: DecayType) -> [SchedulerArgument] {
+  /// The decay's hyperparameters (`decay_steps`, `decay_type`, `min_lr_ratio`), shared with `CooldownLR`.
+  static func decayHyperparameters<S: DecaySchedule>(defaultType: DecayType) -> [Hyperparameter<S>] {
     [
-      .int("decay_steps", exact: true) { (v) throws(SchedulerError) in
+      .int("decay_steps", \.decaySteps, exact: true) { (v) throws(SchedulerError) in
         guard v > 0 else { throw .value("decay_steps must be a positive integer, got \(v)") }
       },
-      .choice("decay_type", DecayType.self, default: defaultType) {
+      .choice("decay_type", \.decayType, default: defaultType) {
         "Unknown decay type: \($0), expected 'linear', 'cosine' or '1-sqrt'"
       },
-      .float("min_lr_ratio", default: 0, exact: true, where: checkFactor("min_lr_ratio")),
+      .float("min_lr_ratio", \.minLRRatio, default: 0, exact: true, where: checkFactor("min_lr_ratio")),
     ]
   }
-
-  public init(arguments a: SchedulerArguments) throws(SchedulerError) {
-    try self.init(
-      baseLRs: a.doubles("base_lrs"), warmupSteps: a.int("warmup_steps"), stableSteps: a.int("stable_steps"),
-      decaySteps: a.int("decay_steps"), decayType: a.choice("decay_type"), minLRRatio: a.double("min_lr_ratio"),
-      lastEpoch: a.int("last_epoch"))
-  }
-
-  public static let fields: [SchedulerField<WarmupStableDecayLR>] = [
-    .int("warmup_steps", \.warmupSteps), .int("stable_steps", \.stableSteps), .int("decay_steps", \.decaySteps),
-    .choice("decay_type", \.decayType), .double("min_lr_ratio", \.minLRRatio),
-  ]
 
   /// The factor of the base lr at step `t`.
   func factor(_ t: Int) -> Double {
@@ -121,3 +108,20 @@ public struct WarmupStableDecayLR: AbsoluteSchedule {
     baseLRs[group] * factor(t)
   }
 }
+
+/// A schedule that ends in `WarmupStableDecayLR`'s decay phase: the decay's
+/// hyperparameters are declared once for every such schedule.
+protocol DecaySchedule: DeclaredScheduler {
+  var decaySteps: Int { get set }
+  var decayType: WarmupStableDecayLR.DecayType { get set }
+  var minLRRatio: Double { get set }
+}
+
+extension DecaySchedule {
+  /// Sets the decay's hyperparameters (the typed initializers' common part).
+  mutating func setDecay(steps: Int, type: WarmupStableDecayLR.DecayType, minLRRatio: Double) {
+    (decaySteps, decayType, self.minLRRatio) = (steps, type, minLRRatio)
+  }
+}
+
+extension WarmupStableDecayLR: DecaySchedule {}
