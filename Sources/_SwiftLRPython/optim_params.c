@@ -324,7 +324,7 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
   static PyObject *str_grad, *str_slot_grad, *str_data, *str_slot_data;
   PyObject **const slots[] = {&str_grad, &str_slot_grad, &str_data, &str_slot_data};
   const char *const names[] = {"grad", "_grad", "data", "_data"};
-  if (shim_intern(slots, names, 4) < 0) return -1;
+  if (str_slot_data == NULL && shim_intern(slots, names, 4) < 0) return -1;  // once: this runs at every step
   PyTypeObject *fast = shim_parameter_type();
   for (Py_ssize_t g = 0; g < s->group_count; g++) {
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s->params[g]); k++) {

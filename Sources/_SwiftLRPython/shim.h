@@ -17,6 +17,13 @@ extern PyObject *shim_str_lr;
 #define PyObject_GetOptionalAttr _PyObject_LookupAttr
 #endif
 
+/// Whether the function `name` got `want` arguments; 0 with a TypeError set when not.
+static inline int shim_arity(const char *name, Py_ssize_t nargs, Py_ssize_t want) {
+  if (nargs == want) return 1;
+  PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", name, want, nargs);
+  return 0;
+}
+
 /// Interns each of `names` into the matching `slots` that is still NULL; -1 with an exception set.
 static inline int shim_intern(PyObject **const slots[], const char *const names[], size_t count) {
   for (size_t k = 0; k < count; k++) {
