@@ -356,16 +356,6 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
   return 0;
 }
 
-void shim_param_release(shim_param *e) {
-  for (int k = 0; k < 2; k++) {
-    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
-    Py_CLEAR(e->weak[k]);
-    Py_CLEAR(e->arrays[k]);
-  }
-  Py_CLEAR(e->param);
-  Py_CLEAR(e->param_state);
-}
-
 void shim_step_end(shim_step *s, void (*release)(void *entry)) {
   for (Py_ssize_t i = 0; i < s->used; i++) release((char *)s->entries + s->entry_size * (size_t)i);
   for (Py_ssize_t g = 0; g < s->groups_read; g++) Py_DECREF(s->params[g]);

@@ -191,8 +191,16 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
 /// yet (it is made only once the step has succeeded). -1 with an exception set.
 int shim_param_state(shim_param *e, PyObject *state);
 
-/// Releases what a `shim_param` holds.
-void shim_param_release(shim_param *e);
+/// Releases what a `shim_param` holds (inline: it runs for every parameter at every step).
+static inline void shim_param_release(shim_param *e) {
+  for (int k = 0; k < 2; k++) {
+    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
+    Py_CLEAR(e->weak[k]);
+    Py_CLEAR(e->arrays[k]);
+  }
+  Py_CLEAR(e->param);
+  Py_CLEAR(e->param_state);
+}
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
