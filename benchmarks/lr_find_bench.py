@@ -267,6 +267,11 @@ def ratio_with_error(ours: list[float], best: list[float]) -> str:
 
 
 def swiftlr_suggestion(problem: Problem) -> float:
+    return swiftlr_result(problem).suggestion
+
+
+def swiftlr_result(problem: Problem) -> Any:
+    """``swiftlr.lr_find`` on run 0 (its weights and batches), restoring both model and optimizer."""
     model = _model(problem)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     batches = itertools.cycle(_batches(problem, SWEEP["num_steps"]))  # the second stage trains on after the sweep
@@ -279,7 +284,7 @@ def swiftlr_suggestion(problem: Problem) -> float:
         opt.step()
         return loss.detach()
 
-    return swiftlr.lr_find(opt, train_step, **SWEEP, restore=[model, opt]).suggestion
+    return swiftlr.lr_find(opt, train_step, **SWEEP, restore=[model, opt])
 
 
 def lightning_suggestion(problem: Problem) -> float:

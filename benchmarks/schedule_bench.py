@@ -6,6 +6,17 @@ swiftlr's ``closed_form=True`` values so that both compute the same schedule.
 ``polynomial_lr`` uses power 0.9 (DeepLab's "poly"): numpy squares for ``** 2``
 and copies for ``** 1``, where a recurrence of PyTorch's still calls ``pow``.
 
+Allocation is the same for both: each call returns a new array from numpy's
+allocator (swiftlr's kernel fills an ``np.empty``; numpy's expressions make
+their temporaries), and the table first raises glibc malloc's dynamic mmap
+threshold (``warm_heap``), so that both sides' 8 MB arrays come from the
+process's already-faulted heap, as in a long-running process and as in
+``run.py`` after the earlier tables. Without it, each 8 MB array is a fresh
+``mmap`` page-faulted on first touch (about 1,300 faults per numpy call
+measured here): numpy's several temporaries pay that and swiftlr's one
+output less, and the table measured that difference instead of the
+schedules (polynomial_lr 1.3-1.8x alone against 0.92x in the full run).
+
 ``python3 benchmarks/schedule_bench.py [--rounds N] [--steps N]`` prints the
 table alone; ``run.py`` prints it with the others."""
 
@@ -101,9 +112,20 @@ def check(name: str, steps: np.ndarray) -> None:
     np.testing.assert_allclose(formula(steps), exact, rtol=1e-9, atol=1e-15, err_msg=name)
 
 
+def warm_heap(steps: int) -> None:
+    """Leave the heap faulted and large enough for the rows' arrays (room for
+    three: numpy's longest-lived temporaries). The first array is mmapped, and
+    freeing it raises glibc's mmap threshold past its size (up to a 32 MiB
+    ceiling); the second then comes from the heap, which keeps its pages when
+    it is freed (below the trim threshold, twice the mmap threshold)."""
+    for _ in range(2):
+        np.ones(3 * steps, dtype=np.float64)
+
+
 def run(rounds: int, steps: int = STEPS) -> list[dict[str, Any]]:
     """One row per function: seconds for ``steps`` steps, swiftlr and numpy."""
     s = np.arange(steps, dtype=np.int64)
+    warm_heap(steps)
     rows = []
     for name, (schedule, formula) in CASES.items():
         check(name, s)

@@ -1,4 +1,4 @@
-// The SGD, axpy, Adam, powNearOne and cosines kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
+// The SGD, axpy, Adam, powNearOne, polynomialPows and cosines kernels compiled for AVX512 (`-target-cpu skylake-avx512`, see
 // Package.swift): the same inlinable Swift as the portable ones, compiled here
 // for wider vectors. swiftlr_best_kernels() picks them on CPUs that have AVX512.
 import SwiftLR
@@ -30,6 +30,13 @@ public func swiftlr_pow_near_one_avx512(
   _ bases: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double
 ) -> Int64 {
   Int64(powNearOneRange(bases, out, count, power, isa: AVX512.self))
+}
+
+@_cdecl("swiftlr_polynomial_pows_avx512")
+public func swiftlr_polynomial_pows_avx512(
+  _ before: Double, _ total: Double, _ out: UnsafeMutablePointer<Double>, _ count: Int64, _ power: Double
+) -> Int64 {
+  Int64(polynomialPowsRange(before, total, out, count, power, isa: AVX512.self))
 }
 
 @_cdecl("swiftlr_cosines_avx512")

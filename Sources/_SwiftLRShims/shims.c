@@ -51,6 +51,7 @@ typedef void sgd_range(const swiftlr_sgd_tensor *, const swiftlr_sgd_group *, in
 typedef void axpy_range(void *, const void *, int64_t, int64_t, int32_t, double);
 typedef void adam_range(const swiftlr_adam_tensor *, const swiftlr_adam_group *, int64_t, int64_t);
 typedef int64_t pow_range(const double *, double *, int64_t, double);
+typedef int64_t polynomial_range(double, double, double *, int64_t, double);
 typedef int64_t cos_range(double *, int64_t);
 
 // Defined by the SwiftLRKernelsAVX2 / SwiftLRKernelsAVX512 targets when they
@@ -63,6 +64,8 @@ extern adam_range swiftlr_adam_range_avx2 __attribute__((weak));
 extern adam_range swiftlr_adam_range_avx512 __attribute__((weak));
 extern pow_range swiftlr_pow_near_one_avx2 __attribute__((weak));
 extern pow_range swiftlr_pow_near_one_avx512 __attribute__((weak));
+extern polynomial_range swiftlr_polynomial_pows_avx2 __attribute__((weak));
+extern polynomial_range swiftlr_polynomial_pows_avx512 __attribute__((weak));
 extern cos_range swiftlr_cosines_avx2 __attribute__((weak));
 extern cos_range swiftlr_cosines_avx512 __attribute__((weak));
 
@@ -83,22 +86,26 @@ const swiftlr_kernels *swiftlr_best_kernels(void) {
   static swiftlr_kernels avx512, avx2;
   __builtin_cpu_init();
   if (swiftlr_sgd_range_avx512 != NULL && swiftlr_axpy_range_avx512 != NULL && swiftlr_adam_range_avx512 != NULL &&
-      swiftlr_pow_near_one_avx512 != NULL && swiftlr_cosines_avx512 != NULL && has_skylake_avx512()) {
+      swiftlr_pow_near_one_avx512 != NULL && swiftlr_polynomial_pows_avx512 != NULL && swiftlr_cosines_avx512 != NULL &&
+      has_skylake_avx512()) {
     avx512 = (swiftlr_kernels){"avx512",
                                swiftlr_sgd_range_avx512,
                                swiftlr_axpy_range_avx512,
                                swiftlr_adam_range_avx512,
                                swiftlr_pow_near_one_avx512,
+                               swiftlr_polynomial_pows_avx512,
                                swiftlr_cosines_avx512};
     return &avx512;
   }
   if (swiftlr_sgd_range_avx2 != NULL && swiftlr_axpy_range_avx2 != NULL && swiftlr_adam_range_avx2 != NULL &&
-      swiftlr_pow_near_one_avx2 != NULL && swiftlr_cosines_avx2 != NULL && has_haswell()) {
+      swiftlr_pow_near_one_avx2 != NULL && swiftlr_polynomial_pows_avx2 != NULL && swiftlr_cosines_avx2 != NULL &&
+      has_haswell()) {
     avx2 = (swiftlr_kernels){"avx2",
                              swiftlr_sgd_range_avx2,
                              swiftlr_axpy_range_avx2,
                              swiftlr_adam_range_avx2,
                              swiftlr_pow_near_one_avx2,
+                             swiftlr_polynomial_pows_avx2,
                              swiftlr_cosines_avx2};
     return &avx2;
   }

@@ -70,18 +70,57 @@ public struct PiecewiseLinearLR: AbsoluteSchedule {
     guard let first = milestones.first, let last = milestones.last, let lastFactor = factors.last else { return .nan }
     if t < first { return factors[0] }
     if t >= last { return lastFactor }
-    // The last i with milestones[i] <= t; here 0 <= i < count - 1.
+    return interpolated(t, segment: segment(of: t))
+  }
+
+  /// The last `i` with `milestones[i] <= t`, for `milestones[0] <= t < milestones[count - 1]`.
+  func segment(of t: Int) -> Int {
     var low = 0
     var high = milestones.count - 1
     while high - low > 1 {
       let mid = low + (high - low) / 2
       if milestones[mid] <= t { low = mid } else { high = mid }
     }
-    let (m0, m1, f0, f1) = (milestones[low], milestones[low + 1], factors[low], factors[low + 1])
+    return low
+  }
+
+  /// The factor at `t` in segment `i` (`milestones[i] <= t < milestones[i + 1]`).
+  @inline(__always)
+  func interpolated(_ t: Int, segment i: Int) -> Double {
+    let (m0, m1, f0, f1) = (milestones[i], milestones[i + 1], factors[i], factors[i + 1])
     return f0 + (f1 - f0) * floatOfDifference(t, m0) / floatOfDifference(m1, m0)
   }
 
   public func lr(group: Int, at t: Int) -> Double {
     baseLRs[group] * factor(t)
+  }
+}
+
+// MARK: - Schedule evaluation
+
+extension PiecewiseLinearLR {
+  /// `lr(group:at:)` at each step, a run of steps in one segment (a request's
+  /// steps are usually `0..<n`) at a time: one search per run, not per step.
+  public func lrs(group: Int, at steps: UnsafeBufferPointer<Int64>, into out: UnsafeMutableBufferPointer<Double>) {
+    guard let first = milestones.first, let last = milestones.last else {
+      for i in 0..<steps.count { out[i] = lr(group: group, at: Int(steps[i])) }
+      return
+    }
+    let base = baseLRs[group]
+    var i = 0
+    while i < steps.count {
+      let t = Int(steps[i])
+      if t < first || t >= last {
+        out[i] = lr(group: group, at: t)
+        i += 1
+        continue
+      }
+      let k = segment(of: t)
+      let (low, high) = (milestones[k], milestones[k + 1])
+      while i < steps.count, case let t = Int(steps[i]), t >= low, t < high {
+        out[i] = base * interpolated(t, segment: k)
+        i += 1
+      }
+    }
   }
 }

@@ -108,7 +108,8 @@ extension PolynomialLR {
   /// The steps up to `totalIters` multiply the lr by `pow(ratio, power)`,
   /// which do not depend on the lr: they run on the worker pool, each block
   /// computing its ratios from the same doubles as `chainedLR` and raising
-  /// them with `powNearOne` (bit for bit `pow`, mostly vectorized); then one
+  /// them with `polynomialPows` (bit for bit `pow`, mostly vectorized, in
+  /// the kernels for this CPU); then one
   /// pass multiplies them in, in step order. The steps after `totalIters`
   /// are one value filled (`stepValuesInOrder`).
   public mutating func stepValues(
@@ -123,22 +124,9 @@ extension PolynomialLR {
     let count = min(out.count, Int(total) - lastEpoch)
     let power = self.power
     parallelRanges(total: count, minimumPerThread: 1 << 12) { range in
-      withUnsafeTemporaryAllocation(of: Double.self, capacity: ratioBlock + 1) { ratios in
-        var start = range.lowerBound
-        while start < range.upperBound {
-          let n = min(ratioBlock, range.upperBound - start)
-          // PyTorch's (1 - e / T) / (1 - (e - 1) / T) for e = first + start ..< first + start + n: the
-          // numerators 1 - e / T from e - 1 on (exact integers below 2**53 plus 0..<n), then each over
-          // the one before, in place.
-          let before = Double(first + start - 1)
-          for i in 0...n { ratios[i] = 1.0 - (before + blockOffsets[i]) / total }
-          for i in 0..<n { ratios[i] = ratios[i + 1] / ratios[i] }
-          powNearOne(
-            UnsafeBufferPointer(rebasing: ratios[..<n]), power: power,
-            into: UnsafeMutableBufferPointer(rebasing: out[start..<start + n]))
-          start += n
-        }
-      }
+      polynomialPows(
+        before: Double(first + range.lowerBound - 1), total: total, power: power,
+        into: UnsafeMutableBufferPointer(rebasing: out[range]))
     }
     var value = lr
     for j in 0..<count {
@@ -151,8 +139,3 @@ extension PolynomialLR {
     }
   }
 }
-
-/// Ratios per block of `PolynomialLR.stepValues` (on the stack), and the
-/// offsets 0...ratioBlock as doubles (the loop converting none vectorizes).
-private let ratioBlock = 512
-private let blockOffsets: [Double] = (0...ratioBlock).map(Double.init)

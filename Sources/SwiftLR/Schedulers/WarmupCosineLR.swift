@@ -80,11 +80,22 @@ public struct WarmupCosineLR: AbsoluteSchedule {
       return base * (warmupStartFactor + (1 - warmupStartFactor) * Double(t) / Double(warmupSteps))
     }
     if t <= totalSteps {
-      let progress =
-        Double.pi * floatOfDifference(t, warmupSteps) / floatOfDifference(totalSteps, warmupSteps)
-      return etaMin + (base - etaMin) * 0.5 * (1 + cos(progress))
+      return annealed(base, cosine: cos(angle(at: t, span: floatOfDifference(totalSteps, warmupSteps))))
     }
     return etaMin
+  }
+
+  /// The cosine phase's angle at step `t`: `pi * (t - warmup_steps) / span`,
+  /// `span` being `total_steps - warmup_steps` as a float (hoisted by `lrs`).
+  @inline(__always)
+  func angle(at t: Int, span: Double) -> Double {
+    Double.pi * floatOfDifference(t, warmupSteps) / span
+  }
+
+  /// The cosine phase's lr from its angle's cosine, in the docstring's order of operations.
+  @inline(__always)
+  func annealed(_ base: Double, cosine: Double) -> Double {
+    etaMin + (base - etaMin) * 0.5 * (1 + cosine)
   }
 
   /// `lr(group:at:)` at each step, a block at a time: the cosine phase's
@@ -98,13 +109,13 @@ public struct WarmupCosineLR: AbsoluteSchedule {
       for j in block.indices {
         let t = Int(steps[start + j])
         let cosine = t >= warmupSteps && t <= totalSteps
-        block[j] = cosine ? Double.pi * floatOfDifference(t, warmupSteps) / span : 1
+        block[j] = cosine ? angle(at: t, span: span) : 1
       }
       cosines(block)
       for j in block.indices {
         let t = Int(steps[start + j])
-        let annealed = etaMin + (base - etaMin) * 0.5 * (1 + block[j])
-        block[j] = t >= warmupSteps && t <= totalSteps ? annealed : lr(group: group, at: t)
+        let lr = annealed(base, cosine: block[j])
+        block[j] = t >= warmupSteps && t <= totalSteps ? lr : self.lr(group: group, at: t)
       }
       start += block.count
     }

@@ -293,14 +293,17 @@ int32_t swiftlr_adam_step(const swiftlr_adam_tensor *tensors, int64_t tensor_cou
 /// The kernels on elements [lo, hi) of one array, compiled for one
 /// instruction set: the SGD update of `tensor` with `group`'s options,
 /// `a += scale * b`, the Adam update, `powNearOne` (PolynomialLR's pows near 1,
-/// bit for bit glibc's; returns how many called `pow`) and `cosines` (in place,
-/// bit for bit glibc's `cos`; returns how many called `cos`).
+/// bit for bit glibc's; returns how many called `pow`), `polynomial_pows`
+/// (`powNearOne` of PolynomialLR's ratios at epochs before + 1 ..., made in the
+/// kernel too) and `cosines` (in place, bit for bit glibc's `cos`; returns how
+/// many called `cos`).
 typedef struct {
   const char *name;  // "avx2", "avx512"
   void (*sgd)(const swiftlr_sgd_tensor *tensor, const swiftlr_sgd_group *group, int64_t lo, int64_t hi);
   void (*axpy)(void *a, const void *b, int64_t lo, int64_t hi, int32_t dtype, double scale);
   void (*adam)(const swiftlr_adam_tensor *tensor, const swiftlr_adam_group *group, int64_t lo, int64_t hi);
   int64_t (*pow_near_one)(const double *bases, double *out, int64_t count, double power);
+  int64_t (*polynomial_pows)(double before, double total, double *out, int64_t count, double power);
   int64_t (*cosines)(double *values, int64_t count);
 } swiftlr_kernels;
 

@@ -172,6 +172,32 @@ def test_the_scheduler_verdict_takes_the_lowest_ratio_on_any_python() -> None:
     assert goals.schedulers([]) == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc's mmap threshold")
+def test_warm_heap_serves_the_schedules_arrays_without_page_faults() -> None:
+    # In a fresh process (a known allocator state): before warm_heap each 8 MB
+    # temporary of numpy's closed form is a fresh mmap faulted page by page;
+    # after it they come from the already-faulted heap, for both sides alike.
+    code = f"""
+import resource, sys
+sys.path.insert(0, {str(BENCHMARKS)!r})
+import numpy as np
+import schedule_bench
+s = np.arange(schedule_bench.STEPS, dtype=np.int64)
+formula = schedule_bench.CASES["polynomial_lr"][1]
+def faults():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        formula(s)
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5
+cold = faults()
+schedule_bench.warm_heap(schedule_bench.STEPS)
+print(cold, faults())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    cold, warm = map(float, out.stdout.split())
+    assert warm < 50 < cold, (cold, warm)
+
+
 @pytest.mark.parametrize("name", sorted(schedule_bench.CASES))
 def test_numpys_side_computes_the_schedules_closed_form(name: str) -> None:
     schedule_bench.check(name, np.arange(0, schedule_bench.STEPS, 997, dtype=np.int64))
