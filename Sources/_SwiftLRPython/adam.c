@@ -169,10 +169,7 @@ PyObject *shim_adam_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_
   PyObject *result = NULL;
   shim_step s;
 
-  if (nargs != 6) {
-    PyErr_Format(PyExc_TypeError, "adam_step() takes 6 arguments (%zd given)", nargs);
-    return NULL;
-  }
+  if (!shim_arity("adam_step", nargs, 6)) return NULL;
   long capability = PyLong_AsLong(args[5]);
   if (capability == -1 && PyErr_Occurred()) return NULL;
   if (capability < 0 || capability > 2) {

@@ -82,7 +82,7 @@ PyObject *shim_scheduler_fields(PyObject *module, PyObject *kind) {
 // whose values a step takes as its inputs, one run per group in this order.
 PyObject *shim_scheduler_group_inputs(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;
-  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "scheduler_group_inputs() takes 2 arguments (%zd given)", nargs);
+  if (!shim_arity("scheduler_group_inputs", nargs, 2)) return NULL;
   int cycle_momentum = PyObject_IsTrue(args[1]);
   if (cycle_momentum < 0) return NULL;
   return declared_names(args[0], cycle_momentum, swiftlr_scheduler_group_input);
@@ -91,7 +91,7 @@ PyObject *shim_scheduler_group_inputs(PyObject *module, PyObject *const *args, P
 // check_arguments(kind, values: dict) -> None: the declared checks of the given arguments.
 PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;
-  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "check_arguments() takes 2 arguments (%zd given)", nargs);
+  if (!shim_arity("check_arguments", nargs, 2)) return NULL;
   const char *name = kind_name(args[0]);
   if (name == NULL) return NULL;
   swiftlr_config *config = shim_config_from_dict(args[1]);
@@ -106,10 +106,7 @@ PyObject *shim_check_arguments(PyObject *module, PyObject *const *args, Py_ssize
 /// Reads (str, float...) arguments; -1 with an exception set.
 static int text_and_doubles(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, const char *function,
                             const char **text, double *values) {
-  if (nargs != want) {
-    PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", function, want, nargs);
-    return -1;
-  }
+  if (!shim_arity(function, nargs, want)) return -1;
   *text = kind_name(args[0]);
   if (*text == NULL) return -1;
   for (Py_ssize_t i = 1; i < want; i++) {
@@ -131,7 +128,7 @@ PyObject *shim_anneal_weight(PyObject *module, PyObject *const *args, Py_ssize_t
 // cyclic_cycle(total_size, step) -> int: the cycle number PyTorch passes a `scale_fn`.
 PyObject *shim_cyclic_cycle(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;
-  if (nargs != 2) return PyErr_Format(PyExc_TypeError, "cyclic_cycle() takes 2 arguments (%zd given)", nargs);
+  if (!shim_arity("cyclic_cycle", nargs, 2)) return NULL;
   double values[2];
   for (Py_ssize_t i = 0; i < 2; i++) {
     values[i] = PyFloat_AsDouble(args[i]);

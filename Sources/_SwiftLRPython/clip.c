@@ -81,10 +81,7 @@ static int clip_grads_take(clip_grads *c, PyObject *parameters, PyObject *as_arr
 // max_norm is None: only the norm) every gradient scaled by torch's clamped
 // coefficient. A failed call changes nothing.
 PyObject *shim_clip_grad_norm(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-  if (nargs != 5) {
-    PyErr_Format(PyExc_TypeError, "clip_grad_norm() takes 5 arguments (%zd given)", nargs);
-    return NULL;
-  }
+  if (!shim_arity("clip_grad_norm", nargs, 5)) return NULL;
   double max_norm = 0.0, norm_type;
   int clip = args[1] != Py_None;
   if (clip && (max_norm = PyFloat_AsDouble(args[1])) == -1.0 && PyErr_Occurred()) return NULL;
@@ -113,10 +110,7 @@ fail:
 // clip_grad_value(parameters, clip_value, as_array) -> None: every gradient
 // clamped into [-clip_value, clip_value]. A failed call changes nothing.
 PyObject *shim_clip_grad_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs) {
-  if (nargs != 3) {
-    PyErr_Format(PyExc_TypeError, "clip_grad_value() takes 3 arguments (%zd given)", nargs);
-    return NULL;
-  }
+  if (!shim_arity("clip_grad_value", nargs, 3)) return NULL;
   double clip_value = PyFloat_AsDouble(args[1]);
   if (clip_value == -1.0 && PyErr_Occurred()) return NULL;
 

@@ -324,7 +324,7 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
   static PyObject *str_grad, *str_slot_grad, *str_data, *str_slot_data;
   PyObject **const slots[] = {&str_grad, &str_slot_grad, &str_data, &str_slot_data};
   const char *const names[] = {"grad", "_grad", "data", "_data"};
-  if (shim_intern(slots, names, 4) < 0) return -1;
+  if (str_slot_data == NULL && shim_intern(slots, names, 4) < 0) return -1;  // once: this runs at every step
   PyTypeObject *fast = shim_parameter_type();
   for (Py_ssize_t g = 0; g < s->group_count; g++) {
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(s->params[g]); k++) {
@@ -354,16 +354,6 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
     }
   }
   return 0;
-}
-
-void shim_param_release(shim_param *e) {
-  for (int k = 0; k < 2; k++) {
-    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
-    Py_CLEAR(e->weak[k]);
-    Py_CLEAR(e->arrays[k]);
-  }
-  Py_CLEAR(e->param);
-  Py_CLEAR(e->param_state);
 }
 
 void shim_step_end(shim_step *s, void (*release)(void *entry)) {

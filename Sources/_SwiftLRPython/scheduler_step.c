@@ -73,10 +73,7 @@ static int warn_step(PyObject *optimizer, long long step_count, int has_epoch, P
 
 PyObject *scheduler_warn_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
   (void)module;
-  if (nargs != 3) {
-    PyErr_Format(PyExc_TypeError, "warn_step() takes 3 arguments (%zd given)", nargs);
-    return NULL;
-  }
+  if (!shim_arity("warn_step", nargs, 3)) return NULL;
   long long step_count = PyLong_AsLongLong(args[1]);
   if (step_count == -1 && PyErr_Occurred()) return NULL;
   // Called by the Python `step`: the warning points at its caller, as PyTorch's does.

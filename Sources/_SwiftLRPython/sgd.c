@@ -84,10 +84,7 @@ PyObject *shim_sgd_step(PyObject *Py_UNUSED(module), PyObject *const *args, Py_s
   PyObject *result = NULL;
   shim_step s;
 
-  if (nargs != 5) {
-    PyErr_Format(PyExc_TypeError, "sgd_step() takes 5 arguments (%zd given)", nargs);
-    return NULL;
-  }
+  if (!shim_arity("sgd_step", nargs, 5)) return NULL;
   int fma = PyObject_IsTrue(args[4]);
   if (fma < 0 || intern_strings() < 0) return NULL;
   int begun = shim_step_begin(&s, args[0], sizeof(swiftlr_sgd_group), sizeof(sgd_entry), sizeof(swiftlr_sgd_tensor),
@@ -118,10 +115,7 @@ PyObject *shim_axpy(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize
   PyObject *result = NULL;
   Py_buffer a, b;
   int have_a = 0, have_b = 0;
-  if (nargs != 3) {
-    PyErr_Format(PyExc_TypeError, "axpy() takes 3 arguments (%zd given)", nargs);
-    goto done;
-  }
+  if (!shim_arity("axpy", nargs, 3)) goto done;
   double scale = PyFloat_AsDouble(args[2]);
   if (scale == -1.0 && PyErr_Occurred()) goto done;
   if (shim_take(args[0], &a, 1, "array", 0) < 0) goto done;

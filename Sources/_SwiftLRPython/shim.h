@@ -17,6 +17,13 @@ extern PyObject *shim_str_lr;
 #define PyObject_GetOptionalAttr _PyObject_LookupAttr
 #endif
 
+/// Whether the function `name` got `want` arguments; 0 with a TypeError set when not.
+static inline int shim_arity(const char *name, Py_ssize_t nargs, Py_ssize_t want) {
+  if (nargs == want) return 1;
+  PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)", name, want, nargs);
+  return 0;
+}
+
 /// Interns each of `names` into the matching `slots` that is still NULL; -1 with an exception set.
 static inline int shim_intern(PyObject **const slots[], const char *const names[], size_t count) {
   for (size_t k = 0; k < count; k++) {
@@ -184,8 +191,16 @@ int shim_step_params(shim_step *s, PyObject *relayout, shim_fill_param fill, voi
 /// yet (it is made only once the step has succeeded). -1 with an exception set.
 int shim_param_state(shim_param *e, PyObject *state);
 
-/// Releases what a `shim_param` holds.
-void shim_param_release(shim_param *e);
+/// Releases what a `shim_param` holds (inline: it runs for every parameter at every step).
+static inline void shim_param_release(shim_param *e) {
+  for (int k = 0; k < 2; k++) {
+    if (e->taken[k]) PyBuffer_Release(&e->views[k]);
+    Py_CLEAR(e->weak[k]);
+    Py_CLEAR(e->arrays[k]);
+  }
+  Py_CLEAR(e->param);
+  Py_CLEAR(e->param_state);
+}
 
 PyObject *shim_adam_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *shim_sgd_step(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
